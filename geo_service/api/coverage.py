@@ -1,0 +1,73 @@
+"""``/api/coverage``: villages (or roll-ups) with their coverage, as GeoJSON or CSV."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response
+
+from geo_service.api.deps import SettingsDep, StoreDep
+from geo_service.api.params import AsOf, Format, ModelTypeFilter, Parent, day
+from geo_service.api.serialise import (
+    CSV_MEDIA_TYPE,
+    csv_for_excel,
+    download,
+    feature_collection,
+    geojson_response,
+)
+from geo_service.api.views import coverage_view, with_place_names
+from geo_service.domain import Level
+from geo_service.settings import Settings
+
+router = APIRouter(prefix="/api/coverage", tags=["coverage"])
+
+VILLAGE_COLUMNS = [
+    "code", "name", "unit_type", "parent_code", "commune_name", "geometry_quality", "status",
+    "covered", "model_count", "model_types", "missing_types", "team_count", "members",
+    "households", "cameras", "population", "label_lon", "label_lat",
+]
+ROLLUP_COLUMNS = [
+    "code", "name", "unit_type", "level", "parent_code", "villages_total", "villages_covered",
+    "villages_uncovered", "coverage_pct", "models", "model_types", "teams", "members",
+    "households", "cameras", "population",
+]
+
+
+@router.get("", summary="Coverage as an RFC 7946 FeatureCollection (or CSV)")
+def get_coverage(
+    store: StoreDep,
+    settings: SettingsDep,
+    parent: Parent = None,
+    level: Annotated[int, Query(ge=1, le=4, description="4 villages (default); 1-3 roll-ups")] = 4,
+    model_type: ModelTypeFilter = None,
+    as_of: AsOf = None,
+    format: Format = "geojson",
+) -> Response:
+    when = day(as_of)
+    view = coverage_view(store, settings, when, parent, model_type)
+    if level == int(Level.VILLAGE):
+        frame = with_place_names(view, view.result.villages)
+        columns = VILLAGE_COLUMNS
+    else:
+        frame = view.result.rollups[view.result.rollups["level"] == level]
+        columns = ROLLUP_COLUMNS
+    stem = f"coverage_{parent or 'all'}_level{level}_{when.isoformat()}"
+    if format == "csv":
+        table = frame[columns].assign(
+            model_types=frame["model_types"].map("; ".join),
+            **({"missing_types": frame["missing_types"].map("; ".join)}
+               if "missing_types" in columns else {}),
+        )
+        return download(csv_for_excel(table), CSV_MEDIA_TYPE, f"{stem}.csv")
+    body = feature_collection(frame, columns, extra={
+        "as_of": when.isoformat(), "parent": parent, "level": level, "model_type": model_type,
+        "policy": view_policy(settings, model_type),
+    })
+    return geojson_response(body, f"{stem}.geojson")
+
+
+def view_policy(settings: Settings, model_type: str | None) -> dict[str, object]:
+    policy = settings.coverage.model_dump()
+    if model_type is not None:
+        policy["required_types"] = [model_type]
+    return policy

@@ -1,0 +1,48 @@
+"""``/api/gaps``: villages with no (qualifying) model — where planners send new teams."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Response
+
+from geo_service.api.coverage import VILLAGE_COLUMNS, view_policy
+from geo_service.api.deps import SettingsDep, StoreDep
+from geo_service.api.params import AsOf, Format, ModelTypeFilter, Parent, day
+from geo_service.api.serialise import (
+    CSV_MEDIA_TYPE,
+    csv_for_excel,
+    download,
+    feature_collection,
+    geojson_response,
+)
+from geo_service.api.views import coverage_view, with_place_names
+
+router = APIRouter(prefix="/api/gaps", tags=["gaps"])
+CSV_COLUMNS = [
+    "code", "name", "unit_type", "commune_name", "district_or_province_name", "province_name",
+    "population", "households", "geometry_quality", "model_count", "missing_types",
+    "label_lon", "label_lat",
+]
+
+
+@router.get("", summary="Uncovered villages as GeoJSON, or CSV (UTF-8 with BOM) for Excel")
+def get_gaps(
+    store: StoreDep,
+    settings: SettingsDep,
+    parent: Parent = None,
+    model_type: ModelTypeFilter = None,
+    as_of: AsOf = None,
+    format: Format = "geojson",
+) -> Response:
+    when = day(as_of)
+    view = coverage_view(store, settings, when, parent, model_type)
+    villages = view.result.villages
+    gaps = with_place_names(view, villages[~villages["covered"]])
+    gaps = gaps.sort_values(["parent_code", "name"])
+    stem = f"gaps_{parent or 'all'}_{when.isoformat()}"
+    if format == "csv":
+        columns = [c for c in CSV_COLUMNS if c in gaps.columns]
+        table = gaps[columns].assign(missing_types=gaps["missing_types"].map("; ".join))
+        return download(csv_for_excel(table), CSV_MEDIA_TYPE, f"{stem}.csv")
+    body = feature_collection(gaps, VILLAGE_COLUMNS, extra={
+        "as_of": when.isoformat(), "parent": parent, "policy": view_policy(settings, model_type)})
+    return geojson_response(body, f"{stem}.geojson")

@@ -1,0 +1,49 @@
+"""The FastAPI application. Settings and the store are built in ``create_app()``, never at import."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from geo_service import __version__
+from geo_service.api import coverage, errors, gaps, model_types, models, pages, units
+from geo_service.settings import PACKAGE_DIR, Settings
+from geo_service.store import open_store
+
+STATIC_DIR = PACKAGE_DIR / "web" / "static"
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        store = open_store(str(settings.store_path))
+        if settings.demo and store.is_empty():
+            from geo_service.pipeline import load_demo
+
+            load_demo(store)
+        app.state.store = store
+        try:
+            yield
+        finally:
+            store.close()
+
+    app = FastAPI(
+        title="geo-service",
+        version=__version__,
+        description=(
+            "Coverage of Vietnam's villages and wards by community security "
+            "self-management models (Toàn dân bảo vệ an ninh Tổ quốc)."
+        ),
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    errors.install(app)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    for module in (units, coverage, gaps, models, model_types, pages):
+        app.include_router(module.router)
+    return app

@@ -1,0 +1,150 @@
+"""The nouns of the service and the column layout every layer agrees on.
+
+Bulk data moves between layers as (Geo)DataFrames with exactly these columns, so the
+store, coverage and serve layers never translate between ad-hoc shapes. The small typed
+classes below describe one row, for the API and for documentation.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from enum import IntEnum
+
+WGS84 = "EPSG:4326"
+# Areas and distances are computed in this metric CRS (VN-2000 / UTM 48N covers most of
+# the country with acceptable scale error for village-sized figures).
+METRIC_CRS = "EPSG:3405"
+REFORM_DATE = date(2025, 7, 1)
+
+
+class Level(IntEnum):
+    PROVINCE = 1
+    DISTRICT = 2
+    COMMUNE = 3
+    VILLAGE = 4
+
+
+# Unit type slug -> (Vietnamese type word, level). Legal structure, not a catalogue:
+# these words are fixed by law, unlike model types which are data.
+UNIT_TYPES: dict[str, tuple[str, Level]] = {
+    "tinh": ("Tỉnh", Level.PROVINCE),
+    "thanh_pho_tw": ("Thành phố", Level.PROVINCE),
+    "huyen": ("Huyện", Level.DISTRICT),
+    "quan": ("Quận", Level.DISTRICT),
+    "thi_xa": ("Thị xã", Level.DISTRICT),
+    "thanh_pho": ("Thành phố", Level.DISTRICT),
+    "xa": ("Xã", Level.COMMUNE),
+    "phuong": ("Phường", Level.COMMUNE),
+    "thi_tran": ("Thị trấn", Level.COMMUNE),
+    "dac_khu": ("Đặc khu", Level.COMMUNE),
+    "thon": ("Thôn", Level.VILLAGE),
+    "xom": ("Xóm", Level.VILLAGE),
+    "lang": ("Làng", Level.VILLAGE),
+    "ap": ("Ấp", Level.VILLAGE),
+    "ban": ("Bản", Level.VILLAGE),
+    "buon": ("Buôn", Level.VILLAGE),
+    "bon": ("Bon", Level.VILLAGE),
+    "phum": ("Phum", Level.VILLAGE),
+    "soc": ("Sóc", Level.VILLAGE),
+    "to_dan_pho": ("Tổ dân phố", Level.VILLAGE),
+    "khu_pho": ("Khu phố", Level.VILLAGE),
+    "khoi_pho": ("Khối phố", Level.VILLAGE),
+    "khom": ("Khóm", Level.VILLAGE),
+    "tieu_khu": ("Tiểu khu", Level.VILLAGE),
+    "khu_dan_cu": ("Khu dân cư", Level.VILLAGE),
+}
+
+# How a unit's geometry was obtained; shown wherever the geometry is shown.
+GEOMETRY_SURVEYED = "surveyed"
+GEOMETRY_APPROXIMATE = "approximate"
+GEOMETRY_NONE = "none"
+
+MODEL_STATUSES = ("active", "ineffective", "merged", "dissolved", "planned")
+
+UNIT_COLUMNS = [
+    "code", "name", "unit_type", "level", "parent_code", "population", "households",
+    "valid_from", "valid_to", "geometry_quality", "label_lon", "label_lat", "source",
+]
+LINEAGE_COLUMNS = ["old_code", "new_code", "kind", "effective"]
+MODEL_TYPE_COLUMNS = ["code", "name_vi", "name_en", "counts_as_model", "member_unit", "description"]
+MODEL_COLUMNS = [
+    "model_id", "type_code", "name", "unit_code", "launch_date", "status", "members",
+    "households", "cameras", "tips", "valuable_tips", "tips_year", "decision", "extra",
+]
+TEAM_COLUMNS = [
+    "team_id", "model_id", "unit_code", "name", "members", "households", "cameras",
+    "leader_role",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class Unit:
+    """An administrative unit (province, district, commune) or a village.
+
+    ``code`` is the GSO code for administrative units and a service-assigned code for
+    villages (they have no national code). Codes are reused across the 2025 reform (a
+    merged commune keeps one of the old codes), so a unit is identified by
+    ``(code, valid_from)``; at any one date a code names one unit.
+    """
+
+    code: str
+    name: str
+    unit_type: str
+    level: Level
+    parent_code: str | None = None
+    population: int | None = None
+    households: int | None = None
+    valid_from: date | None = None
+    valid_to: date | None = None  # exclusive
+    geometry_quality: str = GEOMETRY_NONE
+
+
+@dataclass(frozen=True, slots=True)
+class ModelType:
+    """One entry of the model-type catalogue (data, loaded from CSV, never an enum)."""
+
+    code: str
+    name_vi: str
+    name_en: str
+    counts_as_model: bool = True
+    member_unit: str = "person"  # or "household" for inter-household groups
+    description: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Model:
+    """A self-management model set up in a commune, running at one or more sites."""
+
+    model_id: str
+    type_code: str
+    name: str
+    unit_code: str
+    launch_date: date | None = None
+    status: str = "active"
+    members: int | None = None
+    households: int | None = None
+    cameras: int | None = None
+    tips: int | None = None
+    valuable_tips: int | None = None
+    tips_year: int | None = None
+    decision: str | None = None
+    extra: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Team:
+    """A team (tổ) of a model at one site: a village, or the commune for commune-wide models.
+
+    Only counts and the leader's role title are kept here: member names and phones are
+    personal data and live in a separate, never-public register.
+    """
+
+    team_id: str
+    model_id: str
+    unit_code: str
+    name: str | None = None
+    members: int | None = None
+    households: int | None = None
+    cameras: int | None = None
+    leader_role: str | None = None

@@ -1,0 +1,264 @@
+"""The data flow, written once: ingest → validate → store → coverage.
+
+The CLI and the API routes both call these functions; neither re-implements the flow.
+Every import validates completely before anything is written, and writes in one store
+transaction, so a rejected file changes nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field, replace
+from datetime import date
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+
+from geo_service.coverage import CoverageResult, compute_coverage
+from geo_service.domain import LINEAGE_COLUMNS, MODEL_TYPE_COLUMNS
+from geo_service.hierarchy import carry_villages_forward, resolve_codes, subtree_codes
+from geo_service.ingest.boundaries import normalise_units, read_boundaries
+from geo_service.ingest.registers import read_register
+from geo_service.ingest.tables import decode_utf8
+from geo_service.ingest.villages import derive_village_areas, read_village_points
+from geo_service.settings import DEMO_DATA_DIR, PACKAGE_DIR, CoveragePolicy
+from geo_service.store import ImportBatch, ImportSource, Store, UnitQuery
+from geo_service.validate import ValidationReport
+
+CATALOGUE = PACKAGE_DIR / "catalogue" / "model_types.csv"
+DEMO_REGISTER = DEMO_DATA_DIR.parent / "registers" / "demo_models.csv"
+
+
+@dataclass
+class ImportOutcome:
+    """What an import did (or, with ``dry_run``, would do)."""
+
+    report: ValidationReport
+    counts: dict[str, int] = field(default_factory=dict)
+    import_id: int | None = None
+    dry_run: bool = False
+
+
+@dataclass(frozen=True)
+class CoverageView:
+    """Coverage on one date, optionally narrowed to the subtree of ``root``."""
+
+    result: CoverageResult
+    model_types: pd.DataFrame
+    models: pd.DataFrame
+    root: str | None
+    as_of: date
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as stream:
+        for chunk in iter(lambda: stream.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _finish(store: Store, batch: ImportBatch, report: ValidationReport, dry_run: bool) -> ImportOutcome:
+    report.raise_if_errors()
+    if dry_run:
+        return ImportOutcome(report, batch.counts(), None, True)
+    return ImportOutcome(report, batch.counts(), store.apply(batch))
+
+
+# -- boundaries, villages, lineage ------------------------------------------------------------
+
+
+def import_boundaries(
+    store: Store, path: Path, *, level: int | None = None, crs: str | None = None,
+    layer: str | None = None, code_field: str | None = None, name_field: str | None = None,
+    parent_field: str | None = None, valid_from: date | None = None,
+    valid_to: date | None = None, display_name: str | None = None, dry_run: bool = False,
+) -> ImportOutcome:
+    """``geo-service import boundaries FILE``: GeoJSON, GeoPackage or zipped Shapefile."""
+    name = display_name or path.name
+    raw, report = read_boundaries(path, crs=crs, layer=layer, display_name=name)
+    report.raise_if_errors()
+    units, unit_report = normalise_units(
+        raw, file_name=name, level=level, code_field=code_field, name_field=name_field,
+        parent_field=parent_field, valid_from=valid_from, valid_to=valid_to, source=name,
+    )
+    report.extend(unit_report)
+    report.raise_if_errors()
+    _check_parents(store, units, report)
+    batch = _with_carry_forward(store, ImportBatch(
+        ImportSource("boundaries", name, file_sha256(path)), units=units))
+    return _finish(store, batch, report, dry_run)
+
+
+def _check_parents(store: Store, units: gpd.GeoDataFrame, report: ValidationReport) -> None:
+    known = set(store.units()["code"]) | set(units["code"])
+    for row, parent in enumerate(units["parent_code"], start=1):
+        if isinstance(parent, str) and parent and parent not in known:
+            report.error(f"unknown parent code '{parent}' (import the parent units first)",
+                         row=row, field="parent_code", code="unknown_parent")
+
+
+def _with_carry_forward(store: Store, batch: ImportBatch) -> ImportBatch:
+    """Add the rows that let villages follow their commune across reforms, in the same batch."""
+    existing = store.units()
+    units = existing
+    if batch.units is not None and not batch.units.empty:
+        new_keys = set(zip(batch.units["code"], batch.units["valid_from"].astype(str), strict=True))
+        old_keys = zip(existing["code"], existing["valid_from"].astype(str), strict=True)
+        keep = [key not in new_keys for key in old_keys]
+        units = pd.concat([existing[keep], batch.units[existing.columns]], ignore_index=True)
+    lineage = store.lineage()
+    if batch.lineage is not None:
+        lineage = pd.concat([lineage, batch.lineage[LINEAGE_COLUMNS]], ignore_index=True)
+    carried = carry_villages_forward(gpd.GeoDataFrame(units, geometry="geometry"), lineage)
+    if carried.new_rows.empty:
+        return batch
+    parts = [f for f in (batch.units, carried.new_rows) if f is not None and not f.empty]
+    all_units = gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), geometry="geometry",
+                                 crs="EPSG:4326")
+    return replace(batch, units=all_units, unit_closures=batch.unit_closures + carried.closures)
+
+
+def derive_villages(
+    store: Store, points_path: Path, *, display_name: str | None = None
+) -> tuple[gpd.GeoDataFrame, ValidationReport]:
+    """Approximate village areas from village points inside the stored commune polygons."""
+    name = display_name or points_path.name
+    points, report = read_village_points(points_path, file_name=name)
+    report.raise_if_errors()
+    communes = store.units(UnitQuery(level=3, codes=tuple(sorted(set(points["commune_code"])))))
+    communes = communes.drop_duplicates("code", keep="first")
+    villages, derive_report = derive_village_areas(points, communes, file_name=name)
+    report.extend(derive_report)
+    report.raise_if_errors()
+    return villages, report
+
+
+def import_villages(
+    store: Store, points_path: Path, *, display_name: str | None = None, dry_run: bool = False
+) -> ImportOutcome:
+    """``geo-service villages derive POINTS --import``: derive areas, then store them."""
+    villages, report = derive_villages(store, points_path, display_name=display_name)
+    name = display_name or points_path.name
+    batch = _with_carry_forward(store, ImportBatch(
+        ImportSource("villages", name, file_sha256(points_path)), units=villages))
+    return _finish(store, batch, report, dry_run)
+
+
+def import_lineage(store: Store, path: Path, *, dry_run: bool = False) -> ImportOutcome:
+    """``geo-service import lineage FILE.csv`` (columns old_code,new_code,kind,effective)."""
+    report = ValidationReport(path.name)
+    text = decode_utf8(path.read_bytes(), path.name)
+    frame = pd.read_csv(pd.io.common.StringIO(text), dtype=str).fillna("")
+    for column in LINEAGE_COLUMNS:
+        if column not in frame.columns:
+            report.error(f"missing column '{column}'", row=1, field=column)
+    report.raise_if_errors()
+    known = set(store.units()["code"])
+    for row, (old, new) in enumerate(zip(frame["old_code"], frame["new_code"], strict=True), 2):
+        for value, column in ((old, "old_code"), (new, "new_code")):
+            if value not in known:
+                report.error(f"unknown unit code '{value}'", row=row, field=column)
+    batch = _with_carry_forward(store, ImportBatch(
+        ImportSource("lineage", path.name, file_sha256(path)), lineage=frame[LINEAGE_COLUMNS]))
+    return _finish(store, batch, report, dry_run)
+
+
+# -- model registers -----------------------------------------------------------------------
+
+
+def ensure_catalogue(store: Store) -> None:
+    """Load the bundled model-type catalogue into a store that has none."""
+    if not store.model_types().empty:
+        return
+    frame = pd.read_csv(CATALOGUE, dtype=str, keep_default_na=False)
+    frame["counts_as_model"] = frame["counts_as_model"].str.lower().eq("true")
+    store.apply(ImportBatch(ImportSource("model_types", CATALOGUE.name, file_sha256(CATALOGUE)),
+                            model_types=frame[MODEL_TYPE_COLUMNS]))
+
+
+def import_models(
+    store: Store, path: Path, *, display_name: str | None = None, dry_run: bool = False
+) -> ImportOutcome:
+    """``geo-service import models FILE.csv``: a register of models and teams."""
+    name = display_name or path.name
+    ensure_catalogue(store)
+    rows, report = read_register(path, store.units(), store.model_types(), file_name=name)
+    report.raise_if_errors()
+    batch = ImportBatch(ImportSource("models", name, file_sha256(path)),
+                        models=rows.models, teams=rows.teams)
+    return _finish(store, batch, report, dry_run)
+
+
+# -- demo ------------------------------------------------------------------------------------
+
+
+def load_demo(store: Store) -> list[ImportOutcome]:
+    """Load the bundled seed communes, their 2025 successors, villages and demo register."""
+    ensure_catalogue(store)
+    steps = [
+        lambda: import_boundaries(store, DEMO_DATA_DIR / "units_pre2025.geojson"),
+        lambda: import_boundaries(store, DEMO_DATA_DIR / "units_2025.geojson"),
+        lambda: import_lineage(store, DEMO_DATA_DIR / "lineage_2025.csv"),
+        lambda: import_villages(store, DEMO_DATA_DIR / "village_points.csv"),
+        lambda: import_models(store, DEMO_REGISTER),
+    ]
+    return [step() for step in steps]
+
+
+# -- coverage --------------------------------------------------------------------------------
+
+
+def coverage_as_of(
+    store: Store, policy: CoveragePolicy, as_of: date, root: str | None = None
+) -> CoverageView:
+    """Coverage of the tree valid on ``as_of``; ``root`` narrows it to one unit's subtree.
+
+    Records keyed to units that no longer exist on ``as_of`` (e.g. pre-2025 communes) roll
+    up into their successors through the lineage.
+    """
+    units = store.units(UnitQuery(as_of=as_of))
+    if root is not None and root not in set(units["code"]):
+        raise LookupError(f"no unit with code '{root}' on {as_of.isoformat()}")
+    lineage = store.lineage()
+    valid = set(units["code"])
+    models = store.models()
+    teams = store.teams()
+    models = models.assign(unit_code=resolve_codes(models["unit_code"], valid, lineage))
+    teams = teams.assign(unit_code=resolve_codes(teams["unit_code"], valid, lineage))
+    result = compute_coverage(units, store.model_types(), models, teams, policy, as_of)
+    if root is not None:
+        keep = subtree_codes(units, root)
+        result = replace(
+            result,
+            villages=result.villages[result.villages["code"].isin(keep)],
+            rollups=result.rollups[result.rollups["code"].isin(keep)],
+            sites=result.sites[result.sites["unit_code"].isin(keep)],
+        )
+    placed = models[models["model_id"].isin(result.sites["model_id"])]
+    return CoverageView(result, store.model_types(), placed, root, as_of)
+
+
+def models_as_of(
+    store: Store, as_of: date, root: str | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame, gpd.GeoDataFrame]:
+    """All models (any status) and their teams placed in the tree of ``as_of``.
+
+    Returns (models, teams, units) with unit codes resolved to that tree.
+    """
+    units = store.units(UnitQuery(as_of=as_of))
+    if root is not None and root not in set(units["code"]):
+        raise LookupError(f"no unit with code '{root}' on {as_of.isoformat()}")
+    valid = set(units["code"])
+    lineage = store.lineage()
+    models = store.models()
+    models = models.assign(unit_code=resolve_codes(models["unit_code"], valid, lineage))
+    teams = store.teams()
+    teams = teams.assign(unit_code=resolve_codes(teams["unit_code"], valid, lineage))
+    if root is not None:
+        keep = subtree_codes(units, root)
+        inside = set(teams.loc[teams["unit_code"].isin(keep), "model_id"])
+        models = models[models["unit_code"].isin(keep) | models["model_id"].isin(inside)]
+        teams = teams[teams["model_id"].isin(models["model_id"])]
+    return models, teams, units

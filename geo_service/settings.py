@@ -1,0 +1,52 @@
+"""Configuration, read from the environment (prefix ``GEO_SERVICE_``) when ``Settings()`` is built.
+
+Nothing here is instantiated at import time: ``create_app()`` and the CLI build a
+``Settings`` themselves, so tests and embedders can pass their own.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import BaseModel, Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+REPO_DIR = PACKAGE_DIR.parent
+DEMO_DATA_DIR = REPO_DIR / "data" / "boundaries"
+
+
+class CoveragePolicy(BaseModel):
+    """When a village counts as covered.
+
+    The default is the Foundation rule: at least one active model of any type that counts
+    as a model. ``required_types`` narrows it ("requires patrol_team"): every listed type
+    must be present and active in the village.
+    """
+
+    min_active_models: int = Field(default=1, ge=1)
+    required_types: list[str] = Field(default_factory=list)
+    active_statuses: list[str] = Field(default_factory=lambda: ["active"])
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="GEO_SERVICE_", env_nested_delimiter="__", extra="ignore"
+    )
+
+    store_path: Path = Field(
+        default=Path("geo-service.gpkg"),
+        description="GeoPackage file of the embedded store; created on first use.",
+    )
+    coverage: CoveragePolicy = Field(default_factory=CoveragePolicy)
+    demo: bool = Field(default=False, description="Load the bundled demo into an empty store.")
+    max_feature_limit: int = Field(default=100_000, ge=1)
+    host: str = "127.0.0.1"
+    port: int = 8000
+
+    @field_validator("store_path")
+    @classmethod
+    def _store_suffix(cls, value: Path) -> Path:
+        if value.suffix.lower() != ".gpkg":
+            raise ValueError(f"store_path must end in .gpkg, got {value}")
+        return value

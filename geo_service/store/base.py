@@ -1,0 +1,108 @@
+"""The one storage interface. Every backend passes the same contract suite (tests/store/).
+
+Bulk reads return (Geo)DataFrames with the columns listed in ``geo_service.domain``;
+every write goes through ``apply()``, which is a single transaction: an import either
+lands whole or leaves the store exactly as it was.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from datetime import date
+
+import geopandas as gpd
+import pandas as pd
+
+
+@dataclass(frozen=True, slots=True)
+class ImportSource:
+    """Provenance of one import, recorded in the ``imports`` table."""
+
+    kind: str  # "boundaries" | "villages" | "models" | "lineage" | "model_types" | "demo"
+    file_name: str
+    sha256: str
+
+
+@dataclass
+class ImportBatch:
+    """Everything one import writes. Frames use the ``domain`` column layouts.
+
+    - ``units`` are upserted on their natural key ``(code, valid_from)``.
+    - ``unit_closures`` end a unit's validity: ``(code, valid_from, valid_to)``.
+    - ``lineage`` rows are upserted on ``(old_code, new_code)``.
+    - ``model_types`` are upserted on ``code``; ``models`` on ``model_id``.
+    - ``teams`` replace all teams of the models they name (a register row set is whole).
+    """
+
+    source: ImportSource
+    units: gpd.GeoDataFrame | None = None
+    unit_closures: list[tuple[str, date | None, date]] = field(default_factory=list)
+    lineage: pd.DataFrame | None = None
+    model_types: pd.DataFrame | None = None
+    models: pd.DataFrame | None = None
+    teams: pd.DataFrame | None = None
+
+    def counts(self) -> dict[str, int]:
+        frames = {
+            "units": self.units, "lineage": self.lineage, "model_types": self.model_types,
+            "models": self.models, "teams": self.teams,
+        }
+        counts = {name: len(frame) for name, frame in frames.items() if frame is not None}
+        if self.unit_closures:
+            counts["unit_closures"] = len(self.unit_closures)
+        return counts
+
+
+@dataclass(frozen=True, slots=True)
+class UnitQuery:
+    """Filters for ``Store.units``. ``as_of`` keeps units valid on that date."""
+
+    as_of: date | None = None
+    level: int | None = None
+    parent_code: str | None = None
+    codes: tuple[str, ...] | None = None
+    bbox: tuple[float, float, float, float] | None = None  # minx, miny, maxx, maxy (lon/lat)
+
+
+class Store(ABC):
+    """Storage backend. Docstrings name the routes and commands that call each method."""
+
+    @abstractmethod
+    def apply(self, batch: ImportBatch) -> int:
+        """Write ``batch`` in one transaction and record it; return the import id.
+
+        Called by ``pipeline`` for every ``geo-service import …`` and demo load.
+        Raises without changing anything if any part of the batch fails.
+        """
+
+    @abstractmethod
+    def units(self, query: UnitQuery | None = None) -> gpd.GeoDataFrame:
+        """Units matching ``query`` (EPSG:4326). Called by ``GET /api/units`` and coverage."""
+
+    @abstractmethod
+    def lineage(self) -> pd.DataFrame:
+        """Old→new unit links of administrative reforms."""
+
+    @abstractmethod
+    def model_types(self) -> pd.DataFrame:
+        """The model-type catalogue. Called by ``GET /api/model-types``."""
+
+    @abstractmethod
+    def models(self, unit_codes: list[str] | None = None) -> pd.DataFrame:
+        """Models, optionally only those set up in ``unit_codes``. ``GET /api/models``."""
+
+    @abstractmethod
+    def teams(self, model_ids: list[str] | None = None) -> pd.DataFrame:
+        """Teams (sites) of models, optionally only of ``model_ids``."""
+
+    @abstractmethod
+    def imports(self) -> pd.DataFrame:
+        """The import log: id, at, kind, file_name, sha256, counts (JSON)."""
+
+    @abstractmethod
+    def close(self) -> None:
+        """Release connections."""
+
+    def is_empty(self) -> bool:
+        return self.imports().empty

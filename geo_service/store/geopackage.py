@@ -1,0 +1,315 @@
+"""The embedded store: one GeoPackage file that QGIS and GDAL open as-is.
+
+Layers: ``units`` (features, MULTIPOLYGON, EPSG:4326, with an R-tree index) and the
+attribute tables ``lineage``, ``model_types``, ``models``, ``teams``, ``imports``.
+Each import is one SQLite transaction (``BEGIN IMMEDIATE`` … ``COMMIT``), so a failed
+import leaves the file exactly as it was.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import sqlite3
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, date, datetime
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from geo_service.domain import (
+    LINEAGE_COLUMNS,
+    MODEL_COLUMNS,
+    MODEL_TYPE_COLUMNS,
+    TEAM_COLUMNS,
+    UNIT_COLUMNS,
+    WGS84,
+)
+from geo_service.store import gpkg_geometry
+from geo_service.store.base import ImportBatch, Store, UnitQuery
+
+RTREE_TRIGGERS = """
+CREATE VIRTUAL TABLE IF NOT EXISTS rtree_units_geom USING rtree(id, minx, maxx, miny, maxy);
+CREATE TRIGGER IF NOT EXISTS rtree_units_geom_insert AFTER INSERT ON units
+WHEN (new.geom NOT NULL AND NOT ST_IsEmpty(NEW.geom)) BEGIN
+  INSERT OR REPLACE INTO rtree_units_geom VALUES (NEW.fid,
+    ST_MinX(NEW.geom), ST_MaxX(NEW.geom), ST_MinY(NEW.geom), ST_MaxY(NEW.geom));
+END;
+CREATE TRIGGER IF NOT EXISTS rtree_units_geom_update1 AFTER UPDATE OF geom ON units
+WHEN OLD.fid = NEW.fid AND (NEW.geom NOTNULL AND NOT ST_IsEmpty(NEW.geom)) BEGIN
+  INSERT OR REPLACE INTO rtree_units_geom VALUES (NEW.fid,
+    ST_MinX(NEW.geom), ST_MaxX(NEW.geom), ST_MinY(NEW.geom), ST_MaxY(NEW.geom));
+END;
+CREATE TRIGGER IF NOT EXISTS rtree_units_geom_update2 AFTER UPDATE OF geom ON units
+WHEN OLD.fid = NEW.fid AND (NEW.geom ISNULL OR ST_IsEmpty(NEW.geom)) BEGIN
+  DELETE FROM rtree_units_geom WHERE id = OLD.fid;
+END;
+CREATE TRIGGER IF NOT EXISTS rtree_units_geom_update3 AFTER UPDATE ON units
+WHEN OLD.fid != NEW.fid AND (NEW.geom NOTNULL AND NOT ST_IsEmpty(NEW.geom)) BEGIN
+  DELETE FROM rtree_units_geom WHERE id = OLD.fid;
+  INSERT OR REPLACE INTO rtree_units_geom VALUES (NEW.fid,
+    ST_MinX(NEW.geom), ST_MaxX(NEW.geom), ST_MinY(NEW.geom), ST_MaxY(NEW.geom));
+END;
+CREATE TRIGGER IF NOT EXISTS rtree_units_geom_update4 AFTER UPDATE ON units
+WHEN OLD.fid != NEW.fid AND (NEW.geom ISNULL OR ST_IsEmpty(NEW.geom)) BEGIN
+  DELETE FROM rtree_units_geom WHERE id IN (OLD.fid, NEW.fid);
+END;
+CREATE TRIGGER IF NOT EXISTS rtree_units_geom_delete AFTER DELETE ON units
+WHEN old.geom NOT NULL BEGIN
+  DELETE FROM rtree_units_geom WHERE id = OLD.fid;
+END;
+INSERT OR IGNORE INTO gpkg_extensions VALUES ('units', 'geom', 'gpkg_rtree_index',
+  'http://www.geopackage.org/spec120/#extension_rtree', 'write-only');
+"""
+
+_UPSERT_KEYS = {
+    "lineage": ("old_code", "new_code"),
+    "model_types": ("code",),
+    "models": ("model_id",),
+}
+
+
+def _register_st_functions(connection: sqlite3.Connection) -> None:
+    """The SQL functions the standard R-tree triggers call (GDAL provides the same)."""
+
+    def bound(index: int) -> Any:
+        def read(blob: bytes | None) -> float | None:
+            found = gpkg_geometry.envelope(blob)
+            return None if found is None else found[index]
+
+        return read
+
+    for index, name in enumerate(("ST_MinX", "ST_MaxX", "ST_MinY", "ST_MaxY")):
+        connection.create_function(name, 1, bound(index), deterministic=True)
+    connection.create_function("ST_IsEmpty", 1, gpkg_geometry.is_empty, deterministic=True)
+
+
+def _sql_value(value: Any) -> Any:
+    """Python/pandas scalar -> SQLite value (NaN/NaT/None -> NULL, dates -> ISO text)."""
+    if value is None or value is pd.NaT:
+        return None
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if isinstance(value, np.generic):
+        return _sql_value(value.item())
+    if isinstance(value, datetime):
+        return value.date().isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return json.dumps(value, ensure_ascii=False, sort_keys=True)
+    return value
+
+
+def _rows(frame: pd.DataFrame, columns: Sequence[str]) -> Iterator[list[Any]]:
+    for record in frame[list(columns)].itertuples(index=False, name=None):
+        yield [_sql_value(v) for v in record]
+
+
+class GeoPackageStore(Store):
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with self._connect() as connection:
+            schema = resources.files("geo_service.store").joinpath("sql/geopackage_schema.sql")
+            connection.executescript(schema.read_text(encoding="utf-8"))
+            connection.executescript(RTREE_TRIGGERS)
+
+    def _connect(self) -> sqlite3.Connection:
+        # A connection per call keeps threads (FastAPI's pool) independent; opening one is cheap.
+        connection = sqlite3.connect(self.path, isolation_level=None, timeout=30)
+        _register_st_functions(connection)
+        return connection
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        connection = self._connect()
+        try:
+            connection.execute("BEGIN IMMEDIATE")
+            yield connection
+            connection.execute("COMMIT")
+        except BaseException:
+            connection.execute("ROLLBACK")
+            raise
+        finally:
+            connection.close()
+
+    def _query(self, sql: str, params: Iterable[Any] = ()) -> tuple[list[str], list[tuple[Any, ...]]]:
+        connection = self._connect()
+        try:
+            cursor = connection.execute(sql, tuple(params))
+            names = [d[0] for d in cursor.description]
+            return names, cursor.fetchall()
+        finally:
+            connection.close()
+
+    def _frame(self, sql: str, columns: Sequence[str], params: Iterable[Any] = ()) -> pd.DataFrame:
+        names, rows = self._query(sql, params)
+        frame = pd.DataFrame.from_records(rows, columns=names)
+        return frame[list(columns)] if not frame.empty else pd.DataFrame(columns=list(columns))
+
+    # -- writes ---------------------------------------------------------------------------
+
+    def apply(self, batch: ImportBatch) -> int:
+        with self._transaction() as connection:
+            cursor = connection.execute(
+                "INSERT INTO imports (at, kind, file_name, sha256, counts) VALUES (?, ?, ?, ?, ?)",
+                (
+                    datetime.now(UTC).isoformat(timespec="seconds"),
+                    batch.source.kind,
+                    batch.source.file_name,
+                    batch.source.sha256,
+                    json.dumps(batch.counts()),
+                ),
+            )
+            import_id = int(cursor.lastrowid or 0)
+            if batch.units is not None:
+                self._write_units(connection, batch.units, import_id)
+            for code, valid_from, valid_to in batch.unit_closures:
+                connection.execute(
+                    "UPDATE units SET valid_to = ? WHERE code = ? AND valid_from IS ?",
+                    (_sql_value(valid_to), code, _sql_value(valid_from)),
+                )
+            for table, frame, columns in (
+                ("lineage", batch.lineage, LINEAGE_COLUMNS),
+                ("model_types", batch.model_types, MODEL_TYPE_COLUMNS),
+                ("models", batch.models, MODEL_COLUMNS),
+            ):
+                if frame is not None:
+                    self._upsert(connection, table, frame, columns, import_id)
+            if batch.teams is not None:
+                self._replace_teams(connection, batch, import_id)
+            self._touch_contents(connection)
+        return import_id
+
+    def _write_units(
+        self, connection: sqlite3.Connection, units: gpd.GeoDataFrame, import_id: int
+    ) -> None:
+        if units.crs is not None and not units.crs.equals(WGS84):
+            raise ValueError(f"units must be in {WGS84}, got {units.crs}")
+        keys = [(_sql_value(c), _sql_value(v)) for c, v in zip(
+            units["code"], units["valid_from"], strict=True)]
+        connection.executemany("DELETE FROM units WHERE code = ? AND valid_from IS ?", keys)
+        blobs = gpkg_geometry.encode(gpkg_geometry.as_multipolygons(units.geometry.values))
+        placeholders = ", ".join("?" * (len(UNIT_COLUMNS) + 2))
+        sql = (
+            f"INSERT INTO units (geom, {', '.join(UNIT_COLUMNS)}, import_id) "
+            f"VALUES ({placeholders})"
+        )
+        connection.executemany(
+            sql,
+            (
+                [blob, *row, import_id]
+                for blob, row in zip(blobs, _rows(units, UNIT_COLUMNS), strict=True)
+            ),
+        )
+
+    def _upsert(
+        self, connection: sqlite3.Connection, table: str, frame: pd.DataFrame,
+        columns: Sequence[str], import_id: int,
+    ) -> None:
+        keys = _UPSERT_KEYS[table]
+        updates = ", ".join(f"{c} = excluded.{c}" for c in [*columns, "import_id"] if c not in keys)
+        sql = (
+            f"INSERT INTO {table} ({', '.join(columns)}, import_id) "
+            f"VALUES ({', '.join('?' * (len(columns) + 1))}) "
+            f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {updates}"
+        )
+        connection.executemany(sql, ([*row, import_id] for row in _rows(frame, columns)))
+
+    def _replace_teams(self, connection: sqlite3.Connection, batch: ImportBatch, import_id: int) -> None:
+        assert batch.teams is not None
+        replaced = set(batch.teams["model_id"])
+        if batch.models is not None:
+            replaced |= set(batch.models["model_id"])
+        connection.executemany("DELETE FROM teams WHERE model_id = ?", [(m,) for m in replaced])
+        sql = (
+            f"INSERT INTO teams ({', '.join(TEAM_COLUMNS)}, import_id) "
+            f"VALUES ({', '.join('?' * (len(TEAM_COLUMNS) + 1))})"
+        )
+        connection.executemany(sql, ([*row, import_id] for row in _rows(batch.teams, TEAM_COLUMNS)))
+
+    def _touch_contents(self, connection: sqlite3.Connection) -> None:
+        connection.execute(
+            "UPDATE gpkg_contents SET last_change = strftime('%Y-%m-%dT%H:%M:%fZ','now'), "
+            "(min_x, max_x, min_y, max_y) = (SELECT min(ST_MinX(geom)), max(ST_MaxX(geom)), "
+            "min(ST_MinY(geom)), max(ST_MaxY(geom)) FROM units) WHERE table_name = 'units'"
+        )
+
+    # -- reads ----------------------------------------------------------------------------
+
+    def units(self, query: UnitQuery | None = None) -> gpd.GeoDataFrame:
+        query = query or UnitQuery()
+        where, params = ["1 = 1"], []  # type: list[str], list[Any]
+        if query.as_of is not None:
+            day = query.as_of.isoformat()
+            where.append("(valid_from IS NULL OR valid_from <= ?) AND (valid_to IS NULL OR valid_to > ?)")
+            params += [day, day]
+        if query.level is not None:
+            where.append("level = ?")
+            params.append(int(query.level))
+        if query.parent_code is not None:
+            where.append("parent_code = ?")
+            params.append(query.parent_code)
+        if query.codes is not None:
+            where.append(f"code IN ({', '.join('?' * len(query.codes))})")
+            params += list(query.codes)
+        if query.bbox is not None:
+            minx, miny, maxx, maxy = query.bbox
+            where.append(
+                "fid IN (SELECT id FROM rtree_units_geom "
+                "WHERE minx <= ? AND maxx >= ? AND miny <= ? AND maxy >= ?)"
+            )
+            params += [maxx, minx, maxy, miny]
+        sql = (
+            f"SELECT geom, {', '.join(UNIT_COLUMNS)} FROM units "
+            f"WHERE {' AND '.join(where)} ORDER BY level, code, valid_from"
+        )
+        names, rows = self._query(sql, params)
+        frame = pd.DataFrame.from_records(rows, columns=names)
+        if frame.empty:
+            frame = pd.DataFrame(columns=["geom", *UNIT_COLUMNS])
+        geometry = gpkg_geometry.decode(list(frame.pop("geom")))
+        frame["level"] = frame["level"].astype(int)
+        return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(geometry, crs=WGS84), crs=WGS84)
+
+    def lineage(self) -> pd.DataFrame:
+        return self._frame("SELECT * FROM lineage ORDER BY old_code, new_code", LINEAGE_COLUMNS)
+
+    def model_types(self) -> pd.DataFrame:
+        frame = self._frame("SELECT * FROM model_types ORDER BY fid", MODEL_TYPE_COLUMNS)
+        frame["counts_as_model"] = frame["counts_as_model"].astype(bool)
+        return frame
+
+    def models(self, unit_codes: list[str] | None = None) -> pd.DataFrame:
+        if unit_codes is None:
+            frame = self._frame("SELECT * FROM models ORDER BY model_id", MODEL_COLUMNS)
+        else:
+            frame = self._frame(
+                f"SELECT * FROM models WHERE unit_code IN ({', '.join('?' * len(unit_codes))}) "
+                "ORDER BY model_id", MODEL_COLUMNS, unit_codes,
+            )
+        frame["extra"] = [json.loads(v) if isinstance(v, str) and v else {} for v in frame["extra"]]
+        return frame
+
+    def teams(self, model_ids: list[str] | None = None) -> pd.DataFrame:
+        if model_ids is None:
+            return self._frame("SELECT * FROM teams ORDER BY team_id", TEAM_COLUMNS)
+        return self._frame(
+            f"SELECT * FROM teams WHERE model_id IN ({', '.join('?' * len(model_ids))}) "
+            "ORDER BY team_id", TEAM_COLUMNS, model_ids,
+        )
+
+    def imports(self) -> pd.DataFrame:
+        return self._frame(
+            "SELECT fid AS id, at, kind, file_name, sha256, counts FROM imports ORDER BY fid",
+            ["id", "at", "kind", "file_name", "sha256", "counts"],
+        )
+
+    def close(self) -> None:
+        """Connections are per call; nothing stays open."""
