@@ -114,7 +114,7 @@ def _village_coverage(
         "model_count": grouped["model_id"].nunique(),
         "team_count": grouped["teams"].sum(),
         "members": grouped["members"].sum(min_count=1),
-        "households": grouped["households"].sum(min_count=1),
+        "member_households": grouped["households"].sum(min_count=1),
         "cameras": grouped["cameras"].sum(min_count=1),
         "model_types": grouped["type_code"].agg(lambda s: sorted(set(s))),
     })
@@ -151,7 +151,7 @@ def _rollups(
         "models": by_site["model_id"].nunique(),
         "teams": by_site["teams"].sum(),
         "members": by_site["members"].sum(min_count=1),
-        "households": by_site["households"].sum(min_count=1),
+        "member_households": by_site["households"].sum(min_count=1),
         "cameras": by_site["cameras"].sum(min_count=1),
         "model_types": by_site["type_code"].agg(lambda s: sorted(set(s))),
     })

@@ -78,7 +78,9 @@ def resolve_codes(codes: pd.Series, valid_codes: set[str], lineage: pd.DataFrame
         return code
 
     cache: dict[str, str | None] = {}
-    return codes.map(lambda c: cache.setdefault(c, resolve(c)) if c not in cache else cache[c])
+    for code in codes.unique():
+        cache[code] = resolve(code) if isinstance(code, str) else None
+    return pd.Series([cache[c] for c in codes], index=codes.index, dtype=object)
 
 
 @dataclass
@@ -93,19 +95,25 @@ class CarryForward:
 def carry_villages_forward(
     units: gpd.GeoDataFrame, lineage: pd.DataFrame
 ) -> CarryForward:
-    """For every open village whose parent commune has ended, add a row under the successor.
+    """For every village whose parent commune has ended, add a row under the successor.
 
-    The village row is closed on the parent's end date and a new row starts that day with
-    the same code under the successor commune. When the old commune was split, the
-    successor is the one containing the village's label point (or largest overlap).
+    The village row is closed on the parent's end date (if still open) and a new row starts
+    that day with the same code under the successor commune. Villages already carried
+    (a row of the same code starts on that day) are left alone, so this is idempotent.
+    When the old commune was split, the successor is the one containing the village's
+    label point (or, failing that, the largest overlap).
     """
-    villages = units[(units["level"] == int(Level.VILLAGE)) & units["valid_to"].isna()]
+    villages = units[units["level"] == int(Level.VILLAGE)]
     communes = units[units["level"] == int(Level.COMMUNE)]
     forward = successors(lineage)
+    already_started = set(zip(villages["code"], villages["valid_from"].astype(str), strict=True))
     new_rows, closures, unresolved = [], [], []
     for village in villages.itertuples(index=False):
         parent = _parent_at_start(communes, village.parent_code, village.valid_from)
         if parent is None or pd.isna(parent.valid_to):
+            continue
+        ends_with_parent = pd.isna(village.valid_to) or str(village.valid_to) == str(parent.valid_to)
+        if not ends_with_parent or (village.code, str(parent.valid_to)) in already_started:
             continue
         end = date.fromisoformat(str(parent.valid_to))
         options = communes[
@@ -115,7 +123,8 @@ def carry_villages_forward(
         if successor is None:
             unresolved.append(str(village.code))
             continue
-        closures.append((str(village.code), _iso_or_none(village.valid_from), end))
+        if pd.isna(village.valid_to):
+            closures.append((str(village.code), _iso_or_none(village.valid_from), end))
         new_rows.append({**village._asdict(), "valid_from": end.isoformat(), "valid_to": None,
                          "parent_code": successor})
     frame = gpd.GeoDataFrame(pd.DataFrame(new_rows, columns=list(units.columns)),

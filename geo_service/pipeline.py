@@ -99,14 +99,18 @@ def _check_parents(store: Store, units: gpd.GeoDataFrame, report: ValidationRepo
                          row=row, field="parent_code", code="unknown_parent")
 
 
+def _unit_keys(units: pd.DataFrame) -> list[tuple[str, str | None]]:
+    return [(str(code), None if pd.isna(start) else str(start))
+            for code, start in zip(units["code"], units["valid_from"], strict=True)]
+
+
 def _with_carry_forward(store: Store, batch: ImportBatch) -> ImportBatch:
     """Add the rows that let villages follow their commune across reforms, in the same batch."""
     existing = store.units()
     units = existing
     if batch.units is not None and not batch.units.empty:
-        new_keys = set(zip(batch.units["code"], batch.units["valid_from"].astype(str), strict=True))
-        old_keys = zip(existing["code"], existing["valid_from"].astype(str), strict=True)
-        keep = [key not in new_keys for key in old_keys]
+        new_keys = set(_unit_keys(batch.units))
+        keep = [key not in new_keys for key in _unit_keys(existing)]
         units = pd.concat([existing[keep], batch.units[existing.columns]], ignore_index=True)
     lineage = store.lineage()
     if batch.lineage is not None:

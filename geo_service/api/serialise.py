@@ -26,7 +26,7 @@ CSV_MEDIA_TYPE = "text/csv; charset=utf-8"
 
 def plain(value: Any) -> Any:
     """A JSON-ready scalar: NaN/NaT → None, numpy → Python, dates → ISO."""
-    if value is None or value is pd.NaT:
+    if value is None or value is pd.NaT or value is pd.NA:
         return None
     if isinstance(value, float) and math.isnan(value):
         return None

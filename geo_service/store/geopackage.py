@@ -91,7 +91,7 @@ def _register_st_functions(connection: sqlite3.Connection) -> None:
 
 def _sql_value(value: Any) -> Any:
     """Python/pandas scalar -> SQLite value (NaN/NaT/None -> NULL, dates -> ISO text)."""
-    if value is None or value is pd.NaT:
+    if value is None or value is pd.NaT or value is pd.NA:
         return None
     if isinstance(value, float) and math.isnan(value):
         return None

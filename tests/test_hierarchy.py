@@ -1,0 +1,64 @@
+"""Codes across the 2025 reform: carrying villages forward and resolving old codes."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import pandas as pd
+from shapely.geometry import box
+
+from geo_service.hierarchy import carry_villages_forward, resolve_codes, subtree_codes
+
+LINEAGE = pd.DataFrame({
+    "old_code": ["07057", "15772", "15772", "15772"],
+    "new_code": ["07054", "15772", "15796", "15835"],
+    "kind": ["full", "partial", "partial", "partial"],
+    "effective": ["2025-07-01"] * 4,
+})
+
+
+def units() -> gpd.GeoDataFrame:
+    rows = [
+        # code, name, level, parent, valid_from, valid_to, geometry, label point
+        ("07057", "Xã Bằng Cả", 3, "204", None, "2025-07-01", box(0, 0, 1, 1), (0.5, 0.5)),
+        ("07054", "Xã Quảng La", 3, "22", "2025-07-01", None, box(0, 0, 2, 2), (1, 1)),
+        ("15772", "TT Thiệu Hóa", 3, "398", None, "2025-07-01", box(10, 0, 13, 1), (11, 0.5)),
+        ("15772", "Xã Thiệu Hóa", 3, "38", "2025-07-01", None, box(10, 0, 11, 1), (10.5, .5)),
+        ("15796", "Xã Thiệu Quang", 3, "38", "2025-07-01", None, box(11, 0, 12, 1), (11.5, .5)),
+        ("15835", "Xã Thiệu Trung", 3, "38", "2025-07-01", None, box(12, 0, 13, 1), (12.5, .5)),
+        ("07057-001", "Thôn 1", 4, "07057", None, None, box(0, 0, .5, .5), (0.2, 0.2)),
+        ("15772-001", "Tiểu khu 1", 4, "15772", None, None, box(11.1, 0, 11.4, 1), (11.2, .5)),
+        ("15772-002", "Tiểu khu 2", 4, "15772", None, None, box(12.1, 0, 12.4, 1), (12.2, .5)),
+    ]
+    frame = pd.DataFrame(rows, columns=["code", "name", "level", "parent_code", "valid_from",
+                                        "valid_to", "geometry", "label"])
+    labels = frame.pop("label")
+    frame["label_lon"] = [point[0] for point in labels]
+    frame["label_lat"] = [point[1] for point in labels]
+    return gpd.GeoDataFrame(frame, geometry="geometry", crs="EPSG:4326")
+
+
+def test_villages_follow_merged_and_split_communes() -> None:
+    carried = carry_villages_forward(units(), LINEAGE)
+    parents = dict(zip(carried.new_rows["code"], carried.new_rows["parent_code"], strict=True))
+    assert parents == {"07057-001": "07054", "15772-001": "15796", "15772-002": "15835"}
+    assert set(carried.new_rows["valid_from"]) == {"2025-07-01"}
+    assert sorted(c[0] for c in carried.closures) == ["07057-001", "15772-001", "15772-002"]
+    assert carried.unresolved == []
+
+
+def test_carry_forward_is_idempotent_once_closed() -> None:
+    frame = units()
+    frame.loc[frame["level"] == 4, "valid_to"] = "2025-07-01"
+    assert carry_villages_forward(frame, LINEAGE).new_rows.empty
+
+
+def test_resolve_codes_follows_lineage_and_prefers_kept_code() -> None:
+    valid = {"07054", "15772", "15796", "15835"}
+    resolved = resolve_codes(pd.Series(["07057", "15772", "99999", "07054"]), valid, LINEAGE)
+    assert resolved.tolist() == ["07054", "15772", None, "07054"]
+
+
+def test_subtree_codes() -> None:
+    tree = pd.DataFrame({"code": ["1", "2", "3", "4"], "parent_code": [None, "1", "2", "1"]})
+    assert subtree_codes(tree, "2") == {"2", "3"}
+    assert subtree_codes(tree, "1") == {"1", "2", "3", "4"}
