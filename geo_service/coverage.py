@@ -22,7 +22,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from geo_service.domain import Level
+from geo_service.domain import Level, with_count_dtypes
 from geo_service.hierarchy import ancestor_pairs
 from geo_service.settings import CoveragePolicy
 
@@ -128,6 +128,7 @@ def _village_coverage(
     complete = table["missing_types"].map(len) == 0
     table["covered"] = enough & complete
     table["status"] = np.where(table["covered"], VILLAGE_STATUS_COVERED, VILLAGE_STATUS_UNCOVERED)
+    with_count_dtypes(table)
     return gpd.GeoDataFrame(table, geometry="geometry", crs=villages.crs)
 
 
@@ -167,4 +168,5 @@ def _rollups(
             np.nan,
         )
     table["model_types"] = [v if isinstance(v, list) else [] for v in table["model_types"]]
+    with_count_dtypes(table)
     return gpd.GeoDataFrame(table, geometry="geometry", crs=units.crs)

@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from enum import IntEnum
 
+import pandas as pd
+
 WGS84 = "EPSG:4326"
 # Areas and distances are computed in this metric CRS (VN-2000 / UTM 48N covers most of
 # the country with acceptable scale error for village-sized figures).
@@ -72,10 +74,25 @@ MODEL_COLUMNS = [
     "model_id", "type_code", "name", "unit_code", "launch_date", "status", "members",
     "households", "cameras", "tips", "valuable_tips", "tips_year", "decision", "extra",
 ]
+# Whole-number columns: carried as pandas' nullable Int64 so a missing count stays missing
+# (not NaN) and a present one stays an integer in JSON and CSV.
+COUNT_COLUMNS = [
+    "population", "households", "members", "cameras", "tips", "valuable_tips", "tips_year",
+    "member_households", "team_count", "model_count", "teams", "models", "villages_total",
+    "villages_covered", "villages_uncovered",
+]
 TEAM_COLUMNS = [
     "team_id", "model_id", "unit_code", "name", "members", "households", "cameras",
     "leader_role",
 ]
+
+
+def with_count_dtypes(frame: pd.DataFrame) -> pd.DataFrame:
+    """Cast the count columns present in ``frame`` to nullable Int64 (in place) and return it."""
+    for column in COUNT_COLUMNS:
+        if column in frame.columns:
+            frame[column] = pd.to_numeric(frame[column], errors="coerce").round().astype("Int64")
+    return frame
 
 
 @dataclass(frozen=True, slots=True)

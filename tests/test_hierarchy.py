@@ -46,10 +46,21 @@ def test_villages_follow_merged_and_split_communes() -> None:
     assert carried.unresolved == []
 
 
-def test_carry_forward_is_idempotent_once_closed() -> None:
+def test_carry_forward_is_idempotent() -> None:
+    frame = units()
+    first = carry_villages_forward(frame, LINEAGE)
+    frame.loc[frame["level"] == 4, "valid_to"] = "2025-07-01"  # the closures, applied
+    carried = pd.concat([frame, first.new_rows], ignore_index=True)
+    again = carry_villages_forward(gpd.GeoDataFrame(carried, geometry="geometry"), LINEAGE)
+    assert again.new_rows.empty and again.closures == []
+
+
+def test_village_that_ended_with_its_commune_is_still_carried() -> None:
     frame = units()
     frame.loc[frame["level"] == 4, "valid_to"] = "2025-07-01"
-    assert carry_villages_forward(frame, LINEAGE).new_rows.empty
+    carried = carry_villages_forward(frame, LINEAGE)
+    assert len(carried.new_rows) == 3
+    assert carried.closures == []
 
 
 def test_resolve_codes_follows_lineage_and_prefers_kept_code() -> None:

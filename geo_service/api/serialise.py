@@ -77,14 +77,14 @@ def csv_for_excel(frame: pd.DataFrame) -> bytes:
     return "\ufeff".encode() + buffer.getvalue().encode("utf-8")
 
 
-def download(content: bytes, media_type: str, filename: str) -> Response:
+def download(content: bytes, media_type: str, filename: str, *, inline: bool = False) -> Response:
     ascii_name = filename.encode("ascii", "ignore").decode() or "download"
-    disposition = f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}"
+    kind = "inline" if inline else "attachment"
+    disposition = f"{kind}; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}"
     return Response(content, media_type=media_type,
                     headers={"Content-Disposition": disposition})
 
 
-def geojson_response(content: bytes, filename: str | None = None) -> Response:
-    if filename is None:
-        return Response(content, media_type=GEOJSON_MEDIA_TYPE)
-    return download(content, GEOJSON_MEDIA_TYPE, filename)
+def geojson_response(content: bytes, filename: str) -> Response:
+    """Shown inline by a browser; saved under ``filename``."""
+    return download(content, GEOJSON_MEDIA_TYPE, filename, inline=True)

@@ -29,6 +29,7 @@ from geo_service.domain import (
     TEAM_COLUMNS,
     UNIT_COLUMNS,
     WGS84,
+    with_count_dtypes,
 )
 from geo_service.store import gpkg_geometry
 from geo_service.store.base import ImportBatch, Store, UnitQuery
@@ -151,7 +152,9 @@ class GeoPackageStore(Store):
     def _frame(self, sql: str, columns: Sequence[str], params: Iterable[Any] = ()) -> pd.DataFrame:
         names, rows = self._query(sql, params)
         frame = pd.DataFrame.from_records(rows, columns=names)
-        return frame[list(columns)] if not frame.empty else pd.DataFrame(columns=list(columns))
+        if frame.empty:
+            frame = pd.DataFrame(columns=list(columns))
+        return with_count_dtypes(frame[list(columns)])
 
     # -- writes ---------------------------------------------------------------------------
 
@@ -276,6 +279,7 @@ class GeoPackageStore(Store):
             frame = pd.DataFrame(columns=["geom", *UNIT_COLUMNS])
         geometry = gpkg_geometry.decode(list(frame.pop("geom")))
         frame["level"] = frame["level"].astype(int)
+        with_count_dtypes(frame)
         return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(geometry, crs=WGS84), crs=WGS84)
 
     def lineage(self) -> pd.DataFrame:

@@ -1,0 +1,128 @@
+"""Importing model registers: matching, the all-or-nothing rule, and every kind of bad row."""
+
+from __future__ import annotations
+
+import unicodedata
+from pathlib import Path
+
+import pytest
+
+from geo_service.pipeline import DEMO_REGISTER, import_models
+from geo_service.store import Store
+from geo_service.validate import ImportRejected
+
+HEADER = ("Mã mô hình,Loại mô hình,Tên mô hình,Mã xã,Xã/Phường,Thôn/TDP,Ngày ra mắt,"
+          "Trạng thái,Tên tổ,Số thành viên,Chức danh tổ trưởng")
+GOOD_ROW = "NEW-1,patrol_team,Tổ tuần tra thôn 4,07057,,Thôn 4,1/3/2026,Hoạt động,Tổ 1,9,Tổ trưởng"
+
+
+def write(tmp_path: Path, *rows: str, header: str = HEADER, encoding: str = "utf-8") -> Path:
+    path = tmp_path / "register.csv"
+    text = "\n".join([header, *rows]) + "\n"
+    if encoding == "cp1258":  # Windows-1258 spells tones as combining marks
+        text = unicodedata.normalize("NFD", text)
+    path.write_bytes(text.encode(encoding))
+    return path
+
+
+def rejected(store: Store, path: Path) -> list[str]:
+    before = (len(store.models()), len(store.teams()), len(store.imports()))
+    with pytest.raises(ImportRejected) as caught:
+        import_models(store, path)
+    assert (len(store.models()), len(store.teams()), len(store.imports())) == before
+    return [str(p) for p in caught.value.report.errors]
+
+
+def test_a_good_row_lands_and_reimport_is_idempotent(demo_store: Store, tmp_path: Path) -> None:
+    path = write(tmp_path, GOOD_ROW)
+    outcome = import_models(demo_store, path)
+    assert outcome.counts == {"models": 1, "teams": 1}
+    import_models(demo_store, path)
+    teams = demo_store.teams(model_ids=["NEW-1"])
+    assert teams["unit_code"].tolist() == ["07057-004"]
+    assert teams["members"].tolist() == [9]
+    assert demo_store.models(unit_codes=["07057"])["model_id"].str.startswith("NEW").sum() == 1
+
+
+def test_demo_register_reimport_changes_nothing(demo_store: Store) -> None:
+    models, teams = demo_store.models(), demo_store.teams()
+    import_models(demo_store, DEMO_REGISTER)
+    assert demo_store.models().drop(columns="extra").equals(models.drop(columns="extra"))
+    assert demo_store.teams().equals(teams)
+
+
+def test_match_by_name_without_accents_and_abbreviations(demo_store: Store, tmp_path: Path) -> None:
+    header = "Ma mo hinh,Loai mo hinh,Tinh,Huyen,Xa/Phuong,Thon/TDP,So thanh vien"
+    path = write(tmp_path, "N2,Tổ tuần tra nhân dân,Quảng Ninh,Hoành Bồ,xa bang ca,thon 4,5",
+                 "N3,patrol_team,,Thị xã Sơn Tây,P. Viên Sơn,TDP 2 Tiền Huân,6", header=header)
+    import_models(demo_store, path)
+    teams = demo_store.teams(model_ids=["N2", "N3"]).set_index("model_id")
+    names = dict(zip(demo_store.units()["code"], demo_store.units()["name"], strict=True))
+    assert names[teams.loc["N2", "unit_code"]] == "Thôn 4"
+    assert teams.loc["N2", "unit_code"].startswith("07057-")
+    assert names[teams.loc["N3", "unit_code"]] == "Tổ dân phố 2 Tiền Huân"
+
+
+def test_unknown_commune_code(demo_store: Store, tmp_path: Path) -> None:
+    errors = rejected(demo_store, write(tmp_path, GOOD_ROW.replace("07057", "12345")))
+    assert errors == ["error: register.csv, row 2, field 'Mã xã': unknown commune code '12345'"]
+
+
+def test_unmatched_village_gets_suggestions_never_applied(demo_store: Store, tmp_path: Path) -> None:
+    errors = rejected(demo_store, write(tmp_path, GOOD_ROW.replace("Thôn 4", "Thôn Bốn A")))
+    assert "row 2, field 'Thôn/TDP'" in errors[0]
+    assert "no village" in errors[0]
+
+
+def test_model_fields_must_agree_across_rows(demo_store: Store, tmp_path: Path) -> None:
+    second = GOOD_ROW.replace("1/3/2026", "2/3/2026").replace("Tổ 1", "Tổ 2")
+    errors = rejected(demo_store, write(tmp_path, GOOD_ROW, second))
+    assert errors[0].startswith("error: register.csv, row 3, field 'Ngày ra mắt'")
+    assert "row 2" in errors[0]
+
+
+@pytest.mark.parametrize(("row", "field", "words"), [
+    (GOOD_ROW.replace("1/3/2026", "31/02/2026"), "Ngày ra mắt", "day is out of range"),
+    (GOOD_ROW.replace("1/3/2026", "soon"), "Ngày ra mắt", "not a date"),
+    (GOOD_ROW.replace(",9,", ",nine,"), "Số thành viên", "not a whole number"),
+    (GOOD_ROW.replace(",9,", ",-3,"), "Số thành viên", "not a whole number"),
+    (GOOD_ROW.replace("patrol_team", "space_patrol"), "Loại mô hình", "unknown model type"),
+    (GOOD_ROW.replace("Hoạt động", "ngủ đông"), "Trạng thái", "unknown status"),
+    (GOOD_ROW.replace("Tổ 1", '"=HYPERLINK(""http://x"")"'), "Tên tổ", "formula"),
+    (GOOD_ROW.replace("Tổ 1", "<script>alert(1)</script>"), "Tên tổ", "markup"),
+    ("," + GOOD_ROW.split(",", 1)[1], "Mã mô hình", "empty"),
+])
+def test_bad_cells_name_row_and_field(
+    demo_store: Store, tmp_path: Path, row: str, field: str, words: str
+) -> None:
+    errors = rejected(demo_store, write(tmp_path, row))
+    assert any(f"row 2, field '{field}'" in e and words in e for e in errors), errors
+
+
+def test_non_utf8_file_is_refused_with_its_row(demo_store: Store, tmp_path: Path) -> None:
+    path = write(tmp_path, GOOD_ROW, encoding="cp1258")
+    errors = rejected(demo_store, path)
+    assert errors[0].startswith("error: register.csv, row 1")
+    assert "not UTF-8" in errors[0]
+
+
+def test_empty_file_and_missing_columns(demo_store: Store, tmp_path: Path) -> None:
+    empty = tmp_path / "empty.csv"
+    empty.write_bytes(b"")
+    assert "empty" in rejected(demo_store, empty)[0]
+    errors = rejected(demo_store, write(tmp_path, "x,y", header="Tên,Ghi chú"))
+    assert any("missing column 'Mã mô hình'" in e for e in errors)
+
+
+def test_personal_data_columns_are_refused(demo_store: Store, tmp_path: Path) -> None:
+    header = HEADER + ",Họ và tên,Số điện thoại"
+    errors = rejected(demo_store, write(tmp_path, GOOD_ROW + ",Nguyễn Văn A,0912345678",
+                                        header=header))
+    assert any("field 'Họ và tên'" in e and "personal data" in e for e in errors)
+    assert any("field 'Số điện thoại'" in e for e in errors)
+
+
+def test_one_bad_row_rejects_the_whole_file(demo_store: Store, tmp_path: Path) -> None:
+    bad = GOOD_ROW.replace("NEW-1", "NEW-2").replace("07057", "99999")
+    rejected(demo_store, write(tmp_path, GOOD_ROW, bad))
+    assert demo_store.models(unit_codes=["07057"])["model_id"].str.startswith("NEW").sum() == 0
