@@ -276,3 +276,12 @@ def test_frames_from_other_readers_are_checked_too(communes: gpd.GeoDataFrame) -
     assert [str(p) for p in report.problems] == [
         "error: layer.gpkg, row 1, field 'commune_code': commune 07057 has no boundary to divide"]
     assert found["code"].tolist() == ["09496-001"]
+
+
+def test_a_file_without_usable_rows_gives_no_areas(
+    tmp_path: Path, communes: gpd.GeoDataFrame
+) -> None:
+    path = write_points(tmp_path, "09496,Khu phố 1,khu_pho,,21.02,,")
+    found, problems = derive_from(path, communes)
+    assert problems == ["error: villages.csv, row 2, field 'lon': value is missing"]
+    assert found.empty and list(found.columns) == [*UNIT_COLUMNS, "geometry"]

@@ -1,0 +1,1 @@
+"""Ingest: read boundary, village and register files into the canonical frames."""
