@@ -7,7 +7,7 @@ import before the store is touched, warnings are shown and kept.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import Literal
+from typing import Literal, NoReturn
 
 Severity = Literal["error", "warning"]
 
@@ -89,7 +89,9 @@ class ImportRejected(Exception):
         super().__init__(report.summary() or f"{report.file}: rejected")
 
 
-def reject(file: str, message: str, *, row: int | None = None, field: str | None = None) -> None:
+def reject(
+    file: str, message: str, *, row: int | None = None, field: str | None = None
+) -> NoReturn:
     """Reject a whole file at once (e.g. unreadable): raise with a one-problem report."""
     report = ValidationReport(file)
     report.error(message, row=row, field=field)

@@ -157,6 +157,18 @@ def test_polygons_are_transformed_vertex_by_vertex() -> None:
         assert metres_apart((lon, lat), reference_6960(9210, sx, sy)) < 0.01
 
 
+def test_large_frames_split_over_threads_give_the_same_answer() -> None:
+    x, y = projected(9210, *HANOI)
+    polygons = [shapely.Point(x + 30 * i, y).buffer(10, quad_segs=25) for i in range(2100)]
+    frame = gpd.GeoDataFrame(geometry=polygons, crs=9210)
+    source = shapely.get_coordinates(frame.geometry.values)
+    assert len(source) > 200_000  # above the threshold for the threaded path
+    result = shapely.get_coordinates(to_wgs84(frame).geometry.values)
+    for index in np.linspace(0, len(source) - 1, 25).astype(int):
+        expected = reference_6960(9210, *source[index])
+        assert metres_apart(tuple(result[index]), expected) < 0.01
+
+
 def test_other_datums_use_ordinary_reprojection() -> None:
     x, y = Transformer.from_crs(4326, 32648, always_xy=True).transform(*HANOI)
     out = first_xy(to_wgs84(point_frame(x, y, crs=32648)))

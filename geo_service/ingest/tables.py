@@ -46,7 +46,6 @@ def decode_utf8(data: bytes, file_name: str) -> str:
             "Windows-1258, TCVN3 or VNI); save it as 'CSV UTF-8' and import again",
             row=row,
         )
-        raise  # unreachable: reject() raises
 
 
 def read_csv_table(path: Path, aliases: dict[str, list[str]], *, file_name: str) -> Table:
@@ -66,7 +65,6 @@ def read_csv_table(path: Path, aliases: dict[str, list[str]], *, file_name: str)
         header = next(reader)
     except StopIteration:
         reject(file_name, "the file has no header row")
-        raise
     columns = _map_headers(header, aliases, file_name)
     position = {field: header.index(written) for field, written in columns.items()}
     rows: list[tuple[int, dict[str, str]]] = []
