@@ -334,6 +334,34 @@ def test_unaccented_name_that_looks_typed_falls_back_to_the_whole_name() -> None
     assert districts.lookup("quan son", "38").code == "385"
 
 
+def test_accents_pick_between_names_that_fold_alike() -> None:
+    communes = NameIndex([("04516", "Xã Minh Quán", "138"), ("04567", "Xã Minh Quân", "138")])
+    assert communes.lookup("Xã Minh Quán", "138").code == "04516"
+    assert communes.lookup("Minh Quân", "138").code == "04567"
+    # Without accents the two cannot be told apart, even if one were written that way.
+    assert communes.lookup("xa minh quan", "138").candidates == ("04516", "04567")
+    plain = NameIndex([("1", "Xã Nga Thanh", "P"), ("2", "Xã Nga Thành", "P")])
+    assert plain.lookup("nga thanh", "P").status == "ambiguous"
+    assert plain.lookup("Nga Thành", "P").code == "2"
+
+
+def test_number_word_names_are_found_from_unaccented_spelling() -> None:
+    communes = NameIndex([("20500", "Xã Tư", "505"), ("03394", "Xã Nậm Mười", "300")])
+    assert communes.lookup("Xã Tư", "505").code == "20500"
+    assert communes.lookup("xa tu", "505").code == "20500"  # "tu" alone is not read as 4
+    assert communes.lookup("xa nam muoi", "300").code == "03394"  # not 50
+    assert match_key("xa nam muoi") == "nam muoi"
+
+
+def test_roman_numerals_in_lower_case_except_those_that_are_syllables() -> None:
+    numerals = [(1, "I"), (3, "III"), (6, "VI")]
+    wards = NameIndex([(f"W{n}", f"Phường {roman}", "930") for n, roman in numerals])
+    assert wards.lookup("phuong iii", "930").code == "W3"
+    assert wards.lookup("Phường 1", "930").code == "W1"
+    assert wards.lookup("PHƯỜNG VI", "930").code == "W6"
+    assert match_key("Thôn Vi") == "vi"
+
+
 def test_explicit_unit_type_column_overrides_the_name() -> None:
     index = NameIndex([("A", "Tân Phong", "P", "thon"), ("B", "Tân Phong", "P", "xom")])
     assert index.lookup("Xóm Tân Phong", "P").code == "B"

@@ -24,12 +24,11 @@ from geo_service.web.popups import esc
 
 router = APIRouter(tags=["pages"])
 
-UnitParam = Annotated[
-    str | None, Query(max_length=64, description="code of the unit to focus on (e.g. 09496)")
-]
-AsOfParam = Annotated[
-    str | None, Query(max_length=32, description="ISO date YYYY-MM-DD (default: today)")
-]
+# Both are parsed here rather than by FastAPI so that bad values get this page's own
+# messages (HTML for a browser), not a validation error in JSON.
+UnitParam = Annotated[str | None, Query(description="code of the unit to focus on (e.g. 09496)")]
+AsOfParam = Annotated[str | None, Query(description="ISO date YYYY-MM-DD (default: today)")]
+ECHO_LIMIT = 40  # characters of a bad value repeated in the error message
 
 
 @router.get("/", response_class=HTMLResponse, summary="Interactive coverage map (HTML)")
@@ -44,7 +43,7 @@ def coverage_map_page(
     try:
         day = _parse_day(as_of)
     except ValueError:
-        message = f"as_of must be an ISO date YYYY-MM-DD, got '{as_of}'"
+        message = f"as_of must be an ISO date YYYY-MM-DD, got '{_clip(as_of)}'"
         return _error(request, 422, message, "Ngày không hợp lệ")
     focus = (unit or "").strip() or None
     try:
@@ -53,7 +52,7 @@ def coverage_map_page(
             view, focus_code=focus, assets=AssetMode.SERVED, choices=_choices(store, day)
         )
     except LookupError:  # pipeline's unknown root, or the map's UnitNotInView
-        message = f"no unit with code '{focus}' on {day.isoformat()}"
+        message = f"no unit with code '{_clip(focus)}' on {day.isoformat()}"
         return _error(request, 404, message, "Không tìm thấy đơn vị")
     return HTMLResponse(html)
 
@@ -62,6 +61,11 @@ def _parse_day(text: str | None) -> date:
     if text is None or not text.strip():
         return date.today()
     return date.fromisoformat(text.strip())
+
+
+def _clip(value: str | None) -> str:
+    text = value or ""
+    return text if len(text) <= ECHO_LIMIT else text[:ECHO_LIMIT] + "…"
 
 
 def _choices(store: Store, day: date) -> list[UnitChoice]:
