@@ -76,9 +76,18 @@ def _run_import(action: Callable[[], T]) -> T:
 
 def _done(outcome: ImportOutcome) -> None:
     _print_report(outcome.report)
-    verb = "would import" if outcome.dry_run else f"imported (import #{outcome.import_id})"
-    counts = ", ".join(f"{n} {name}" for name, n in outcome.counts.items())
-    out.print(f"[green]{outcome.report.file}: {verb}:[/] {counts}")
+    summary = "; ".join(
+        f"{table}: {c.new} new, {c.updated} updated, {c.unchanged} unchanged"
+        + (f", {c.removed} removed" if c.removed else "")
+        for table, c in outcome.changes.items()
+    )
+    if not outcome.changed:
+        verb = "nothing to change (already imported)"
+    elif outcome.dry_run:
+        verb = "would import"
+    else:
+        verb = f"imported (import #{outcome.import_id})"
+    out.print(f"[green]{outcome.report.file}: {verb}[/] — {summary}", highlight=False)
 
 
 @app.command()

@@ -16,7 +16,14 @@ import geopandas as gpd
 import pandas as pd
 
 from geo_service.coverage import CoverageResult, compute_coverage
-from geo_service.domain import LINEAGE_COLUMNS, MODEL_TYPE_COLUMNS
+from geo_service.changes import TableChanges, canonical, compare, keyed_rows
+from geo_service.domain import (
+    LINEAGE_COLUMNS,
+    MODEL_COLUMNS,
+    MODEL_TYPE_COLUMNS,
+    TEAM_COLUMNS,
+    UNIT_COLUMNS,
+)
 from geo_service.hierarchy import carry_villages_forward, resolve_codes, subtree_codes
 from geo_service.ingest.boundaries import normalise_units, read_boundaries
 from geo_service.ingest.registers import read_register
@@ -32,12 +39,21 @@ DEMO_REGISTER = DEMO_DATA_DIR.parent / "registers" / "demo_models.csv"
 
 @dataclass
 class ImportOutcome:
-    """What an import did (or, with ``dry_run``, would do)."""
+    """What an import did (or, with ``dry_run``, would do).
+
+    ``changes`` counts new/updated/unchanged/removed rows per table. An import that would
+    change nothing is not applied and not logged (``import_id`` stays None).
+    """
 
     report: ValidationReport
     counts: dict[str, int] = field(default_factory=dict)
     import_id: int | None = None
     dry_run: bool = False
+    changes: dict[str, TableChanges] = field(default_factory=dict)
+
+    @property
+    def changed(self) -> bool:
+        return any(c.any for c in self.changes.values())
 
 
 @dataclass(frozen=True)
@@ -59,11 +75,44 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+def batch_changes(store: Store, batch: ImportBatch) -> dict[str, TableChanges]:
+    """Per table, how ``batch`` would change the store."""
+    changes: dict[str, TableChanges] = {}
+    if batch.units is not None:
+        existing = store.units(UnitQuery(codes=tuple(sorted(set(batch.units["code"])))))
+        columns = [*UNIT_COLUMNS, "geometry"]
+        changes["units"] = compare(existing, batch.units, ["code", "valid_from"], columns)
+    if batch.unit_closures:
+        codes = tuple(sorted({code for code, _, _ in batch.unit_closures}))
+        existing = keyed_rows(store.units(UnitQuery(codes=codes)), ["code", "valid_from"],
+                              ["code", "valid_from", "valid_to"])
+        closing = [existing.get((code, canonical(start)), (None, None, None))[2] != canonical(end)
+                   for code, start, end in batch.unit_closures]
+        changes["unit_closures"] = TableChanges(updated=sum(closing),
+                                                unchanged=len(closing) - sum(closing))
+    for name, frame, key, columns, current in (
+        ("lineage", batch.lineage, ["old_code", "new_code"], LINEAGE_COLUMNS, store.lineage),
+        ("model_types", batch.model_types, ["code"], MODEL_TYPE_COLUMNS, store.model_types),
+        ("models", batch.models, ["model_id"], MODEL_COLUMNS, store.models),
+    ):
+        if frame is not None:
+            changes[name] = compare(current(), frame, key, columns)
+    if batch.teams is not None:
+        owners = set(batch.teams["model_id"])
+        if batch.models is not None:
+            owners |= set(batch.models["model_id"])
+        changes["teams"] = compare(store.teams(sorted(owners)), batch.teams, ["team_id"],
+                                   TEAM_COLUMNS, replace_all=True)
+    return changes
+
+
 def _finish(store: Store, batch: ImportBatch, report: ValidationReport, dry_run: bool) -> ImportOutcome:
     report.raise_if_errors()
-    if dry_run:
-        return ImportOutcome(report, batch.counts(), None, True)
-    return ImportOutcome(report, batch.counts(), store.apply(batch))
+    changes = batch_changes(store, batch)
+    outcome = ImportOutcome(report, batch.counts(), None, dry_run, changes)
+    if not dry_run and outcome.changed:
+        outcome.import_id = store.apply(batch)
+    return outcome
 
 
 # -- boundaries, villages, lineage ------------------------------------------------------------
@@ -104,8 +153,19 @@ def _unit_keys(units: pd.DataFrame) -> list[tuple[str, str | None]]:
             for code, start in zip(units["code"], units["valid_from"], strict=True)]
 
 
+def _iso_dates(units: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Validity dates as ISO text (or None), the form the store returns them in."""
+    out = units.copy()
+    for column in ("valid_from", "valid_to"):
+        out[column] = [None if pd.isna(v) else canonical(v) for v in out[column]]
+        out[column] = out[column].astype(object)
+    return out
+
+
 def _with_carry_forward(store: Store, batch: ImportBatch) -> ImportBatch:
     """Add the rows that let villages follow their commune across reforms, in the same batch."""
+    if batch.units is not None:
+        batch = replace(batch, units=_iso_dates(batch.units))
     existing = store.units()
     units = existing
     if batch.units is not None and not batch.units.empty:
