@@ -1,0 +1,420 @@
+"""Vietnamese name normalisation and matching (shared/DOMAIN.md §6).
+
+Conventions, decided once here:
+
+* Stored names are NFC with **old-style tone placement** ("hoà", "thuỷ", "khoẻ", "Hoá"):
+  in an open syllable ending in oa/oe/uy the tone sits on the second vowel. The current
+  (post-2025) official unit list is written this way, so official names pass unchanged.
+* ``fold`` is the accent- and case-insensitive form; đ/Đ become d explicitly because NFD
+  does not decompose them.
+* A leading type word ("Thôn", "Phường", "TDP", "P.") is split off; ``match_key`` compares
+  only the rest, and ``NameIndex`` uses the types only to tell candidates apart or to refuse
+  a match whose explicit types differ ("Thôn 1" never silently matches "Xóm 1").
+* Ordinals: the rest is read as a number only when it is *entirely* a numeral: digits
+  ("01"), Roman I..XXXIX ("vi", "xi" only in capitals, being syllables too), or number
+  words up to 99 ("Một", "mười lăm", "hai mươi mốt"; "mốt"/"lăm" only after a ten); a
+  leading "số" is dropped. So "Ba Vì", "Tân Lập", "Năm Căn" stay names. Accented words
+  must be spelled exactly; unaccented, only "mot", "hai", "ba", "muoi" and compounds
+  with "muoi" count, since "nam", "tam", "sau", "bon" are common name syllables too.
+* Single-syllable type words are matched with their accents ("Sóc", not "Sọc"); without
+  accents only if the whole name has none. ``level`` restricts the types considered, so
+  "Buôn Ma Thuột" at district level or "Sóc Sơn" at commune level is not split.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Literal
+
+from rapidfuzz import fuzz, process
+
+from geo_service.domain import UNIT_TYPES, Level
+
+_TONE_MARKS = "\u0300\u0301\u0303\u0309\u0323"  # huyền, sắc, ngã, hỏi, nặng
+
+_UNTONED = {unicodedata.normalize("NFC", b + t): (b, t) for b in "oOuU" for t in _TONE_MARKS}
+_TONED_O, _TONED_U = ("".join(c for c, (b, _) in _UNTONED.items() if b in v) for v in ("oO", "uU"))
+# A tone on the o/u of an open oa/oe/uy syllable moves to the second vowel (old style).
+_NEW_STYLE_TONE = re.compile(
+    rf"([{_TONED_O}])([aAeE])(?![^\W\d_])|([{_TONED_U}])([yY])(?![^\W\d_])")
+_CLEANUP: dict[int, str | None] = {
+    **dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad")),  # invisible
+    0xD0: "Đ", 0xF0: "đ", 0x189: "Đ",  # Icelandic/African eth typed for Đ/đ
+}
+_NEEDS_CLEANUP = re.compile(f"[{''.join(map(chr, _CLEANUP))}]")
+
+
+def _fold_table() -> dict[int, str | None]:
+    table: dict[int, str | None] = dict.fromkeys(range(0x300, 0x370))  # combining marks
+    for code in [*range(0xC0, 0x250), *range(0x1E00, 0x1F00)]:
+        decomposed = unicodedata.normalize("NFD", chr(code))
+        base = "".join(c for c in decomposed if not unicodedata.combining(c))
+        if len(base) == 1 and base != chr(code):
+            table[code] = base
+    table.update({ord("đ"): "d", ord("Đ"): "D"})
+    return table
+
+
+_FOLD = _fold_table()
+_APOSTROPHES = re.compile(r"['’‘`´]")
+_NON_WORD = re.compile(r"[\W_]+")
+_SEPARATORS = " \t.:,;-–—/"
+
+
+def _move_tone(match: re.Match[str]) -> str:
+    toned, second = match.group(1, 2) if match.group(1) else match.group(3, 4)
+    base, tone = _UNTONED[toned]
+    return base + unicodedata.normalize("NFC", second + tone)
+
+
+def nfc(text: str) -> str:
+    """NFC, old-style tone placement, single spaces, no invisible characters."""
+    if not text.isascii():
+        if _NEEDS_CLEANUP.search(text):
+            text = text.translate(_CLEANUP)
+        text = unicodedata.normalize("NFC", text)
+        text = _NEW_STYLE_TONE.sub(_move_tone, text)
+    return " ".join(text.split())
+
+
+def _strip_marks(text: str) -> str:
+    """Lowercase without diacritics; keeps the length of NFC Vietnamese text."""
+    return text.lower().translate(_FOLD)
+
+
+def fold(text: str) -> str:
+    """Accent- and case-insensitive key: "Đường Lâm" -> "duong lam"."""
+    return " ".join(_NON_WORD.sub(" ", _APOSTROPHES.sub("", _strip_marks(nfc(text)))).split())
+
+
+# --- unit type prefixes -------------------------------------------------------------------
+
+_EXTRA_TYPE_WORDS = {"tổ": "to_dan_pho"}  # "Tổ 4" is how cities write tổ dân phố 4
+_NEEDS_NUMBER = frozenset({"tổ"})
+
+
+def _type_words() -> list[tuple[str, str, str]]:
+    """(type word, slug, folded word), longest first so "Thị xã" wins over "Xã"."""
+    pairs = {(nfc(word).lower(), slug) for slug, (word, _) in UNIT_TYPES.items()
+             if slug != "thanh_pho_tw"} | set(_EXTRA_TYPE_WORDS.items())
+    return sorted(((w, s, _strip_marks(w)) for w, s in pairs), key=lambda t: (-len(t[0]), t))
+
+
+_TYPE_WORDS_BY_LETTER: dict[str, list[tuple[str, str, str]]] = defaultdict(list)
+for _word in _type_words():
+    _TYPE_WORDS_BY_LETTER[_word[2][0]].append(_word)
+# Abbreviations end with a dot, a space or a digit; single letters need a dot or a digit.
+_WORD_END, _LETTER_END = r"(?:\.\s*|\s+|(?=\d))", r"(?:\.\s*|\s*(?=\d))"
+_ABBREVIATIONS = [(re.compile(pattern, re.IGNORECASE), slug) for pattern, slug in [
+    (r"t\.?\s?d\.?\s?p" + _WORD_END, "to_dan_pho"), (r"k\.?d\.?c" + _WORD_END, "khu_dan_cu"),
+    (r"k\.?p" + _WORD_END, "khu_pho"), (r"t\.?t" + _WORD_END, "thi_tran"),
+    (r"t\.?x" + _WORD_END, "thi_xa"), (r"t\.?p" + _WORD_END, "thanh_pho"),
+    (r"[pf]" + _LETTER_END, "phuong"), (r"x" + _LETTER_END, "xa"),
+    (r"q" + _LETTER_END, "quan"), (r"h" + _LETTER_END, "huyen"),
+]]
+_ABBREVIATION_LETTERS = frozenset("tkpfxqh")
+
+
+def _slug_for_level(slug: str, level: Level | None) -> str | None:
+    if slug == "thanh_pho" and level == Level.PROVINCE:
+        return "thanh_pho_tw"
+    if level is not None and UNIT_TYPES[slug][1] != level:
+        return None
+    return slug
+
+
+def _type_word_length(text: str, folded: str, word: str, folded_word: str) -> int:
+    """Length of ``word`` at the start of ``text``, or 0 when it is not there."""
+    size = len(word)
+    if len(text) <= size or text[size] not in _SEPARATORS:
+        return 0
+    if text[:size].lower() == word:
+        return size
+    several_syllables = " " in word
+    if folded.startswith(folded_word) and (several_syllables or text.isascii()):
+        return size
+    return 0
+
+
+def split_unit_type(name: str, level: Level | None = None) -> tuple[str | None, str]:
+    """Split a leading unit type: "Thôn Tân Phong" -> ("thon", "Tân Phong").
+
+    Abbreviations count too: "P.1" -> ("phuong", "1"), "TDP 4" -> ("to_dan_pho", "4").
+
+    Returns ``(None, name)`` (NFC) when no type word starts the name. ``level`` limits the
+    types considered; "Thành phố" is ``thanh_pho`` unless ``level`` is ``Level.PROVINCE``.
+    """
+    return _split(nfc(name), level)
+
+
+def _split(text: str, level: Level | None) -> tuple[str | None, str]:
+    folded = _strip_marks(text)
+    if len(folded) == len(text):
+        for word, slug, folded_word in _TYPE_WORDS_BY_LETTER.get(folded[:1], ()):
+            size = _type_word_length(text, folded, word, folded_word)
+            rest = text[size:].lstrip(_SEPARATORS) if size else ""
+            if rest and (word not in _NEEDS_NUMBER or _without_so(rest)[0].isdigit()):
+                level_slug = _slug_for_level(slug, level)
+                if level_slug:
+                    return level_slug, rest
+    for pattern, slug in _ABBREVIATIONS if folded[:1] in _ABBREVIATION_LETTERS else ():
+        found = pattern.match(text)
+        rest = text[found.end():].strip(_SEPARATORS) if found else ""
+        if found and rest and text[: found.end()].isascii():
+            level_slug = _slug_for_level(slug, level)
+            if level_slug:
+                return level_slug, rest
+    return None, text
+
+
+# --- ordinals -----------------------------------------------------------------------------
+
+_UNITS = {"một": 1, "hai": 2, "ba": 3, "bốn": 4, "tư": 4, "năm": 5, "sáu": 6, "bảy": 7,
+          "bẩy": 7, "tám": 8, "chín": 9}
+_TRAILING = {**_UNITS, "mốt": 1, "lăm": 5, "nhăm": 5}
+_TEN, _TENS = "mười", ("mươi", "mười")
+_ASCII_UNITS = {_strip_marks(w): n for w, n in _UNITS.items()}
+_ASCII_TRAILING = {_strip_marks(w): n for w, n in _TRAILING.items()}
+_ASCII_ALONE = {"mot": 1, "hai": 2, "ba": 3}
+_ROMAN = re.compile(r"(X{0,3})(IX|IV|V?I{0,3})")
+_ROMAN_ONES = ("", "I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX")
+_LONGEST_NUMERAL = len("hai mươi mốt") + 4  # longer digit strings are codes, not ordinals
+_ROMAN_OR_NAME = frozenset({"VI", "XI"})  # "Vi", "xi" are names unless written in capitals
+_DIGITS = re.compile(r"^0+(\d)")
+
+
+def _number_words(words: list[str], ascii_only: bool) -> int | None:
+    units, trailing = (_ASCII_UNITS, _ASCII_TRAILING) if ascii_only else (_UNITS, _TRAILING)
+    ten, tens = ("muoi", ("muoi",)) if ascii_only else (_TEN, _TENS)
+    # Alone, or before "mươi": unaccented "nam muoi" is more likely "Nậm Mười" than 50.
+    leading = _ASCII_ALONE if ascii_only else _UNITS
+    match words:
+        case [word]:
+            return 10 if word == ten else leading.get(word)
+        case [first, second] if first == ten:
+            return 10 + trailing[second] if second in trailing else None
+        case [first, second, *last] if second in tens and leading.get(first, 0) > 1:
+            ones = trailing.get(last[0]) if len(last) == 1 else (0 if not last else None)
+            return None if ones is None else 10 * units[first] + ones
+    return None
+
+
+def numeral_value(text: str) -> int | None:
+    """The number a name part spells when it is nothing but a numeral, else None.
+
+    >>> [numeral_value(s) for s in ["01", "IV", "Một", "hai mươi mốt", "Ba Vì", "Nam"]]
+    [1, 4, 1, 21, None, None]
+    """
+    return _numeral(nfc(text))
+
+
+def _numeral(text: str) -> int | None:
+    if len(text) > _LONGEST_NUMERAL:
+        return None
+    if text.isdecimal():
+        return int(text)
+    roman = _ROMAN.fullmatch(text.upper())
+    if text and roman and (text.isupper() or text.upper() not in _ROMAN_OR_NAME):
+        return 10 * len(roman.group(1)) + _ROMAN_ONES.index(roman.group(2))
+    return _number_words(text.lower().split(), ascii_only=text.isascii())
+
+
+def _without_so(rest: str) -> str:
+    """Drop "số" (number) before a numeral: "số 4 Tiền Huân" -> "4 Tiền Huân"."""
+    if rest[:1] not in ("s", "S"):
+        return rest
+    head, _, tail = rest.partition(" ")
+    numeral_follows = bool(tail) and (tail[0].isdigit() or _numeral(tail) is not None)
+    if head.lower() in ("số", "so", "số.", "so.") and numeral_follows:
+        return tail
+    return rest
+
+
+def _keys_of_rest(rest: str) -> tuple[str, str, str]:
+    """Keys of a name without its type word: folded, with accents, folded literally."""
+    rest = _without_so(rest)
+    words = _NON_WORD.sub(" ", _APOSTROPHES.sub("", rest.lower())).split()
+    spelled = " ".join(_DIGITS.sub(r"\1", w) if w[0] == "0" else w for w in words)
+    folded, number = _strip_marks(spelled), _numeral(rest)
+    if number is not None:
+        return str(number), str(number), folded
+    return folded, spelled, folded
+
+
+@dataclass(frozen=True, slots=True)
+class _Keys:
+    name: str  # NFC
+    unit_type: str | None
+    key: str  # folded, without the type word; numerals as digits
+    spelled: str  # as key, but with accents
+    literal: str  # folded, numerals as written ("xa tu" finds "Xã Tư" whose key is "4")
+    whole_key: str  # keys of the whole name, type word kept
+    whole_spelled: str
+
+
+@lru_cache(maxsize=131072)
+def _analyse(name: str, level: Level | None) -> _Keys:
+    text = nfc(name)
+    unit_type, rest = _split(text, level)
+    key, spelled, literal = _keys_of_rest(rest)
+    whole_key, whole_spelled, _ = _keys_of_rest(text) if unit_type else (key, spelled, None)
+    return _Keys(text, unit_type, key, spelled, literal, whole_key, whole_spelled)
+
+
+def match_key(name: str, level: Level | None = None) -> str:
+    """Key for comparing names within one parent, without the type word.
+
+    "TDP 4 Tiền Huân" and "Tổ dân phố số 4 Tiền Huân" -> "4 tien huan";
+    "Thôn 1", "Thôn Một", "Thôn I", "thon mot", "Thôn 01" -> "1".
+    """
+    return _analyse(name, level).key
+
+
+# --- matching -----------------------------------------------------------------------------
+
+MatchStatus = Literal["exact", "ambiguous", "unmatched"]
+SUGGESTION_CUTOFF = 70.0
+SUGGESTION_LIMIT = 3
+
+
+@dataclass(frozen=True, slots=True)
+class NameMatch:
+    """Result of a lookup. Suggestions are for a person to confirm, never applied."""
+
+    status: MatchStatus
+    code: str | None = None
+    candidates: tuple[str, ...] = ()
+    suggestions: tuple[tuple[str, str, float], ...] = ()  # (code, name, score 0-100)
+    reason: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class _Entry:
+    code: str
+    name: str
+    unit_type: str | None
+    keys: _Keys
+
+
+def _types_agree(asked: str | None, found: str | None) -> bool:
+    if asked is None or found is None or asked == found:
+        return True
+    return {asked, found} == {"thanh_pho", "thanh_pho_tw"}
+
+
+_Table = dict[tuple[str | None, str], dict[str, _Entry]]
+
+
+class NameIndex:
+    """Units by (parent code, folded match key); built once, looked up many times.
+
+    ``rows`` are ``(code, name, parent_code)`` or ``(code, name, parent_code, unit_type)``;
+    without a unit type the type word of the name is used. Names are compared without
+    accents; among several candidates the explicit type, then the exact spelling (accents
+    included: "Minh Quán" is not "Minh Quân") decide. Fuzzy matching runs only on a miss
+    and only among the children of the same parent.
+    """
+
+    def __init__(self, rows: Iterable[Sequence[str | None]], level: Level | None = None) -> None:
+        self._level = level
+        self._by_key: _Table = defaultdict(dict)
+        self._by_whole_key: _Table = defaultdict(dict)
+        self._children: dict[str | None, list[_Entry]] = defaultdict(list)
+        self._choices: dict[str | None, list[str]] = {}
+        for row in rows:
+            self._add(row)
+
+    def _add(self, row: Sequence[str | None]) -> None:
+        code, name, parent = str(row[0]), str(row[1]), row[2]
+        keys = _analyse(name, self._level)
+        unit_type = row[3] if len(row) > 3 and row[3] else keys.unit_type
+        entry = _Entry(code, keys.name, unit_type, keys)
+        if code not in self._by_key[parent, keys.key]:
+            self._children[parent].append(entry)
+            self._choices.pop(parent, None)
+        self._by_key[parent, keys.key][code] = entry
+        self._by_key[parent, keys.literal][code] = entry
+        self._by_whole_key[parent, keys.whole_key][code] = entry
+
+    def __len__(self) -> int:
+        return sum(len(children) for children in self._children.values())
+
+    def lookup(self, name: str, parent_code: str | None) -> NameMatch:
+        """Find ``name`` among the children of ``parent_code``.
+
+        Tried in order: the name without its type word; the whole name (a bare "Sóc Sơn"
+        against "Huyện Sóc Sơn"); the name against whole unit names. The first attempt
+        with candidates of an agreeing type decides.
+        """
+        asked = _analyse(name, self._level)
+        if not asked.key:
+            return NameMatch("unmatched", reason="empty name")
+        attempts = [
+            (self._by_key, asked.key, asked.spelled, asked.unit_type, False),
+            (self._by_key, asked.whole_key, asked.whole_spelled, None, False),
+            (self._by_whole_key, asked.key, asked.spelled, asked.unit_type, True),
+            (self._by_key, asked.literal, asked.spelled, asked.unit_type, False),
+        ]
+        accented = not asked.name.isascii()  # an unaccented query cannot pick by accents
+        conflict: NameMatch | None = None
+        for table, key, spelled, unit_type, against_whole in attempts:
+            found = table.get((parent_code, key))
+            if not found:
+                continue
+            spelled_like = {e.code for e in found.values() if accented and spelled == (
+                e.keys.whole_spelled if against_whole else e.keys.spelled)}
+            match = _decide(list(found.values()), spelled_like, unit_type, asked.name,
+                            parent_code)
+            if match.status != "unmatched":
+                return match
+            conflict = conflict or match
+        return conflict or NameMatch(
+            "unmatched", suggestions=self._suggest(asked.key, parent_code),
+            reason=f"no unit named '{asked.name}' under {parent_code!r}")
+
+    def _suggest(self, key: str, parent: str | None) -> tuple[tuple[str, str, float], ...]:
+        children = self._children.get(parent)
+        if not children:
+            return ()
+        choices = self._choices.get(parent)
+        if choices is None:
+            choices = self._choices[parent] = [_sorted_words(e.keys.key) for e in children]
+        # ratio on pre-sorted words is token_sort_ratio at a third of the cost; WRatio's
+        # partial matching ranks "ho" above "thai hoa" for "thai hoax", so it is not used.
+        best = process.extract(_sorted_words(key), choices, scorer=fuzz.ratio,
+                               limit=SUGGESTION_LIMIT, score_cutoff=SUGGESTION_CUTOFF)
+        return tuple((children[i].code, children[i].name, round(score, 1))
+                     for _, score, i in best)
+
+
+def _sorted_words(key: str) -> str:
+    return " ".join(sorted(key.split()))
+
+
+def _decide(
+    found: list[_Entry], spelled_like: set[str], asked_type: str | None, name: str,
+    parent: str | None,
+) -> NameMatch:
+    """One code, several, or none when every candidate has a different explicit type."""
+    agreeing = [e for e in found if _types_agree(asked_type, e.unit_type)]
+    if not agreeing:
+        types = ", ".join(sorted({str(e.unit_type) for e in found}))
+        return NameMatch(
+            "unmatched", suggestions=tuple((e.code, e.name, 100.0) for e in found),
+            reason=f"'{name}' is a {asked_type} but the unit found is a {types}")
+    narrowed = agreeing
+    if len(narrowed) > 1 and asked_type is not None:
+        narrowed = [e for e in narrowed if e.unit_type == asked_type] or narrowed
+    if len(narrowed) > 1:
+        narrowed = [e for e in narrowed if e.code in spelled_like] or narrowed
+    if len(narrowed) == 1:
+        return NameMatch("exact", code=narrowed[0].code)
+    return NameMatch(
+        "ambiguous", candidates=tuple(e.code for e in narrowed),
+        suggestions=tuple((e.code, e.name, 100.0) for e in narrowed),
+        reason=f"{len(narrowed)} units under {parent!r} are named like '{name}'")
