@@ -21,7 +21,9 @@ from geo_service.validate import ImportRejected, ValidationReport
 app = typer.Typer(no_args_is_help=True, help=__doc__, pretty_exceptions_enable=False)
 import_app = typer.Typer(no_args_is_help=True, help="Import files into the store (all-or-nothing).")
 villages_app = typer.Typer(no_args_is_help=True, help="Villages: derive approximate areas.")
+imports_app = typer.Typer(no_args_is_help=True, help="The import log: list and undo imports.")
 app.add_typer(import_app, name="import")
+app.add_typer(imports_app, name="imports")
 app.add_typer(villages_app, name="villages")
 out = Console()
 err = Console(stderr=True)
@@ -190,6 +192,48 @@ def villages_derive(
         _done(_run_import(lambda: import_villages(the_store, points, dry_run=dry_run)))
     elif output is None:
         out.print(f"{len(villages)} village areas derived; use -o FILE or --import")
+
+
+@imports_app.command("list")
+def imports_list(
+    store: StoreOption = None, as_json: Annotated[bool, typer.Option("--json")] = False
+) -> None:
+    """Every import: when, what file (and its SHA-256), what it wrote, whether undone."""
+    log = _store(store).imports()
+    if as_json:
+        from geo_service.api.serialise import records
+
+        json.dump(records(log, list(log.columns)), sys.stdout, ensure_ascii=False, indent=1)
+        return
+    table = Table(title="Imports")
+    for column in ("id", "at", "kind", "file_name", "sha256", "counts", "undone_at"):
+        table.add_column(column)
+    for row in log.itertuples(index=False):
+        table.add_row(str(row.id), row.at, row.kind, row.file_name, row.sha256[:12], row.counts,
+                      row.undone_at or "")
+    out.print(table)
+
+
+@imports_app.command("undo")
+def imports_undo(
+    import_id: Annotated[int | None, typer.Argument(help="Default: the latest import")] = None,
+    store: StoreOption = None,
+) -> None:
+    """Undo the latest import (repeat to go further back)."""
+    the_store = _store(store)
+    log = the_store.imports()
+    live = log[log["undone_at"].isna()]
+    if import_id is None:
+        if live.empty:
+            err.print("[red]error:[/] there is no import to undo")
+            raise typer.Exit(2)
+        import_id = int(live["id"].iloc[-1])
+    try:
+        the_store.undo(import_id)
+    except (LookupError, ValueError) as exc:
+        err.print(f"[red]error:[/] {str(exc).strip(chr(39))}")
+        raise typer.Exit(2) from None
+    out.print(f"undid import #{import_id}")
 
 
 @app.command()

@@ -77,3 +77,22 @@ def test_console_script_is_installed() -> None:
     assert result.returncode == 0
     for command in ("serve", "import", "villages", "coverage", "map"):
         assert command in result.stdout
+
+
+def test_imports_list_and_undo(tmp_path: Path) -> None:
+    store = str(tmp_path / "undo.gpkg")
+    invoke("import", "boundaries", str(DEMO_DATA_DIR / "units_pre2025.geojson"), "--store", store)
+    invoke("import", "boundaries", str(DEMO_DATA_DIR / "units_2025.geojson"), "--store", store)
+    code, output = invoke("imports", "list", "--store", store, "--json")
+    assert code == 0
+    assert [row["file_name"] for row in json.loads(output)] == [
+        "units_pre2025.geojson", "units_2025.geojson"]
+    code, output = invoke("imports", "undo", "1", "--store", store)
+    assert code == 2 and "only the latest import (#2)" in output
+    code, output = invoke("imports", "undo", "--store", store)
+    assert code == 0 and "undid import #2" in output
+    code, output = invoke("coverage", "--store", store, "--level", "1", "--json")
+    assert json.loads(output) == []  # the post-2025 units are gone again
+    code, output = invoke("coverage", "--store", store, "--level", "1", "--json",
+                          "--as-of", "2025-06-30")
+    assert {row["code"] for row in json.loads(output)} == {"01", "22", "27", "38", "45"}

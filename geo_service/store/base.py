@@ -77,6 +77,15 @@ class Store(ABC):
         """
 
     @abstractmethod
+    def undo(self, import_id: int) -> None:
+        """Restore the store to what it was before import ``import_id``, in one transaction.
+
+        Only the latest import that is not yet undone can be undone (later imports may
+        build on it). Raises ``LookupError`` for an unknown id and ``ValueError`` otherwise.
+        Called by ``geo-service imports undo``.
+        """
+
+    @abstractmethod
     def units(self, query: UnitQuery | None = None) -> gpd.GeoDataFrame:
         """Units matching ``query`` (EPSG:4326). Called by ``GET /api/units`` and coverage."""
 
@@ -98,7 +107,7 @@ class Store(ABC):
 
     @abstractmethod
     def imports(self) -> pd.DataFrame:
-        """The import log: id, at, kind, file_name, sha256, counts (JSON)."""
+        """The import log: id, at, kind, file_name, sha256, counts (JSON), undone_at."""
 
     @abstractmethod
     def close(self) -> None:

@@ -31,7 +31,7 @@ from geo_service.domain import (
     WGS84,
     with_count_dtypes,
 )
-from geo_service.store import gpkg_geometry
+from geo_service.store import gpkg_geometry, gpkg_history
 from geo_service.store.base import ImportBatch, Store, UnitQuery
 
 RTREE_TRIGGERS = """
@@ -171,6 +171,7 @@ class GeoPackageStore(Store):
                 ),
             )
             import_id = int(cursor.lastrowid or 0)
+            gpkg_history.keep_replaced_rows(connection, batch, import_id, _sql_value)
             if batch.units is not None:
                 self._write_units(connection, batch.units, import_id)
             for code, valid_from, valid_to in batch.unit_closures:
@@ -309,10 +310,16 @@ class GeoPackageStore(Store):
             "ORDER BY team_id", TEAM_COLUMNS, model_ids,
         )
 
+    def undo(self, import_id: int) -> None:
+        with self._transaction() as connection:
+            gpkg_history.undo_import(connection, import_id)
+            self._touch_contents(connection)
+
     def imports(self) -> pd.DataFrame:
         return self._frame(
-            "SELECT fid AS id, at, kind, file_name, sha256, counts FROM imports ORDER BY fid",
-            ["id", "at", "kind", "file_name", "sha256", "counts"],
+            "SELECT fid AS id, at, kind, file_name, sha256, counts, undone_at FROM imports "
+            "ORDER BY fid",
+            ["id", "at", "kind", "file_name", "sha256", "counts", "undone_at"],
         )
 
     def close(self) -> None:

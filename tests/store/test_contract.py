@@ -155,3 +155,40 @@ def test_import_log_records_each_import(store: Store) -> None:
     assert log["id"].tolist() == [first, second]
     assert log["kind"].tolist() == ["boundaries", "models"]
     assert log["file_name"].tolist() == ["test.geojson", "reg.csv"]
+
+
+def test_undo_restores_the_state_before_the_import(store: Store) -> None:
+    store.apply(ImportBatch(SOURCE, units=units_frame([PROVINCE, COMMUNE_OLD, VILLAGE])))
+    model = {"model_id": "M1", "type_code": "patrol_team", "name": "Tổ", "unit_code": "09496"}
+    team = {"team_id": "M1/001", "model_id": "M1", "unit_code": "09496-001", "members": 7}
+    store.apply(ImportBatch(SOURCE, models=models_frame([model]), teams=teams_frame([team])))
+    units_before, models_before = store.units(), store.models()
+    changed = ImportBatch(
+        SOURCE,
+        units=units_frame([COMMUNE_OLD | {"name": "Sửa tên"}, COMMUNE_NEW]),
+        unit_closures=[("09496-001", None, date(2025, 7, 1))],
+        models=models_frame([model | {"name": "Tổ mới"}]),
+        teams=teams_frame([]),
+    )
+    latest = store.apply(changed)
+    assert store.teams().empty and len(store.units()) == 4
+    store.undo(latest)
+    pd.testing.assert_frame_equal(store.units(), units_before)
+    pd.testing.assert_frame_equal(store.models(), models_before)
+    assert store.teams()["team_id"].tolist() == ["M1/001"]
+    log = store.imports().set_index("id")
+    assert log.loc[latest, "undone_at"] is not None
+
+
+def test_only_the_latest_live_import_can_be_undone(store: Store) -> None:
+    first = store.apply(ImportBatch(SOURCE, units=units_frame([PROVINCE])))
+    second = store.apply(ImportBatch(SOURCE, units=units_frame([COMMUNE_OLD])))
+    with pytest.raises(ValueError, match="latest"):
+        store.undo(first)
+    with pytest.raises(LookupError):
+        store.undo(999)
+    store.undo(second)
+    with pytest.raises(ValueError, match="already undone"):
+        store.undo(second)
+    store.undo(first)
+    assert store.units().empty

@@ -85,8 +85,14 @@ CREATE INDEX IF NOT EXISTS teams_model ON teams(model_id);
 CREATE TABLE IF NOT EXISTS imports (
   fid INTEGER PRIMARY KEY AUTOINCREMENT,
   at DATETIME NOT NULL, kind TEXT NOT NULL, file_name TEXT NOT NULL, sha256 TEXT NOT NULL,
-  counts TEXT NOT NULL
+  counts TEXT NOT NULL, undone_at DATETIME
 );
+-- The rows an import replaced, as they were, so the import can be undone.
+CREATE TABLE IF NOT EXISTS import_undo (
+  fid INTEGER PRIMARY KEY AUTOINCREMENT,
+  import_id INTEGER NOT NULL, table_name TEXT NOT NULL, row TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS import_undo_import ON import_undo(import_id);
 INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier, description) VALUES
   ('lineage', 'attributes', 'lineage', 'Old -> new unit links of administrative reforms'),
   ('model_types', 'attributes', 'model_types', 'Catalogue of self-management model types'),

@@ -1,0 +1,1 @@
+"""Seeded national-scale synthetic data and benchmarks (see bench/README.md)."""

@@ -1,0 +1,1 @@
+"""Web pages: the folium/Leaflet coverage map and its offline assets."""

@@ -1,0 +1,379 @@
+"""Map layers: which units are in scope, and the folium GeoJSON layers that draw them.
+
+Features are built as plain GeoJSON dicts with only the properties the page needs (code,
+status, popup and tooltip HTML), so the embedded JSON stays small and no raw data field
+reaches the browser unescaped.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import deque
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import folium
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from folium.map import CustomPane
+from folium.utilities import JsCode
+
+from geo_service.coverage import CoverageResult
+from geo_service.domain import GEOMETRY_APPROXIMATE, Level
+from geo_service.web.panels import (
+    COMMUNE_LINE,
+    COVERED_FILL,
+    COVERED_LINE,
+    UNCOVERED_FILL,
+    UNCOVERED_LINE,
+)
+from geo_service.web.popups import (
+    display_name,
+    esc,
+    template_safe,
+    unit_popup,
+    unit_tooltip,
+    village_popup,
+    village_tooltip,
+)
+
+# Coordinates are rounded to ~0.1 m and unit outlines simplified to about 1/4000 of the
+# view's extent: invisible on screen, but it cuts the embedded GeoJSON several times over.
+COORDINATE_GRID = 1e-6
+OUTLINE_DETAIL = 4000
+AREA_PANE = "unit-areas"  # below the villages, still clickable where no village is drawn
+# No reds or greens: those mean uncovered/covered on this map.
+TYPE_COLOURS = (
+    "#1f78b4", "#ff7f00", "#6a3d9a", "#b15928", "#e7298a", "#17becf",
+    "#a6761d", "#7570b3", "#d95f02", "#8c564b", "#bcbd22", "#393b79",
+)
+_BIND_POPUPS = JsCode(
+    """function (feature, layer) {
+        var p = feature.properties;
+        if (p.popup) { layer.bindPopup(p.popup, {maxWidth: 420}); }
+        if (p.tooltip) { layer.bindTooltip(p.tooltip, {sticky: true}); }
+        // A sticky tooltip would sit over the open popup; hide it until the popup closes.
+        layer.on("popupopen", function () {
+            var tip = layer.getTooltip(); if (tip) { tip.setOpacity(0); }
+        });
+        layer.on("popupclose", function () {
+            var tip = layer.getTooltip(); if (tip) { tip.setOpacity(0.9); }
+        });
+        layer.on("add", function () {
+            var el = layer.getElement ? layer.getElement() : null;
+            if (el) { el.setAttribute("data-code", p.code); }
+        });
+    }"""
+)
+
+
+class _ViewLike(Protocol):
+    @property
+    def result(self) -> CoverageResult: ...
+
+
+class UnitNotInView(LookupError):
+    """The requested unit is not in the coverage view (unknown code, or not valid that day)."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__(f"unit {code!r} is not in this coverage view")
+        self.code = code
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The part of a coverage view the map shows: one unit's subtree, or everything."""
+
+    villages: gpd.GeoDataFrame
+    rollups: gpd.GeoDataFrame
+    codes: frozenset[str]
+    focus: dict[str, Any] | None
+
+
+def select_scope(view: _ViewLike, focus_code: str | None) -> Scope:
+    villages, rollups = view.result.villages, view.result.rollups
+    if not focus_code:
+        codes = frozenset(map(str, villages["code"])) | frozenset(map(str, rollups["code"]))
+        return Scope(villages, rollups, codes, None)
+    focus = _find_unit(focus_code, rollups, villages)
+    codes = _subtree(focus_code, pd.concat([rollups, villages])[["code", "parent_code"]])
+    return Scope(
+        villages[villages["code"].isin(codes)],
+        rollups[rollups["code"].isin(codes)],
+        codes,
+        focus,
+    )
+
+
+def _find_unit(code: str, *frames: gpd.GeoDataFrame) -> dict[str, Any]:
+    for frame in frames:
+        rows = frame[frame["code"] == code]
+        if not rows.empty:
+            row: dict[str, Any] = rows.iloc[0].to_dict()
+            return row
+    raise UnitNotInView(code)
+
+
+def _subtree(root: str, links: pd.DataFrame) -> frozenset[str]:
+    children: dict[str, list[str]] = {}
+    for code, parent in zip(links["code"], links["parent_code"], strict=True):
+        if isinstance(parent, str):
+            children.setdefault(parent, []).append(str(code))
+    found, queue = {root}, deque([root])
+    while queue:
+        for child in children.get(queue.popleft(), []):
+            if child not in found:
+                found.add(child)
+                queue.append(child)
+    return frozenset(found)
+
+
+def has_geometry(frame: gpd.GeoDataFrame) -> pd.Series:
+    geometry = frame.geometry
+    return pd.Series(~(geometry.isna() | geometry.is_empty), index=frame.index, dtype=bool)
+
+
+def root_rollups(rollups: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Rollup rows whose parent is not in the frame: their sums cover the whole scope."""
+    return rollups[~rollups["parent_code"].isin(rollups["code"])]
+
+
+def scope_bounds(scope: Scope) -> tuple[float, float, float, float] | None:
+    """(west, south, east, north) of everything drawn in scope (the focus unit included)."""
+    parts = [f.geometry[has_geometry(f)] for f in (scope.rollups, scope.villages) if len(f)]
+    drawn = [p for p in parts if len(p)]
+    if not drawn:
+        return None
+    bounds = gpd.GeoSeries(pd.concat(drawn)).total_bounds
+    return float(bounds[0]), float(bounds[1]), float(bounds[2]), float(bounds[3])
+
+
+def outline_tolerance(bounds: tuple[float, float, float, float] | None) -> float:
+    """Simplification tolerance (degrees) for unit outlines in a view of ``bounds``."""
+    if bounds is None:
+        return 0.0
+    west, south, east, north = bounds
+    return max(east - west, north - south) / OUTLINE_DETAIL
+
+
+def village_features(
+    villages: gpd.GeoDataFrame, scope: Scope, sites: pd.DataFrame, type_names: dict[str, str]
+) -> list[dict[str, Any]]:
+    """GeoJSON features of drawable villages with their popup and tooltip HTML."""
+    parents = {
+        str(code): display_name(name, unit_type)
+        for code, name, unit_type in zip(
+            scope.rollups["code"], scope.rollups["name"], scope.rollups["unit_type"], strict=True
+        )
+    }
+    by_unit = {str(code): rows for code, rows in sites.groupby("unit_code")}
+    empty = sites.iloc[0:0]
+    features = []
+    geometries = _geojson_strings(villages, tolerance=0.0)
+    for row, geometry in zip(_records(villages), geometries, strict=True):
+        code = str(row["code"])
+        own_sites = by_unit.get(code, empty)
+        properties = {
+            "code": code,
+            "status": str(row["status"]),
+            "quality": str(row.get("geometry_quality") or ""),
+            "popup": village_popup(row, parents.get(str(row["parent_code"]), ""), own_sites,
+                                   type_names),
+            "tooltip": village_tooltip(row),
+        }
+        features.append(_feature(code, geometry, properties))
+    return features
+
+
+def add_village_layer(fmap: folium.Map, features: list[dict[str, Any]]) -> None:
+    """The base coverage layer: every drawable village, coloured covered/uncovered."""
+    folium.GeoJson(
+        _collection(features),
+        name="Độ phủ theo thôn / village coverage",
+        style_function=_village_style,
+        highlight_function=lambda _feature: {"weight": 4, "fillOpacity": 0.8},
+        on_each_feature=_BIND_POPUPS,
+    ).add_to(fmap)
+
+
+def add_type_layers(
+    fmap: folium.Map,
+    features: list[dict[str, Any]],
+    villages: gpd.GeoDataFrame,
+    model_types: pd.DataFrame,
+) -> None:
+    """One hidden overlay per model type present: the villages that have that type.
+
+    The overlays are not interactive (clicks reach the coverage layer's popup below) and
+    carry no popup HTML of their own, so a village's popup is embedded once.
+    """
+    names = dict(zip(model_types["code"], model_types["name_vi"], strict=True))
+    types_of = {
+        template_safe(code): set(types) if isinstance(types, list) else set()
+        for code, types in zip(villages["code"], villages["model_types"], strict=True)
+    }
+    present = sorted(set().union(*types_of.values())) if types_of else []
+    for index, type_code in enumerate(present):
+        having = [
+            {**f, "properties": {"code": f["properties"]["code"]}}
+            for f in features
+            if type_code in types_of.get(f["properties"]["code"], set())
+        ]
+        colour = TYPE_COLOURS[index % len(TYPE_COLOURS)]
+        label = esc(names.get(type_code, type_code))
+        folium.GeoJson(
+            _collection(having),
+            name=f'{label} <small class="en">({len(having)} thôn)</small>',
+            show=False,
+            style_function=_type_style(type_code, colour),
+            interactive=False,
+        ).add_to(fmap)
+
+
+def add_unit_areas(
+    fmap: folium.Map,
+    rollups: gpd.GeoDataFrame,
+    sites: pd.DataFrame,
+    *,
+    choropleth: bool,
+    tolerance: float,
+) -> None:
+    """Commune areas under the villages: hover/click shows the commune's roll-up.
+
+    With ``choropleth`` (villages too many to draw) the areas are coloured by coverage.
+    """
+    CustomPane(AREA_PANE, z_index=390, pointer_events=True).add_to(fmap)
+    communes = rollups[(rollups["level"] == int(Level.COMMUNE)) & has_geometry(rollups)]
+    by_unit = {str(code): rows for code, rows in sites.groupby("unit_code")}
+    empty = sites.iloc[0:0]
+    features = []
+    geometries = _geojson_strings(communes, tolerance)
+    for row, geometry in zip(_records(communes), geometries, strict=True):
+        code = str(row["code"])
+        properties = {
+            "code": code,
+            "pct": None if pd.isna(row["coverage_pct"]) else float(row["coverage_pct"]),
+            "choropleth": choropleth,
+            "popup": unit_popup(row, by_unit.get(code, empty)),
+            "tooltip": unit_tooltip(row),
+        }
+        features.append(_feature(code, geometry, properties))
+    if features:
+        folium.GeoJson(
+            _collection(features),
+            name="Xã, phường / communes",
+            style_function=_area_style,
+            on_each_feature=_BIND_POPUPS,
+            pane=AREA_PANE,
+        ).add_to(fmap)
+
+
+def add_unit_outlines(
+    fmap: folium.Map, rollups: gpd.GeoDataFrame, pane: str, *, tolerance: float
+) -> None:
+    """Outlines of communes, districts and provinces, drawn above the village fills."""
+    drawn = rollups[has_geometry(rollups)]
+    if drawn.empty:
+        return
+    geometries = _geojson_strings(drawn, tolerance)
+    features = [
+        _feature(str(code), geometry, {"code": str(code), "level": int(level)})
+        for code, level, geometry in zip(drawn["code"], drawn["level"], geometries, strict=True)
+    ]
+    folium.GeoJson(
+        _collection(features),
+        name="Ranh giới hành chính / boundaries",
+        style_function=_outline_style,
+        pane=pane,
+        interactive=False,
+    ).add_to(fmap)
+
+
+def coverage_colour(pct: float | None) -> str:
+    if pct is None:
+        return "#999999"
+    if pct >= 100:
+        return COVERED_FILL
+    if pct >= 50:
+        return "#a6d96a"
+    if pct > 0:
+        return "#fdae61"
+    return UNCOVERED_FILL
+
+
+def _village_style(feature: dict[str, Any]) -> dict[str, Any]:
+    properties = feature["properties"]
+    covered = properties["status"] == "covered"
+    classes = f"village village-{properties['status']}"
+    style: dict[str, Any] = {
+        "fillColor": COVERED_FILL if covered else UNCOVERED_FILL,
+        "color": COVERED_LINE if covered else UNCOVERED_LINE,
+        "weight": 1.5 if covered else 3,
+        "opacity": 1,
+        "fillOpacity": 0.45 if covered else 0.65,
+    }
+    if properties["quality"] == GEOMETRY_APPROXIMATE:
+        classes += " village-approximate"
+        style["dashArray"] = "6 4"
+    style["className"] = classes
+    return style
+
+
+def _type_style(type_code: str, colour: str) -> Any:
+    css_code = re.sub(r"[^\w-]", "_", type_code)
+
+    def style(_feature: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "className": f"village-type type-{css_code}",
+            "fillColor": colour, "color": colour, "weight": 3, "fillOpacity": 0.4,
+        }
+
+    return style
+
+
+def _area_style(feature: dict[str, Any]) -> dict[str, Any]:
+    properties = feature["properties"]
+    style: dict[str, Any] = {
+        "className": "commune-area", "color": COMMUNE_LINE, "weight": 0.5,
+        "fillColor": COMMUNE_LINE, "fillOpacity": 0.04,
+    }
+    if properties["choropleth"]:
+        style.update(fillColor=coverage_colour(properties["pct"]), fillOpacity=0.6)
+    return style
+
+
+def _outline_style(feature: dict[str, Any]) -> dict[str, Any]:
+    level = feature["properties"]["level"]
+    if level == int(Level.COMMUNE):
+        return {"className": "commune-outline", "color": COMMUNE_LINE, "weight": 2.5,
+                "fill": False, "opacity": 0.9}
+    weight = 2.5 if level == int(Level.DISTRICT) else 3.5
+    return {"className": "admin-outline", "color": "#555555", "weight": weight,
+            "dashArray": "10 6", "fill": False, "opacity": 0.6}
+
+
+def _geojson_strings(frame: gpd.GeoDataFrame, tolerance: float) -> list[str]:
+    geometries = np.asarray(frame.geometry.values)
+    if tolerance > 0:
+        geometries = shapely.simplify(geometries, tolerance, preserve_topology=True)
+    rounded = shapely.set_precision(geometries, COORDINATE_GRID, mode="pointwise")
+    return list(shapely.to_geojson(rounded))
+
+
+def _records(frame: gpd.GeoDataFrame) -> list[dict[str, Any]]:
+    plain = pd.DataFrame(frame.drop(columns=frame.geometry.name))
+    records: list[dict[str, Any]] = plain.to_dict("records")  # type: ignore[assignment]
+    return records
+
+
+def _feature(code: str, geometry: str, properties: dict[str, Any]) -> dict[str, Any]:
+    safe_code = template_safe(code)
+    return {"type": "Feature", "id": safe_code, "geometry": json.loads(geometry),
+            "properties": {**properties, "code": safe_code}}
+
+
+def _collection(features: list[dict[str, Any]]) -> dict[str, Any]:
+    return {"type": "FeatureCollection", "features": features}

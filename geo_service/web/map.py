@@ -1,0 +1,290 @@
+"""The interactive coverage map (folium/Leaflet).
+
+Served at ``GET /`` and exported by ``geo-service map``.
+
+Villages are coloured by coverage (covered green; uncovered solid red with a thick dark-red
+border), communes are outlined above them, one overlay per model type shows the villages
+having that type. Leaflet objects carry stable hooks for tests and styling: every village
+path has the CSS class ``village village-covered`` or ``village village-uncovered`` (plus
+``village-approximate``) and a ``data-code`` attribute; popups carry ``data-code`` too.
+
+Examples
+--------
+>>> view = coverage_as_of(store, settings.coverage, date(2025, 6, 30))
+>>> html = render_map_html(view, focus_code="09496")
+>>> write_map_file(view, "09496", Path("maps/thua.html"))
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from html import escape
+from pathlib import Path
+from typing import Any, Protocol
+
+import folium
+import geopandas as gpd
+import pandas as pd
+from folium.map import CustomPane
+
+from geo_service.coverage import CoverageResult
+from geo_service.domain import Level
+from geo_service.web import layers
+from geo_service.web.assets import AssetMode, RawHtml, external_asset_urls, use_local_assets
+from geo_service.web.layers import UnitNotInView
+from geo_service.web.panels import (
+    PAGE_CSS,
+    Summary,
+    UnitChoice,
+    header_html,
+    legend_html,
+    no_geometry_html,
+    notice_html,
+    summary_html,
+    unit_choices,
+)
+from geo_service.web.popups import as_number, display_name, site_table
+
+VIETNAM_CENTER = (16.0, 106.0)
+OUTLINE_PANE = "unit-outlines"
+
+
+class CoverageViewLike(Protocol):
+    """What the map needs from ``pipeline.CoverageView`` (kept structural: web does not
+    depend on the pipeline module, only on the shape of its result)."""
+
+    @property
+    def result(self) -> CoverageResult: ...
+
+    @property
+    def model_types(self) -> pd.DataFrame: ...
+
+    @property
+    def models(self) -> pd.DataFrame: ...
+
+    @property
+    def root(self) -> str | None: ...
+
+
+class MapBuildError(RuntimeError):
+    """The rendered page would break the offline promise (a remote script or stylesheet)."""
+
+
+@dataclass(frozen=True, slots=True)
+class MapLimits:
+    """How much geometry one page may embed before it falls back to a coarser picture.
+
+    Beyond ``villages`` drawable villages, communes are coloured by coverage instead; beyond
+    ``communes`` communes, only districts and provinces are outlined. Either way the reader
+    is told to pick a unit. (National views belong to tiles, not to one HTML page.)
+    """
+
+    villages: int = 5000
+    communes: int = 3000
+
+
+def build_coverage_map(
+    view: CoverageViewLike,
+    *,
+    focus_code: str | None = None,
+    assets: AssetMode = AssetMode.SERVED,
+    choices: list[UnitChoice] | None = None,
+    limits: MapLimits = MapLimits(),
+) -> folium.Map:
+    """The coverage map of ``view``, limited to ``focus_code``'s subtree when given.
+
+    ``choices`` fill the unit picker (served pages only); by default the units of the view.
+    Raises ``UnitNotInView`` when ``focus_code`` names no unit of the view.
+    """
+    scope = layers.select_scope(view, focus_code or view.root)
+    fmap = folium.Map(location=VIETNAM_CENTER, zoom_start=6, tiles=None, control_scale=True)
+    use_local_assets(fmap, assets)
+    _add_base_layers(fmap)
+    CustomPane(OUTLINE_PANE, z_index=450, pointer_events=False).add_to(fmap)
+
+    drawable = scope.villages[layers.has_geometry(scope.villages)]
+    too_many = len(drawable) > limits.villages
+    sites = site_table(view.result.sites, view.models, view.model_types)
+    sites = sites[sites["unit_code"].isin(scope.codes)]
+    units, notices = _units_to_draw(scope.rollups, limits)
+    if too_many:
+        notices.insert(0, _too_many_notice(len(drawable)))
+    if scope.villages.empty:
+        notices.insert(0, notice_html(
+            "Chưa có thôn, tổ dân phố nào trong dữ liệu ở ngày này.",
+            "No villages in the data on this date.",
+        ))
+
+    tolerance = layers.outline_tolerance(layers.scope_bounds(scope))
+    layers.add_unit_areas(fmap, units, sites, choropleth=too_many, tolerance=tolerance)
+    if not too_many:
+        type_names = dict(zip(view.model_types["code"], view.model_types["name_vi"], strict=True))
+        village_features = layers.village_features(drawable, scope, sites, type_names)
+        layers.add_village_layer(fmap, village_features)
+        layers.add_type_layers(fmap, village_features, drawable, view.model_types)
+    layers.add_unit_outlines(fmap, units, OUTLINE_PANE, tolerance=tolerance)
+    folium.LayerControl(collapsed=True).add_to(fmap)
+    _fit(fmap, scope)
+
+    if assets is not AssetMode.SERVED:
+        choices = None  # a file opened from disk cannot ask the server for another unit
+    elif choices is None:
+        choices = unit_choices(view.result.rollups)
+    _add_page(fmap, scope, view.result, choices, notices)
+    return fmap
+
+
+def render_map_html(
+    view: CoverageViewLike,
+    *,
+    focus_code: str | None = None,
+    assets: AssetMode = AssetMode.SERVED,
+    choices: list[UnitChoice] | None = None,
+    limits: MapLimits = MapLimits(),
+) -> str:
+    """The whole HTML page of ``build_coverage_map``; never links a remote script or style."""
+    fmap = build_coverage_map(
+        view, focus_code=focus_code, assets=assets, choices=choices, limits=limits
+    )
+    html: str = fmap.get_root().render()
+    remote = external_asset_urls(html)
+    if remote:
+        raise MapBuildError(f"map page would load remote assets: {remote}")
+    return html
+
+
+def write_map_file(view: CoverageViewLike, focus_code: str | None, path: Path) -> Path:
+    """Write a standalone map (Leaflet inlined) that works opened from disk, offline."""
+    html = render_map_html(view, focus_code=focus_code, assets=AssetMode.INLINE)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(html, encoding="utf-8")
+    return path
+
+
+def _add_base_layers(fmap: folium.Map) -> None:
+    # Tiles need the internet; the data layers do not, so a plain background is offered too.
+    folium.TileLayer("OpenStreetMap", name="OpenStreetMap", control=True).add_to(fmap)
+    folium.FeatureGroup(name="Nền trống / plain background", overlay=False, show=False).add_to(
+        fmap
+    )
+
+
+def _fit(fmap: folium.Map, scope: layers.Scope) -> None:
+    bounds = layers.scope_bounds(scope)
+    if bounds is None:
+        return
+    west, south, east, north = bounds
+    fmap.location = [(south + north) / 2, (west + east) / 2]
+    fmap.fit_bounds([[south, west], [north, east]])
+
+
+def _add_page(
+    fmap: folium.Map,
+    scope: layers.Scope,
+    result: CoverageResult,
+    choices: list[UnitChoice] | None,
+    notices: list[str],
+) -> None:
+    figure = fmap.get_root()
+    title_unit = _title_unit(scope)
+    title = f"Độ phủ mô hình tự quản ANTT — {title_unit} — {result.as_of:%d/%m/%Y}"
+    figure.title = escape(title, quote=False)  # type: ignore[attr-defined]
+    figure.header.add_child(RawHtml(f"<style>{PAGE_CSS}</style>"), name="page_css")  # type: ignore[attr-defined]
+    focus = scope.focus["code"] if scope.focus is not None else None
+    header = header_html(title_unit, result.as_of, choices, focus)
+    commune_names = {
+        str(code): display_name(name, unit_type)
+        for code, name, unit_type in zip(
+            scope.rollups["code"], scope.rollups["name"], scope.rollups["unit_type"], strict=True
+        )
+    }
+    missing = scope.villages[~layers.has_geometry(scope.villages)]
+    aside = (
+        '<aside class="map-side">'
+        + "".join(notices)
+        + summary_html(_summary(scope))
+        + legend_html()
+        + no_geometry_html(missing, commune_names)
+        + "</aside>"
+    )
+    figure.html.add_child(RawHtml(header), name="page_header")  # type: ignore[attr-defined]
+    figure.html.add_child(RawHtml(aside), name="page_aside")  # type: ignore[attr-defined]
+
+
+def _title_unit(scope: layers.Scope) -> str:
+    if scope.focus is not None:
+        return display_name(scope.focus["name"], scope.focus["unit_type"])
+    roots = layers.root_rollups(scope.rollups)
+    names = [display_name(n, t) for n, t in zip(roots["name"], roots["unit_type"], strict=True)]
+    if 0 < len(names) <= 3:
+        return ", ".join(sorted(names))
+    return "Tất cả đơn vị (all units)"
+
+
+def _summary(scope: layers.Scope) -> Summary:
+    focus = scope.focus
+    if focus is not None and int(focus["level"]) == int(Level.VILLAGE):
+        return Summary(
+            1, int(bool(focus["covered"])), _number(focus.get("members")),
+            _number(focus.get("member_households")),
+            int(focus["model_count"]), int(focus["team_count"]),
+        )
+    tops = layers.root_rollups(scope.rollups)
+    if tops.empty:
+        return _summary_of_villages(scope.villages)
+    return Summary(
+        int(tops["villages_total"].sum()), int(tops["villages_covered"].sum()),
+        _sum(tops["members"]),
+        _model_households(tops),
+        int(tops["models"].sum()), int(tops["teams"].sum()),
+    )
+
+
+def _summary_of_villages(villages: gpd.GeoDataFrame) -> Summary:
+    return Summary(
+        len(villages), int(villages["covered"].sum()),
+        _sum(villages["members"]),
+        _model_households(villages),
+        int(villages["model_count"].sum()), int(villages["team_count"].sum()),
+    )
+
+
+def _model_households(frame: pd.DataFrame) -> float:
+    """Households taking part in models (``households`` is the census count of the unit)."""
+    return _sum(frame["member_households"])
+
+
+def _sum(values: pd.Series) -> float:
+    """Sum of a count column; NaN (shown as "—") when no value is known."""
+    return _number(pd.to_numeric(values, errors="coerce").sum(min_count=1))
+
+
+def _number(value: Any) -> float:
+    number = as_number(value)
+    return float("nan") if number is None else number
+
+
+def _units_to_draw(
+    rollups: gpd.GeoDataFrame, limits: MapLimits
+) -> tuple[gpd.GeoDataFrame, list[str]]:
+    communes = int((rollups["level"] == int(Level.COMMUNE)).sum())
+    if communes <= limits.communes:
+        return rollups, []
+    notice = notice_html(
+        f"{communes} xã, phường: quá nhiều để vẽ; chọn một tỉnh hoặc huyện.",
+        f"{communes} communes are too many to draw; pick a province or district.",
+    )
+    return rollups[rollups["level"] < int(Level.COMMUNE)], [notice]
+
+
+def _too_many_notice(count: int) -> str:
+    return notice_html(
+        f"{count} thôn: quá nhiều để vẽ; chọn một xã để xem từng thôn.",
+        f"{count} villages are too many to draw; pick a commune to see each village.",
+    )
+
+
+__all__ = [
+    "AssetMode", "CoverageViewLike", "MapBuildError", "MapLimits", "UnitChoice",
+    "UnitNotInView", "build_coverage_map", "render_map_html", "write_map_file",
+]
