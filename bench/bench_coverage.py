@@ -83,16 +83,20 @@ class Measured:
     def row(self) -> dict[str, Any]:
         ours, base = statistics.median(self.ours_s), statistics.median(self.baseline_s)
         return {
-            "name": self.name, "ours_median_s": round(ours, 3),
-            "baseline_median_s": round(base, 3), "ratio_baseline_over_ours": round(base / ours, 2),
+            "name": self.name,
+            "ours_median_s": round(ours, 3),
+            "baseline_median_s": round(base, 3),
+            "ratio_baseline_over_ours": round(base / ours, 2),
             "ours_peak_mb": round(self.ours_peak_mb, 1),
             "baseline_peak_mb": round(self.baseline_peak_mb, 1),
             "ours_runs_s": [round(t, 3) for t in self.ours_s],
-            "baseline_runs_s": [round(t, 3) for t in self.baseline_s], "answers_agree": True,
+            "baseline_runs_s": [round(t, 3) for t in self.baseline_s],
+            "answers_agree": True,
         }
 
 
 # --- our side ---------------------------------------------------------------------------
+
 
 def assign_points(
     points: NDArray[np.object_], polygons: NDArray[np.object_]
@@ -126,13 +130,19 @@ def ours_coverage(
     data: NationalData, policy: CoveragePolicy, as_of: date, teams: pd.DataFrame | None = None
 ) -> CoverageAnswer:
     result = compute_coverage(
-        data.units, data.model_types, data.models, data.teams if teams is None else teams,
-        policy, as_of,
+        data.units,
+        data.model_types,
+        data.models,
+        data.teams if teams is None else teams,
+        policy,
+        as_of,
     )
     rollups = result.rollups
     covered = {
         int(level): rollups.loc[rollups["level"] == int(level)]
-        .set_index("code")["villages_covered"].astype("int64").sort_index()
+        .set_index("code")["villages_covered"]
+        .astype("int64")
+        .sort_index()
         for level in ADMIN_LEVELS
     }
     cameras = result.villages.set_index("code")["cameras"].fillna(0).astype("int64")
@@ -155,6 +165,7 @@ def ours_coverage_from_points(
 
 
 # --- the analyst's baseline -------------------------------------------------------------
+
 
 def baseline_camera_counts(data: NationalData) -> pd.Series:
     villages = data.villages[["code", "geometry"]]
@@ -207,8 +218,9 @@ def _baseline_rollups(units: pd.DataFrame, villages: pd.DataFrame) -> dict[int, 
     for level in (Level.COMMUNE, Level.DISTRICT, Level.PROVINCE):
         sums = child.groupby("parent_code", as_index=False)["villages_covered"].sum()
         parents = units.loc[units["level"] == int(level), ["code", "parent_code"]]
-        merged = parents.merge(sums, left_on="code", right_on="parent_code", how="left",
-                               suffixes=("", "_child"))
+        merged = parents.merge(
+            sums, left_on="code", right_on="parent_code", how="left", suffixes=("", "_child")
+        )
         merged["villages_covered"] = merged["villages_covered"].fillna(0).astype("int64")
         covered[int(level)] = merged.set_index("code")["villages_covered"].sort_index()
         child = merged[["parent_code", "villages_covered"]]
@@ -216,6 +228,7 @@ def _baseline_rollups(units: pd.DataFrame, villages: pd.DataFrame) -> dict[int, 
 
 
 # --- checks, timing, memory -------------------------------------------------------------
+
 
 def check_coverage(ours: CoverageAnswer, baseline: CoverageAnswer) -> None:
     for level, series in ours.covered.items():
@@ -235,16 +248,24 @@ def check_counts(ours: pd.Series, baseline: pd.Series) -> None:
 
 def comparisons(data: NationalData, policy: CoveragePolicy, as_of: date) -> list[Comparison[Any]]:
     return [
-        Comparison("coverage: sites by unit code", lambda: ours_coverage(data, policy, as_of),
-                   lambda: baseline_coverage(data, policy, as_of, with_cameras=True),
-                   check_coverage),
-        Comparison("coverage: teams by point",
-                   lambda: ours_coverage_from_points(data, policy, as_of),
-                   lambda: baseline_coverage(data, policy, as_of, with_cameras=False),
-                   check_coverage),
-        Comparison(f"{len(data.cameras):,} camera points -> village",
-                   lambda: ours_camera_counts(data), lambda: baseline_camera_counts(data),
-                   check_counts),
+        Comparison(
+            "coverage: sites by unit code",
+            lambda: ours_coverage(data, policy, as_of),
+            lambda: baseline_coverage(data, policy, as_of, with_cameras=True),
+            check_coverage,
+        ),
+        Comparison(
+            "coverage: teams by point",
+            lambda: ours_coverage_from_points(data, policy, as_of),
+            lambda: baseline_coverage(data, policy, as_of, with_cameras=False),
+            check_coverage,
+        ),
+        Comparison(
+            f"{len(data.cameras):,} camera points -> village",
+            lambda: ours_camera_counts(data),
+            lambda: baseline_camera_counts(data),
+            check_counts,
+        ),
     ]
 
 
@@ -328,28 +349,45 @@ def measure(comparison: Comparison[Any], repeat: int) -> Measured:
 
 # --- report -------------------------------------------------------------------------------
 
+
 def machine() -> dict[str, Any]:
     cpuinfo = Path("/proc/cpuinfo")
     lines = cpuinfo.read_text().splitlines() if cpuinfo.exists() else []
     cpus = [ln.split(":", 1)[1].strip() for ln in lines if ln.startswith("model name")]
     return {
-        "cpu": cpus[0] if cpus else "", "nproc": len(os.sched_getaffinity(0)),
-        "python": platform.python_version(), "platform": platform.platform(),
-        "geopandas": gpd.__version__, "shapely": shapely.__version__, "geos":
-        shapely.geos_version_string, "pandas": pd.__version__, "numpy": np.__version__,
+        "cpu": cpus[0] if cpus else "",
+        "nproc": len(os.sched_getaffinity(0)),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "geopandas": gpd.__version__,
+        "shapely": shapely.__version__,
+        "geos": shapely.geos_version_string,
+        "pandas": pd.__version__,
+        "numpy": np.__version__,
     }
 
 
 def print_table(rows: list[dict[str, Any]], console: Console) -> None:
     table = Table(title="Coverage benchmark (median wall time; peak = RSS rise of one run)")
-    for header in ("benchmark", "ours s", "baseline s", "baseline/ours", "ours MB",
-                   "baseline MB", "agree"):
+    for header in (
+        "benchmark",
+        "ours s",
+        "baseline s",
+        "baseline/ours",
+        "ours MB",
+        "baseline MB",
+        "agree",
+    ):
         table.add_column(header, justify="left" if header == "benchmark" else "right")
     for row in rows:
         table.add_row(
-            row["name"], f"{row['ours_median_s']:.3f}", f"{row['baseline_median_s']:.3f}",
-            f"{row['ratio_baseline_over_ours']:.2f}x", f"{row['ours_peak_mb']:.0f}",
-            f"{row['baseline_peak_mb']:.0f}", "yes" if row["answers_agree"] else "NO",
+            row["name"],
+            f"{row['ours_median_s']:.3f}",
+            f"{row['baseline_median_s']:.3f}",
+            f"{row['ratio_baseline_over_ours']:.2f}x",
+            f"{row['ours_peak_mb']:.0f}",
+            f"{row['baseline_peak_mb']:.0f}",
+            "yes" if row["answers_agree"] else "NO",
         )
     console.print(table)
 
@@ -369,13 +407,21 @@ def run(seed: int, scale: float, repeat: int, out: Path | None, console: Console
     print_table(rows, console)
     report = {
         "command": f"python -m bench.bench_coverage --seed {seed} --scale {scale} "
-                   f"--repeat {repeat}",
-        "seed": seed, "scale": scale, "repeat": repeat, "as_of": AS_OF.isoformat(),
-        "generate_s": round(gen_seconds, 2), "machine": machine(),
+        f"--repeat {repeat}",
+        "seed": seed,
+        "scale": scale,
+        "repeat": repeat,
+        "as_of": AS_OF.isoformat(),
+        "generate_s": round(gen_seconds, 2),
+        "machine": machine(),
         "load_average_1_5_15": {"start": load_at_start, "end": os.getloadavg()},
-        "sizes": {"units": len(data.units), "villages": len(data.villages),
-                  "models": len(data.models), "teams": len(data.teams),
-                  "cameras": len(data.cameras)},
+        "sizes": {
+            "units": len(data.units),
+            "villages": len(data.villages),
+            "models": len(data.models),
+            "teams": len(data.teams),
+            "cameras": len(data.cameras),
+        },
         "results": rows,
     }
     if out is not None:

@@ -49,16 +49,29 @@ BBOX = (102.1, 8.5, 109.5, 23.4)  # lon/lat extent of Vietnam
 CATALOGUE_CSV = PACKAGE_DIR / "catalogue" / "model_types.csv"
 # National counts at scale 1 (shared/DOMAIN.md §4 and the brief's model/team figures).
 COUNTS = {
-    "provinces": 63, "districts": 700, "communes": 10_000, "villages": 80_000,
-    "models": 20_000, "teams_per_model": 3.0, "cameras": 1_000_000,
+    "provinces": 63,
+    "districts": 700,
+    "communes": 10_000,
+    "villages": 80_000,
+    "models": 20_000,
+    "teams_per_model": 3.0,
+    "cameras": 1_000_000,
 }
 # The commonest model types are reported far more often than the rest.
 TYPE_WEIGHTS = {
-    "patrol_team": 6.0, "self_managed_group": 6.0, "inter_household_group": 5.0,
-    "security_camera": 4.0, "security_movement": 1.5,
+    "patrol_team": 6.0,
+    "self_managed_group": 6.0,
+    "inter_household_group": 5.0,
+    "security_camera": 4.0,
+    "security_movement": 1.5,
 }
-STATUS_WEIGHTS = {"active": 0.8, "ineffective": 0.08, "merged": 0.04, "dissolved": 0.04,
-                  "planned": 0.04}
+STATUS_WEIGHTS = {
+    "active": 0.8,
+    "ineffective": 0.08,
+    "merged": 0.04,
+    "dissolved": 0.04,
+    "planned": 0.04,
+}
 # Commune type -> the village types found under it.
 VILLAGE_TYPES = {
     "xa": ["thon", "xom", "ban", "ap", "lang"],
@@ -165,10 +178,14 @@ def _subdivide(
     y_frac1 = (row + 1 + row_shift[column_id, row + 1]) / r
 
     x0, y0 = bounds[parent, 0], bounds[parent, 1]
-    child = np.column_stack([
-        x0 + width[parent] * x_frac0, y0 + height[parent] * y_frac0,
-        x0 + width[parent] * x_frac1, y0 + height[parent] * y_frac1,
-    ])
+    child = np.column_stack(
+        [
+            x0 + width[parent] * x_frac0,
+            y0 + height[parent] * y_frac0,
+            x0 + width[parent] * x_frac1,
+            y0 + height[parent] * y_frac1,
+        ]
+    )
     return child, parent
 
 
@@ -194,8 +211,9 @@ def _units(rng: np.random.Generator, scale: float) -> gpd.GeoDataFrame:
     dist_codes = np.array([f"{i + 1:03d}" for i in range(n_dist)], dtype=object)
     comm_codes = np.array([f"{i + 1:05d}" for i in range(n_comm)], dtype=object)
     prov_types = _choose(rng, ["tinh", "thanh_pho_tw"], [0.92, 0.08], n_prov)
-    dist_types = _choose(rng, ["huyen", "quan", "thi_xa", "thanh_pho"], [0.7, 0.1, 0.1, 0.1],
-                         n_dist)
+    dist_types = _choose(
+        rng, ["huyen", "quan", "thi_xa", "thanh_pho"], [0.7, 0.1, 0.1, 0.1], n_dist
+    )
     comm_types = _choose(rng, ["xa", "phuong", "thi_tran"], [0.75, 0.17, 0.08], n_comm)
     vill_types, vill_names, vill_codes = _village_labels(rng, comm_types, comm_codes, vill_parent)
 
@@ -205,14 +223,42 @@ def _units(rng: np.random.Generator, scale: float) -> gpd.GeoDataFrame:
     prov_pop = np.bincount(dist_parent, weights=dist_pop, minlength=n_prov).astype(np.int64)
 
     levels = [
-        (Level.PROVINCE, prov_codes, prov_types, _admin_names(prov_types, prov_codes),
-         np.full(n_prov, None, dtype=object), prov_pop, prov_bounds),
-        (Level.DISTRICT, dist_codes, dist_types, _admin_names(dist_types, dist_codes),
-         prov_codes[dist_parent], dist_pop, dist_bounds),
-        (Level.COMMUNE, comm_codes, comm_types, _admin_names(comm_types, comm_codes),
-         dist_codes[comm_parent], comm_pop, comm_bounds),
-        (Level.VILLAGE, vill_codes, vill_types, vill_names, comm_codes[vill_parent], vill_pop,
-         vill_bounds),
+        (
+            Level.PROVINCE,
+            prov_codes,
+            prov_types,
+            _admin_names(prov_types, prov_codes),
+            np.full(n_prov, None, dtype=object),
+            prov_pop,
+            prov_bounds,
+        ),
+        (
+            Level.DISTRICT,
+            dist_codes,
+            dist_types,
+            _admin_names(dist_types, dist_codes),
+            prov_codes[dist_parent],
+            dist_pop,
+            dist_bounds,
+        ),
+        (
+            Level.COMMUNE,
+            comm_codes,
+            comm_types,
+            _admin_names(comm_types, comm_codes),
+            dist_codes[comm_parent],
+            comm_pop,
+            comm_bounds,
+        ),
+        (
+            Level.VILLAGE,
+            vill_codes,
+            vill_types,
+            vill_names,
+            comm_codes[vill_parent],
+            vill_pop,
+            vill_bounds,
+        ),
     ]
     frames = [_unit_frame(*level) for level in levels]
     units = pd.concat(frames, ignore_index=True)
@@ -222,17 +268,30 @@ def _units(rng: np.random.Generator, scale: float) -> gpd.GeoDataFrame:
 
 
 def _unit_frame(
-    level: Level, codes: NDArray[np.object_], types: NDArray[np.object_],
-    names: list[str], parents: NDArray[np.object_], population: IntArray, bounds: FloatArray,
+    level: Level,
+    codes: NDArray[np.object_],
+    types: NDArray[np.object_],
+    names: list[str],
+    parents: NDArray[np.object_],
+    population: IntArray,
+    bounds: FloatArray,
 ) -> pd.DataFrame:
-    return pd.DataFrame({
-        "code": codes, "name": names, "unit_type": types, "level": int(level),
-        "parent_code": parents, "population": population,
-        "households": (population / 3.8).round().astype(np.int64),
-        "valid_from": VALID_FROM, "valid_to": None, "geometry_quality": GEOMETRY_APPROXIMATE,
-        "label_lon": (bounds[:, 0] + bounds[:, 2]) / 2,
-        "label_lat": (bounds[:, 1] + bounds[:, 3]) / 2,
-    })
+    return pd.DataFrame(
+        {
+            "code": codes,
+            "name": names,
+            "unit_type": types,
+            "level": int(level),
+            "parent_code": parents,
+            "population": population,
+            "households": (population / 3.8).round().astype(np.int64),
+            "valid_from": VALID_FROM,
+            "valid_to": None,
+            "geometry_quality": GEOMETRY_APPROXIMATE,
+            "label_lon": (bounds[:, 0] + bounds[:, 2]) / 2,
+            "label_lat": (bounds[:, 1] + bounds[:, 3]) / 2,
+        }
+    )
 
 
 def _choose(
@@ -251,7 +310,9 @@ def _admin_names(types: NDArray[np.object_], codes: NDArray[np.object_]) -> list
 
 
 def _village_labels(
-    rng: np.random.Generator, comm_types: NDArray[np.object_], comm_codes: NDArray[np.object_],
+    rng: np.random.Generator,
+    comm_types: NDArray[np.object_],
+    comm_codes: NDArray[np.object_],
     parent: IntArray,
 ) -> tuple[NDArray[np.object_], list[str], NDArray[np.object_]]:
     """Village type (by the commune's type), name "Thôn 3" and code "<commune>-003"."""
@@ -262,8 +323,9 @@ def _village_labels(
         here = comm_types[parent] == commune_type
         types[here] = np.asarray(options, dtype=object)[(pick[here] * len(options)).astype(int)]
     names = [f"{_type_word(t)} {s}" for t, s in zip(types, seq, strict=True)]
-    codes = np.array([f"{c}-{s:03d}" for c, s in zip(comm_codes[parent], seq, strict=True)],
-                     dtype=object)
+    codes = np.array(
+        [f"{c}-{s:03d}" for c, s in zip(comm_codes[parent], seq, strict=True)], dtype=object
+    )
     return types, names, codes
 
 
@@ -280,28 +342,32 @@ def _models(
     launch = (LAUNCH_RANGE[0] + launch_days.astype("timedelta64[D]")).astype(object)
     tips = rng.poisson(8, size=n)
     households = rng.integers(5, 40, size=n)
-    return pd.DataFrame({
-        "model_id": [f"M{i + 1:06d}" for i in range(n)],
-        "type_code": types,
-        "name": [f"{names_vi[t]} {c}" for t, c in zip(types, commune_names, strict=True)],
-        "unit_code": communes["code"].to_numpy()[commune],
-        "launch_date": launch,
-        "status": _choose(rng, list(STATUS_WEIGHTS), list(STATUS_WEIGHTS.values()), n),
-        "members": rng.integers(5, 60, size=n),
-        "households": pd.Series(households, dtype="Int64").where(
-            types == "inter_household_group"
-        ),
-        "cameras": 0,
-        "tips": tips,
-        "valuable_tips": rng.binomial(tips, 0.5),
-        "tips_year": 2024,
-        "decision": [f"{number}/QĐ-UBND" for number in rng.integers(1, 999, size=n)],
-        "extra": [{} for _ in range(n)],
-    })[MODEL_COLUMNS]
+    return pd.DataFrame(
+        {
+            "model_id": [f"M{i + 1:06d}" for i in range(n)],
+            "type_code": types,
+            "name": [f"{names_vi[t]} {c}" for t, c in zip(types, commune_names, strict=True)],
+            "unit_code": communes["code"].to_numpy()[commune],
+            "launch_date": launch,
+            "status": _choose(rng, list(STATUS_WEIGHTS), list(STATUS_WEIGHTS.values()), n),
+            "members": rng.integers(5, 60, size=n),
+            "households": pd.Series(households, dtype="Int64").where(
+                types == "inter_household_group"
+            ),
+            "cameras": 0,
+            "tips": tips,
+            "valuable_tips": rng.binomial(tips, 0.5),
+            "tips_year": 2024,
+            "decision": [f"{number}/QĐ-UBND" for number in rng.integers(1, 999, size=n)],
+            "extra": [{} for _ in range(n)],
+        }
+    )[MODEL_COLUMNS]
 
 
 def _teams(
-    rng: np.random.Generator, models: pd.DataFrame, communes: pd.DataFrame,
+    rng: np.random.Generator,
+    models: pd.DataFrame,
+    communes: pd.DataFrame,
     villages: gpd.GeoDataFrame,
 ) -> gpd.GeoDataFrame:
     """Teams of each model, each at a random village of the model's commune, with a point."""
@@ -314,22 +380,27 @@ def _teams(
     count = np.bincount(village_parent, minlength=len(communes))
     village = first[commune_pos] + (rng.random(n) * count[commune_pos]).astype(np.int64)
     households = models["households"].to_numpy()[model_index]
-    frame = pd.DataFrame({
-        "team_id": [f"T{i + 1:07d}" for i in range(n)],
-        "model_id": models["model_id"].to_numpy()[model_index],
-        "unit_code": villages["code"].to_numpy()[village],
-        "name": [f"Tổ {i % 9 + 1}" for i in range(n)],
-        "members": rng.integers(3, 25, size=n),
-        "households": pd.array(households, dtype="Int64"),
-        "cameras": 0,
-        "leader_role": _choose(rng, LEADER_ROLES, [0.5, 0.3, 0.1, 0.1], n),
-    })[TEAM_COLUMNS]
+    frame = pd.DataFrame(
+        {
+            "team_id": [f"T{i + 1:07d}" for i in range(n)],
+            "model_id": models["model_id"].to_numpy()[model_index],
+            "unit_code": villages["code"].to_numpy()[village],
+            "name": [f"Tổ {i % 9 + 1}" for i in range(n)],
+            "members": rng.integers(3, 25, size=n),
+            "households": pd.array(households, dtype="Int64"),
+            "cameras": 0,
+            "leader_role": _choose(rng, LEADER_ROLES, [0.5, 0.3, 0.1, 0.1], n),
+        }
+    )[TEAM_COLUMNS]
     points = random_points_in(rng, villages.geometry.to_numpy()[village])
     return gpd.GeoDataFrame(frame, geometry=points, crs=WGS84)
 
 
 def _cameras(
-    rng: np.random.Generator, scale: float, teams: gpd.GeoDataFrame, models: pd.DataFrame,
+    rng: np.random.Generator,
+    scale: float,
+    teams: gpd.GeoDataFrame,
+    models: pd.DataFrame,
     villages: gpd.GeoDataFrame,
 ) -> gpd.GeoDataFrame:
     """Camera points, mostly of camera-model teams, each inside its team's village."""
@@ -339,12 +410,14 @@ def _cameras(
     weights = np.where(is_camera, 40.0, 1.0)
     team = rng.choice(len(teams), size=n, p=weights / weights.sum()) if n else np.array([], int)
     village = pd.Index(villages["code"]).get_indexer(teams["unit_code"].to_numpy()[team])
-    frame = pd.DataFrame({
-        "camera_id": [f"C{i + 1:07d}" for i in range(n)],
-        "model_id": teams["model_id"].to_numpy()[team],
-        "team_id": teams["team_id"].to_numpy()[team],
-        "unit_code": villages["code"].to_numpy()[village],
-    })
+    frame = pd.DataFrame(
+        {
+            "camera_id": [f"C{i + 1:07d}" for i in range(n)],
+            "model_id": teams["model_id"].to_numpy()[team],
+            "team_id": teams["team_id"].to_numpy()[team],
+            "unit_code": villages["code"].to_numpy()[village],
+        }
+    )
     points = random_points_in(rng, villages.geometry.to_numpy()[village])
     return gpd.GeoDataFrame(frame, geometry=points, crs=WGS84)
 
@@ -368,8 +441,11 @@ def write_gpkg(data: NationalData, path: Path) -> None:
     use_arrow = importlib.util.find_spec("pyarrow") is not None
     models = data.models.assign(extra=data.models["extra"].map(json.dumps))
     layers: dict[str, pd.DataFrame] = {
-        "units": data.units, "model_types": data.model_types, "models": models,
-        "teams": data.teams, "cameras": data.cameras,
+        "units": data.units,
+        "model_types": data.model_types,
+        "models": models,
+        "teams": data.teams,
+        "cameras": data.cameras,
     }
     for layer, frame in layers.items():
         pyogrio.write_dataframe(frame, path, layer=layer, driver="GPKG", use_arrow=use_arrow)

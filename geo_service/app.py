@@ -1,4 +1,4 @@
-"""The FastAPI application. Settings and the store are built in ``create_app()``, never at import."""
+"""The FastAPI application. Settings and the store are built in ``create_app()``."""
 
 from __future__ import annotations
 

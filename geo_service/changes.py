@@ -65,8 +65,12 @@ def keyed_rows(
 
 
 def compare(
-    existing: pd.DataFrame, incoming: pd.DataFrame, key: Sequence[str], columns: Sequence[str],
-    *, replace_all: bool = False,
+    existing: pd.DataFrame,
+    incoming: pd.DataFrame,
+    key: Sequence[str],
+    columns: Sequence[str],
+    *,
+    replace_all: bool = False,
 ) -> TableChanges:
     """Changes ``incoming`` makes to ``existing``; with ``replace_all`` missing rows are removed."""
     before = keyed_rows(existing, key, columns)

@@ -31,8 +31,9 @@ T = TypeVar("T")
 
 StoreOption = Annotated[
     Path | None,
-    typer.Option("--store", help="GeoPackage store (default: $GEO_SERVICE_STORE_PATH or "
-                                 "./geo-service.gpkg)"),
+    typer.Option(
+        "--store", help="GeoPackage store (default: $GEO_SERVICE_STORE_PATH or ./geo-service.gpkg)"
+    ),
 ]
 DryRun = Annotated[bool, typer.Option("--dry-run", help="Validate and report; change nothing.")]
 AsOfOption = Annotated[
@@ -123,8 +124,9 @@ def import_boundaries(
     file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="GeoJSON, GPKG, .zip")],
     store: StoreOption = None,
     level: Annotated[int | None, typer.Option(min=1, max=4, help="1 province … 4 village")] = None,
-    crs: Annotated[str | None, typer.Option(help="Source CRS when the file has none, "
-                                                 "e.g. EPSG:9210")] = None,
+    crs: Annotated[
+        str | None, typer.Option(help="Source CRS when the file has none, e.g. EPSG:9210")
+    ] = None,
     layer: Annotated[str | None, typer.Option()] = None,
     code_field: Annotated[str | None, typer.Option()] = None,
     name_field: Annotated[str | None, typer.Option()] = None,
@@ -138,10 +140,23 @@ def import_boundaries(
 
     starts = _as_of(valid_from) if valid_from else None
     ends = _as_of(valid_to) if valid_to else None
-    _done(_run_import(lambda: run(
-        _store(store), file, level=level, crs=crs, layer=layer, code_field=code_field,
-        name_field=name_field, parent_field=parent_field, valid_from=starts, valid_to=ends,
-        dry_run=dry_run)))
+    _done(
+        _run_import(
+            lambda: run(
+                _store(store),
+                file,
+                level=level,
+                crs=crs,
+                layer=layer,
+                code_field=code_field,
+                name_field=name_field,
+                parent_field=parent_field,
+                valid_from=starts,
+                valid_to=ends,
+                dry_run=dry_run,
+            )
+        )
+    )
 
 
 @import_app.command("models")
@@ -170,11 +185,16 @@ def import_lineage(
 
 @villages_app.command("derive")
 def villages_derive(
-    points: Annotated[Path, typer.Argument(exists=True, dir_okay=False,
-                                           help="CSV: commune_code,name,unit_type,lon,lat,...")],
+    points: Annotated[
+        Path,
+        typer.Argument(
+            exists=True, dir_okay=False, help="CSV: commune_code,name,unit_type,lon,lat,..."
+        ),
+    ],
     store: StoreOption = None,
-    output: Annotated[Path | None, typer.Option("-o", "--output",
-                                                help="Write the areas (.geojson/.gpkg)")] = None,
+    output: Annotated[
+        Path | None, typer.Option("-o", "--output", help="Write the areas (.geojson/.gpkg)")
+    ] = None,
     do_import: Annotated[bool, typer.Option("--import", help="Store them as villages")] = False,
     dry_run: DryRun = False,
 ) -> None:
@@ -206,11 +226,13 @@ def imports_list(
         json.dump(records(log, list(log.columns)), sys.stdout, ensure_ascii=False, indent=1)
         return
     table = Table(title="Imports")
-    for column in ("id", "at", "kind", "file_name", "sha256", "counts", "undone_at"):
+    columns = ["id", "at", "kind", "file_name", "sha256", "counts", "undone_at"]
+    for column in columns:
         table.add_column(column)
-    for row in log.itertuples(index=False):
-        table.add_row(str(row.id), row.at, row.kind, row.file_name, row.sha256[:12], row.counts,
-                      row.undone_at or "")
+    for record in log[columns].itertuples(index=False, name=None):
+        cells = ["" if value is None or value != value else str(value) for value in record]
+        cells[4] = cells[4][:12]
+        table.add_row(*cells)
     out.print(table)
 
 
@@ -241,8 +263,9 @@ def coverage(
     store: StoreOption = None,
     unit: Annotated[str | None, typer.Option(help="Only this unit's subtree")] = None,
     as_of: AsOfOption = None,
-    level: Annotated[int, typer.Option(min=1, max=4, help="Rows: 3 communes (default), "
-                                                          "4 villages")] = 3,
+    level: Annotated[
+        int, typer.Option(min=1, max=4, help="Rows: 3 communes (default), 4 villages")
+    ] = 3,
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """Print coverage: covered/total villages per unit."""
@@ -250,8 +273,9 @@ def coverage(
 
     settings = _settings(store)
     try:
-        view = coverage_as_of(open_store(str(settings.store_path)), settings.coverage,
-                              _as_of(as_of), unit)
+        view = coverage_as_of(
+            open_store(str(settings.store_path)), settings.coverage, _as_of(as_of), unit
+        )
     except LookupError as exc:
         err.print(f"[red]error:[/] {exc}")
         raise typer.Exit(2) from None
@@ -260,8 +284,16 @@ def coverage(
         columns = ["code", "name", "parent_code", "status", "model_count", "members"]
     else:
         rows = view.result.rollups[view.result.rollups["level"] == level]
-        columns = ["code", "name", "villages_covered", "villages_total", "coverage_pct",
-                   "models", "teams", "members"]
+        columns = [
+            "code",
+            "name",
+            "villages_covered",
+            "villages_total",
+            "coverage_pct",
+            "models",
+            "teams",
+            "members",
+        ]
     if as_json:
         from geo_service.api.serialise import records
 

@@ -85,7 +85,14 @@ def _active_models(
 
 def _sites(active: pd.DataFrame, teams: pd.DataFrame) -> pd.DataFrame:
     """One row per (model, unit) site with its counts; models without teams sit at their unit."""
-    columns = ["model_id", "type_code", "counts_as_model", "unit_code", "teams", *SITE_COUNT_COLUMNS]
+    columns = [
+        "model_id",
+        "type_code",
+        "counts_as_model",
+        "unit_code",
+        "teams",
+        *SITE_COUNT_COLUMNS,
+    ]
     team_rows = teams[teams["model_id"].isin(active["model_id"])]
     per_site = (
         team_rows.assign(teams=1)
@@ -94,8 +101,9 @@ def _sites(active: pd.DataFrame, teams: pd.DataFrame) -> pd.DataFrame:
     )
     with_teams = per_site.merge(active[["model_id", "type_code", "counts_as_model"]], on="model_id")
     lone = active[~active["model_id"].isin(team_rows["model_id"])].assign(teams=0)
-    lone_sites = lone[["model_id", "type_code", "counts_as_model", "unit_code", "teams",
-                      *SITE_COUNT_COLUMNS]]
+    lone_sites = lone[
+        ["model_id", "type_code", "counts_as_model", "unit_code", "teams", *SITE_COUNT_COLUMNS]
+    ]
     frames = [f for f in (with_teams[columns], lone_sites[columns]) if not f.empty]
     if not frames:
         return pd.DataFrame({c: pd.Series(dtype="object") for c in columns})
@@ -110,14 +118,16 @@ def _village_coverage(
     model_sites = sites[sites["counts_as_model"].astype(bool)]
     at_village = model_sites[model_sites["unit_code"].isin(villages["code"])]
     grouped = at_village.groupby("unit_code")
-    stats = pd.DataFrame({
-        "model_count": grouped["model_id"].nunique(),
-        "team_count": grouped["teams"].sum(),
-        "members": grouped["members"].sum(min_count=1),
-        "member_households": grouped["households"].sum(min_count=1),
-        "cameras": grouped["cameras"].sum(min_count=1),
-        "model_types": grouped["type_code"].agg(lambda s: sorted(set(s))),
-    })
+    stats = pd.DataFrame(
+        {
+            "model_count": grouped["model_id"].nunique(),
+            "team_count": grouped["teams"].sum(),
+            "members": grouped["members"].sum(min_count=1),
+            "member_households": grouped["households"].sum(min_count=1),
+            "cameras": grouped["cameras"].sum(min_count=1),
+            "model_types": grouped["type_code"].agg(lambda s: sorted(set(s))),
+        }
+    )
     table = villages.merge(stats, left_on="code", right_index=True, how="left")
     table["model_count"] = table["model_count"].fillna(0).astype(int)
     table["team_count"] = table["team_count"].fillna(0).astype(int)
@@ -141,21 +151,25 @@ def _rollups(
     admin = units[units["level"] < int(Level.VILLAGE)]
     village_up = ancestors.merge(villages[["code", "covered"]], on="code")
     by_unit = village_up.groupby("ancestor_code")
-    village_stats = pd.DataFrame({
-        "villages_total": by_unit["code"].size(),
-        "villages_covered": by_unit["covered"].sum(),
-    })
+    village_stats = pd.DataFrame(
+        {
+            "villages_total": by_unit["code"].size(),
+            "villages_covered": by_unit["covered"].sum(),
+        }
+    )
     site_up = sites.merge(ancestors, left_on="unit_code", right_on="code")
     model_up = site_up[site_up["counts_as_model"].astype(bool)]
     by_site = model_up.groupby("ancestor_code")
-    site_stats = pd.DataFrame({
-        "models": by_site["model_id"].nunique(),
-        "teams": by_site["teams"].sum(),
-        "members": by_site["members"].sum(min_count=1),
-        "member_households": by_site["households"].sum(min_count=1),
-        "cameras": by_site["cameras"].sum(min_count=1),
-        "model_types": by_site["type_code"].agg(lambda s: sorted(set(s))),
-    })
+    site_stats = pd.DataFrame(
+        {
+            "models": by_site["model_id"].nunique(),
+            "teams": by_site["teams"].sum(),
+            "members": by_site["members"].sum(min_count=1),
+            "member_households": by_site["households"].sum(min_count=1),
+            "cameras": by_site["cameras"].sum(min_count=1),
+            "model_types": by_site["type_code"].agg(lambda s: sorted(set(s))),
+        }
+    )
     table = admin.merge(village_stats, left_on="code", right_index=True, how="left")
     table = table.merge(site_stats, left_on="code", right_index=True, how="left")
     for column in ("villages_total", "villages_covered", "models", "teams"):

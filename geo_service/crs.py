@@ -139,7 +139,8 @@ def vn2000_pipeline(source_wkt: str) -> str:
     swap = "proj=axisswap order=2,1"
     steps += [swap, *_pipeline_steps(_helmert_6960().definition), swap]
     return "+proj=pipeline " + " ".join(
-        "+step " + " ".join(f"+{token}" for token in step.split()) for step in steps)
+        "+step " + " ".join(f"+{token}" for token in step.split()) for step in steps
+    )
 
 
 def _pipeline_steps(definition: str) -> list[str]:
@@ -178,8 +179,11 @@ def detect_crs_problem(
         return []
     kind = classify_coordinates(bounds)
     if kind == "swapped":
-        _refuse(file_name, "coordinates look like lat/lon swapped (x is a latitude, y a "
-                f"longitude of Vietnam: {_describe(bounds)}); fix the file's axis order")
+        _refuse(
+            file_name,
+            "coordinates look like lat/lon swapped (x is a latitude, y a "
+            f"longitude of Vietnam: {_describe(bounds)}); fix the file's axis order",
+        )
     if declared_crs is None:
         return _check_undeclared(bounds, kind, file_name)
     crs = CRS.from_user_input(declared_crs)
@@ -206,19 +210,30 @@ def likely_metric_crs(bounds: Bounds) -> list[CRS]:
 
 def _check_undeclared(bounds: Bounds, kind: str, file_name: str) -> list[str]:
     if kind == "lonlat_vietnam":
-        return ["the file has no CRS; its coordinates are lon/lat in Vietnam, so EPSG:4326 "
-                "(WGS 84) is assumed. If they are VN-2000 geographic, pass --crs EPSG:4756"]
+        return [
+            "the file has no CRS; its coordinates are lon/lat in Vietnam, so EPSG:4326 "
+            "(WGS 84) is assumed. If they are VN-2000 geographic, pass --crs EPSG:4756"
+        ]
     if kind == "lonlat_elsewhere":
-        _refuse(file_name, f"the file has no CRS and its coordinates ({_describe(bounds)}) "
-                "are degrees outside Vietnam; pass --crs")
-    _refuse(file_name, "coordinates look like metres but the file has no CRS (no .prj): "
-            f"{_describe(bounds)}. {_zones_hint(bounds)}")
+        _refuse(
+            file_name,
+            f"the file has no CRS and its coordinates ({_describe(bounds)}) "
+            "are degrees outside Vietnam; pass --crs",
+        )
+    _refuse(
+        file_name,
+        "coordinates look like metres but the file has no CRS (no .prj): "
+        f"{_describe(bounds)}. {_zones_hint(bounds)}",
+    )
 
 
 def _check_geographic(bounds: Bounds, kind: str, crs: CRS, file_name: str) -> list[str]:
     if kind == "metres":
-        _refuse(file_name, f"the file says {_label(crs)} (degrees) but its coordinates look "
-                f"like metres: {_describe(bounds)}. {_zones_hint(bounds)}")
+        _refuse(
+            file_name,
+            f"the file says {_label(crs)} (degrees) but its coordinates look "
+            f"like metres: {_describe(bounds)}. {_zones_hint(bounds)}",
+        )
     if kind == "lonlat_elsewhere":
         return [f"coordinates ({_describe(bounds)}) lie partly outside Vietnam"]
     return []
@@ -228,23 +243,32 @@ def _check_projected(
     gdf: gpd.GeoDataFrame, bounds: Bounds, kind: str, crs: CRS, file_name: str
 ) -> list[str]:
     if kind != "metres":
-        _refuse(file_name, f"the file says {_label(crs)} (metres) but its coordinates look "
-                f"like lon/lat degrees ({_describe(bounds)}); pass --crs EPSG:4326 or EPSG:4756")
+        _refuse(
+            file_name,
+            f"the file says {_label(crs)} (metres) but its coordinates look "
+            f"like lon/lat degrees ({_describe(bounds)}); pass --crs EPSG:4326 or EPSG:4756",
+        )
     if not _all_in_vietnam(gdf, crs):
-        _refuse(file_name, f"with the declared {_label(crs)} the coordinates ({_describe(bounds)})"
-                " fall outside Vietnam, so the .prj is probably wrong. "
-                f"{_zones_hint(bounds)}")
+        _refuse(
+            file_name,
+            f"with the declared {_label(crs)} the coordinates ({_describe(bounds)})"
+            " fall outside Vietnam, so the .prj is probably wrong. "
+            f"{_zones_hint(bounds)}",
+        )
     return []
 
 
 def _zones_hint(bounds: Bounds) -> str:
     candidates = likely_metric_crs(bounds)
     if not candidates:
-        return ("No VN-2000 zone fits this range; pass the right CRS with --crs "
-                "(e.g. --crs EPSG:9210)")
+        return (
+            "No VN-2000 zone fits this range; pass the right CRS with --crs (e.g. --crs EPSG:9210)"
+        )
     listed = "; ".join(_label_with_area(crs) for crs in candidates)
-    return (f"Likely CRSs for this range: {listed}. Pass the right one with --crs EPSG:<code>;"
-            " provincial cadastral data is usually in the province's TM-3 zone")
+    return (
+        f"Likely CRSs for this range: {listed}. Pass the right one with --crs EPSG:<code>;"
+        " provincial cadastral data is usually in the province's TM-3 zone"
+    )
 
 
 def _all_in_vietnam(gdf: gpd.GeoDataFrame, crs: CRS) -> bool:
@@ -310,8 +334,12 @@ def _total_bounds(gdf: gpd.GeoDataFrame) -> Bounds | None:
 
 
 def _inside(bounds: Bounds, outer: Bounds) -> bool:
-    return (outer[0] <= bounds[0] and outer[1] <= bounds[1]
-            and bounds[2] <= outer[2] and bounds[3] <= outer[3])
+    return (
+        outer[0] <= bounds[0]
+        and outer[1] <= bounds[1]
+        and bounds[2] <= outer[2]
+        and bounds[3] <= outer[3]
+    )
 
 
 def _describe(bounds: Bounds) -> str:

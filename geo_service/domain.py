@@ -65,24 +65,65 @@ GEOMETRY_NONE = "none"
 MODEL_STATUSES = ("active", "ineffective", "merged", "dissolved", "planned")
 
 UNIT_COLUMNS = [
-    "code", "name", "unit_type", "level", "parent_code", "population", "households",
-    "valid_from", "valid_to", "geometry_quality", "label_lon", "label_lat", "source",
+    "code",
+    "name",
+    "unit_type",
+    "level",
+    "parent_code",
+    "population",
+    "households",
+    "valid_from",
+    "valid_to",
+    "geometry_quality",
+    "label_lon",
+    "label_lat",
+    "source",
 ]
 LINEAGE_COLUMNS = ["old_code", "new_code", "kind", "effective"]
 MODEL_TYPE_COLUMNS = ["code", "name_vi", "name_en", "counts_as_model", "member_unit", "description"]
 MODEL_COLUMNS = [
-    "model_id", "type_code", "name", "unit_code", "launch_date", "status", "members",
-    "households", "cameras", "tips", "valuable_tips", "tips_year", "decision", "extra",
+    "model_id",
+    "type_code",
+    "name",
+    "unit_code",
+    "launch_date",
+    "status",
+    "members",
+    "households",
+    "cameras",
+    "tips",
+    "valuable_tips",
+    "tips_year",
+    "decision",
+    "extra",
 ]
 # Whole-number columns: carried as pandas' nullable Int64 so a missing count stays missing
 # (not NaN) and a present one stays an integer in JSON and CSV.
 COUNT_COLUMNS = [
-    "population", "households", "members", "cameras", "tips", "valuable_tips", "tips_year",
-    "member_households", "team_count", "model_count", "teams", "models", "villages_total",
-    "villages_covered", "villages_uncovered",
+    "population",
+    "households",
+    "members",
+    "cameras",
+    "tips",
+    "valuable_tips",
+    "tips_year",
+    "member_households",
+    "team_count",
+    "model_count",
+    "teams",
+    "models",
+    "villages_total",
+    "villages_covered",
+    "villages_uncovered",
 ]
 TEAM_COLUMNS = [
-    "team_id", "model_id", "unit_code", "name", "members", "households", "cameras",
+    "team_id",
+    "model_id",
+    "unit_code",
+    "name",
+    "members",
+    "households",
+    "cameras",
     "leader_role",
 ]
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 import geopandas as gpd
 import pandas as pd
@@ -92,9 +93,7 @@ class CarryForward:
     unresolved: list[str] = field(default_factory=list)
 
 
-def carry_villages_forward(
-    units: gpd.GeoDataFrame, lineage: pd.DataFrame
-) -> CarryForward:
+def carry_villages_forward(units: gpd.GeoDataFrame, lineage: pd.DataFrame) -> CarryForward:
     """For every village whose parent commune has ended, add a row under the successor.
 
     The village row is closed on the parent's end date (if still open) and a new row starts
@@ -107,12 +106,16 @@ def carry_villages_forward(
     communes = units[units["level"] == int(Level.COMMUNE)]
     forward = successors(lineage)
     already_started = set(zip(villages["code"], villages["valid_from"].astype(str), strict=True))
-    new_rows, closures, unresolved = [], [], []
+    new_rows: list[dict[str, Any]] = []
+    closures: list[tuple[str, str | None, date]] = []
+    unresolved: list[str] = []
     for village in villages.itertuples(index=False):
         parent = _parent_at_start(communes, village.parent_code, village.valid_from)
         if parent is None or pd.isna(parent.valid_to):
             continue
-        ends_with_parent = pd.isna(village.valid_to) or str(village.valid_to) == str(parent.valid_to)
+        ends_with_parent = pd.isna(village.valid_to) or str(village.valid_to) == str(
+            parent.valid_to
+        )
         if not ends_with_parent or (village.code, str(parent.valid_to)) in already_started:
             continue
         end = date.fromisoformat(str(parent.valid_to))
@@ -125,18 +128,25 @@ def carry_villages_forward(
             continue
         if pd.isna(village.valid_to):
             closures.append((str(village.code), _iso_or_none(village.valid_from), end))
-        new_rows.append({**village._asdict(), "valid_from": end.isoformat(), "valid_to": None,
-                         "parent_code": successor})
-    frame = gpd.GeoDataFrame(pd.DataFrame(new_rows, columns=list(units.columns)),
-                             geometry="geometry", crs=units.crs)
+        new_rows.append(
+            {
+                **village._asdict(),
+                "valid_from": end.isoformat(),
+                "valid_to": None,
+                "parent_code": successor,
+            }
+        )
+    frame = gpd.GeoDataFrame(
+        pd.DataFrame(new_rows, columns=list(units.columns)), geometry="geometry", crs=units.crs
+    )
     return CarryForward(frame, closures, unresolved)
 
 
-def _iso_or_none(value: object) -> str | None:
+def _iso_or_none(value: Any) -> str | None:
     return None if value is None or pd.isna(value) else str(value)
 
 
-def _parent_at_start(communes: pd.DataFrame, code: str, start: object) -> object | None:
+def _parent_at_start(communes: pd.DataFrame, code: str, start: Any) -> Any:
     same_code = communes[communes["code"] == code]
     if same_code.empty:
         return None
@@ -148,16 +158,16 @@ def _parent_at_start(communes: pd.DataFrame, code: str, start: object) -> object
     return next(matches.itertuples(index=False)) if not matches.empty else None
 
 
-def _pick_successor(village: object, options: gpd.GeoDataFrame) -> str | None:
+def _pick_successor(village: Any, options: gpd.GeoDataFrame) -> str | None:
     if options.empty:
         return None
     if len(options) == 1:
         return str(options["code"].iloc[0])
-    point = shapely.Point(getattr(village, "label_lon"), getattr(village, "label_lat"))
+    point = shapely.Point(village.label_lon, village.label_lat)
     containing = options[options.geometry.contains(point)]
     if len(containing) == 1:
         return str(containing["code"].iloc[0])
-    geometry = getattr(village, "geometry")
+    geometry = village.geometry
     if geometry is not None and not geometry.is_empty:
         overlap = options.geometry.intersection(geometry).area
         if overlap.max() > 0:

@@ -35,12 +35,8 @@ CP1258 = "cp1258"
 _SAMPLE = 100_000  # characters/bytes scored when choosing an encoding
 
 # TCVN3 byte (as a Latin-1 character) -> Unicode letter, checked against glibc's TCVN5712-1.
-_TCVN3_LEGACY = (
-    "µ¸¶·¹¨»¾¼½Æ©ÇÊÈÉË®ÌÐÎÏÑªÒÕÓÔÖ×ÝØÜÞßãáâä«åèæçé¬êíëìîïóñòô\xadõøö÷ùúýûüþ¡¢£¤¥¦§"
-)
-_TCVN3_UNICODE = (
-    "àáảãạăằắẳẵặâầấẩẫậđèéẻẽẹêềếểễệìíỉĩịòóỏõọôồốổỗộơờớởỡợùúủũụưừứửữựỳýỷỹỵĂÂÊÔƠƯĐ"
-)
+_TCVN3_LEGACY = "µ¸¶·¹¨»¾¼½Æ©ÇÊÈÉË®ÌÐÎÏÑªÒÕÓÔÖ×ÝØÜÞßãáâä«åèæçé¬êíëìîïóñòô\xadõøö÷ùúýûüþ¡¢£¤¥¦§"
+_TCVN3_UNICODE = "àáảãạăằắẳẵặâầấẩẫậđèéẻẽẹêềếểễệìíỉĩịòóỏõọôồốổỗộơờớởỡợùúủũụưừứửữựỳýỷỹỵĂÂÊÔƠƯĐ"
 _TCVN3_TABLE = str.maketrans(_TCVN3_LEGACY, _TCVN3_UNICODE)
 
 _GRAVE, _ACUTE, _HOOK, _TILDE, _DOT = "\u0300", "\u0301", "\u0309", "\u0303", "\u0323"
@@ -50,8 +46,11 @@ _VNI_TONES = {"ø": _GRAVE, "ù": _ACUTE, "û": _HOOK, "õ": _TILDE, "ï": _DOT}
 _VNI_CIRCUMFLEX = {"â": "", "à": _GRAVE, "á": _ACUTE, "å": _HOOK, "ã": _TILDE, "ä": _DOT}
 _VNI_BREVE = {"ê": "", "è": _GRAVE, "é": _ACUTE, "ú": _HOOK, "ü": _TILDE, "ë": _DOT}
 _VNI_MARKS_BY_BASE = {
-    "a": (_VNI_TONES, {k: _CIRCUMFLEX + v for k, v in _VNI_CIRCUMFLEX.items()},
-          {k: _BREVE + v for k, v in _VNI_BREVE.items()}),
+    "a": (
+        _VNI_TONES,
+        {k: _CIRCUMFLEX + v for k, v in _VNI_CIRCUMFLEX.items()},
+        {k: _BREVE + v for k, v in _VNI_BREVE.items()},
+    ),
     "e": (_VNI_TONES, {k: _CIRCUMFLEX + v for k, v in _VNI_CIRCUMFLEX.items()}),
     "o": (_VNI_TONES, {k: _CIRCUMFLEX + v for k, v in _VNI_CIRCUMFLEX.items()}),
     "u": (_VNI_TONES,),
@@ -59,8 +58,17 @@ _VNI_MARKS_BY_BASE = {
     "ô": ({k: _HORN + v for k, v in _VNI_TONES.items()},),  # ô alone is ơ
     "ö": ({k: _HORN + v for k, v in _VNI_TONES.items()},),  # ö alone is ư
 }
-_VNI_SINGLE = {"ô": "ơ", "ö": "ư", "ñ": "đ", "ì": "ì", "í": "í", "æ": "ỉ", "ó": "ĩ", "ò": "ị",
-               "î": "ỵ"}
+_VNI_SINGLE = {
+    "ô": "ơ",
+    "ö": "ư",
+    "ñ": "đ",
+    "ì": "ì",
+    "í": "í",
+    "æ": "ỉ",
+    "ó": "ĩ",
+    "ò": "ị",
+    "î": "ỵ",
+}
 _VNI_BASE_LETTER = {"ô": "o", "ö": "u"}
 
 
@@ -157,7 +165,7 @@ def _by_exclusive_characters(text: str) -> str | None:
 
 
 def looks_legacy(text: str) -> str | None:
-    """"tcvn3" or "vni" when ``text`` is legacy-font text, None when it is not (or unclear)."""
+    """ "tcvn3" or "vni" when ``text`` is legacy-font text, None when it is not (or unclear)."""
     sample = text[:_SAMPLE]
     if sample.isascii() or _UNICODE_VIETNAMESE.search(sample):
         return None
@@ -215,8 +223,9 @@ def _single_byte_candidates(data: bytes) -> dict[str, str]:
 
 def _choose_single_byte(data: bytes) -> str:
     sample = data[:_SAMPLE]
-    scores = {name: unreadable_words(text) for name, text in
-              _single_byte_candidates(sample).items()}
+    scores = {
+        name: unreadable_words(text) for name, text in _single_byte_candidates(sample).items()
+    }
     best = min(scores.values())
     if scores[CP1258] == best:
         return CP1258

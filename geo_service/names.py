@@ -41,10 +41,13 @@ _UNTONED = {unicodedata.normalize("NFC", b + t): (b, t) for b in "oOuU" for t in
 _TONED_O, _TONED_U = ("".join(c for c, (b, _) in _UNTONED.items() if b in v) for v in ("oO", "uU"))
 # A tone on the o/u of an open oa/oe/uy syllable moves to the second vowel (old style).
 _NEW_STYLE_TONE = re.compile(
-    rf"([{_TONED_O}])([aAeE])(?![^\W\d_])|([{_TONED_U}])([yY])(?![^\W\d_])")
+    rf"([{_TONED_O}])([aAeE])(?![^\W\d_])|([{_TONED_U}])([yY])(?![^\W\d_])"
+)
 _CLEANUP: dict[int, str | None] = {
     **dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad")),  # invisible
-    0xD0: "Đ", 0xF0: "đ", 0x189: "Đ",  # Icelandic/African eth typed for Đ/đ
+    0xD0: "Đ",
+    0xF0: "đ",
+    0x189: "Đ",  # Icelandic/African eth typed for Đ/đ
 }
 _NEEDS_CLEANUP = re.compile(f"[{''.join(map(chr, _CLEANUP))}]")
 
@@ -100,8 +103,11 @@ _NEEDS_NUMBER = frozenset({"tổ"})
 
 def _type_words() -> list[tuple[str, str, str]]:
     """(type word, slug, folded word), longest first so "Thị xã" wins over "Xã"."""
-    pairs = {(nfc(word).lower(), slug) for slug, (word, _) in UNIT_TYPES.items()
-             if slug != "thanh_pho_tw"} | set(_EXTRA_TYPE_WORDS.items())
+    pairs = {
+        (nfc(word).lower(), slug)
+        for slug, (word, _) in UNIT_TYPES.items()
+        if slug != "thanh_pho_tw"
+    } | set(_EXTRA_TYPE_WORDS.items())
     return sorted(((w, s, _strip_marks(w)) for w, s in pairs), key=lambda t: (-len(t[0]), t))
 
 
@@ -110,13 +116,21 @@ for _word in _type_words():
     _TYPE_WORDS_BY_LETTER[_word[2][0]].append(_word)
 # Abbreviations end with a dot, a space or a digit; single letters need a dot or a digit.
 _WORD_END, _LETTER_END = r"(?:\.\s*|\s+|(?=\d))", r"(?:\.\s*|\s*(?=\d))"
-_ABBREVIATIONS = [(re.compile(pattern, re.IGNORECASE), slug) for pattern, slug in [
-    (r"t\.?\s?d\.?\s?p" + _WORD_END, "to_dan_pho"), (r"k\.?d\.?c" + _WORD_END, "khu_dan_cu"),
-    (r"k\.?p" + _WORD_END, "khu_pho"), (r"t\.?t" + _WORD_END, "thi_tran"),
-    (r"t\.?x" + _WORD_END, "thi_xa"), (r"t\.?p" + _WORD_END, "thanh_pho"),
-    (r"[pf]" + _LETTER_END, "phuong"), (r"x" + _LETTER_END, "xa"),
-    (r"q" + _LETTER_END, "quan"), (r"h" + _LETTER_END, "huyen"),
-]]
+_ABBREVIATIONS = [
+    (re.compile(pattern, re.IGNORECASE), slug)
+    for pattern, slug in [
+        (r"t\.?\s?d\.?\s?p" + _WORD_END, "to_dan_pho"),
+        (r"k\.?d\.?c" + _WORD_END, "khu_dan_cu"),
+        (r"k\.?p" + _WORD_END, "khu_pho"),
+        (r"t\.?t" + _WORD_END, "thi_tran"),
+        (r"t\.?x" + _WORD_END, "thi_xa"),
+        (r"t\.?p" + _WORD_END, "thanh_pho"),
+        (r"[pf]" + _LETTER_END, "phuong"),
+        (r"x" + _LETTER_END, "xa"),
+        (r"q" + _LETTER_END, "quan"),
+        (r"h" + _LETTER_END, "huyen"),
+    ]
+]
 _ABBREVIATION_LETTERS = frozenset("tkpfxqh")
 
 
@@ -164,7 +178,7 @@ def _split(text: str, level: Level | None) -> tuple[str | None, str]:
                     return level_slug, rest
     for pattern, slug in _ABBREVIATIONS if folded[:1] in _ABBREVIATION_LETTERS else ():
         found = pattern.match(text)
-        rest = text[found.end():].strip(_SEPARATORS) if found else ""
+        rest = text[found.end() :].strip(_SEPARATORS) if found else ""
         if found and rest and text[: found.end()].isascii():
             level_slug = _slug_for_level(slug, level)
             if level_slug:
@@ -174,8 +188,19 @@ def _split(text: str, level: Level | None) -> tuple[str | None, str]:
 
 # --- ordinals -----------------------------------------------------------------------------
 
-_UNITS = {"một": 1, "hai": 2, "ba": 3, "bốn": 4, "tư": 4, "năm": 5, "sáu": 6, "bảy": 7,
-          "bẩy": 7, "tám": 8, "chín": 9}
+_UNITS = {
+    "một": 1,
+    "hai": 2,
+    "ba": 3,
+    "bốn": 4,
+    "tư": 4,
+    "năm": 5,
+    "sáu": 6,
+    "bảy": 7,
+    "bẩy": 7,
+    "tám": 8,
+    "chín": 9,
+}
 _TRAILING = {**_UNITS, "mốt": 1, "lăm": 5, "nhăm": 5}
 _TEN, _TENS = "mười", ("mươi", "mười")
 _ASCII_UNITS = {_strip_marks(w): n for w, n in _UNITS.items()}
@@ -366,16 +391,21 @@ class NameIndex:
             found = table.get((parent_code, key))
             if not found:
                 continue
-            spelled_like = {e.code for e in found.values() if accented and spelled == (
-                e.keys.whole_spelled if against_whole else e.keys.spelled)}
-            match = _decide(list(found.values()), spelled_like, unit_type, asked.name,
-                            parent_code)
+            spelled_like = {
+                e.code
+                for e in found.values()
+                if accented
+                and spelled == (e.keys.whole_spelled if against_whole else e.keys.spelled)
+            }
+            match = _decide(list(found.values()), spelled_like, unit_type, asked.name, parent_code)
             if match.status != "unmatched":
                 return match
             conflict = conflict or match
         return conflict or NameMatch(
-            "unmatched", suggestions=self._suggest(asked.key, parent_code),
-            reason=f"no unit named '{asked.name}' under {parent_code!r}")
+            "unmatched",
+            suggestions=self._suggest(asked.key, parent_code),
+            reason=f"no unit named '{asked.name}' under {parent_code!r}",
+        )
 
     def _suggest(self, key: str, parent: str | None) -> tuple[tuple[str, str, float], ...]:
         children = self._children.get(parent)
@@ -386,10 +416,14 @@ class NameIndex:
             choices = self._choices[parent] = [_sorted_words(e.keys.key) for e in children]
         # ratio on pre-sorted words is token_sort_ratio at a third of the cost; WRatio's
         # partial matching ranks "ho" above "thai hoa" for "thai hoax", so it is not used.
-        best = process.extract(_sorted_words(key), choices, scorer=fuzz.ratio,
-                               limit=SUGGESTION_LIMIT, score_cutoff=SUGGESTION_CUTOFF)
-        return tuple((children[i].code, children[i].name, round(score, 1))
-                     for _, score, i in best)
+        best = process.extract(
+            _sorted_words(key),
+            choices,
+            scorer=fuzz.ratio,
+            limit=SUGGESTION_LIMIT,
+            score_cutoff=SUGGESTION_CUTOFF,
+        )
+        return tuple((children[i].code, children[i].name, round(score, 1)) for _, score, i in best)
 
 
 def _sorted_words(key: str) -> str:
@@ -397,7 +431,10 @@ def _sorted_words(key: str) -> str:
 
 
 def _decide(
-    found: list[_Entry], spelled_like: set[str], asked_type: str | None, name: str,
+    found: list[_Entry],
+    spelled_like: set[str],
+    asked_type: str | None,
+    name: str,
     parent: str | None,
 ) -> NameMatch:
     """One code, several, or none when every candidate has a different explicit type."""
@@ -405,8 +442,10 @@ def _decide(
     if not agreeing:
         types = ", ".join(sorted({str(e.unit_type) for e in found}))
         return NameMatch(
-            "unmatched", suggestions=tuple((e.code, e.name, 100.0) for e in found),
-            reason=f"'{name}' is a {asked_type} but the unit found is a {types}")
+            "unmatched",
+            suggestions=tuple((e.code, e.name, 100.0) for e in found),
+            reason=f"'{name}' is a {asked_type} but the unit found is a {types}",
+        )
     narrowed = agreeing
     if len(narrowed) > 1 and asked_type is not None:
         narrowed = [e for e in narrowed if e.unit_type == asked_type] or narrowed
@@ -415,6 +454,8 @@ def _decide(
     if len(narrowed) == 1:
         return NameMatch("exact", code=narrowed[0].code)
     return NameMatch(
-        "ambiguous", candidates=tuple(e.code for e in narrowed),
+        "ambiguous",
+        candidates=tuple(e.code for e in narrowed),
         suggestions=tuple((e.code, e.name, 100.0) for e in narrowed),
-        reason=f"{len(narrowed)} units under {parent!r} are named like '{name}'")
+        reason=f"{len(narrowed)} units under {parent!r} are named like '{name}'",
+    )

@@ -8,6 +8,7 @@ transaction, so a rejected file changes nothing.
 from __future__ import annotations
 
 import hashlib
+import io
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
@@ -15,8 +16,8 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
-from geo_service.coverage import CoverageResult, compute_coverage
 from geo_service.changes import TableChanges, canonical, compare, keyed_rows
+from geo_service.coverage import CoverageResult, compute_coverage
 from geo_service.domain import (
     LINEAGE_COLUMNS,
     MODEL_COLUMNS,
@@ -84,12 +85,18 @@ def batch_changes(store: Store, batch: ImportBatch) -> dict[str, TableChanges]:
         changes["units"] = compare(existing, batch.units, ["code", "valid_from"], columns)
     if batch.unit_closures:
         codes = tuple(sorted({code for code, _, _ in batch.unit_closures}))
-        existing = keyed_rows(store.units(UnitQuery(codes=codes)), ["code", "valid_from"],
-                              ["code", "valid_from", "valid_to"])
-        closing = [existing.get((code, canonical(start)), (None, None, None))[2] != canonical(end)
-                   for code, start, end in batch.unit_closures]
-        changes["unit_closures"] = TableChanges(updated=sum(closing),
-                                                unchanged=len(closing) - sum(closing))
+        existing = keyed_rows(
+            store.units(UnitQuery(codes=codes)),
+            ["code", "valid_from"],
+            ["code", "valid_from", "valid_to"],
+        )
+        closing = [
+            existing.get((code, canonical(start)), (None, None, None))[2] != canonical(end)
+            for code, start, end in batch.unit_closures
+        ]
+        changes["unit_closures"] = TableChanges(
+            updated=sum(closing), unchanged=len(closing) - sum(closing)
+        )
     for name, frame, key, columns, current in (
         ("lineage", batch.lineage, ["old_code", "new_code"], LINEAGE_COLUMNS, store.lineage),
         ("model_types", batch.model_types, ["code"], MODEL_TYPE_COLUMNS, store.model_types),
@@ -101,12 +108,15 @@ def batch_changes(store: Store, batch: ImportBatch) -> dict[str, TableChanges]:
         owners = set(batch.teams["model_id"])
         if batch.models is not None:
             owners |= set(batch.models["model_id"])
-        changes["teams"] = compare(store.teams(sorted(owners)), batch.teams, ["team_id"],
-                                   TEAM_COLUMNS, replace_all=True)
+        changes["teams"] = compare(
+            store.teams(sorted(owners)), batch.teams, ["team_id"], TEAM_COLUMNS, replace_all=True
+        )
     return changes
 
 
-def _finish(store: Store, batch: ImportBatch, report: ValidationReport, dry_run: bool) -> ImportOutcome:
+def _finish(
+    store: Store, batch: ImportBatch, report: ValidationReport, dry_run: bool
+) -> ImportOutcome:
     report.raise_if_errors()
     changes = batch_changes(store, batch)
     outcome = ImportOutcome(report, batch.counts(), None, dry_run, changes)
@@ -119,24 +129,41 @@ def _finish(store: Store, batch: ImportBatch, report: ValidationReport, dry_run:
 
 
 def import_boundaries(
-    store: Store, path: Path, *, level: int | None = None, crs: str | None = None,
-    layer: str | None = None, code_field: str | None = None, name_field: str | None = None,
-    parent_field: str | None = None, valid_from: date | None = None,
-    valid_to: date | None = None, display_name: str | None = None, dry_run: bool = False,
+    store: Store,
+    path: Path,
+    *,
+    level: int | None = None,
+    crs: str | None = None,
+    layer: str | None = None,
+    code_field: str | None = None,
+    name_field: str | None = None,
+    parent_field: str | None = None,
+    valid_from: date | None = None,
+    valid_to: date | None = None,
+    display_name: str | None = None,
+    dry_run: bool = False,
 ) -> ImportOutcome:
     """``geo-service import boundaries FILE``: GeoJSON, GeoPackage or zipped Shapefile."""
     name = display_name or path.name
     raw, report = read_boundaries(path, crs=crs, layer=layer, display_name=name)
     report.raise_if_errors()
     units, unit_report = normalise_units(
-        raw, file_name=name, level=level, code_field=code_field, name_field=name_field,
-        parent_field=parent_field, valid_from=valid_from, valid_to=valid_to, source=name,
+        raw,
+        file_name=name,
+        level=level,
+        code_field=code_field,
+        name_field=name_field,
+        parent_field=parent_field,
+        valid_from=valid_from,
+        valid_to=valid_to,
+        source=name,
     )
     report.extend(unit_report)
     report.raise_if_errors()
     _check_parents(store, units, report)
-    batch = _with_carry_forward(store, ImportBatch(
-        ImportSource("boundaries", name, file_sha256(path)), units=units))
+    batch = _with_carry_forward(
+        store, ImportBatch(ImportSource("boundaries", name, file_sha256(path)), units=units)
+    )
     return _finish(store, batch, report, dry_run)
 
 
@@ -144,13 +171,19 @@ def _check_parents(store: Store, units: gpd.GeoDataFrame, report: ValidationRepo
     known = set(store.units()["code"]) | set(units["code"])
     for row, parent in enumerate(units["parent_code"], start=1):
         if isinstance(parent, str) and parent and parent not in known:
-            report.error(f"unknown parent code '{parent}' (import the parent units first)",
-                         row=row, field="parent_code", code="unknown_parent")
+            report.error(
+                f"unknown parent code '{parent}' (import the parent units first)",
+                row=row,
+                field="parent_code",
+                code="unknown_parent",
+            )
 
 
 def _unit_keys(units: pd.DataFrame) -> list[tuple[str, str | None]]:
-    return [(str(code), None if pd.isna(start) else str(start))
-            for code, start in zip(units["code"], units["valid_from"], strict=True)]
+    return [
+        (str(code), None if pd.isna(start) else str(start))
+        for code, start in zip(units["code"], units["valid_from"], strict=True)
+    ]
 
 
 def _iso_dates(units: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
@@ -179,8 +212,9 @@ def _with_carry_forward(store: Store, batch: ImportBatch) -> ImportBatch:
     if carried.new_rows.empty:
         return batch
     parts = [f for f in (batch.units, carried.new_rows) if f is not None and not f.empty]
-    all_units = gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), geometry="geometry",
-                                 crs="EPSG:4326")
+    all_units = gpd.GeoDataFrame(
+        pd.concat(parts, ignore_index=True), geometry="geometry", crs="EPSG:4326"
+    )
     return replace(batch, units=all_units, unit_closures=batch.unit_closures + carried.closures)
 
 
@@ -205,8 +239,9 @@ def import_villages(
     """``geo-service villages derive POINTS --import``: derive areas, then store them."""
     villages, report = derive_villages(store, points_path, display_name=display_name)
     name = display_name or points_path.name
-    batch = _with_carry_forward(store, ImportBatch(
-        ImportSource("villages", name, file_sha256(points_path)), units=villages))
+    batch = _with_carry_forward(
+        store, ImportBatch(ImportSource("villages", name, file_sha256(points_path)), units=villages)
+    )
     return _finish(store, batch, report, dry_run)
 
 
@@ -214,7 +249,7 @@ def import_lineage(store: Store, path: Path, *, dry_run: bool = False) -> Import
     """``geo-service import lineage FILE.csv`` (columns old_code,new_code,kind,effective)."""
     report = ValidationReport(path.name)
     text = decode_utf8(path.read_bytes(), path.name)
-    frame = pd.read_csv(pd.io.common.StringIO(text), dtype=str).fillna("")
+    frame = pd.read_csv(io.StringIO(text), dtype=str).fillna("")
     for column in LINEAGE_COLUMNS:
         if column not in frame.columns:
             report.error(f"missing column '{column}'", row=1, field=column)
@@ -224,8 +259,12 @@ def import_lineage(store: Store, path: Path, *, dry_run: bool = False) -> Import
         for value, column in ((old, "old_code"), (new, "new_code")):
             if value not in known:
                 report.error(f"unknown unit code '{value}'", row=row, field=column)
-    batch = _with_carry_forward(store, ImportBatch(
-        ImportSource("lineage", path.name, file_sha256(path)), lineage=frame[LINEAGE_COLUMNS]))
+    batch = _with_carry_forward(
+        store,
+        ImportBatch(
+            ImportSource("lineage", path.name, file_sha256(path)), lineage=frame[LINEAGE_COLUMNS]
+        ),
+    )
     return _finish(store, batch, report, dry_run)
 
 
@@ -238,8 +277,12 @@ def ensure_catalogue(store: Store) -> None:
         return
     frame = pd.read_csv(CATALOGUE, dtype=str, keep_default_na=False)
     frame["counts_as_model"] = frame["counts_as_model"].str.lower().eq("true")
-    store.apply(ImportBatch(ImportSource("model_types", CATALOGUE.name, file_sha256(CATALOGUE)),
-                            model_types=frame[MODEL_TYPE_COLUMNS]))
+    store.apply(
+        ImportBatch(
+            ImportSource("model_types", CATALOGUE.name, file_sha256(CATALOGUE)),
+            model_types=frame[MODEL_TYPE_COLUMNS],
+        )
+    )
 
 
 def import_models(
@@ -250,8 +293,9 @@ def import_models(
     ensure_catalogue(store)
     rows, report = read_register(path, store.units(), store.model_types(), file_name=name)
     report.raise_if_errors()
-    batch = ImportBatch(ImportSource("models", name, file_sha256(path)),
-                        models=rows.models, teams=rows.teams)
+    batch = ImportBatch(
+        ImportSource("models", name, file_sha256(path)), models=rows.models, teams=rows.teams
+    )
     return _finish(store, batch, report, dry_run)
 
 

@@ -36,13 +36,21 @@ class ValidationReport:
     problems: list[Problem] = field(default_factory=list)
 
     def error(
-        self, message: str, *, row: int | None = None, field: str | None = None,
+        self,
+        message: str,
+        *,
+        row: int | None = None,
+        field: str | None = None,
         code: str = "invalid",
     ) -> None:
         self.problems.append(Problem("error", self.file, message, row, field, code))
 
     def warning(
-        self, message: str, *, row: int | None = None, field: str | None = None,
+        self,
+        message: str,
+        *,
+        row: int | None = None,
+        field: str | None = None,
         code: str = "warning",
     ) -> None:
         self.problems.append(Problem("warning", self.file, message, row, field, code))

@@ -55,8 +55,9 @@ def test_coverage_rollups_and_model_type_filter(client: TestClient) -> None:
     communes = client.get("/api/coverage", params={"level": 3, "as_of": BEFORE}).json()
     thua = next(f for f in communes["features"] if f["id"] == "09496")["properties"]
     assert (thua["villages_covered"], thua["villages_total"], thua["members"]) == (8, 8, 52)
-    patrol_only = client.get("/api/coverage", params={
-        "parent": "07057", "model_type": "patrol_team", "as_of": BEFORE}).json()
+    patrol_only = client.get(
+        "/api/coverage", params={"parent": "07057", "model_type": "patrol_team", "as_of": BEFORE}
+    ).json()
     assert not any(f["properties"]["covered"] for f in patrol_only["features"])
     assert patrol_only["policy"]["required_types"] == ["patrol_team"]
 
@@ -72,8 +73,9 @@ def test_gaps_geojson_and_excel_csv(client: TestClient) -> None:
     rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
     names = {row["name"] for row in rows}
     assert {"Thôn 4", "Tổ dân phố 1 Tiền Huân", "Khu phố 6"} <= names
-    assert not any(row["name"].startswith("Khu phố") and row["commune_name"] == "Thị trấn Thứa"
-                   for row in rows)
+    assert not any(
+        row["name"].startswith("Khu phố") and row["commune_name"] == "Thị trấn Thứa" for row in rows
+    )
 
 
 def test_models_list_sites_without_personal_data(client: TestClient) -> None:
@@ -82,23 +84,33 @@ def test_models_list_sites_without_personal_data(client: TestClient) -> None:
     assert model["type_name_vi"] == "Tổ tuần tra nhân dân"
     assert len(model["teams"]) == 8
     assert sum(t["members"] for t in model["teams"]) == 52
-    assert set(model["teams"][0]) == {"unit_code", "unit_name", "name", "members", "households",
-                                      "cameras", "leader_role"}
+    assert set(model["teams"][0]) == {
+        "unit_code",
+        "unit_name",
+        "name",
+        "members",
+        "households",
+        "cameras",
+        "leader_role",
+    }
     types = client.get("/api/model-types").json()
     assert types["count"] >= 16
 
 
-@pytest.mark.parametrize(("url", "status"), [
-    ("/api/units/99999", 404),
-    ("/api/coverage?parent=nope", 404),
-    ("/api/coverage?as_of=31/12/2024", 422),
-    ("/api/coverage?level=9", 422),
-    ("/api/coverage?model_type=unknown", 422),
-    ("/api/gaps?format=xls", 422),
-    ("/api/models?status=sleeping", 422),
-    ("/api/models/NOPE", 404),
-    ("/api/units?level=0", 422),
-])
+@pytest.mark.parametrize(
+    ("url", "status"),
+    [
+        ("/api/units/99999", 404),
+        ("/api/coverage?parent=nope", 404),
+        ("/api/coverage?as_of=31/12/2024", 422),
+        ("/api/coverage?level=9", 422),
+        ("/api/coverage?model_type=unknown", 422),
+        ("/api/gaps?format=xls", 422),
+        ("/api/models?status=sleeping", 422),
+        ("/api/models/NOPE", 404),
+        ("/api/units?level=0", 422),
+    ],
+)
 def test_bad_requests_get_4xx_with_a_message(client: TestClient, url: str, status: int) -> None:
     response = client.get(url)
     assert response.status_code == status
@@ -108,4 +120,6 @@ def test_bad_requests_get_4xx_with_a_message(client: TestClient, url: str, statu
 def test_openapi_docs_are_served(client: TestClient) -> None:
     assert client.get("/docs").status_code == 200
     paths = client.get("/openapi.json").json()["paths"]
-    assert {"/api/units", "/api/units/{code}", "/api/coverage", "/api/gaps", "/api/models"} <= set(paths)
+    assert {"/api/units", "/api/units/{code}", "/api/coverage", "/api/gaps", "/api/models"} <= set(
+        paths
+    )

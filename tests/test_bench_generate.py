@@ -22,10 +22,22 @@ from geo_service.settings import CoveragePolicy
 
 SCALE = 0.01
 EXPECTED_TYPES = {
-    "patrol_team", "self_managed_group", "inter_household_group", "security_camera",
-    "fire_safe_area", "reputable_persons", "grassroots_security", "street_protection_team",
-    "social_security_team", "reintegration_support", "drug_free_area", "juvenile_education",
-    "security_gong", "security_light", "security_gate", "security_movement",
+    "patrol_team",
+    "self_managed_group",
+    "inter_household_group",
+    "security_camera",
+    "fire_safe_area",
+    "reputable_persons",
+    "grassroots_security",
+    "street_protection_team",
+    "social_security_team",
+    "reintegration_support",
+    "drug_free_area",
+    "juvenile_education",
+    "security_gong",
+    "security_light",
+    "security_gate",
+    "security_movement",
 }
 
 
@@ -50,8 +62,8 @@ def test_frames_use_the_domain_column_layouts(data: NationalData) -> None:
     assert list(data.teams.columns) == [*TEAM_COLUMNS, "geometry"]
     assert str(data.units.crs) == "EPSG:4326"
     assert set(data.units["unit_type"]) <= set(UNIT_TYPES)
-    for unit_type, level in data.units[["unit_type", "level"]].drop_duplicates().itertuples(
-        index=False
+    for unit_type, level in (
+        data.units[["unit_type", "level"]].drop_duplicates().itertuples(index=False)
     ):
         assert UNIT_TYPES[unit_type][1] == level
 
@@ -95,18 +107,23 @@ def test_population_sums_up_the_tree(data: NationalData) -> None:
 def test_teams_and_cameras_sit_in_their_village(data: NationalData) -> None:
     villages = data.villages.set_index("code").geometry
     for frame in (data.teams, data.cameras):
-        assert shapely.within(frame.geometry.to_numpy(),
-                              villages.loc[frame["unit_code"]].to_numpy()).all()
+        assert shapely.within(
+            frame.geometry.to_numpy(), villages.loc[frame["unit_code"]].to_numpy()
+        ).all()
     commune_of_model = data.models.set_index("model_id")["unit_code"]
     commune_of_village = data.villages.set_index("code")["parent_code"]
-    assert (data.teams["unit_code"].map(commune_of_village).to_numpy()
-            == data.teams["model_id"].map(commune_of_model).to_numpy()).all()
+    assert (
+        data.teams["unit_code"].map(commune_of_village).to_numpy()
+        == data.teams["model_id"].map(commune_of_model).to_numpy()
+    ).all()
 
 
 def test_camera_counts_match_camera_points(data: NationalData) -> None:
     per_team = data.cameras.groupby("team_id").size()
-    assert (data.teams.set_index("team_id")["cameras"]
-            == per_team.reindex(data.teams["team_id"], fill_value=0)).all()
+    assert (
+        data.teams.set_index("team_id")["cameras"]
+        == per_team.reindex(data.teams["team_id"], fill_value=0)
+    ).all()
     assert data.models["cameras"].sum() == len(data.cameras)
     camera_models = data.models.loc[data.models["type_code"] == "security_camera", "model_id"]
     share = data.cameras["model_id"].isin(camera_models).mean()

@@ -23,12 +23,23 @@ def invoke(*args: str) -> tuple[int, str]:
 
 def test_import_pipeline_from_files_to_coverage(tmp_path: Path) -> None:
     store = str(tmp_path / "cli.gpkg")
-    for kind, name in [("boundaries", "units_pre2025.geojson"), ("boundaries", "units_2025.geojson"),
-                       ("lineage", "lineage_2025.csv")]:
+    for kind, name in [
+        ("boundaries", "units_pre2025.geojson"),
+        ("boundaries", "units_2025.geojson"),
+        ("lineage", "lineage_2025.csv"),
+    ]:
         code, output = invoke("import", kind, str(DEMO_DATA_DIR / name), "--store", store)
         assert code == 0, output
-    code, output = invoke("villages", "derive", str(DEMO_DATA_DIR / "village_points.csv"),
-                          "--store", store, "-o", str(tmp_path / "villages.gpkg"), "--import")
+    code, output = invoke(
+        "villages",
+        "derive",
+        str(DEMO_DATA_DIR / "village_points.csv"),
+        "--store",
+        store,
+        "-o",
+        str(tmp_path / "villages.gpkg"),
+        "--import",
+    )
     assert code == 0, output
     derived = pyogrio.read_dataframe(tmp_path / "villages.gpkg")
     assert len(derived) == 41
@@ -36,8 +47,9 @@ def test_import_pipeline_from_files_to_coverage(tmp_path: Path) -> None:
     register = DEMO_DATA_DIR.parent / "registers" / "demo_models.csv"
     code, output = invoke("import", "models", str(register), "--store", store)
     assert code == 0, output
-    code, output = invoke("coverage", "--store", store, "--unit", "264", "--as-of", "2025-06-30",
-                          "--json")
+    code, output = invoke(
+        "coverage", "--store", store, "--unit", "264", "--as-of", "2025-06-30", "--json"
+    )
     assert code == 0, output
     rows = {row["code"]: row for row in json.loads(output)}
     assert (rows["09496"]["villages_covered"], rows["09496"]["villages_total"]) == (8, 8)
@@ -45,8 +57,14 @@ def test_import_pipeline_from_files_to_coverage(tmp_path: Path) -> None:
 
 def test_dry_run_changes_nothing(tmp_path: Path) -> None:
     store = str(tmp_path / "dry.gpkg")
-    code, output = invoke("import", "boundaries", str(DEMO_DATA_DIR / "units_pre2025.geojson"),
-                          "--store", store, "--dry-run")
+    code, output = invoke(
+        "import",
+        "boundaries",
+        str(DEMO_DATA_DIR / "units_pre2025.geojson"),
+        "--store",
+        store,
+        "--dry-run",
+    )
     assert code == 0 and "would import" in output
     code, output = invoke("coverage", "--store", store, "--json")
     assert code == 0 and json.loads(output) == []
@@ -86,13 +104,16 @@ def test_imports_list_and_undo(tmp_path: Path) -> None:
     code, output = invoke("imports", "list", "--store", store, "--json")
     assert code == 0
     assert [row["file_name"] for row in json.loads(output)] == [
-        "units_pre2025.geojson", "units_2025.geojson"]
+        "units_pre2025.geojson",
+        "units_2025.geojson",
+    ]
     code, output = invoke("imports", "undo", "1", "--store", store)
     assert code == 2 and "only the latest import (#2)" in output
     code, output = invoke("imports", "undo", "--store", store)
     assert code == 0 and "undid import #2" in output
     code, output = invoke("coverage", "--store", store, "--level", "1", "--json")
     assert json.loads(output) == []  # the post-2025 units are gone again
-    code, output = invoke("coverage", "--store", store, "--level", "1", "--json",
-                          "--as-of", "2025-06-30")
+    code, output = invoke(
+        "coverage", "--store", store, "--level", "1", "--json", "--as-of", "2025-06-30"
+    )
     assert {row["code"] for row in json.loads(output)} == {"01", "22", "27", "38", "45"}

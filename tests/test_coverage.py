@@ -13,17 +13,23 @@ from geo_service.coverage import compute_coverage
 from geo_service.domain import MODEL_COLUMNS, TEAM_COLUMNS
 from geo_service.settings import CoveragePolicy
 
-TYPES = pd.DataFrame({
-    "code": ["patrol_team", "camera", "security_movement"],
-    "counts_as_model": [True, True, False],
-})
+TYPES = pd.DataFrame(
+    {
+        "code": ["patrol_team", "camera", "security_movement"],
+        "counts_as_model": [True, True, False],
+    }
+)
 
 
 def tree() -> gpd.GeoDataFrame:
     rows = [
-        ("27", "Tỉnh", 1, None), ("264", "Huyện", 2, "27"), ("09496", "Thứa", 3, "264"),
+        ("27", "Tỉnh", 1, None),
+        ("264", "Huyện", 2, "27"),
+        ("09496", "Thứa", 3, "264"),
         ("09499", "An Thịnh", 3, "264"),
-        ("V1", "KP1", 4, "09496"), ("V2", "KP2", 4, "09496"), ("V3", "KP3", 4, "09496"),
+        ("V1", "KP1", 4, "09496"),
+        ("V2", "KP2", 4, "09496"),
+        ("V3", "KP3", 4, "09496"),
         ("V4", "Thôn A", 4, "09499"),
     ]
     frame = pd.DataFrame(rows, columns=["code", "name", "level", "parent_code"])
@@ -40,8 +46,12 @@ def teams(*rows: dict[str, object]) -> pd.DataFrame:
     return pd.DataFrame([base | r for r in rows], columns=TEAM_COLUMNS)
 
 
-PATROL = {"model_id": "P", "type_code": "patrol_team", "unit_code": "09496",
-          "launch_date": "2022-06-16"}
+PATROL = {
+    "model_id": "P",
+    "type_code": "patrol_team",
+    "unit_code": "09496",
+    "launch_date": "2022-06-16",
+}
 CAMERA = {"model_id": "C", "type_code": "camera", "unit_code": "09496"}
 MOVEMENT = {"model_id": "M", "type_code": "security_movement", "unit_code": "09499"}
 PATROL_TEAMS = [
@@ -51,10 +61,20 @@ PATROL_TEAMS = [
 ]
 
 
-def run(policy: CoveragePolicy | None = None, on: date = date(2024, 1, 1), *extra: dict[str, object],
-        model_rows: tuple[dict[str, object], ...] = (PATROL,)) -> object:
-    return compute_coverage(tree(), TYPES, models(*model_rows), teams(*PATROL_TEAMS, *extra),
-                            policy or CoveragePolicy(), on)
+def run(
+    policy: CoveragePolicy | None = None,
+    on: date = date(2024, 1, 1),
+    *extra: dict[str, object],
+    model_rows: tuple[dict[str, object], ...] = (PATROL,),
+) -> object:
+    return compute_coverage(
+        tree(),
+        TYPES,
+        models(*model_rows),
+        teams(*PATROL_TEAMS, *extra),
+        policy or CoveragePolicy(),
+        on,
+    )
 
 
 def test_village_counts_teams_members_and_types() -> None:
@@ -71,7 +91,10 @@ def test_village_counts_teams_members_and_types() -> None:
 
 def test_rollups_per_commune_district_province() -> None:
     rollups = run().rollups.set_index("code")
-    assert (rollups.loc["09496", "villages_covered"], rollups.loc["09496", "villages_total"]) == (2, 3)
+    assert (rollups.loc["09496", "villages_covered"], rollups.loc["09496", "villages_total"]) == (
+        2,
+        3,
+    )
     assert rollups.loc["09496", "coverage_pct"] == pytest.approx(66.7)
     assert rollups.loc["264", "villages_total"] == 4
     assert rollups.loc["27", "villages_covered"] == 2
@@ -105,10 +128,18 @@ def test_required_types_policy() -> None:
 
 def test_min_active_models_policy() -> None:
     camera_team = {"team_id": "C/1", "model_id": "C", "unit_code": "V1"}
-    result = run(CoveragePolicy(min_active_models=2), date(2024, 1, 1), camera_team,
-                 model_rows=(PATROL, CAMERA))
+    result = run(
+        CoveragePolicy(min_active_models=2),
+        date(2024, 1, 1),
+        camera_team,
+        model_rows=(PATROL, CAMERA),
+    )
     assert result.villages.set_index("code")["covered"].to_dict() == {
-        "V1": True, "V2": False, "V3": False, "V4": False}
+        "V1": True,
+        "V2": False,
+        "V3": False,
+        "V4": False,
+    }
 
 
 def test_movement_record_is_not_a_model_and_commune_sites_count_upwards() -> None:

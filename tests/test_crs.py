@@ -255,8 +255,9 @@ def test_a_matching_prj_passes_without_warnings() -> None:
 def test_islands_are_inside_vietnam() -> None:
     truong_sa = (114.25, 10.38)
     x, y = projected(3406, *truong_sa)
-    frame = gpd.GeoDataFrame(geometry=[shapely.Point(x, y), shapely.Point(*projected(
-        3406, 108.2, 16.05))])
+    frame = gpd.GeoDataFrame(
+        geometry=[shapely.Point(x, y), shapely.Point(*projected(3406, 108.2, 16.05))]
+    )
     assert detect_crs_problem(frame, "EPSG:3406", "dac_khu.shp") == []
     assert detect_crs_problem(point_frame(*truong_sa, crs=None), "EPSG:4326", "t.json") == []
 

@@ -51,8 +51,13 @@ def test_bang_ca_self_managed_groups_in_3_villages_with_23_members(demo_store: S
     teams = demo_store.teams(model_ids=list(groups["model_id"].unique()))
     assert set(teams["leader_role"]) == {"Trưởng thôn"}
     types = set(models_of(seen, "07057")["type_code"])
-    assert {"self_managed_group", "grassroots_security", "reputable_persons", "fire_safe_area",
-            "security_camera"} <= types
+    assert {
+        "self_managed_group",
+        "grassroots_security",
+        "reputable_persons",
+        "fire_safe_area",
+        "security_camera",
+    } <= types
     fire = sites[sites["type_code"] == "fire_safe_area"]
     names = dict(zip(seen.result.villages["code"], seen.result.villages["name"], strict=True))
     assert [names[c] for c in fire["unit_code"]] == ["Thôn 1"]
@@ -94,9 +99,15 @@ def test_phuong_1_has_10_models_and_50_tips_30_valuable(demo_store: Store) -> No
     assert (movement["tips"], movement["valuable_tips"], movement["tips_year"]) == (50, 30, 2022)
 
 
-@pytest.mark.parametrize(("old", "new"), [
-    ("09496", "09496"), ("07057", "07054"), ("09595", "09574"), ("19357", "19360"),
-])
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        ("09496", "09496"),
+        ("07057", "07054"),
+        ("09595", "09574"),
+        ("19357", "19360"),
+    ],
+)
 def test_records_roll_up_into_post_2025_successors(demo_store: Store, old: str, new: str) -> None:
     before = rollup(view(demo_store, BEFORE), old)
     after = rollup(view(demo_store, AFTER), new)

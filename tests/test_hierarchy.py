@@ -8,12 +8,14 @@ from shapely.geometry import box
 
 from geo_service.hierarchy import carry_villages_forward, resolve_codes, subtree_codes
 
-LINEAGE = pd.DataFrame({
-    "old_code": ["07057", "15772", "15772", "15772"],
-    "new_code": ["07054", "15772", "15796", "15835"],
-    "kind": ["full", "partial", "partial", "partial"],
-    "effective": ["2025-07-01"] * 4,
-})
+LINEAGE = pd.DataFrame(
+    {
+        "old_code": ["07057", "15772", "15772", "15772"],
+        "new_code": ["07054", "15772", "15796", "15835"],
+        "kind": ["full", "partial", "partial", "partial"],
+        "effective": ["2025-07-01"] * 4,
+    }
+)
 
 
 def units() -> gpd.GeoDataFrame:
@@ -22,15 +24,26 @@ def units() -> gpd.GeoDataFrame:
         ("07057", "Xã Bằng Cả", 3, "204", None, "2025-07-01", box(0, 0, 1, 1), (0.5, 0.5)),
         ("07054", "Xã Quảng La", 3, "22", "2025-07-01", None, box(0, 0, 2, 2), (1, 1)),
         ("15772", "TT Thiệu Hóa", 3, "398", None, "2025-07-01", box(10, 0, 13, 1), (11, 0.5)),
-        ("15772", "Xã Thiệu Hóa", 3, "38", "2025-07-01", None, box(10, 0, 11, 1), (10.5, .5)),
-        ("15796", "Xã Thiệu Quang", 3, "38", "2025-07-01", None, box(11, 0, 12, 1), (11.5, .5)),
-        ("15835", "Xã Thiệu Trung", 3, "38", "2025-07-01", None, box(12, 0, 13, 1), (12.5, .5)),
-        ("07057-001", "Thôn 1", 4, "07057", None, None, box(0, 0, .5, .5), (0.2, 0.2)),
-        ("15772-001", "Tiểu khu 1", 4, "15772", None, None, box(11.1, 0, 11.4, 1), (11.2, .5)),
-        ("15772-002", "Tiểu khu 2", 4, "15772", None, None, box(12.1, 0, 12.4, 1), (12.2, .5)),
+        ("15772", "Xã Thiệu Hóa", 3, "38", "2025-07-01", None, box(10, 0, 11, 1), (10.5, 0.5)),
+        ("15796", "Xã Thiệu Quang", 3, "38", "2025-07-01", None, box(11, 0, 12, 1), (11.5, 0.5)),
+        ("15835", "Xã Thiệu Trung", 3, "38", "2025-07-01", None, box(12, 0, 13, 1), (12.5, 0.5)),
+        ("07057-001", "Thôn 1", 4, "07057", None, None, box(0, 0, 0.5, 0.5), (0.2, 0.2)),
+        ("15772-001", "Tiểu khu 1", 4, "15772", None, None, box(11.1, 0, 11.4, 1), (11.2, 0.5)),
+        ("15772-002", "Tiểu khu 2", 4, "15772", None, None, box(12.1, 0, 12.4, 1), (12.2, 0.5)),
     ]
-    frame = pd.DataFrame(rows, columns=["code", "name", "level", "parent_code", "valid_from",
-                                        "valid_to", "geometry", "label"])
+    frame = pd.DataFrame(
+        rows,
+        columns=[
+            "code",
+            "name",
+            "level",
+            "parent_code",
+            "valid_from",
+            "valid_to",
+            "geometry",
+            "label",
+        ],
+    )
     labels = frame.pop("label")
     frame["label_lon"] = [point[0] for point in labels]
     frame["label_lat"] = [point[1] for point in labels]

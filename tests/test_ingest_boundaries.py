@@ -25,21 +25,27 @@ NAMES = ["Thị trấn Thứa", "Xã Bằng Cả", "Phường Viên Sơn"]
 
 
 def squares(lon: float = 106.20, lat: float = 21.02, n: int = 3) -> list[shapely.Polygon]:
-    return [shapely.box(lon + i * 0.02, lat, lon + i * 0.02 + 0.015, lat + 0.015)
-            for i in range(n)]
+    return [shapely.box(lon + i * 0.02, lat, lon + i * 0.02 + 0.015, lat + 0.015) for i in range(n)]
 
 
 def communes(crs: object = "EPSG:4326") -> gpd.GeoDataFrame:
     frame = gpd.GeoDataFrame(
-        {"ma_xa": ["09496", "07057", "09595"], "ten_xa": NAMES,
-         "ma_huyen": ["264", "193", "269"], "dan_so": [8459, 4120, 12000]},
-        geometry=squares(), crs="EPSG:4326")
+        {
+            "ma_xa": ["09496", "07057", "09595"],
+            "ten_xa": NAMES,
+            "ma_huyen": ["264", "193", "269"],
+            "dan_so": [8459, 4120, 12000],
+        },
+        geometry=squares(),
+        crs="EPSG:4326",
+    )
     return frame.to_crs(crs) if crs != "EPSG:4326" else frame
 
 
 def write_geojson(path: Path, features: list[dict[str, object]]) -> Path:
-    path.write_text(json.dumps({"type": "FeatureCollection", "features": features}),
-                    encoding="utf-8")
+    path.write_text(
+        json.dumps({"type": "FeatureCollection", "features": features}), encoding="utf-8"
+    )
     return path
 
 
@@ -55,8 +61,9 @@ def zip_dir(folder: Path, target: Path, *, skip: tuple[str, ...] = ()) -> Path:
     return target
 
 
-def shapefile_zip(tmp_path: Path, frame: gpd.GeoDataFrame, *, encoding: str = "UTF-8",
-                  skip: tuple[str, ...] = ()) -> Path:
+def shapefile_zip(
+    tmp_path: Path, frame: gpd.GeoDataFrame, *, encoding: str = "UTF-8", skip: tuple[str, ...] = ()
+) -> Path:
     folder = tmp_path / "shp"
     folder.mkdir()
     pyogrio.write_dataframe(frame, folder / "xa.shp", encoding=encoding)
@@ -95,9 +102,13 @@ def test_geojson_is_read_as_multipolygons_with_feature_numbers(tmp_path: Path) -
 
 def test_text_and_column_names_are_nfc(tmp_path: Path) -> None:
     decomposed = [unicodedata.normalize("NFD", name) for name in NAMES]
-    path = write_geojson(tmp_path / "nfd.geojson", [
-        feature(shapely.geometry.mapping(square), **{unicodedata.normalize("NFD", "Tên"): n})
-        for square, n in zip(squares(), decomposed, strict=True)])
+    path = write_geojson(
+        tmp_path / "nfd.geojson",
+        [
+            feature(shapely.geometry.mapping(square), **{unicodedata.normalize("NFD", "Tên"): n})
+            for square, n in zip(squares(), decomposed, strict=True)
+        ],
+    )
     frame, report = read_boundaries(path)
     assert report.ok
     assert list(frame.columns[:1]) == ["Tên"]
@@ -106,8 +117,9 @@ def test_text_and_column_names_are_nfc(tmp_path: Path) -> None:
 
 def test_geopackage_picks_the_polygon_layer(tmp_path: Path) -> None:
     path = tmp_path / "ranh_gioi.gpkg"
-    points = gpd.GeoDataFrame({"ten": ["nhà văn hoá"]}, geometry=[shapely.Point(106.2, 21.0)],
-                              crs=4326)
+    points = gpd.GeoDataFrame(
+        {"ten": ["nhà văn hoá"]}, geometry=[shapely.Point(106.2, 21.0)], crs=4326
+    )
     pyogrio.write_dataframe(points, path, layer="diem")
     pyogrio.write_dataframe(communes(), path, layer="xa")
     frame, report = read_boundaries(path)
@@ -172,8 +184,11 @@ def test_vn2000_tm3_shapefile_lands_within_2_m_of_the_epsg_6960_reference(
     to_tm3 = Transformer.from_crs(4756, 9210, always_xy=True)
     corners = [(106.20, 21.02), (106.23, 21.02), (106.23, 21.05), (106.20, 21.05)]
     projected = [to_tm3.transform(lon, lat) for lon, lat in corners]
-    frame = gpd.GeoDataFrame({"ma_xa": ["09496"], "ten_xa": ["Thị trấn Thứa"]},
-                             geometry=[shapely.Polygon(projected)], crs=9210)
+    frame = gpd.GeoDataFrame(
+        {"ma_xa": ["09496"], "ten_xa": ["Thị trấn Thứa"]},
+        geometry=[shapely.Polygon(projected)],
+        crs=9210,
+    )
     out, report = read_boundaries(shapefile_zip(tmp_path, frame))
     assert report.ok, report.summary()
     vertices = [tuple(v) for v in shapely.get_coordinates(out.geometry.iloc[0])]
@@ -213,8 +228,7 @@ def test_metre_coordinates_without_prj_are_refused_with_likely_zones(tmp_path: P
 
 def test_crs_option_places_a_file_without_prj(tmp_path: Path) -> None:
     tm3 = communes().set_crs(4756, allow_override=True).to_crs(9210)
-    frame, report = read_boundaries(shapefile_zip(tmp_path, tm3, skip=(".prj",)),
-                                    crs="EPSG:9210")
+    frame, report = read_boundaries(shapefile_zip(tmp_path, tm3, skip=(".prj",)), crs="EPSG:9210")
     assert report.ok and not report.warnings
     lon, lat = shapely.get_coordinates(frame.geometry.iloc[0])[0]
     assert metres_apart((lon, lat), (106.20, 21.02)) > 100  # shifted from VN-2000
@@ -240,8 +254,9 @@ def test_unknown_crs_option_is_an_error_on_field_crs(tmp_path: Path) -> None:
 
 def test_swapped_coordinates_are_reported(tmp_path: Path) -> None:
     swapped = shapely.transform(shapely.box(106.2, 21.0, 106.3, 21.1), lambda xy: xy[:, ::-1])
-    path = write_geojson(tmp_path / "swapped.geojson",
-                         [feature(shapely.geometry.mapping(swapped), ma="1")])
+    path = write_geojson(
+        tmp_path / "swapped.geojson", [feature(shapely.geometry.mapping(swapped), ma="1")]
+    )
     problem = only_error(read_boundaries(path)[1])
     assert problem.file == "swapped.geojson" and "lat/lon swapped" in problem.message
 
@@ -249,16 +264,25 @@ def test_swapped_coordinates_are_reported(tmp_path: Path) -> None:
 # -- unreadable files -----------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("file_name", "content", "expected"), [
-    ("broken.geojson", b'{"type": "FeatureCollection", "features": [{"type": "Feat',
-     "cannot read the file"),
-    ("empty.geojson", b"", "empty (0 bytes)"),
-    ("not_a_zip.zip", b"PK? this is not a zip", "not a zip archive"),
-    ("garbage.gpkg", b"SQLite format 2 or not", "cannot read the file as a GeoPackage"),
-    ("ranh_gioi.kml", b"<kml/>", "unsupported file type"),
-])
+@pytest.mark.parametrize(
+    ("file_name", "content", "expected"),
+    [
+        (
+            "broken.geojson",
+            b'{"type": "FeatureCollection", "features": [{"type": "Feat',
+            "cannot read the file",
+        ),
+        ("empty.geojson", b"", "empty (0 bytes)"),
+        ("not_a_zip.zip", b"PK? this is not a zip", "not a zip archive"),
+        ("garbage.gpkg", b"SQLite format 2 or not", "cannot read the file as a GeoPackage"),
+        ("ranh_gioi.kml", b"<kml/>", "unsupported file type"),
+    ],
+)
 def test_unreadable_files_are_reported_not_raised(
-    tmp_path: Path, file_name: str, content: bytes, expected: str,
+    tmp_path: Path,
+    file_name: str,
+    content: bytes,
+    expected: str,
 ) -> None:
     path = tmp_path / file_name
     path.write_bytes(content)
@@ -315,19 +339,30 @@ def test_zip_bomb_is_refused_before_reading(tmp_path: Path) -> None:
 
 def test_empty_and_null_geometries_are_errors_with_their_rows(tmp_path: Path) -> None:
     good = shapely.geometry.mapping(squares()[0])
-    path = write_geojson(tmp_path / "holes.geojson", [
-        feature(good, ma="1"), feature(None, ma="2"),
-        feature({"type": "Polygon", "coordinates": []}, ma="3")])
+    path = write_geojson(
+        tmp_path / "holes.geojson",
+        [
+            feature(good, ma="1"),
+            feature(None, ma="2"),
+            feature({"type": "Polygon", "coordinates": []}, ma="3"),
+        ],
+    )
     frame, report = read_boundaries(path)
     assert [(p.row, p.field, p.message) for p in report.errors] == [
-        (2, "geometry", "empty geometry"), (3, "geometry", "empty geometry")]
+        (2, "geometry", "empty geometry"),
+        (3, "geometry", "empty geometry"),
+    ]
     assert list(frame.index) == [1]
 
 
 def test_point_geometry_is_rejected_and_mixed_types_reported(tmp_path: Path) -> None:
-    path = write_geojson(tmp_path / "mixed.geojson", [
-        feature(shapely.geometry.mapping(squares()[0]), ma="1"),
-        feature({"type": "Point", "coordinates": [106.2, 21.0]}, ma="2")])
+    path = write_geojson(
+        tmp_path / "mixed.geojson",
+        [
+            feature(shapely.geometry.mapping(squares()[0]), ma="1"),
+            feature({"type": "Point", "coordinates": [106.2, 21.0]}, ma="2"),
+        ],
+    )
     _, report = read_boundaries(path)
     row_error = next(p for p in report.errors if p.row == 2)
     assert row_error.field == "geometry" and "Point" in row_error.message
@@ -335,10 +370,16 @@ def test_point_geometry_is_rejected_and_mixed_types_reported(tmp_path: Path) -> 
 
 
 def test_self_intersection_is_repaired_with_a_warning_naming_the_row(tmp_path: Path) -> None:
-    bowtie = {"type": "Polygon", "coordinates": [[[106.2, 21.0], [106.3, 21.1], [106.3, 21.0],
-                                                  [106.2, 21.1], [106.2, 21.0]]]}
-    path = write_geojson(tmp_path / "bowtie.geojson", [
-        feature(shapely.geometry.mapping(squares()[0]), ma="1"), feature(bowtie, ma="2")])
+    bowtie = {
+        "type": "Polygon",
+        "coordinates": [
+            [[106.2, 21.0], [106.3, 21.1], [106.3, 21.0], [106.2, 21.1], [106.2, 21.0]]
+        ],
+    }
+    path = write_geojson(
+        tmp_path / "bowtie.geojson",
+        [feature(shapely.geometry.mapping(squares()[0]), ma="1"), feature(bowtie, ma="2")],
+    )
     frame, report = read_boundaries(path)
     assert report.ok
     [warning] = report.warnings
@@ -351,8 +392,9 @@ def test_self_intersection_is_repaired_with_a_warning_naming_the_row(tmp_path: P
 
 def test_unclosed_ring_is_repaired_with_a_warning(tmp_path: Path) -> None:
     ring = [[106.2, 21.0], [106.3, 21.0], [106.3, 21.1], [106.2, 21.1]]
-    path = write_geojson(tmp_path / "open.geojson", [
-        feature({"type": "Polygon", "coordinates": [ring]}, ma="1")])
+    path = write_geojson(
+        tmp_path / "open.geojson", [feature({"type": "Polygon", "coordinates": [ring]}, ma="1")]
+    )
     frame, report = read_boundaries(path)
     assert report.ok and report.warnings[0].row == 1
     assert frame.geometry.iloc[0].is_valid
@@ -360,10 +402,14 @@ def test_unclosed_ring_is_repaired_with_a_warning(tmp_path: Path) -> None:
 
 
 def test_collapsed_polygon_with_nothing_left_is_an_error(tmp_path: Path) -> None:
-    flat = {"type": "Polygon", "coordinates": [[[106.2, 21.0], [106.3, 21.0], [106.25, 21.0],
-                                                [106.2, 21.0]]]}
-    path = write_geojson(tmp_path / "flat.geojson", [
-        feature(shapely.geometry.mapping(squares()[0]), ma="1"), feature(flat, ma="2")])
+    flat = {
+        "type": "Polygon",
+        "coordinates": [[[106.2, 21.0], [106.3, 21.0], [106.25, 21.0], [106.2, 21.0]]],
+    }
+    path = write_geojson(
+        tmp_path / "flat.geojson",
+        [feature(shapely.geometry.mapping(squares()[0]), ma="1"), feature(flat, ma="2")],
+    )
     frame, report = read_boundaries(path)
     problem = only_error(report)
     assert (problem.row, problem.field) == (2, "geometry")
@@ -381,14 +427,20 @@ def read_units(path: Path, **options: object) -> tuple[gpd.GeoDataFrame, Validat
 
 
 def geojson_units(tmp_path: Path, rows: list[dict[str, object]]) -> Path:
-    features = [feature(shapely.geometry.mapping(square), **row)
-                for square, row in zip(squares(n=len(rows)), rows, strict=True)]
+    features = [
+        feature(shapely.geometry.mapping(square), **row)
+        for square, row in zip(squares(n=len(rows)), rows, strict=True)
+    ]
     return write_geojson(tmp_path / "units.geojson", features)
 
 
 def test_units_from_a_zipped_shapefile_with_detected_fields(tmp_path: Path) -> None:
-    units, report = read_units(shapefile_zip(tmp_path, communes(), encoding="cp1258"),
-                               level=3, source="Sở TN&MT", valid_from=date(2008, 1, 1))
+    units, report = read_units(
+        shapefile_zip(tmp_path, communes(), encoding="cp1258"),
+        level=3,
+        source="Sở TN&MT",
+        valid_from=date(2008, 1, 1),
+    )
     assert report.ok, report.summary()
     assert list(units.columns) == [*UNIT_COLUMNS, "geometry"]
     assert list(units["code"]) == ["09496", "07057", "09595"]
@@ -407,10 +459,14 @@ def test_units_from_a_zipped_shapefile_with_detected_fields(tmp_path: Path) -> N
 
 
 def test_accented_headers_and_types_and_levels_from_names(tmp_path: Path) -> None:
-    path = geojson_units(tmp_path, [
-        {"Mã đơn vị": "264", "Tên đơn vị": "Huyện Lương Tài", "Mã tỉnh": "27"},
-        {"Mã đơn vị": "27", "Tên đơn vị": "Tỉnh Bắc Ninh"},
-        {"Mã đơn vị": "09496", "Tên đơn vị": "TT Thứa", "Mã tỉnh": "27"}])
+    path = geojson_units(
+        tmp_path,
+        [
+            {"Mã đơn vị": "264", "Tên đơn vị": "Huyện Lương Tài", "Mã tỉnh": "27"},
+            {"Mã đơn vị": "27", "Tên đơn vị": "Tỉnh Bắc Ninh"},
+            {"Mã đơn vị": "09496", "Tên đơn vị": "TT Thứa", "Mã tỉnh": "27"},
+        ],
+    )
     units, report = read_units(path, level=None)
     assert report.ok, report.summary()
     assert list(units["unit_type"]) == ["huyen", "tinh", "thi_tran"]
@@ -420,9 +476,13 @@ def test_accented_headers_and_types_and_levels_from_names(tmp_path: Path) -> Non
 
 
 def test_type_from_a_second_name_column_and_numeric_codes_padded(tmp_path: Path) -> None:
-    path = geojson_units(tmp_path, [
-        {"code": 4, "name": "Ba Đình", "fullName": "Phường Ba Đình", "province_code": "01"},
-        {"code": 9496, "name": "Lương Tài", "fullName": "Xã Lương Tài", "province_code": "27"}])
+    path = geojson_units(
+        tmp_path,
+        [
+            {"code": 4, "name": "Ba Đình", "fullName": "Phường Ba Đình", "province_code": "01"},
+            {"code": 9496, "name": "Lương Tài", "fullName": "Xã Lương Tài", "province_code": "27"},
+        ],
+    )
     units, report = read_units(path, level=3)
     assert report.ok, report.summary()
     assert list(units["code"]) == ["00004", "09496"]
@@ -433,32 +493,46 @@ def test_type_from_a_second_name_column_and_numeric_codes_padded(tmp_path: Path)
 
 def test_explicit_fields_and_a_missing_field(tmp_path: Path) -> None:
     path = geojson_units(tmp_path, [{"ID": "A1", "LABEL": "Thôn Đông", "OWNER": "09496"}])
-    units, report = read_units(path, level=4, code_field="id", name_field="label",
-                               parent_field="owner")
+    units, report = read_units(
+        path, level=4, code_field="id", name_field="label", parent_field="owner"
+    )
     assert report.ok, report.summary()
     assert (units["code"][0], units["name"][0], units["parent_code"][0]) == (
-        "A1", "Thôn Đông", "09496")
+        "A1",
+        "Thôn Đông",
+        "09496",
+    )
     _, report = read_units(path, level=4, code_field="ma_thon", name_field="label")
     problem = only_error(report)
     assert problem.field == "ma_thon" and "not found" in problem.message
 
 
 def test_missing_code_and_name_are_errors_with_row_and_field(tmp_path: Path) -> None:
-    path = geojson_units(tmp_path, [
-        {"ma_xa": "09496", "ten_xa": "Thị trấn Thứa"},
-        {"ma_xa": None, "ten_xa": "Xã Bằng Cả"},
-        {"ma_xa": "09595", "ten_xa": "  "}])
+    path = geojson_units(
+        tmp_path,
+        [
+            {"ma_xa": "09496", "ten_xa": "Thị trấn Thứa"},
+            {"ma_xa": None, "ten_xa": "Xã Bằng Cả"},
+            {"ma_xa": "09595", "ten_xa": "  "},
+        ],
+    )
     _, report = read_units(path, level=3)
     assert [(p.row, p.field, p.message) for p in report.errors] == [
-        (2, "ma_xa", "missing code"), (3, "ten_xa", "missing name")]
+        (2, "ma_xa", "missing code"),
+        (3, "ten_xa", "missing name"),
+    ]
     assert all(p.file == "units.geojson" for p in report.errors)
 
 
 def test_duplicate_codes_are_errors_naming_both_rows(tmp_path: Path) -> None:
-    path = geojson_units(tmp_path, [
-        {"ma_xa": "09496", "ten_xa": "Thị trấn Thứa"},
-        {"ma_xa": "07057", "ten_xa": "Xã Bằng Cả"},
-        {"ma_xa": "09496", "ten_xa": "Xã Trung Kênh"}])
+    path = geojson_units(
+        tmp_path,
+        [
+            {"ma_xa": "09496", "ten_xa": "Thị trấn Thứa"},
+            {"ma_xa": "07057", "ten_xa": "Xã Bằng Cả"},
+            {"ma_xa": "09496", "ten_xa": "Xã Trung Kênh"},
+        ],
+    )
     _, report = read_units(path, level=3)
     problem = only_error(report)
     assert (problem.row, problem.field) == (3, "ma_xa")
@@ -466,10 +540,14 @@ def test_duplicate_codes_are_errors_naming_both_rows(tmp_path: Path) -> None:
 
 
 def test_duplicate_village_names_in_one_commune_are_errors(tmp_path: Path) -> None:
-    path = geojson_units(tmp_path, [
-        {"ma": "T1", "ten": "Thôn 1", "ma_xa": "09496"},
-        {"ma": "T2", "ten": "Thôn 1", "ma_xa": "07057"},  # same name, other commune: fine
-        {"ma": "T3", "ten": "Thôn Một", "ma_xa": "09496"}])  # "Một" is 1
+    path = geojson_units(
+        tmp_path,
+        [
+            {"ma": "T1", "ten": "Thôn 1", "ma_xa": "09496"},
+            {"ma": "T2", "ten": "Thôn 1", "ma_xa": "07057"},  # same name, other commune: fine
+            {"ma": "T3", "ten": "Thôn Một", "ma_xa": "09496"},
+        ],
+    )  # "Một" is 1
     units, report = read_units(path, level=4)
     problem = only_error(report)
     assert "duplicate village names in one commune" in problem.message
@@ -479,10 +557,14 @@ def test_duplicate_village_names_in_one_commune_are_errors(tmp_path: Path) -> No
 
 
 def test_unknown_and_mismatched_types_are_errors(tmp_path: Path) -> None:
-    path = geojson_units(tmp_path, [
-        {"ma_xa": "1", "ten_xa": "Lương Tài", "loai": "Khu công nghiệp"},
-        {"ma_xa": "2", "ten_xa": "Lương Tài", "loai": "Huyện"},
-        {"ma_xa": "3", "ten_xa": "Trung Kênh", "loai": "xa"}])
+    path = geojson_units(
+        tmp_path,
+        [
+            {"ma_xa": "1", "ten_xa": "Lương Tài", "loai": "Khu công nghiệp"},
+            {"ma_xa": "2", "ten_xa": "Lương Tài", "loai": "Huyện"},
+            {"ma_xa": "3", "ten_xa": "Trung Kênh", "loai": "xa"},
+        ],
+    )
     units, report = read_units(path, level=3)
     assert [(p.row, p.field) for p in report.errors] == [(1, "loai"), (2, "loai")]
     assert "unknown unit type 'Khu công nghiệp'" in report.errors[0].message
@@ -504,11 +586,28 @@ def test_city_without_a_level_is_ambiguous(tmp_path: Path) -> None:
 
 
 def test_dates_counts_and_level_column(tmp_path: Path) -> None:
-    path = geojson_units(tmp_path, [
-        {"ma": "T1", "ten": "Thôn Đông", "ma_xa": "09496", "cap": 4, "valid_from": "16/06/2022",
-         "valid_to": "2025-07-01", "so_ho": "1.234"},
-        {"ma": "T2", "ten": "Thôn Tây", "ma_xa": "09496", "cap": 4, "valid_from": "hôm qua",
-         "so_ho": "-3"}])
+    path = geojson_units(
+        tmp_path,
+        [
+            {
+                "ma": "T1",
+                "ten": "Thôn Đông",
+                "ma_xa": "09496",
+                "cap": 4,
+                "valid_from": "16/06/2022",
+                "valid_to": "2025-07-01",
+                "so_ho": "1.234",
+            },
+            {
+                "ma": "T2",
+                "ten": "Thôn Tây",
+                "ma_xa": "09496",
+                "cap": 4,
+                "valid_from": "hôm qua",
+                "so_ho": "-3",
+            },
+        ],
+    )
     units, report = read_units(path, level=None)
     assert list(units["level"]) == [4, 4]
     assert (units["valid_from"][0], units["valid_to"][0]) == (date(2022, 6, 16), date(2025, 7, 1))

@@ -176,8 +176,11 @@ def test_one_hidden_overlay_per_model_type_present(view: CoverageView) -> None:
         (layer,) = [v for k, v in overlays.items() if k.startswith(names[type_code] + " <small")]
         assert layer.show is False
         codes = {f["properties"]["code"] for f in layer.data["features"]}
-        expected = {c for c, types in zip(villages["code"], villages["model_types"], strict=True)
-                    if type_code in types}
+        expected = {
+            c
+            for c, types in zip(villages["code"], villages["model_types"], strict=True)
+            if type_code in types
+        }
         assert codes == expected
     html = fmap.get_root().render()
     assert "L.control.layers" in html
@@ -187,8 +190,12 @@ def test_one_hidden_overlay_per_model_type_present(view: CoverageView) -> None:
 def test_legend_and_summary(served_html: str, view: CoverageView) -> None:
     villages = view.result.villages
     assert f"{int(villages['covered'].sum())}/{len(villages)}</span>" in served_html
-    for text in ("Thôn có mô hình", "Thôn chưa có mô hình", "Ranh giới xã, phường",
-                 "Vùng ước lượng (viền đứt)"):
+    for text in (
+        "Thôn có mô hình",
+        "Thôn chưa có mô hình",
+        "Ranh giới xã, phường",
+        "Vùng ước lượng (viền đứt)",
+    ):
         assert text in served_html
     assert 'class="swatch swatch-uncovered"' in served_html
 
@@ -241,29 +248,81 @@ def test_big_views_fall_back_to_commune_colours(view: CoverageView) -> None:
 def small_view() -> CoverageView:
     """A commune with a surveyed, an approximate and a geometry-less village, and bad names."""
 
-    def unit(code: str, name: str, kind: str, level: int, parent: str | None,
-             geometry: object, quality: str) -> dict[str, object]:
+    def unit(
+        code: str,
+        name: str,
+        kind: str,
+        level: int,
+        parent: str | None,
+        geometry: object,
+        quality: str,
+    ) -> dict[str, object]:
         return dict.fromkeys(UNIT_COLUMNS) | {
-            "code": code, "name": name, "unit_type": kind, "level": level,
-            "parent_code": parent, "geometry_quality": quality, "geometry": geometry}
+            "code": code,
+            "name": name,
+            "unit_type": kind,
+            "level": level,
+            "parent_code": parent,
+            "geometry_quality": quality,
+            "geometry": geometry,
+        }
 
-    units = gpd.GeoDataFrame([
-        unit("01", "Hà Nội", "thanh_pho_tw", 1, None, box(105, 21, 106, 22), "surveyed"),
-        unit("00001", "Xã <img src=x onerror=alert(1)>", "xa", 3, "01",
-             box(105, 21, 105.2, 21.2), "surveyed"),
-        unit("V1", "Thôn <script>alert(1)</script>", "thon", 4, "00001",
-             box(105, 21, 105.1, 21.1), "surveyed"),
-        unit("V2", "Thôn {{ 7*7 }} {# x", "thon", 4, "00001", box(105.1, 21, 105.2, 21.1),
-             "approximate"),
-        unit("V3", "Thôn Không Ranh Giới", "thon", 4, "00001", None, "none"),
-    ], geometry="geometry", crs="EPSG:4326")
+    units = gpd.GeoDataFrame(
+        [
+            unit("01", "Hà Nội", "thanh_pho_tw", 1, None, box(105, 21, 106, 22), "surveyed"),
+            unit(
+                "00001",
+                "Xã <img src=x onerror=alert(1)>",
+                "xa",
+                3,
+                "01",
+                box(105, 21, 105.2, 21.2),
+                "surveyed",
+            ),
+            unit(
+                "V1",
+                "Thôn <script>alert(1)</script>",
+                "thon",
+                4,
+                "00001",
+                box(105, 21, 105.1, 21.1),
+                "surveyed",
+            ),
+            unit(
+                "V2",
+                "Thôn {{ 7*7 }} {# x",
+                "thon",
+                4,
+                "00001",
+                box(105.1, 21, 105.2, 21.1),
+                "approximate",
+            ),
+            unit("V3", "Thôn Không Ranh Giới", "thon", 4, "00001", None, "none"),
+        ],
+        geometry="geometry",
+        crs="EPSG:4326",
+    )
     model_types = pd.read_csv(CATALOGUE, keep_default_na=False)
     model_types["counts_as_model"] = model_types["counts_as_model"].astype(str).eq("true")
-    models = pd.DataFrame([dict.fromkeys(MODEL_COLUMNS) | {
-        "model_id": "M1", "type_code": "patrol_team", "name": "Tổ <b>tuần tra</b>",
-        "unit_code": "00001", "status": "active", "members": 9}])
-    teams = pd.DataFrame([dict.fromkeys(TEAM_COLUMNS) | {
-        "team_id": "T1", "model_id": "M1", "unit_code": "V1", "members": 9}])
+    models = pd.DataFrame(
+        [
+            dict.fromkeys(MODEL_COLUMNS)
+            | {
+                "model_id": "M1",
+                "type_code": "patrol_team",
+                "name": "Tổ <b>tuần tra</b>",
+                "unit_code": "00001",
+                "status": "active",
+                "members": 9,
+            }
+        ]
+    )
+    teams = pd.DataFrame(
+        [
+            dict.fromkeys(TEAM_COLUMNS)
+            | {"team_id": "T1", "model_id": "M1", "unit_code": "V1", "members": 9}
+        ]
+    )
     result = compute_coverage(units, model_types, models, teams, CoveragePolicy(), BEFORE)
     return CoverageView(result, model_types, models, None, BEFORE)
 
@@ -276,11 +335,13 @@ def test_names_are_escaped_and_never_evaluated() -> None:
     layer = village_layer(build_coverage_map(small_view()))
     popup = feature(layer, "V2")["properties"]["popup"]
     assert "Thôn &#123;&#123; 7*7 &#125;&#125; &#123;# x" in popup
-    assert "Thôn &lt;script&gt;alert(1)&lt;/script&gt;" in feature(layer, "V1")["properties"][
-        "popup"]
+    assert (
+        "Thôn &lt;script&gt;alert(1)&lt;/script&gt;" in feature(layer, "V1")["properties"]["popup"]
+    )
     # The embedded JSON still parses after folium's rendering (nothing swallowed by "{#").
-    (payload,) = re.findall(r"_add\((\{\"features\": \[\{\"geometry.*?\"id\": \"V1\".*?)\);\n",
-                            html)
+    (payload,) = re.findall(
+        r"_add\((\{\"features\": \[\{\"geometry.*?\"id\": \"V1\".*?)\);\n", html
+    )
     assert {f["id"] for f in json.loads(payload)["features"]} == {"V1", "V2"}
 
 
@@ -289,8 +350,8 @@ def test_villages_without_geometry_are_listed(tmp_path: Path) -> None:
     fmap = build_coverage_map(view)
     assert {f["id"] for f in village_layer(fmap).data["features"]} == {"V1", "V2"}
     html = fmap.get_root().render()
-    panel = html[html.index('<section class="no-geometry">'):]
-    panel = panel[:panel.index("</section>")]
+    panel = html[html.index('<section class="no-geometry">') :]
+    panel = panel[: panel.index("</section>")]
     assert "Không có ranh giới" in panel and "no geometry" in panel and "(1)" in panel
     assert '<li data-code="V3">Thôn Không Ranh Giới' in panel
     assert "badge-uncovered" in panel

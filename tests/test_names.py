@@ -136,8 +136,20 @@ def test_split_abbreviations(name: str, unit_type: str, rest: str) -> None:
 
 @pytest.mark.parametrize(
     "name",
-    ["Tân Lập", "Phương Mai", "Quan Hóa", "Tĩnh Gia", "Lạng Sơn", "Tô Hiệu", "Lang Chánh",
-     "Phường", "Hoàng Mai", "Pleiku", "Xuân Trường", "Tổ Hiệu"],
+    [
+        "Tân Lập",
+        "Phương Mai",
+        "Quan Hóa",
+        "Tĩnh Gia",
+        "Lạng Sơn",
+        "Tô Hiệu",
+        "Lang Chánh",
+        "Phường",
+        "Hoàng Mai",
+        "Pleiku",
+        "Xuân Trường",
+        "Tổ Hiệu",
+    ],
 )
 def test_split_leaves_names_that_only_look_like_type_words(name: str) -> None:
     assert split_unit_type(name) == (None, nfc(name))
@@ -171,10 +183,26 @@ def test_village_number_spellings_share_a_key(name: str) -> None:
 @pytest.mark.parametrize(
     ("text", "value"),
     [
-        ("4", 4), ("004", 4), ("IV", 4), ("XXX", 30), ("XXIX", 29), ("Tư", 4), ("bốn", 4),
-        ("Năm", 5), ("bảy", 7), ("bẩy", 7), ("Mười", 10), ("mười một", 11), ("mười lăm", 15),
-        ("hai mươi", 20), ("hai mươi mốt", 21), ("hai mươi tư", 24), ("ba mươi", 30),
-        ("muoi lam", 15), ("hai muoi mot", 21), ("ba", 3),
+        ("4", 4),
+        ("004", 4),
+        ("IV", 4),
+        ("XXX", 30),
+        ("XXIX", 29),
+        ("Tư", 4),
+        ("bốn", 4),
+        ("Năm", 5),
+        ("bảy", 7),
+        ("bẩy", 7),
+        ("Mười", 10),
+        ("mười một", 11),
+        ("mười lăm", 15),
+        ("hai mươi", 20),
+        ("hai mươi mốt", 21),
+        ("hai mươi tư", 24),
+        ("ba mươi", 30),
+        ("muoi lam", 15),
+        ("hai muoi mot", 21),
+        ("ba", 3),
     ],
 )
 def test_numeral_value_reads_digits_roman_and_number_words(text: str, value: int) -> None:
@@ -289,7 +317,8 @@ def test_lookup_different_explicit_type_never_matches_silently(villages: NameInd
 def test_lookup_is_scoped_to_the_parent(villages: NameIndex) -> None:
     assert villages.lookup("Thôn Tân Phong", COMMUNE_B).status == "unmatched"
     assert villages.lookup("Thôn Tân Phong", "no such commune") == NameMatch(
-        "unmatched", reason="no unit named 'Thôn Tân Phong' under 'no such commune'")
+        "unmatched", reason="no unit named 'Thôn Tân Phong' under 'no such commune'"
+    )
 
 
 def test_lookup_unmatched_offers_fuzzy_suggestions_but_never_applies_them(

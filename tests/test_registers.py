@@ -10,8 +10,10 @@ from geo_service.pipeline import DEMO_REGISTER, import_models
 from geo_service.store import Store
 from geo_service.validate import ImportRejected
 
-HEADER = ("Mã mô hình,Loại mô hình,Tên mô hình,Mã xã,Xã/Phường,Thôn/TDP,Ngày ra mắt,"
-          "Trạng thái,Tên tổ,Số thành viên,Chức danh tổ trưởng")
+HEADER = (
+    "Mã mô hình,Loại mô hình,Tên mô hình,Mã xã,Xã/Phường,Thôn/TDP,Ngày ra mắt,"
+    "Trạng thái,Tên tổ,Số thành viên,Chức danh tổ trưởng"
+)
 GOOD_ROW = "NEW-1,patrol_team,Tổ tuần tra thôn 4,07057,,Thôn 4,1/3/2026,Hoạt động,Tổ 1,9,Tổ trưởng"
 
 
@@ -50,8 +52,12 @@ def test_demo_register_reimport_changes_nothing(demo_store: Store) -> None:
 
 def test_match_by_name_without_accents_and_abbreviations(demo_store: Store, tmp_path: Path) -> None:
     header = "Ma mo hinh,Loai mo hinh,Tinh,Huyen,Xa/Phuong,Thon/TDP,So thanh vien"
-    path = write(tmp_path, "N2,Tổ tuần tra nhân dân,Quảng Ninh,Hoành Bồ,xa bang ca,thon 4,5",
-                 "N3,patrol_team,,Thị xã Sơn Tây,P. Viên Sơn,TDP 2 Tiền Huân,6", header=header)
+    path = write(
+        tmp_path,
+        "N2,Tổ tuần tra nhân dân,Quảng Ninh,Hoành Bồ,xa bang ca,thon 4,5",
+        "N3,patrol_team,,Thị xã Sơn Tây,P. Viên Sơn,TDP 2 Tiền Huân,6",
+        header=header,
+    )
     import_models(demo_store, path)
     teams = demo_store.teams(model_ids=["N2", "N3"]).set_index("model_id")
     names = dict(zip(demo_store.units()["code"], demo_store.units()["name"], strict=True))
@@ -65,7 +71,9 @@ def test_unknown_commune_code(demo_store: Store, tmp_path: Path) -> None:
     assert errors == ["error: register.csv, row 2, field 'Mã xã': unknown commune code '12345'"]
 
 
-def test_unmatched_village_gets_suggestions_never_applied(demo_store: Store, tmp_path: Path) -> None:
+def test_unmatched_village_gets_suggestions_never_applied(
+    demo_store: Store, tmp_path: Path
+) -> None:
     errors = rejected(demo_store, write(tmp_path, GOOD_ROW.replace("Thôn 4", "Thôn Bốn A")))
     assert "row 2, field 'Thôn/TDP'" in errors[0]
     assert "no village" in errors[0]
@@ -78,17 +86,20 @@ def test_model_fields_must_agree_across_rows(demo_store: Store, tmp_path: Path) 
     assert "row 2" in errors[0]
 
 
-@pytest.mark.parametrize(("row", "field", "words"), [
-    (GOOD_ROW.replace("1/3/2026", "31/02/2026"), "Ngày ra mắt", "day is out of range"),
-    (GOOD_ROW.replace("1/3/2026", "soon"), "Ngày ra mắt", "not a date"),
-    (GOOD_ROW.replace(",9,", ",nine,"), "Số thành viên", "not a whole number"),
-    (GOOD_ROW.replace(",9,", ",-3,"), "Số thành viên", "not a whole number"),
-    (GOOD_ROW.replace("patrol_team", "space_patrol"), "Loại mô hình", "unknown model type"),
-    (GOOD_ROW.replace("Hoạt động", "ngủ đông"), "Trạng thái", "unknown status"),
-    (GOOD_ROW.replace("Tổ 1", '"=HYPERLINK(""http://x"")"'), "Tên tổ", "formula"),
-    (GOOD_ROW.replace("Tổ 1", "<script>alert(1)</script>"), "Tên tổ", "markup"),
-    ("," + GOOD_ROW.split(",", 1)[1], "Mã mô hình", "empty"),
-])
+@pytest.mark.parametrize(
+    ("row", "field", "words"),
+    [
+        (GOOD_ROW.replace("1/3/2026", "31/02/2026"), "Ngày ra mắt", "day is out of range"),
+        (GOOD_ROW.replace("1/3/2026", "soon"), "Ngày ra mắt", "not a date"),
+        (GOOD_ROW.replace(",9,", ",nine,"), "Số thành viên", "not a whole number"),
+        (GOOD_ROW.replace(",9,", ",-3,"), "Số thành viên", "not a whole number"),
+        (GOOD_ROW.replace("patrol_team", "space_patrol"), "Loại mô hình", "unknown model type"),
+        (GOOD_ROW.replace("Hoạt động", "ngủ đông"), "Trạng thái", "unknown status"),
+        (GOOD_ROW.replace("Tổ 1", '"=HYPERLINK(""http://x"")"'), "Tên tổ", "formula"),
+        (GOOD_ROW.replace("Tổ 1", "<script>alert(1)</script>"), "Tên tổ", "markup"),
+        ("," + GOOD_ROW.split(",", 1)[1], "Mã mô hình", "empty"),
+    ],
+)
 def test_bad_cells_name_row_and_field(
     demo_store: Store, tmp_path: Path, row: str, field: str, words: str
 ) -> None:
@@ -113,8 +124,9 @@ def test_empty_file_and_missing_columns(demo_store: Store, tmp_path: Path) -> No
 
 def test_personal_data_columns_are_refused(demo_store: Store, tmp_path: Path) -> None:
     header = HEADER + ",Họ và tên,Số điện thoại"
-    errors = rejected(demo_store, write(tmp_path, GOOD_ROW + ",Nguyễn Văn A,0912345678",
-                                        header=header))
+    errors = rejected(
+        demo_store, write(tmp_path, GOOD_ROW + ",Nguyễn Văn A,0912345678", header=header)
+    )
     assert any("field 'Họ và tên'" in e and "personal data" in e for e in errors)
     assert any("field 'Số điện thoại'" in e for e in errors)
 

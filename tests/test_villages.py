@@ -100,9 +100,7 @@ def test_areas_are_level_4_units_numbered_by_name(areas: gpd.GeoDataFrame) -> No
     assert vien_son["households"].notna().all()
 
 
-def test_one_village_gets_the_whole_commune(
-    tmp_path: Path, communes: gpd.GeoDataFrame
-) -> None:
+def test_one_village_gets_the_whole_commune(tmp_path: Path, communes: gpd.GeoDataFrame) -> None:
     path = write_points(tmp_path, "07057,Thôn 1,thon,106.852093,21.100746,150,540")
     found, problems = derive_from(path, communes)
     assert problems == []
@@ -122,11 +120,13 @@ def test_thieu_hoa_villages_reach_all_three_successors(points: gpd.GeoDataFrame)
 
 
 def test_unknown_commune_code_is_an_error(tmp_path: Path, communes: gpd.GeoDataFrame) -> None:
-    path = write_points(tmp_path, "09496,Khu phố 1,khu_pho,106.221741,21.028263,,",
-                        "99999,Thôn 9,thon,106.2,21.0,,")
+    path = write_points(
+        tmp_path, "09496,Khu phố 1,khu_pho,106.221741,21.028263,,", "99999,Thôn 9,thon,106.2,21.0,,"
+    )
     found, problems = derive_from(path, communes)
-    assert problems == ["error: villages.csv, row 3, field 'commune_code': "
-                        "unknown commune code '99999'"]
+    assert problems == [
+        "error: villages.csv, row 3, field 'commune_code': unknown commune code '99999'"
+    ]
     assert found["name"].tolist() == ["Khu phố 1"]
 
 
@@ -144,8 +144,11 @@ def test_point_just_outside_is_a_warning(tmp_path: Path, communes: gpd.GeoDataFr
     commune = communes.loc[communes["code"] == "09496"].to_crs(METRIC_CRS).geometry.iloc[0]
     ring = commune.buffer(20).exterior  # about 20 m outside the commune
     near = gpd.GeoSeries([ring.interpolate(0.3, normalized=True)], crs=METRIC_CRS).to_crs(WGS84)
-    path = write_points(tmp_path, f"09496,Khu phố 1,,{near.x[0]:.7f},{near.y[0]:.7f},,",
-                        "09496,Khu phố 2,,106.21163,21.029426,,")
+    path = write_points(
+        tmp_path,
+        f"09496,Khu phố 1,,{near.x[0]:.7f},{near.y[0]:.7f},,",
+        "09496,Khu phố 2,,106.21163,21.029426,,",
+    )
     found, problems = derive_from(path, communes)
     assert len(problems) == 1 and problems[0].startswith("warning: villages.csv, row 2")
     assert len(found) == 2 and found.is_valid.all()
@@ -155,48 +158,66 @@ def test_point_just_outside_is_a_warning(tmp_path: Path, communes: gpd.GeoDataFr
 def test_duplicate_names_compare_without_accents_or_case(
     tmp_path: Path, communes: gpd.GeoDataFrame
 ) -> None:
-    path = write_points(tmp_path, "07057,Thôn 1,thon,106.852093,21.100746,,",
-                        "07057,THON  1,thon,106.847394,21.078373,,")
+    path = write_points(
+        tmp_path,
+        "07057,Thôn 1,thon,106.852093,21.100746,,",
+        "07057,THON  1,thon,106.847394,21.078373,,",
+    )
     _, problems = derive_from(path, communes)
-    assert problems == ["error: villages.csv, row 3, field 'name': village 'THON 1' repeats "
-                        "row 2 in commune 07057"]
+    assert problems == [
+        "error: villages.csv, row 3, field 'name': village 'THON 1' repeats row 2 in commune 07057"
+    ]
 
 
 def test_missing_name_and_unknown_type_are_errors(
     tmp_path: Path, communes: gpd.GeoDataFrame
 ) -> None:
-    path = write_points(tmp_path, "07057,,thon,106.852093,21.100746,,",
-                        "07057,Thôn 2,hamlet,106.847394,21.078373,,",
-                        "07057,Thôn 3,Thôn,106.864828,21.06552,,")
+    path = write_points(
+        tmp_path,
+        "07057,,thon,106.852093,21.100746,,",
+        "07057,Thôn 2,hamlet,106.847394,21.078373,,",
+        "07057,Thôn 3,Thôn,106.864828,21.06552,,",
+    )
     found, problems = derive_from(path, communes)
     assert problems[0] == "error: villages.csv, row 2, field 'name': village name is missing"
-    assert problems[1].startswith("error: villages.csv, row 3, field 'unit_type': unknown "
-                                  "village type 'hamlet'")
+    assert problems[1].startswith(
+        "error: villages.csv, row 3, field 'unit_type': unknown village type 'hamlet'"
+    )
     assert len(problems) == 2
     assert found[["name", "unit_type"]].values.tolist() == [["Thôn 3", "thon"]]
 
 
-def test_two_villages_at_one_place_is_an_error(
-    tmp_path: Path, communes: gpd.GeoDataFrame
-) -> None:
-    path = write_points(tmp_path, "07057,Thôn 1,thon,106.852093,21.100746,,",
-                        "07057,Thôn 2,thon,106.852093,21.100746,,")
+def test_two_villages_at_one_place_is_an_error(tmp_path: Path, communes: gpd.GeoDataFrame) -> None:
+    path = write_points(
+        tmp_path,
+        "07057,Thôn 1,thon,106.852093,21.100746,,",
+        "07057,Thôn 2,thon,106.852093,21.100746,,",
+    )
     _, problems = derive_from(path, communes)
-    assert problems == ["error: villages.csv, row 3, field 'lon/lat': point is at the same "
-                        "place as row 2"]
+    assert problems == [
+        "error: villages.csv, row 3, field 'lon/lat': point is at the same place as row 2"
+    ]
 
 
 def test_bad_numbers_are_errors_with_row_and_field(tmp_path: Path) -> None:
-    path = write_points(tmp_path, "09496,Khu phố 1,khu_pho,abc,21.02,,",
-                        "09496,Khu phố 2,khu_pho,106.2,95,,",
-                        "09496,Khu phố 3,khu_pho,21.02,106.2,,",
-                        "09496,Khu phố 4,khu_pho,\"106,2115\",21.0294,-3,1.5",
-                        "9496,Khu phố 5,khu_pho,106.2,21.01,200,700")
+    path = write_points(
+        tmp_path,
+        "09496,Khu phố 1,khu_pho,abc,21.02,,",
+        "09496,Khu phố 2,khu_pho,106.2,95,,",
+        "09496,Khu phố 3,khu_pho,21.02,106.2,,",
+        '09496,Khu phố 4,khu_pho,"106,2115",21.0294,-3,1.5',
+        "9496,Khu phố 5,khu_pho,106.2,21.01,200,700",
+    )
     points, report = read_village_points(path)
     problems = [(p.severity, p.row, p.field) for p in report.problems]
-    assert problems == [("error", 2, "lon"), ("error", 3, "lon/lat"), ("error", 4, "lon/lat"),
-                        ("error", 5, "households"), ("error", 5, "population"),
-                        ("warning", 6, "commune_code")]
+    assert problems == [
+        ("error", 2, "lon"),
+        ("error", 3, "lon/lat"),
+        ("error", 4, "lon/lat"),
+        ("error", 5, "households"),
+        ("error", 5, "population"),
+        ("warning", 6, "commune_code"),
+    ]
     assert points["name"].tolist() == ["Khu phố 4", "Khu phố 5"]
     assert points["lon"].tolist()[0] == pytest.approx(106.2115)  # decimal comma read
     assert points["commune_code"].tolist()[1] == "09496"
@@ -207,7 +228,8 @@ def test_missing_column_and_wrong_encoding_are_reported(tmp_path: Path) -> None:
     path = write_points(tmp_path, "09496,Khu phố 1,106.2", header="commune_code,name,lon")
     _, report = read_village_points(path, file_name="thon.csv")
     assert [str(p) for p in report.problems] == [
-        "error: thon.csv, row 1, field 'lat': missing column 'lat'"]
+        "error: thon.csv, row 1, field 'lat': missing column 'lat'"
+    ]
     legacy = tmp_path / "legacy.csv"
     legacy.write_bytes(f"{HEADER}\n07057,Thôn 1,thon,106.85,21.1,,\n".encode("cp1258"))
     points, report = read_village_points(legacy)
@@ -232,10 +254,17 @@ def test_bundle_units_use_the_canonical_schema() -> None:
 def test_bundle_lineage_has_the_seed_facts() -> None:
     lineage = pd.read_csv(BOUNDARIES / "lineage_2025.csv", dtype=str)
     pairs = set(zip(lineage["old_code"], lineage["new_code"], lineage["kind"], strict=True))
-    assert {("09496", "09496", "full"), ("19357", "19360", "full"), ("07057", "07054", "full"),
-            ("09595", "09574", "full"), ("15772", "15772", "partial"),
-            ("15772", "15796", "partial"), ("15772", "15835", "partial"),
-            ("27", "24", "full"), ("45", "44", "full")} <= pairs
+    assert {
+        ("09496", "09496", "full"),
+        ("19357", "19360", "full"),
+        ("07057", "07054", "full"),
+        ("09595", "09574", "full"),
+        ("15772", "15772", "partial"),
+        ("15772", "15796", "partial"),
+        ("15772", "15835", "partial"),
+        ("27", "24", "full"),
+        ("45", "44", "full"),
+    } <= pairs
     assert set(lineage["effective"]) == {"2025-07-01"}
     assert lineage.loc[lineage["old_code"].str.len() == 5, "old_code"].nunique() == 75
 
@@ -257,8 +286,11 @@ def test_demo_register_names_bundled_villages_and_seed_figures() -> None:
     assert sum(int(r["Số thành viên"]) for r in teams("self_managed_group", "07057")) == 23
     assert len(teams("street_protection_team", "15772")) == 14
     assert len(teams("social_security_team", "15772")) == 74
-    phuong_1 = {r["Mã mô hình"] for r in rows
-                if r["Mã xã"] == "19357" and r["Loại mô hình"] != "security_movement"}
+    phuong_1 = {
+        r["Mã mô hình"]
+        for r in rows
+        if r["Mã xã"] == "19357" and r["Loại mô hình"] != "security_movement"
+    }
     assert len(phuong_1) == 10
     assert not [r for r in rows if r["Thôn/TDP"] == "Khu phố 6" and r["Mã xã"] == "19357"]
 
@@ -274,7 +306,8 @@ def test_frames_from_other_readers_are_checked_too(communes: gpd.GeoDataFrame) -
     )
     found, report = derive_village_areas(points, no_shape, file_name="layer.gpkg")
     assert [str(p) for p in report.problems] == [
-        "error: layer.gpkg, row 1, field 'commune_code': commune 07057 has no boundary to divide"]
+        "error: layer.gpkg, row 1, field 'commune_code': commune 07057 has no boundary to divide"
+    ]
     assert found["code"].tolist() == ["09496-001"]
 
 

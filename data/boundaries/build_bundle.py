@@ -64,16 +64,31 @@ RENAMES = {"15772": "Thị trấn Thiệu Hóa"}
 PROVINCE_LINEAGE = {"01": "01", "22": "22", "27": "24", "38": "38", "45": "44"}
 FULL_RESOLUTION_2025 = {"09496", "15772", "07054", "09574", "19360"}
 EXPECTED_SUCCESSORS = {
-    "09496": {"09496"}, "19357": {"19360"}, "07057": {"07054"}, "09595": {"09574"},
+    "09496": {"09496"},
+    "19357": {"19360"},
+    "07057": {"07054"},
+    "09595": {"09574"},
     "15772": {"15772", "15796", "15835"},
 }
 
 # Word-final "oa/oe/uy" carry the tone mark on the first vowel in the style of the pre-2025
 # set and DOMAIN.md ("Hóa", "Hòa", "Thủy"); the 2025 source mixes both styles ("Hoá").
 _TONE_MOVES = {
-    "oà": "òa", "oá": "óa", "oả": "ỏa", "oã": "õa", "oạ": "ọa",
-    "oè": "òe", "oé": "óe", "oẻ": "ỏe", "oẽ": "õe", "oẹ": "ọe",
-    "uỳ": "ùy", "uý": "úy", "uỷ": "ủy", "uỹ": "ũy", "uỵ": "ụy",
+    "oà": "òa",
+    "oá": "óa",
+    "oả": "ỏa",
+    "oã": "õa",
+    "oạ": "ọa",
+    "oè": "òe",
+    "oé": "óe",
+    "oẻ": "ỏe",
+    "oẽ": "õe",
+    "oẹ": "ọe",
+    "uỳ": "ùy",
+    "uý": "úy",
+    "uỷ": "ủy",
+    "uỹ": "ũy",
+    "uỵ": "ụy",
 }
 
 
@@ -127,19 +142,38 @@ def pre2025_rows(src: Path, pop: pd.DataFrame) -> list[dict[str, Any]]:
     provinces = gpd.read_file(src / "boundaries/provinces_2008.geojson")
     for _, p in provinces[provinces["province"].isin(SEED_PROVINCES)].iterrows():
         code, name, kind = SEED_PROVINCES[p["province"]]
-        rows.append({"code": code, "name": name, "unit_type": kind, "level": 1,
-                     "parent_code": None, "population": int(by_province[code]),
-                     "source": f"{SRC_2008}; {POP_2019}", "geometry": p.geometry, **period})
+        rows.append(
+            {
+                "code": code,
+                "name": name,
+                "unit_type": kind,
+                "level": 1,
+                "parent_code": None,
+                "population": int(by_province[code]),
+                "source": f"{SRC_2008}; {POP_2019}",
+                "geometry": p.geometry,
+                **period,
+            }
+        )
     districts = gpd.read_file(src / "boundaries/districts_2008.geojson")
     for _, d in districts.iterrows():
         key = (d["province"], d["district"])
         if key not in SEED_DISTRICTS:
             continue
         code, name, kind = SEED_DISTRICTS[key]
-        rows.append({"code": code, "name": name, "unit_type": kind, "level": 2,
-                     "parent_code": SEED_PROVINCES[d["province"]][0],
-                     "population": int(by_district[code]),
-                     "source": f"{SRC_2008}; {POP_2019}", "geometry": d.geometry, **period})
+        rows.append(
+            {
+                "code": code,
+                "name": name,
+                "unit_type": kind,
+                "level": 2,
+                "parent_code": SEED_PROVINCES[d["province"]][0],
+                "population": int(by_district[code]),
+                "source": f"{SRC_2008}; {POP_2019}",
+                "geometry": d.geometry,
+                **period,
+            }
+        )
     return rows + commune_rows_2008(src, pop)
 
 
@@ -158,10 +192,20 @@ def commune_rows_2008(src: Path, pop: pd.DataFrame) -> list[dict[str, Any]]:
             population, note = int(census_2019[code]), POP_2019
         else:
             population, note = int(c["population"]), POP_2009
-        rows.append({"code": code, "name": name, "unit_type": unit_type_of(name, Level.COMMUNE),
-                     "level": 3, "parent_code": district_code, "population": population,
-                     "valid_from": None, "valid_to": REFORM, "source": f"{SRC_2008}; {note}",
-                     "geometry": c.geometry})
+        rows.append(
+            {
+                "code": code,
+                "name": name,
+                "unit_type": unit_type_of(name, Level.COMMUNE),
+                "level": 3,
+                "parent_code": district_code,
+                "population": population,
+                "valid_from": None,
+                "valid_to": REFORM,
+                "source": f"{SRC_2008}; {note}",
+                "geometry": c.geometry,
+            }
+        )
     return rows
 
 
@@ -170,12 +214,15 @@ def read_lineage(src: Path) -> tuple[dict[str, list[str]], dict[tuple[str, str],
     old_to_new = json.loads((src / "codes/lineage_2025_old_to_new.json").read_text("utf-8"))
     successors = {
         c["level3_id"]: [s["new_id"] for s in c["splits"]]
-        for p in old_to_new["data"] for c in p["level3s"]
+        for p in old_to_new["data"]
+        for c in p["level3s"]
     }
     new_to_old = json.loads((src / "codes/lineage_2025_new_to_old.json").read_text("utf-8"))
     kinds = {
         (m["old_id"], w["level2_id"]): m["type"]
-        for p in new_to_old["data"] for w in p["level2s"] for m in w["merges"]
+        for p in new_to_old["data"]
+        for w in p["level2s"]
+        for m in w["merges"]
     }
     return successors, kinds
 
@@ -231,20 +278,39 @@ def units_2025(src: Path, new_codes: set[str]) -> gpd.GeoDataFrame:
     provinces = gpd.read_file(src / "boundaries/provinces_2025.geojson")
     for _, p in provinces[provinces["code"].isin(PROVINCE_LINEAGE.values())].iterrows():
         name = canonical_name(names[p["code"]])
-        rows.append({"code": p["code"], "name": name, "level": 1, "parent_code": None,
-                     "unit_type": "thanh_pho_tw" if name.startswith("Thành phố") else "tinh",
-                     "source": SRC_2025, "geometry": p.geometry, **period})
+        rows.append(
+            {
+                "code": p["code"],
+                "name": name,
+                "level": 1,
+                "parent_code": None,
+                "unit_type": "thanh_pho_tw" if name.startswith("Thành phố") else "tinh",
+                "source": SRC_2025,
+                "geometry": p.geometry,
+                **period,
+            }
+        )
     full = gpd.read_file(src / "boundaries/seed_communes_2025_full.geojson")
     simplified = gpd.read_file(src / "boundaries/communes_2025.geojson")
-    sources = [(full[full["code"].isin(FULL_RESOLUTION_2025)], "full resolution"),
-               (simplified[~simplified["code"].isin(FULL_RESOLUTION_2025)], "simplified")]
+    sources = [
+        (full[full["code"].isin(FULL_RESOLUTION_2025)], "full resolution"),
+        (simplified[~simplified["code"].isin(FULL_RESOLUTION_2025)], "simplified"),
+    ]
     for frame, note in sources:
         for _, c in frame[frame["code"].isin(new_codes)].sort_values("code").iterrows():
             name = canonical_name(names[c["code"]])
-            rows.append({"code": c["code"], "name": name, "level": 3,
-                         "unit_type": unit_type_of(name, Level.COMMUNE),
-                         "parent_code": c["province_code"], "source": f"{SRC_2025}, {note}",
-                         "geometry": c.geometry, **period})
+            rows.append(
+                {
+                    "code": c["code"],
+                    "name": name,
+                    "level": 3,
+                    "unit_type": unit_type_of(name, Level.COMMUNE),
+                    "parent_code": c["province_code"],
+                    "source": f"{SRC_2025}, {note}",
+                    "geometry": c.geometry,
+                    **period,
+                }
+            )
     units = unit_frame(rows)
     missing = new_codes - set(units["code"])
     if missing:
@@ -254,8 +320,9 @@ def units_2025(src: Path, new_codes: set[str]) -> gpd.GeoDataFrame:
 
 def write_geojson(frame: gpd.GeoDataFrame, path: Path) -> None:
     path.unlink(missing_ok=True)
-    pyogrio.write_dataframe(frame, path, driver="GeoJSON", RFC7946="YES",
-                            COORDINATE_PRECISION=6, WRITE_NAME="NO")
+    pyogrio.write_dataframe(
+        frame, path, driver="GeoJSON", RFC7946="YES", COORDINATE_PRECISION=6, WRITE_NAME="NO"
+    )
 
 
 def main(src: Path) -> None:
@@ -272,8 +339,10 @@ def main(src: Path) -> None:
     write_geojson(post.sort_values(["level", "code"]), HERE / "units_2025.geojson")
     lineage.to_csv(HERE / "lineage_2025.csv", index=False, lineterminator="\n")
     villages.to_csv(HERE / "village_points.csv", index=False, lineterminator="\n")
-    print(f"pre-2025 units: {len(pre)}, 2025 units: {len(post)}, lineage rows: {len(lineage)}, "
-          f"villages: {len(villages)} in {len(SEED_VILLAGES)} communes")
+    print(
+        f"pre-2025 units: {len(pre)}, 2025 units: {len(post)}, lineage rows: {len(lineage)}, "
+        f"villages: {len(villages)} in {len(SEED_VILLAGES)} communes"
+    )
 
 
 if __name__ == "__main__":

@@ -28,8 +28,11 @@ CANDIDATES_PER_ZONE = 4000
 SEED_VILLAGES: dict[str, tuple[str, list[str]]] = {
     "09496": ("khu_pho", [f"Khu phố {i}" for i in range(1, 9)]),
     "07057": ("thon", [f"Thôn {i}" for i in range(1, 5)]),
-    "09595": ("to_dan_pho", [f"Tổ dân phố {i} Tiền Huân" for i in range(1, 5)]
-              + [f"Tổ dân phố {i} Viên Sơn" for i in range(1, 6)]),
+    "09595": (
+        "to_dan_pho",
+        [f"Tổ dân phố {i} Tiền Huân" for i in range(1, 5)]
+        + [f"Tổ dân phố {i} Viên Sơn" for i in range(1, 6)],
+    ),
     "15772": ("tieu_khu", [f"Tiểu khu {i}" for i in range(1, 15)]),
     "19357": ("khu_pho", [f"Khu phố {i}" for i in range(1, 7)]),
 }
@@ -49,10 +52,15 @@ def build_village_points(
         xy = _order_north_first(_place(zones, len(names), rng))
         lonlat = gpd.GeoSeries(gpd.points_from_xy(xy[:, 0], xy[:, 1]), crs=METRIC_CRS)
         lonlat = lonlat.to_crs(WGS84)
-        frame = pd.DataFrame({
-            "commune_code": code, "name": names, "unit_type": unit_type,
-            "lon": lonlat.x.round(6).to_numpy(), "lat": lonlat.y.round(6).to_numpy(),
-        })
+        frame = pd.DataFrame(
+            {
+                "commune_code": code,
+                "name": names,
+                "unit_type": unit_type,
+                "lon": lonlat.x.round(6).to_numpy(),
+                "lat": lonlat.y.round(6).to_numpy(),
+            }
+        )
         target = int(pre_m.loc[code, "population"]) / PERSONS_PER_HOUSEHOLD / len(names)
         frame[["households", "population"]] = _sizes(target, len(names), rng)
         _check(frame, pre[pre["code"] == code].geometry.iloc[0], post, successors)
@@ -111,10 +119,12 @@ def _kmeans_sites(candidates: np.ndarray, k: int, rng: np.random.Generator) -> n
         centres = np.vstack([centres, candidates[rng.choice(len(candidates), p=d2 / d2.sum())]])
     for _ in range(50):
         nearest = ((candidates[:, None] - centres[None]) ** 2).sum(axis=2).argmin(axis=1)
-        centres = np.array([
-            candidates[nearest == j].mean(axis=0) if (nearest == j).any() else centres[j]
-            for j in range(k)
-        ])
+        centres = np.array(
+            [
+                candidates[nearest == j].mean(axis=0) if (nearest == j).any() else centres[j]
+                for j in range(k)
+            ]
+        )
     snapped = ((centres[:, None] - candidates[None]) ** 2).sum(axis=2).argmin(axis=1)
     return candidates[snapped]
 

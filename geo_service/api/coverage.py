@@ -22,14 +22,42 @@ from geo_service.settings import Settings
 router = APIRouter(prefix="/api/coverage", tags=["coverage"])
 
 VILLAGE_COLUMNS = [
-    "code", "name", "unit_type", "parent_code", "commune_name", "geometry_quality", "status",
-    "covered", "model_count", "model_types", "missing_types", "team_count", "members",
-    "households", "cameras", "population", "label_lon", "label_lat",
+    "code",
+    "name",
+    "unit_type",
+    "parent_code",
+    "commune_name",
+    "geometry_quality",
+    "status",
+    "covered",
+    "model_count",
+    "model_types",
+    "missing_types",
+    "team_count",
+    "members",
+    "households",
+    "cameras",
+    "population",
+    "label_lon",
+    "label_lat",
 ]
 ROLLUP_COLUMNS = [
-    "code", "name", "unit_type", "level", "parent_code", "villages_total", "villages_covered",
-    "villages_uncovered", "coverage_pct", "models", "model_types", "teams", "members",
-    "households", "cameras", "population",
+    "code",
+    "name",
+    "unit_type",
+    "level",
+    "parent_code",
+    "villages_total",
+    "villages_covered",
+    "villages_uncovered",
+    "coverage_pct",
+    "models",
+    "model_types",
+    "teams",
+    "members",
+    "households",
+    "cameras",
+    "population",
 ]
 
 
@@ -55,14 +83,24 @@ def get_coverage(
     if format == "csv":
         table = frame[columns].assign(
             model_types=frame["model_types"].map("; ".join),
-            **({"missing_types": frame["missing_types"].map("; ".join)}
-               if "missing_types" in columns else {}),
+            **(
+                {"missing_types": frame["missing_types"].map("; ".join)}
+                if "missing_types" in columns
+                else {}
+            ),
         )
         return download(csv_for_excel(table), CSV_MEDIA_TYPE, f"{stem}.csv")
-    body = feature_collection(frame, columns, extra={
-        "as_of": when.isoformat(), "parent": parent, "level": level, "model_type": model_type,
-        "policy": view_policy(settings, model_type),
-    })
+    body = feature_collection(
+        frame,
+        columns,
+        extra={
+            "as_of": when.isoformat(),
+            "parent": parent,
+            "level": level,
+            "model_type": model_type,
+            "policy": view_policy(settings, model_type),
+        },
+    )
     return geojson_response(body, f"{stem}.geojson")
 
 

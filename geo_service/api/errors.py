@@ -11,8 +11,13 @@ from geo_service.validate import ImportRejected
 def install(app: FastAPI) -> None:
     @app.exception_handler(ImportRejected)
     async def rejected(_: Request, exc: ImportRejected) -> JSONResponse:
-        return JSONResponse(status_code=422, content={
-            "detail": "the file was rejected; nothing was changed", "report": exc.report.as_dict()})
+        return JSONResponse(
+            status_code=422,
+            content={
+                "detail": "the file was rejected; nothing was changed",
+                "report": exc.report.as_dict(),
+            },
+        )
 
     @app.exception_handler(LookupError)
     async def not_found(_: Request, exc: LookupError) -> JSONResponse:

@@ -18,9 +18,19 @@ from geo_service.api.views import coverage_view, with_place_names
 
 router = APIRouter(prefix="/api/gaps", tags=["gaps"])
 CSV_COLUMNS = [
-    "code", "name", "unit_type", "commune_name", "district_or_province_name", "province_name",
-    "population", "households", "geometry_quality", "model_count", "missing_types",
-    "label_lon", "label_lat",
+    "code",
+    "name",
+    "unit_type",
+    "commune_name",
+    "district_or_province_name",
+    "province_name",
+    "population",
+    "households",
+    "geometry_quality",
+    "model_count",
+    "missing_types",
+    "label_lon",
+    "label_lat",
 ]
 
 
@@ -43,6 +53,13 @@ def get_gaps(
         columns = [c for c in CSV_COLUMNS if c in gaps.columns]
         table = gaps[columns].assign(missing_types=gaps["missing_types"].map("; ".join))
         return download(csv_for_excel(table), CSV_MEDIA_TYPE, f"{stem}.csv")
-    body = feature_collection(gaps, VILLAGE_COLUMNS, extra={
-        "as_of": when.isoformat(), "parent": parent, "policy": view_policy(settings, model_type)})
+    body = feature_collection(
+        gaps,
+        VILLAGE_COLUMNS,
+        extra={
+            "as_of": when.isoformat(),
+            "parent": parent,
+            "policy": view_policy(settings, model_type),
+        },
+    )
     return geojson_response(body, f"{stem}.geojson")

@@ -26,7 +26,9 @@ def list_models(
 ) -> dict[str, Any]:
     when = day(as_of)
     if status is not None and status not in MODEL_STATUSES:
-        raise HTTPException(422, f"unknown status '{status}'; use one of {', '.join(MODEL_STATUSES)}")
+        raise HTTPException(
+            422, f"unknown status '{status}'; use one of {', '.join(MODEL_STATUSES)}"
+        )
     models, teams, units = models_as_of(store, when, parent)
     if type is not None:
         models = models[models["type_code"] == type]

@@ -70,8 +70,10 @@ def _clip(value: str | None) -> str:
 
 def _choices(store: Store, day: date) -> list[UnitChoice]:
     """Every province, district and commune valid on ``day``, for the unit picker."""
-    frames = [store.units(UnitQuery(as_of=day, level=int(level))) for level in
-              (Level.PROVINCE, Level.DISTRICT, Level.COMMUNE)]
+    frames = [
+        store.units(UnitQuery(as_of=day, level=int(level)))
+        for level in (Level.PROVINCE, Level.DISTRICT, Level.COMMUNE)
+    ]
     present = [frame for frame in frames if not frame.empty]
     if not present:
         return []
@@ -82,11 +84,11 @@ def _error(request: Request, status: int, message: str, title_vi: str) -> Respon
     if _wants_json(request):
         return JSONResponse(status_code=status, content={"detail": message})
     page = (
-        "<!DOCTYPE html><html lang=\"vi\"><head><meta charset=\"utf-8\">"
+        '<!DOCTYPE html><html lang="vi"><head><meta charset="utf-8">'
         f"<title>{esc(title_vi)}</title>"
         "<style>body{font:15px/1.4 system-ui,sans-serif;margin:2em;max-width:40em}"
         "small{color:#666}</style></head><body>"
-        f"<h1>{esc(title_vi)}</h1><p class=\"error\">{esc(message)}</p>"
+        f'<h1>{esc(title_vi)}</h1><p class="error">{esc(message)}</p>'
         '<p><a href="./">Về bản đồ <small>back to the map</small></a></p></body></html>'
     )
     return HTMLResponse(page, status_code=status)

@@ -51,7 +51,10 @@ def records(frame: pd.DataFrame, columns: Sequence[str]) -> list[dict[str, Any]]
 
 
 def feature_collection(
-    frame: gpd.GeoDataFrame, columns: Sequence[str], *, id_column: str = "code",
+    frame: gpd.GeoDataFrame,
+    columns: Sequence[str],
+    *,
+    id_column: str = "code",
     extra: dict[str, Any] | None = None,
 ) -> bytes:
     """An RFC 7946 FeatureCollection (EPSG:4326, lon/lat; no "crs" member)."""
@@ -61,9 +64,13 @@ def feature_collection(
     parts = []
     for geometry, props in zip(geometries, records(frame, columns), strict=True):
         parts.append(
-            b'{"type":"Feature","id":' + orjson.dumps(props.get(id_column))
-            + b',"geometry":' + (geometry.encode() if geometry is not None else b"null")
-            + b',"properties":' + orjson.dumps(props) + b"}"
+            b'{"type":"Feature","id":'
+            + orjson.dumps(props.get(id_column))
+            + b',"geometry":'
+            + (geometry.encode() if geometry is not None else b"null")
+            + b',"properties":'
+            + orjson.dumps(props)
+            + b"}"
         )
     head = {"type": "FeatureCollection", **(extra or {})}
     opening = orjson.dumps(head)[:-1] + b',"features":['
@@ -81,8 +88,7 @@ def download(content: bytes, media_type: str, filename: str, *, inline: bool = F
     ascii_name = filename.encode("ascii", "ignore").decode() or "download"
     kind = "inline" if inline else "attachment"
     disposition = f"{kind}; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}"
-    return Response(content, media_type=media_type,
-                    headers={"Content-Disposition": disposition})
+    return Response(content, media_type=media_type, headers={"Content-Disposition": disposition})
 
 
 def geojson_response(content: bytes, filename: str) -> Response:

@@ -25,7 +25,9 @@ def list_units(
     store: StoreDep,
     level: Annotated[int | None, Query(ge=1, le=4, description="1 province … 4 village")] = None,
     parent: Parent = None,
-    q: Annotated[str | None, Query(max_length=200, description="name, accents/case ignored")] = None,
+    q: Annotated[
+        str | None, Query(max_length=200, description="name, accents/case ignored")
+    ] = None,
     as_of: AsOf = None,
     limit: Annotated[int, Query(ge=1, le=100_000)] = 1000,
 ) -> dict[str, Any]:
@@ -62,7 +64,9 @@ def get_unit(store: StoreDep, code: str, as_of: AsOf = None) -> Any:
     }
     geometry = match.geometry.iloc[0]
     feature = {
-        "type": "Feature", "id": code, "properties": props,
+        "type": "Feature",
+        "id": code,
+        "properties": props,
         "geometry": None if geometry is None else orjson.loads(shapely.to_geojson(geometry)),
     }
     return Response(orjson.dumps(feature), media_type=GEOJSON_MEDIA_TYPE)

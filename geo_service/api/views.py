@@ -19,8 +19,9 @@ def coverage_view(
     if model_type is not None:
         known = set(store.model_types()["code"])
         if model_type not in known:
-            raise HTTPException(422, f"unknown model_type '{model_type}'; known types: "
-                                     f"{', '.join(sorted(known))}")
+            raise HTTPException(
+                422, f"unknown model_type '{model_type}'; known types: {', '.join(sorted(known))}"
+            )
         policy = policy.model_copy(update={"required_types": [model_type]})
     return coverage_as_of(store, policy, as_of, parent)
 
@@ -28,8 +29,9 @@ def coverage_view(
 def with_place_names(view: CoverageView, frame: pd.DataFrame) -> pd.DataFrame:
     """Add commune/district/province names, so a row reads on its own in a spreadsheet."""
     names = dict(zip(view.result.rollups["code"], view.result.rollups["name"], strict=True))
-    parents = dict(zip(view.result.rollups["code"], view.result.rollups["parent_code"],
-                       strict=True))
+    parents = dict(
+        zip(view.result.rollups["code"], view.result.rollups["parent_code"], strict=True)
+    )
     out = frame.copy()
     level_names = ["commune_name", "district_or_province_name", "province_name"]
     current = out["parent_code"]

@@ -40,7 +40,10 @@ _GEOMETRY = "geometry"
 
 
 def read_boundaries(
-    path: Path, *, crs: str | None = None, layer: str | None = None,
+    path: Path,
+    *,
+    crs: str | None = None,
+    layer: str | None = None,
     display_name: str | None = None,
 ) -> tuple[gpd.GeoDataFrame, ValidationReport]:
     """Read a boundary file into MultiPolygons in EPSG:4326, with a validation report.
@@ -100,18 +103,24 @@ def _zipped_shapefile(
         _fail(name, "not a zip archive (or a damaged one)")
     try:
         with zipfile.ZipFile(path) as archive:
-            members = [info for info in archive.infolist()
-                       if not info.is_dir() and not info.filename.startswith("__MACOSX/")]
+            members = [
+                info
+                for info in archive.infolist()
+                if not info.is_dir() and not info.filename.startswith("__MACOSX/")
+            ]
             _refuse_zip_bomb(members, name)
             by_lower = {info.filename.lower(): info.filename for info in members}
-            shp = _pick_shapefile(sorted(n for n in by_lower.values()
-                                         if n.lower().endswith(".shp")), name, layer)
+            shp = _pick_shapefile(
+                sorted(n for n in by_lower.values() if n.lower().endswith(".shp")), name, layer
+            )
             stem = shp[:-4].lower()
             _require_sidecars(stem, set(by_lower), name, shp)
             cpg = by_lower.get(f"{stem}.cpg")
             encoding = _text_encoding(
                 archive.read(cpg) if cpg else None,
-                lambda: archive.read(by_lower[f"{stem}.dbf"]), report)
+                lambda: archive.read(by_lower[f"{stem}.dbf"]),
+                report,
+            )
     except (zipfile.BadZipFile, OSError) as problem:
         _fail(name, f"cannot read the zip archive: {problem}")
     return f"/vsizip/{path}/{shp}", None, encoding
@@ -121,8 +130,11 @@ def _refuse_zip_bomb(members: list[zipfile.ZipInfo], name: str) -> None:
     unzipped = sum(info.file_size for info in members)
     compressed = sum(info.compress_size for info in members)
     if unzipped > MAX_UNZIPPED_BYTES or unzipped > MAX_ZIP_RATIO * max(compressed, 1):
-        _fail(name, f"refused: the zip expands to {unzipped:,} bytes from {compressed:,} "
-              f"(limits: {MAX_UNZIPPED_BYTES:,} bytes, ratio {MAX_ZIP_RATIO})")
+        _fail(
+            name,
+            f"refused: the zip expands to {unzipped:,} bytes from {compressed:,} "
+            f"(limits: {MAX_UNZIPPED_BYTES:,} bytes, ratio {MAX_ZIP_RATIO})",
+        )
 
 
 def _pick_shapefile(shapefiles: list[str], name: str, layer: str | None) -> str:
@@ -131,20 +143,29 @@ def _pick_shapefile(shapefiles: list[str], name: str, layer: str | None) -> str:
     if layer is not None:
         chosen = [s for s in shapefiles if Path(s).stem.lower() == layer.lower()]
         if not chosen:
-            _fail(name, f"the zip has no shapefile {layer!r}; it has: "
-                  f"{', '.join(shapefiles)}", field="layer")
+            _fail(
+                name,
+                f"the zip has no shapefile {layer!r}; it has: {', '.join(shapefiles)}",
+                field="layer",
+            )
         return chosen[0]
     if len(shapefiles) > 1:
-        _fail(name, f"the zip holds several shapefiles ({', '.join(shapefiles)}); "
-              "choose one with --layer", field="layer")
+        _fail(
+            name,
+            f"the zip holds several shapefiles ({', '.join(shapefiles)}); choose one with --layer",
+            field="layer",
+        )
     return shapefiles[0]
 
 
 def _require_sidecars(stem: str, present: set[str], name: str, shp: str) -> None:
     missing = [ext for ext in (".dbf", ".shx") if f"{stem}{ext}" not in present]
     if missing:
-        _fail(name, f"{shp} is incomplete: missing {' and '.join(missing)} "
-              "(a Shapefile needs .shp, .shx and .dbf; .prj and .cpg are strongly advised)")
+        _fail(
+            name,
+            f"{shp} is incomplete: missing {' and '.join(missing)} "
+            "(a Shapefile needs .shp, .shx and .dbf; .prj and .cpg are strongly advised)",
+        )
 
 
 def _shapefile_encoding(path: Path, name: str, report: ValidationReport) -> str | None:
@@ -152,8 +173,9 @@ def _shapefile_encoding(path: Path, name: str, report: ValidationReport) -> str 
     stem = path.stem.lower()
     _require_sidecars(stem, set(siblings), name, path.name)
     cpg = siblings.get(f"{stem}.cpg")
-    return _text_encoding(cpg.read_bytes() if cpg else None,
-                          siblings[f"{stem}.dbf"].read_bytes, report)
+    return _text_encoding(
+        cpg.read_bytes() if cpg else None, siblings[f"{stem}.dbf"].read_bytes, report
+    )
 
 
 def _text_encoding(
@@ -167,10 +189,13 @@ def _text_encoding(
         return _CP1258 if "1258" in cpg.decode("ascii", "replace") else None
     data = dbf()
     try:
-        data[int.from_bytes(data[8:10], "little"):].decode("utf-8")
+        data[int.from_bytes(data[8:10], "little") :].decode("utf-8")
     except UnicodeDecodeError:
-        report.warning("no .cpg file and the text is not UTF-8: read it as Windows-1258 "
-                       "(cp1258); check the names, and add a .cpg next time", code="encoding")
+        report.warning(
+            "no .cpg file and the text is not UTF-8: read it as Windows-1258 "
+            "(cp1258); check the names, and add a .cpg next time",
+            code="encoding",
+        )
         return _CP1258
     return "UTF-8"
 
@@ -189,8 +214,11 @@ def _gpkg_layer(path: Path, name: str, layer: str | None, report: ValidationRepo
     if not polygonal:
         _fail(name, f"no polygon layer in the GeoPackage; layers: {listed}", field="layer")
     if len(polygonal) > 1:
-        report.warning(f"several polygon layers ({', '.join(polygonal)}); read "
-                       f"{polygonal[0]!r}, choose another with --layer", field="layer")
+        report.warning(
+            f"several polygon layers ({', '.join(polygonal)}); read "
+            f"{polygonal[0]!r}, choose another with --layer",
+            field="layer",
+        )
     return polygonal[0]
 
 
@@ -201,8 +229,12 @@ def _read(
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)  # GDAL's unclosed-ring notice
-            meta, _, wkb, fields = read_raw(gdal_path, layer=layer, force_2d=True,
-                                            encoding=_LATIN1 if encoding == _CP1258 else encoding)
+            meta, _, wkb, fields = read_raw(
+                gdal_path,
+                layer=layer,
+                force_2d=True,
+                encoding=_LATIN1 if encoding == _CP1258 else encoding,
+            )
     except (RuntimeError, OSError) as problem:
         kind = "a Shapefile" if ".shp" in gdal_path.lower() else f"'{path.suffix}'"
         _fail(name, f"cannot read the file as {kind}: {_clean(problem, path, name)}")
@@ -210,12 +242,15 @@ def _read(
         _fail(name, "the file has no features", field=_GEOMETRY)
     text = _from_cp1258 if encoding == _CP1258 else _nfc
     columns = [text(str(c)) for c in meta["fields"]]
-    attributes = pd.DataFrame(dict(zip(columns, fields, strict=True)),
-                              index=pd.RangeIndex(1, len(wkb) + 1, name="feature"))
+    attributes = pd.DataFrame(
+        dict(zip(columns, fields, strict=True)),
+        index=pd.RangeIndex(1, len(wkb) + 1, name="feature"),
+    )
     for column in attributes.columns:
         if not pd.api.types.is_numeric_dtype(attributes[column]):
             attributes[column] = attributes[column].map(
-                lambda v: text(v) if isinstance(v, str) else v)
+                lambda v: text(v) if isinstance(v, str) else v
+            )
     return meta, np.asarray(wkb, dtype=object), attributes
 
 
@@ -242,27 +277,34 @@ def _polygonal_geometries(wkb: np.ndarray, report: ValidationReport) -> np.ndarr
         geometry[index] = _polygonal_row(geometry[index], row, report, kinds)
     if kinds and polygonal.any():
         listed = ", ".join(f"{kind} ({count})" for kind, count in kinds.items())
-        report.error(f"the file mixes polygons ({int(polygonal.sum())}) with other geometry "
-                     f"types: {listed}", field=_GEOMETRY, code="mixed_geometry")
+        report.error(
+            f"the file mixes polygons ({int(polygonal.sum())}) with other geometry types: {listed}",
+            field=_GEOMETRY,
+            code="mixed_geometry",
+        )
     empty = np.flatnonzero(polygonal & shapely.is_empty(geometry))
     for index in empty:
-        report.error("empty geometry", row=int(index) + 1, field=_GEOMETRY,
-                     code="empty_geometry")
+        report.error("empty geometry", row=int(index) + 1, field=_GEOMETRY, code="empty_geometry")
         geometry[index] = None
     return geometry
 
 
 def _decode(wkb: np.ndarray, report: ValidationReport) -> np.ndarray:
     geometry = np.asarray(shapely.from_wkb(wkb, on_invalid="ignore"), dtype=object)
-    for index in np.flatnonzero([g is None and w is not None for g, w in zip(geometry, wkb,
-                                                                              strict=True)]):
+    for index in np.flatnonzero(
+        [g is None and w is not None for g, w in zip(geometry, wkb, strict=True)]
+    ):
         row = int(index) + 1
         fixed = shapely.from_wkb(wkb[index], on_invalid="fix")
         if fixed is None:
             report.error("malformed geometry that cannot be decoded", row=row, field=_GEOMETRY)
         else:
-            report.warning("malformed geometry (e.g. a ring that is not closed) was repaired",
-                           row=row, field=_GEOMETRY, code="repaired_geometry")
+            report.warning(
+                "malformed geometry (e.g. a ring that is not closed) was repaired",
+                row=row,
+                field=_GEOMETRY,
+                code="repaired_geometry",
+            )
         geometry[index] = fixed
     return geometry
 
@@ -276,11 +318,19 @@ def _polygonal_row(
     kinds[geom.geom_type] += 1
     polygonal = _polygonal_part(geom) if geom.geom_type == "GeometryCollection" else None
     if polygonal is None:
-        report.error(f"geometry is a {geom.geom_type}; a boundary must be a Polygon or "
-                     "MultiPolygon", row=row, field=_GEOMETRY, code="not_polygon")
+        report.error(
+            f"geometry is a {geom.geom_type}; a boundary must be a Polygon or MultiPolygon",
+            row=row,
+            field=_GEOMETRY,
+            code="not_polygon",
+        )
         return None
-    report.warning("non-polygon parts of a GeometryCollection were dropped", row=row,
-                   field=_GEOMETRY, code="repaired_geometry")
+    report.warning(
+        "non-polygon parts of a GeometryCollection were dropped",
+        row=row,
+        field=_GEOMETRY,
+        code="repaired_geometry",
+    )
     return polygonal
 
 
@@ -298,15 +348,22 @@ def _polygonal_part(geom: shapely.Geometry) -> shapely.MultiPolygon | None:
 
 
 def _reproject(
-    attributes: pd.DataFrame, geometry: np.ndarray, user_crs: CRS | None,
-    file_crs: object, report: ValidationReport,
+    attributes: pd.DataFrame,
+    geometry: np.ndarray,
+    user_crs: CRS | None,
+    file_crs: object,
+    report: ValidationReport,
 ) -> gpd.GeoDataFrame:
     present = geometry != None  # noqa: E711 - elementwise test on an object array
     frame = gpd.GeoDataFrame(attributes[present], geometry=list(geometry[present]))
     declared = user_crs if user_crs is not None else file_crs
     if user_crs is not None and file_crs is not None and not user_crs.equals(str(file_crs)):
-        report.warning(f"the file declares {CRS.from_user_input(file_crs).name}; using "
-                       f"{user_crs.name} as requested", field="crs", code="crs")
+        report.warning(
+            f"the file declares {CRS.from_user_input(file_crs).name}; using "
+            f"{user_crs.name} as requested",
+            field="crs",
+            code="crs",
+        )
     source, crs_warnings = resolve_source_crs(frame, _as_crs(declared), report.file)
     for message in crs_warnings:
         report.warning(message, field="crs", code="crs")
@@ -325,11 +382,19 @@ def _repair_and_promote(frame: gpd.GeoDataFrame, report: ValidationReport) -> gp
         reason = shapely.is_valid_reason(geometry[index])
         repaired = _polygonal_part(shapely.make_valid(geometry[index]))
         if repaired is None:
-            report.error(f"invalid geometry ({reason}) has no polygon left after repair",
-                         row=row, field=_GEOMETRY, code="invalid_geometry")
+            report.error(
+                f"invalid geometry ({reason}) has no polygon left after repair",
+                row=row,
+                field=_GEOMETRY,
+                code="invalid_geometry",
+            )
         else:
-            report.warning(f"invalid geometry ({reason}) was repaired", row=row,
-                           field=_GEOMETRY, code="repaired_geometry")
+            report.warning(
+                f"invalid geometry ({reason}) was repaired",
+                row=row,
+                field=_GEOMETRY,
+                code="repaired_geometry",
+            )
         geometry[index] = repaired
     keep = geometry != None  # noqa: E711 - elementwise test on an object array
     parts, owners = shapely.get_parts(geometry[keep], return_index=True)

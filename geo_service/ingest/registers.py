@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import geopandas as gpd
 import pandas as pd
@@ -51,8 +51,21 @@ ALIASES: dict[str, list[str]] = {
     "extra": ["Chỉ số khác", "extra"],
 }
 # Headers that would bring personal data into a public register (Law 91/2025/QH15).
-PERSONAL_HEADERS = ["Họ tên", "Họ và tên", "Tên thành viên", "Số điện thoại", "Điện thoại", "SĐT",
-                    "Địa chỉ", "CCCD", "CMND", "Danh sách hộ", "full name", "phone", "address"]
+PERSONAL_HEADERS = [
+    "Họ tên",
+    "Họ và tên",
+    "Tên thành viên",
+    "Số điện thoại",
+    "Điện thoại",
+    "SĐT",
+    "Địa chỉ",
+    "CCCD",
+    "CMND",
+    "Danh sách hộ",
+    "full name",
+    "phone",
+    "address",
+]
 STATUS_WORDS = {
     "active": ["hoat dong", "hoat dong hieu qua", "hieu qua", "dang hoat dong", "active"],
     "ineffective": ["kem hieu qua", "hoat dong kem hieu qua", "chua hieu qua", "ineffective"],
@@ -60,9 +73,21 @@ STATUS_WORDS = {
     "dissolved": ["giai the", "da giai the", "ngung hoat dong", "dissolved"],
     "planned": ["du kien", "ke hoach", "chua ra mat", "planned"],
 }
-MODEL_FIELDS = ["type", "model_name", "commune_code", "commune_name", "district_name",
-                "province_name", "launch_date", "status", "tips", "valuable_tips", "tips_year",
-                "decision", "extra"]
+MODEL_FIELDS = [
+    "type",
+    "model_name",
+    "commune_code",
+    "commune_name",
+    "district_name",
+    "province_name",
+    "launch_date",
+    "status",
+    "tips",
+    "valuable_tips",
+    "tips_year",
+    "decision",
+    "extra",
+]
 COUNT_FIELDS = ["members", "households", "cameras"]
 TEXT_FIELDS = ["model_name", "team_name", "village", "leader_role", "decision", "commune_name"]
 
@@ -81,8 +106,9 @@ def read_register(
     table = read_csv_table(path, ALIASES, file_name=file_name)
     _check_headers(table.columns, path, report)
     if not report.ok:
-        return RegisterRows(pd.DataFrame(columns=MODEL_COLUMNS),
-                            pd.DataFrame(columns=TEAM_COLUMNS)), report
+        return RegisterRows(
+            pd.DataFrame(columns=MODEL_COLUMNS), pd.DataFrame(columns=TEAM_COLUMNS)
+        ), report
     matcher = UnitMatcher(units)
     type_codes = _type_lookup(model_types)
     groups: dict[str, list[tuple[int, dict[str, str]]]] = {}
@@ -109,24 +135,38 @@ def read_register(
 def _check_headers(columns: dict[str, str], path: Path, report: ValidationReport) -> None:
     for required in ("model_key", "type"):
         if required not in columns:
-            report.error(f"missing column '{ALIASES[required][0]}'", row=1, field=ALIASES[required][0])
+            report.error(
+                f"missing column '{ALIASES[required][0]}'", row=1, field=ALIASES[required][0]
+            )
     if "commune_code" not in columns and "commune_name" not in columns:
         report.error("missing column 'Mã xã' or 'Xã/Phường'", row=1, field="Mã xã")
     header_line = path.read_text(encoding="utf-8-sig", errors="replace").splitlines()[0]
     personal = {fold_header(h) for h in PERSONAL_HEADERS}
     for written in header_line.split(","):
         if fold_header(written) in personal:
-            report.error("personal data (names, phones, addresses, household lists) is not "
-                         "accepted in a public register", row=1, field=written.strip(),
-                         code="personal_data")
+            report.error(
+                "personal data (names, phones, addresses, household lists) is not "
+                "accepted in a public register",
+                row=1,
+                field=written.strip(),
+                code="personal_data",
+            )
 
 
 def _type_lookup(model_types: pd.DataFrame) -> dict[str, str]:
     lookup = {fold_header(code): code for code in model_types["code"]}
-    lookup.update({fold_header(n): c for c, n in zip(model_types["code"], model_types["name_vi"],
-                                                     strict=True)})
-    lookup.update({fold_header(n): c for c, n in zip(model_types["code"], model_types["name_en"],
-                                                     strict=True)})
+    lookup.update(
+        {
+            fold_header(n): c
+            for c, n in zip(model_types["code"], model_types["name_vi"], strict=True)
+        }
+    )
+    lookup.update(
+        {
+            fold_header(n): c
+            for c, n in zip(model_types["code"], model_types["name_en"], strict=True)
+        }
+    )
     return lookup
 
 
@@ -143,15 +183,23 @@ def _model_values(
             if field not in values:
                 values[field] = (row_no, value)
             elif values[field][1] != value:
-                report.error(f"'{value}' conflicts with '{values[field][1]}' given for the same "
-                             f"model on row {values[field][0]}", row=row_no, field=columns[field])
+                report.error(
+                    f"'{value}' conflicts with '{values[field][1]}' given for the same "
+                    f"model on row {values[field][0]}",
+                    row=row_no,
+                    field=columns[field],
+                )
     return values
 
 
 def _build_model(
-    key: str, rows: list[tuple[int, dict[str, str]]], columns: dict[str, str],
-    matcher: UnitMatcher, type_codes: dict[str, str], report: ValidationReport,
-) -> tuple[dict[str, object], list[dict[str, object]]] | None:
+    key: str,
+    rows: list[tuple[int, dict[str, str]]],
+    columns: dict[str, str],
+    matcher: UnitMatcher,
+    type_codes: dict[str, str],
+    report: ValidationReport,
+) -> tuple[dict[str, Any], list[dict[str, object]]] | None:
     errors_before = len(report.errors)
     values = _model_values(rows, columns, report)
     first_row = rows[0][0]
@@ -164,15 +212,25 @@ def _build_model(
 
     type_code = type_codes.get(fold_header(cell("type")))
     if type_code is None:
-        report.error(f"unknown model type '{cell('type')}'; use a code or name from the "
-                     "catalogue (GET /api/model-types)", row=row_of("type"), field=columns["type"])
-    launch = _parsed(parse_date, cell("launch_date"), row_of("launch_date"),
-                     columns.get("launch_date"), report)
+        report.error(
+            f"unknown model type '{cell('type')}'; use a code or name from the "
+            "catalogue (GET /api/model-types)",
+            row=row_of("type"),
+            field=columns["type"],
+        )
+    launch = _parsed(
+        parse_date, cell("launch_date"), row_of("launch_date"), columns.get("launch_date"), report
+    )
     status = _status(cell("status"), row_of("status"), columns.get("status"), report)
     commune = matcher.commune(
-        code=cell("commune_code"), name=cell("commune_name"), district=cell("district_name"),
-        province=cell("province_name"), on=launch, row=row_of("commune_code"),
-        columns=columns, report=report,
+        code=cell("commune_code"),
+        name=cell("commune_name"),
+        district=cell("district_name"),
+        province=cell("province_name"),
+        on=launch,
+        row=row_of("commune_code"),
+        columns=columns,
+        report=report,
     )
     teams: list[dict[str, object]] = []
     for row_no, cells in rows:
@@ -183,14 +241,24 @@ def _build_model(
         return None
     totals = {f: _sum(t[f] for t in teams) for f in COUNT_FIELDS}
     model = {
-        "model_id": key, "type_code": type_code, "name": cell("model_name") or key,
-        "unit_code": commune, "launch_date": launch.isoformat() if launch else None,
-        "status": status, **totals,
+        "model_id": key,
+        "type_code": type_code,
+        "name": cell("model_name") or key,
+        "unit_code": commune,
+        "launch_date": launch.isoformat() if launch else None,
+        "status": status,
+        **totals,
         "tips": _parsed(parse_count, cell("tips"), row_of("tips"), columns.get("tips"), report),
-        "valuable_tips": _parsed(parse_count, cell("valuable_tips"), row_of("valuable_tips"),
-                                 columns.get("valuable_tips"), report),
-        "tips_year": _parsed(parse_count, cell("tips_year"), row_of("tips_year"),
-                             columns.get("tips_year"), report),
+        "valuable_tips": _parsed(
+            parse_count,
+            cell("valuable_tips"),
+            row_of("valuable_tips"),
+            columns.get("valuable_tips"),
+            report,
+        ),
+        "tips_year": _parsed(
+            parse_count, cell("tips_year"), row_of("tips_year"), columns.get("tips_year"), report
+        ),
         "decision": cell("decision") or None,
         "extra": _extra(cell("extra"), row_of("extra"), columns.get("extra"), report),
     }
@@ -198,23 +266,37 @@ def _build_model(
 
 
 def _team_row(
-    key: str, index: int, row_no: int, cells: dict[str, str], commune: str | None,
-    matcher: UnitMatcher, columns: dict[str, str], report: ValidationReport,
+    key: str,
+    index: int,
+    row_no: int,
+    cells: dict[str, str],
+    commune: str | None,
+    matcher: UnitMatcher,
+    columns: dict[str, str],
+    report: ValidationReport,
 ) -> dict[str, object] | None:
-    counts = {f: _parsed(parse_count, cells.get(f, ""), row_no, columns.get(f), report)
-              for f in COUNT_FIELDS}
+    counts = {
+        f: _parsed(parse_count, cells.get(f, ""), row_no, columns.get(f), report)
+        for f in COUNT_FIELDS
+    }
     village_name = cells.get("village", "")
     if not (village_name or cells.get("team_name") or any(v is not None for v in counts.values())):
         return None
     site = commune
     if village_name and commune is not None:
-        site = matcher.village(village_name, commune, row=row_no, field=columns["village"],
-                               report=report)
+        site = matcher.village(
+            village_name, commune, row=row_no, field=columns["village"], report=report
+        )
     if site is None:
         return None
-    return {"team_id": f"{key}/{index + 1:03d}", "model_id": key, "unit_code": site,
-            "name": cells.get("team_name") or None, **counts,
-            "leader_role": cells.get("leader_role") or None}
+    return {
+        "team_id": f"{key}/{index + 1:03d}",
+        "model_id": key,
+        "unit_code": site,
+        "name": cells.get("team_name") or None,
+        **counts,
+        "leader_role": cells.get("leader_role") or None,
+    }
 
 
 def _parsed(
@@ -234,8 +316,12 @@ def _status(text: str, row: int, field: str | None, report: ValidationReport) ->
     for status, words in STATUS_WORDS.items():
         if folded in words:
             return status
-    report.error(f"unknown status '{text}' (expected e.g. 'Hoạt động', 'Kém hiệu quả', "
-                 "'Đã sáp nhập', 'Giải thể')", row=row, field=field)
+    report.error(
+        f"unknown status '{text}' (expected e.g. 'Hoạt động', 'Kém hiệu quả', "
+        "'Đã sáp nhập', 'Giải thể')",
+        row=row,
+        field=field,
+    )
     return "active"
 
 

@@ -72,16 +72,25 @@ def read_csv_table(path: Path, aliases: dict[str, list[str]], *, file_name: str)
         for line_no, cells in enumerate(reader, start=2):
             if not any(cell.strip() for cell in cells):
                 continue
-            rows.append((line_no, {
-                field: unicodedata.normalize("NFC", cells[i].strip()) if i < len(cells) else ""
-                for field, i in position.items()
-            }))
+            rows.append(
+                (
+                    line_no,
+                    {
+                        field: unicodedata.normalize("NFC", cells[i].strip())
+                        if i < len(cells)
+                        else ""
+                        for field, i in position.items()
+                    },
+                )
+            )
     except csv.Error as exc:
         reject(file_name, f"malformed CSV: {exc}", row=reader.line_num)
     return Table(file_name, columns, rows)
 
 
-def _map_headers(header: list[str], aliases: dict[str, list[str]], file_name: str) -> dict[str, str]:
+def _map_headers(
+    header: list[str], aliases: dict[str, list[str]], file_name: str
+) -> dict[str, str]:
     folded_aliases = {fold_header(a): field for field, names in aliases.items() for a in names}
     columns: dict[str, str] = {}
     for written in header:
@@ -89,8 +98,12 @@ def _map_headers(header: list[str], aliases: dict[str, list[str]], file_name: st
         if field is None:
             continue
         if field in columns:
-            reject(file_name, f"two columns mean '{field}': '{columns[field]}' and '{written}'",
-                   row=1, field=written)
+            reject(
+                file_name,
+                f"two columns mean '{field}': '{columns[field]}' and '{written}'",
+                row=1,
+                field=written,
+            )
         columns[field] = written
     return columns
 
@@ -98,12 +111,21 @@ def _map_headers(header: list[str], aliases: dict[str, list[str]], file_name: st
 def check_cell_text(report: ValidationReport, value: str, *, row: int, field: str) -> bool:
     """Refuse spreadsheet formulas and markup in text cells (they would run on export/display)."""
     if _FORMULA.match(value):
-        report.error(f"'{value[:40]}' looks like a spreadsheet formula; formulas are not "
-                     "accepted in text cells", row=row, field=field, code="formula")
+        report.error(
+            f"'{value[:40]}' looks like a spreadsheet formula; formulas are not "
+            "accepted in text cells",
+            row=row,
+            field=field,
+            code="formula",
+        )
         return False
     if _MARKUP.search(value):
-        report.error("text contains '<' or '>' (markup is not accepted in names)",
-                     row=row, field=field, code="markup")
+        report.error(
+            "text contains '<' or '>' (markup is not accepted in names)",
+            row=row,
+            field=field,
+            code="markup",
+        )
         return False
     return True
 

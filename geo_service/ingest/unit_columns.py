@@ -38,8 +38,16 @@ _DISTRICT_CODES = ("district_code", "ma_huyen", "gso_district_code_2019")
 _PROVINCE_CODES = ("province_code", "ma_tinh")
 _COMMUNE_CODES = ("ma_xa", "commune_code", "gso_commune_code_2019")
 _ALIASES: dict[str, tuple[str, ...]] = {
-    "code": ("code", "ma", "ma_don_vi", "ma_xa", "ma_dvhc", "gso_code",
-             "gso_commune_code_2019", "commune_code"),
+    "code": (
+        "code",
+        "ma",
+        "ma_don_vi",
+        "ma_xa",
+        "ma_dvhc",
+        "gso_code",
+        "gso_commune_code_2019",
+        "commune_code",
+    ),
     "name": ("name", "ten", "ten_don_vi", "ten_xa", "fullname", "commune_vn", "name_vi"),
     # Commune codes last: they name the parent only when another column is the code.
     "parent": ("parent_code", "ma_cha", *_DISTRICT_CODES, *_PROVINCE_CODES, *_COMMUNE_CODES),
@@ -53,22 +61,35 @@ _ALIASES: dict[str, tuple[str, ...]] = {
 # A file of one level names its own code and its parent's differently (a village file's
 # ma_xa is the parent commune, a district file's ma_huyen is the district itself).
 _LEVEL_ALIASES: dict[Level, dict[str, tuple[str, ...]]] = {
-    Level.PROVINCE: {"code": ("code", "ma", "ma_tinh", "province_code", "gso_code"),
-                     "parent": ("parent_code", "ma_cha")},
-    Level.DISTRICT: {"code": ("code", "ma", "ma_huyen", "district_code", "gso_code",
-                              "gso_district_code_2019"),
-                     "parent": ("parent_code", "ma_cha", *_PROVINCE_CODES)},
-    Level.VILLAGE: {"code": ("code", "ma", "ma_thon", "village_code", "ma_don_vi"),
-                    "name": ("name", "ten", "ten_thon", "ten_don_vi", "name_vi"),
-                    "parent": ("parent_code", "ma_cha", *_COMMUNE_CODES)},
+    Level.PROVINCE: {
+        "code": ("code", "ma", "ma_tinh", "province_code", "gso_code"),
+        "parent": ("parent_code", "ma_cha"),
+    },
+    Level.DISTRICT: {
+        "code": ("code", "ma", "ma_huyen", "district_code", "gso_code", "gso_district_code_2019"),
+        "parent": ("parent_code", "ma_cha", *_PROVINCE_CODES),
+    },
+    Level.VILLAGE: {
+        "code": ("code", "ma", "ma_thon", "village_code", "ma_don_vi"),
+        "name": ("name", "ten", "ten_thon", "ten_don_vi", "name_vi"),
+        "parent": ("parent_code", "ma_cha", *_COMMUNE_CODES),
+    },
 }
 _CODE_WIDTH = {Level.PROVINCE: 2, Level.DISTRICT: 3, Level.COMMUNE: 5}
 _TYPE_VALUES = {
     **{fold(word).replace(" ", "_"): slug for slug, (word, _) in UNIT_TYPES.items()},
     **{slug: slug for slug in UNIT_TYPES},
-    "thanh_pho": "thanh_pho", "tt": "thi_tran", "tx": "thi_xa", "tp": "thanh_pho",
-    "tdp": "to_dan_pho", "kp": "khu_pho", "kdc": "khu_dan_cu",
-    "ward": "phuong", "commune": "xa", "township": "thi_tran", "province": "tinh",
+    "thanh_pho": "thanh_pho",
+    "tt": "thi_tran",
+    "tx": "thi_xa",
+    "tp": "thanh_pho",
+    "tdp": "to_dan_pho",
+    "kp": "khu_pho",
+    "kdc": "khu_dan_cu",
+    "ward": "phuong",
+    "commune": "xa",
+    "township": "thi_tran",
+    "province": "tinh",
 }
 
 
@@ -84,10 +105,17 @@ class _Fields:
 
 
 def normalise_units(
-    raw: gpd.GeoDataFrame, *, file_name: str, level: int | None,
-    code_field: str | None = None, name_field: str | None = None,
-    parent_field: str | None = None, type_field: str | None = None,
-    valid_from: date | None = None, valid_to: date | None = None, source: str = "",
+    raw: gpd.GeoDataFrame,
+    *,
+    file_name: str,
+    level: int | None,
+    code_field: str | None = None,
+    name_field: str | None = None,
+    parent_field: str | None = None,
+    type_field: str | None = None,
+    valid_from: date | None = None,
+    valid_to: date | None = None,
+    source: str = "",
 ) -> tuple[gpd.GeoDataFrame, ValidationReport]:
     """Units with exactly ``UNIT_COLUMNS`` + geometry (EPSG:4326), one per raw row, in order.
 
@@ -111,8 +139,14 @@ def normalise_units(
     columns.update({f"other_name_{i}": c for i, c in enumerate(fields.other_names)})
     values = {role: frame[c].to_numpy(dtype=object).tolist() for role, c in columns.items()}
     records = [
-        _unit_record({role: values[role][i] for role in values}, int(row), fields, file_level,
-                     (valid_from, valid_to), report)
+        _unit_record(
+            {role: values[role][i] for role in values},
+            int(row),
+            fields,
+            file_level,
+            (valid_from, valid_to),
+            report,
+        )
         for i, row in enumerate(rows)
     ]
     _check_duplicates(records, [int(row) for row in rows], fields, report)
@@ -120,7 +154,9 @@ def normalise_units(
 
 
 def _resolve_fields(
-    frame: gpd.GeoDataFrame, level: Level | None, given: dict[str, str | None],
+    frame: gpd.GeoDataFrame,
+    level: Level | None,
+    given: dict[str, str | None],
     report: ValidationReport,
 ) -> _Fields:
     by_fold: dict[str, str] = {}
@@ -134,24 +170,37 @@ def _resolve_fields(
         if wanted is not None:
             columns[role] = by_fold.get(fold(wanted).replace(" ", "_"))
             if columns[role] is None:
-                report.error(f"column '{wanted}' not found; columns: {', '.join(by_fold.values())}",
-                             field=wanted, code="missing_column")
+                report.error(
+                    f"column '{wanted}' not found; columns: {', '.join(by_fold.values())}",
+                    field=wanted,
+                    code="missing_column",
+                )
             continue
         taken = {c for c in columns.values() if c}
-        columns[role] = next((by_fold[a] for a in candidates
-                              if a in by_fold and by_fold[a] not in taken), None)
+        columns[role] = next(
+            (by_fold[a] for a in candidates if a in by_fold and by_fold[a] not in taken), None
+        )
     for role in ("code", "name"):
         if columns.get(role) is None and given.get(role) is None:
-            report.error(f"no {role} column found (looked for {', '.join(aliases[role])}); "
-                         f"name it with --{role}-field", field=role, code="missing_column")
-    others = tuple(by_fold[a] for a in aliases["name"]
-                   if a in by_fold and by_fold[a] != columns.get("name"))
+            report.error(
+                f"no {role} column found (looked for {', '.join(aliases[role])}); "
+                f"name it with --{role}-field",
+                field=role,
+                code="missing_column",
+            )
+    others = tuple(
+        by_fold[a] for a in aliases["name"] if a in by_fold and by_fold[a] != columns.get("name")
+    )
     return _Fields(columns, others)
 
 
 def _unit_record(
-    cells: dict[str, Any], row: int, fields: _Fields, file_level: Level | None,
-    dates: tuple[date | None, date | None], report: ValidationReport,
+    cells: dict[str, Any],
+    row: int,
+    fields: _Fields,
+    file_level: Level | None,
+    dates: tuple[date | None, date | None],
+    report: ValidationReport,
 ) -> dict[str, object]:
     name = _text(cells.get("name"))
     if name is None:
@@ -165,11 +214,18 @@ def _unit_record(
         report.error("missing code", row=row, field=fields["code"], code="missing_value")
     parent = _code(cells.get("parent"), None)
     if level == Level.VILLAGE and parent is None:
-        report.error("a village needs its commune's code (parent)", row=row,
-                     field=fields["parent"] or "parent_code", code="missing_value")
+        report.error(
+            "a village needs its commune's code (parent)",
+            row=row,
+            field=fields["parent"] or "parent_code",
+            code="missing_value",
+        )
     record: dict[str, object] = {
-        "code": code, "name": _stored_name(name) if name else None, "unit_type": unit_type,
-        "level": int(level) if level else None, "parent_code": parent,
+        "code": code,
+        "name": _stored_name(name) if name else None,
+        "unit_type": unit_type,
+        "level": int(level) if level else None,
+        "parent_code": parent,
         "population": _count(cells, "population", row, fields, report),
         "households": _count(cells, "households", row, fields, report),
         "valid_from": dates[0] or _date(cells, "valid_from", row, fields, report),
@@ -177,8 +233,11 @@ def _unit_record(
     }
     start, end = record["valid_from"], record["valid_to"]
     if isinstance(start, date) and isinstance(end, date) and end <= start:
-        report.error(f"valid_to {end} is not after valid_from {start}", row=row,
-                     field=fields["valid_to"] or "valid_to")
+        report.error(
+            f"valid_to {end} is not after valid_from {start}",
+            row=row,
+            field=fields["valid_to"] or "valid_to",
+        )
     return record
 
 
@@ -190,22 +249,33 @@ def _level_cell(
         return None
     if value in {str(int(v)) for v in Level}:
         return Level(int(value))
-    report.error(f"level '{value}' is not 1-4 (province, district, commune, village)",
-                 row=row, field=fields["level"])
+    report.error(
+        f"level '{value}' is not 1-4 (province, district, commune, village)",
+        row=row,
+        field=fields["level"],
+    )
     return None
 
 
 def _unit_type(
-    cells: dict[str, Any], name: str, row: int, fields: _Fields, level: Level | None,
+    cells: dict[str, Any],
+    name: str,
+    row: int,
+    fields: _Fields,
+    level: Level | None,
     report: ValidationReport,
 ) -> str | None:
     given = _text(cells.get("type"))
     if given is not None:
         slug = _TYPE_VALUES.get(fold(given).replace(" ", "_"))
         if slug is None:
-            report.error(f"unknown unit type '{given}'; known: "
-                         f"{', '.join(sorted({w for w, _ in UNIT_TYPES.values()}))}",
-                         row=row, field=fields["type"], code="unknown_type")
+            report.error(
+                f"unknown unit type '{given}'; known: "
+                f"{', '.join(sorted({w for w, _ in UNIT_TYPES.values()}))}",
+                row=row,
+                field=fields["type"],
+                code="unknown_type",
+            )
             return None
         return _fit_level(slug, given, level, row, fields["type"], report)
     names = [name, *(cells[f"other_name_{i}"] for i in range(len(fields.other_names)))]
@@ -215,9 +285,14 @@ def _unit_type(
         if slug:
             return slug
     allowed = sorted({w for w, lv in UNIT_TYPES.values() if level is None or lv == level})
-    report.error(f"unknown unit type: '{name}' does not start with a "
-                 f"{level.name.lower() + ' ' if level else ''}type word ({', '.join(allowed)}); "
-                 "add a unit_type column", row=row, field=fields["name"], code="unknown_type")
+    report.error(
+        f"unknown unit type: '{name}' does not start with a "
+        f"{level.name.lower() + ' ' if level else ''}type word ({', '.join(allowed)}); "
+        "add a unit_type column",
+        row=row,
+        field=fields["name"],
+        code="unknown_type",
+    )
     return None
 
 
@@ -233,15 +308,23 @@ def _leading_type(name: str, level: Level | None) -> str | None:
 
 
 def _fit_level(
-    slug: str, given: str, level: Level | None, row: int, field: str | None,
+    slug: str,
+    given: str,
+    level: Level | None,
+    row: int,
+    field: str | None,
     report: ValidationReport,
 ) -> str | None:
     if slug == "thanh_pho" and level == Level.PROVINCE:
         return "thanh_pho_tw"
     if level is not None and UNIT_TYPES[slug][1] != level:
-        report.error(f"unit type '{given}' is a {UNIT_TYPES[slug][1].name.lower()} type, but "
-                     f"the units are imported as level {int(level)} ({level.name.lower()})",
-                     row=row, field=field, code="unknown_type")
+        report.error(
+            f"unit type '{given}' is a {UNIT_TYPES[slug][1].name.lower()} type, but "
+            f"the units are imported as level {int(level)} ({level.name.lower()})",
+            row=row,
+            field=field,
+            code="unknown_type",
+        )
         return None
     return slug
 
@@ -250,8 +333,12 @@ def _level_of_type(
     unit_type: str, row: int, fields: _Fields, report: ValidationReport
 ) -> Level | None:
     if unit_type == "thanh_pho":
-        report.error("'Thành phố' can be a province or a district: give the level "
-                     "(--level or a level column)", row=row, field=fields["name"])
+        report.error(
+            "'Thành phố' can be a province or a district: give the level "
+            "(--level or a level column)",
+            row=row,
+            field=fields["name"],
+        )
         return None
     return UNIT_TYPES[unit_type][1]
 
@@ -282,13 +369,20 @@ def _count(
     if text is None:
         return None
     try:
-        number = round(float(value)) if isinstance(value, int | float | np.number) else (
-            parse_count(text))
+        number = (
+            round(float(value))
+            if isinstance(value, int | float | np.number)
+            else (parse_count(text))
+        )
     except (ValueError, OverflowError):
         number = None
     if number is None or number < 0:
-        report.error(f"'{text}' is not a whole non-negative number", row=row,
-                     field=fields[role], code="invalid_number")
+        report.error(
+            f"'{text}' is not a whole non-negative number",
+            row=row,
+            field=fields[role],
+            code="invalid_number",
+        )
         return None
     return number
 
@@ -313,8 +407,9 @@ def _date(
         return None
 
 
-def _assemble(records: list[dict[str, object]], frame: gpd.GeoDataFrame, source: str
-              ) -> gpd.GeoDataFrame:
+def _assemble(
+    records: list[dict[str, object]], frame: gpd.GeoDataFrame, source: str
+) -> gpd.GeoDataFrame:
     geometry = np.asarray(frame.geometry.values, dtype=object)
     present = ~(pd.isna(geometry) | shapely.is_empty(geometry))
     labels = shapely.point_on_surface(geometry)
@@ -329,7 +424,9 @@ def _assemble(records: list[dict[str, object]], frame: gpd.GeoDataFrame, source:
 
 
 def _check_duplicates(
-    records: list[dict[str, object]], rows: list[int], fields: _Fields,
+    records: list[dict[str, object]],
+    rows: list[int],
+    fields: _Fields,
     report: ValidationReport,
 ) -> None:
     seen_codes: dict[tuple[object, object], int] = {}
@@ -339,15 +436,23 @@ def _check_duplicates(
         if code is not None:
             first = seen_codes.setdefault((code, unit["valid_from"]), row)
             if first != row:
-                report.error(f"duplicate code '{code}' (also row {first})", row=row,
-                             field=fields["code"], code="duplicate_code")
+                report.error(
+                    f"duplicate code '{code}' (also row {first})",
+                    row=row,
+                    field=fields["code"],
+                    code="duplicate_code",
+                )
         if unit["level"] == Level.VILLAGE and isinstance(name, str) and parent:
             key = (parent, unit["unit_type"], match_key(name, Level.VILLAGE))
             earlier = seen_villages.setdefault(key, (row, name))
             if earlier[0] != row:
-                report.error(f"duplicate village names in one commune: '{earlier[1]}' (row "
-                             f"{earlier[0]}) and '{name}' (row {row}) in commune {parent}",
-                             row=row, field=fields["name"], code="duplicate_name")
+                report.error(
+                    f"duplicate village names in one commune: '{earlier[1]}' (row "
+                    f"{earlier[0]}) and '{name}' (row {row}) in commune {parent}",
+                    row=row,
+                    field=fields["name"],
+                    code="duplicate_name",
+                )
 
 
 def _empty_units() -> gpd.GeoDataFrame:

@@ -37,58 +37,108 @@ class UnitMatcher:
         self._villages = _index(units[levels == int(Level.VILLAGE)], by_parent=True)
 
     def commune(
-        self, *, code: str, name: str, district: str, province: str, on: date | None, row: int,
-        columns: dict[str, str], report: ValidationReport,
+        self,
+        *,
+        code: str,
+        name: str,
+        district: str,
+        province: str,
+        on: date | None,
+        row: int,
+        columns: dict[str, str],
+        report: ValidationReport,
     ) -> str | None:
         """The commune's code, from "Mã xã" or from its name within district/province."""
         if code:
             candidates = self._communes[self._communes["code"] == code]
             if candidates.empty:
-                report.error(f"unknown commune code '{code}'", row=row,
-                             field=columns.get("commune_code"), code="unknown_code")
+                report.error(
+                    f"unknown commune code '{code}'",
+                    row=row,
+                    field=columns.get("commune_code"),
+                    code="unknown_code",
+                )
                 return None
             if on is not None and not valid_on(candidates, on).any():
-                report.warning(f"commune {code} did not exist on {on.isoformat()}", row=row,
-                               field=columns.get("commune_code"))
+                report.warning(
+                    f"commune {code} did not exist on {on.isoformat()}",
+                    row=row,
+                    field=columns.get("commune_code"),
+                )
             return code
         parent = GLOBAL
         if province:
-            parent = self._resolve(self._provinces.lookup(province, GLOBAL), province, "province",
-                                   row, columns.get("province_name"), report) or GLOBAL
+            parent = (
+                self._resolve(
+                    self._provinces.lookup(province, GLOBAL),
+                    province,
+                    "province",
+                    row,
+                    columns.get("province_name"),
+                    report,
+                )
+                or GLOBAL
+            )
         if district:
             district_code = self._resolve(
-                self._districts.lookup(district, parent) if parent else
-                _index(self._units[self._units["level"] == int(Level.DISTRICT)], by_parent=False)
-                .lookup(district, GLOBAL),
-                district, "district", row, columns.get("district_name"), report)
+                self._districts.lookup(district, parent)
+                if parent
+                else _index(
+                    self._units[self._units["level"] == int(Level.DISTRICT)], by_parent=False
+                ).lookup(district, GLOBAL),
+                district,
+                "district",
+                row,
+                columns.get("district_name"),
+                report,
+            )
             if district_code is None:
                 return None
             parent = district_code
         index = self._communes_by_parent if parent else self._communes_anywhere
-        return self._resolve(index.lookup(name, parent), name, "commune", row,
-                             columns.get("commune_name"), report)
+        return self._resolve(
+            index.lookup(name, parent), name, "commune", row, columns.get("commune_name"), report
+        )
 
     def village(
         self, name: str, commune_code: str, *, row: int, field: str, report: ValidationReport
     ) -> str | None:
         where = f"{commune_code} ({self._names.get(commune_code, '?')})"
-        return self._resolve(self._villages.lookup(name, commune_code), name,
-                             f"village in commune {where}", row, field, report)
+        return self._resolve(
+            self._villages.lookup(name, commune_code),
+            name,
+            f"village in commune {where}",
+            row,
+            field,
+            report,
+        )
 
     def _resolve(
-        self, match: NameMatch, name: str, what: str, row: int, field: str | None,
+        self,
+        match: NameMatch,
+        name: str,
+        what: str,
+        row: int,
+        field: str | None,
         report: ValidationReport,
     ) -> str | None:
         if match.status == "exact":
             return match.code
         if match.status == "ambiguous":
             listed = ", ".join(f"{c} ({self._names.get(c, '?')})" for c in match.candidates)
-            report.error(f"'{name}' matches several {what}s: {listed}; use the code",
-                         row=row, field=field, code="ambiguous")
+            report.error(
+                f"'{name}' matches several {what}s: {listed}; use the code",
+                row=row,
+                field=field,
+                code="ambiguous",
+            )
             return None
         hint = ""
         if match.suggestions:
-            hint = "; did you mean " + ", ".join(
-                f"'{n}' ({c}, score {s:.0f})" for c, n, s in match.suggestions) + "?"
+            hint = (
+                "; did you mean "
+                + ", ".join(f"'{n}' ({c}, score {s:.0f})" for c, n, s in match.suggestions)
+                + "?"
+            )
         report.error(f"no {what} named '{name}'{hint}", row=row, field=field, code="unmatched")
         return None

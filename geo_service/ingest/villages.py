@@ -44,8 +44,15 @@ SAME_PLACE_M = 1.0
 FALLBACK_VILLAGE_TYPE = "khu_dan_cu"
 VILLAGE_TYPES = {slug: word for slug, (word, level) in UNIT_TYPES.items() if level == Level.VILLAGE}
 REQUIRED_CSV_COLUMNS = ("commune_code", "name", "lon", "lat")
-POINT_COLUMNS = ["row", *REQUIRED_CSV_COLUMNS[:2], "unit_type", "households", "population", "lon",
-                 "lat"]
+POINT_COLUMNS = [
+    "row",
+    *REQUIRED_CSV_COLUMNS[:2],
+    "unit_type",
+    "households",
+    "population",
+    "lon",
+    "lat",
+]
 COORDINATES_FIELD = "lon/lat"
 _POLYGONAL = ("Polygon", "MultiPolygon")
 
@@ -59,9 +66,9 @@ def fold(text: str) -> str:
 
 
 # Folded type word -> slug, longest first so "khu dan cu" is tried before shorter words.
-_SLUG_BY_WORD = dict(sorted(
-    ((fold(word), slug) for slug, word in VILLAGE_TYPES.items()), key=lambda kv: -len(kv[0])
-))
+_SLUG_BY_WORD = dict(
+    sorted(((fold(word), slug) for slug, word in VILLAGE_TYPES.items()), key=lambda kv: -len(kv[0]))
+)
 
 
 # --------------------------------------------------------------------------- reading
@@ -115,13 +122,19 @@ def _read_row(row: pd.Series, number: int, report: ValidationReport) -> dict[str
 
     code = text("commune_code")
     if code.isdigit() and len(code) < 5:
-        report.warning(f"commune code '{code}' padded to '{code.zfill(5)}' (lost leading zeros)",
-                       row=number, field="commune_code", code="padded_code")
+        report.warning(
+            f"commune code '{code}' padded to '{code.zfill(5)}' (lost leading zeros)",
+            row=number,
+            field="commune_code",
+            code="padded_code",
+        )
         code = code.zfill(5)
     lon = _number(text("lon"), number, "lon", report)
     lat = _number(text("lat"), number, "lat", report)
     record: dict[str, object] = {
-        "row": number, "commune_code": code, "name": text("name"),
+        "row": number,
+        "commune_code": code,
+        "name": text("name"),
         "unit_type": text("unit_type"),
         "households": _count(text("households"), number, "households", report),
         "population": _count(text("population"), number, "population", report),
@@ -156,20 +169,29 @@ def _count(value: str, row: int, field: str, report: ValidationReport) -> int | 
     except ValueError:
         number = -1.0
     if number < 0 or not number.is_integer():
-        report.error(f"not a whole number >= 0: '{value}'", row=row, field=field,
-                     code="not_a_count")
+        report.error(
+            f"not a whole number >= 0: '{value}'", row=row, field=field, code="not_a_count"
+        )
         return None
     return int(number)
 
 
 def _coordinates_ok(lon: float, lat: float, row: int, report: ValidationReport) -> bool:
     if not (-180 <= lon <= 180 and -90 <= lat <= 90):
-        report.error(f"coordinates out of range: lon {lon}, lat {lat}", row=row,
-                     field=COORDINATES_FIELD, code="out_of_range")
+        report.error(
+            f"coordinates out of range: lon {lon}, lat {lat}",
+            row=row,
+            field=COORDINATES_FIELD,
+            code="out_of_range",
+        )
         return False
     if 8 <= lon <= 24 and 102 <= lat <= 110:
-        report.error("lon and lat look swapped (Vietnam is near lon 102-110, lat 8-24)",
-                     row=row, field=COORDINATES_FIELD, code="swapped")
+        report.error(
+            "lon and lat look swapped (Vietnam is near lon 102-110, lat 8-24)",
+            row=row,
+            field=COORDINATES_FIELD,
+            code="swapped",
+        )
         return False
     return True
 
@@ -205,8 +227,9 @@ def derive_village_areas(
     report = ValidationReport(file_name)
     table = _normalised(points.to_crs(WGS84))
     parents = communes.assign(code=communes["code"].astype(str)).set_index("code")
-    shapes = gpd.GeoSeries(parents.geometry.values, index=parents.index,
-                           crs=communes.crs).to_crs(METRIC_CRS)
+    shapes = gpd.GeoSeries(parents.geometry.values, index=parents.index, crs=communes.crs).to_crs(
+        METRIC_CRS
+    )
     sites = gpd.GeoSeries(table.geometry.values, index=table.index, crs=WGS84).to_crs(METRIC_CRS)
     shapeless = set(shapes.index[shapes.isna() | shapes.is_empty])
     ok = _check_rows(table, set(shapes.index), shapeless, report)
@@ -250,8 +273,12 @@ def _check_rows(
             continue
         key = (code, fold(name))
         if key in first_row:
-            report.error(f"village '{name}' repeats row {first_row[key]} in commune {code}",
-                         row=row, field="name", code="duplicate")
+            report.error(
+                f"village '{name}' repeats row {first_row[key]} in commune {code}",
+                row=row,
+                field="name",
+                code="duplicate",
+            )
             good = False
         first_row.setdefault(key, row)
         slug = _village_type(given, name, row, report)
@@ -265,12 +292,17 @@ def _commune_ok(
     code: str, known: set[str], shapeless: set[str], row: int, report: ValidationReport
 ) -> bool:
     if code not in known:
-        report.error(f"unknown commune code '{code}'", row=row, field="commune_code",
-                     code="unknown_commune")
+        report.error(
+            f"unknown commune code '{code}'", row=row, field="commune_code", code="unknown_commune"
+        )
         return False
     if code in shapeless:
-        report.error(f"commune {code} has no boundary to divide", row=row,
-                     field="commune_code", code="commune_without_geometry")
+        report.error(
+            f"commune {code} has no boundary to divide",
+            row=row,
+            field="commune_code",
+            code="commune_without_geometry",
+        )
         return False
     return True
 
@@ -281,20 +313,31 @@ def _village_type(given: str, name: str, row: int, report: ValidationReport) -> 
         slug = key.replace(" ", "_") if key.replace(" ", "_") in VILLAGE_TYPES else None
         slug = slug or _SLUG_BY_WORD.get(key)
         if slug is None:
-            report.error(f"unknown village type '{given}'; use one of {sorted(VILLAGE_TYPES)}",
-                         row=row, field="unit_type", code="unknown_type")
+            report.error(
+                f"unknown village type '{given}'; use one of {sorted(VILLAGE_TYPES)}",
+                row=row,
+                field="unit_type",
+                code="unknown_type",
+            )
         return slug
     folded = fold(name)
     for word, slug in _SLUG_BY_WORD.items():
         if folded.startswith(word + " "):
             return slug
-    report.warning(f"no village type in the name; using '{FALLBACK_VILLAGE_TYPE}'",
-                   row=row, field="unit_type", code="type_assumed")
+    report.warning(
+        f"no village type in the name; using '{FALLBACK_VILLAGE_TYPE}'",
+        row=row,
+        field="unit_type",
+        code="type_assumed",
+    )
     return FALLBACK_VILLAGE_TYPE
 
 
 def _check_locations(
-    table: gpd.GeoDataFrame, sites: gpd.GeoSeries, shapes: gpd.GeoSeries, ok: pd.Series,
+    table: gpd.GeoDataFrame,
+    sites: gpd.GeoSeries,
+    shapes: gpd.GeoSeries,
+    ok: pd.Series,
     report: ValidationReport,
 ) -> pd.Series:
     """Points must lie in their commune (50 m slack) and not on top of another village."""
@@ -313,16 +356,28 @@ def _check_locations(
         if missing[n]:
             report.error("point has no location", row=row, field=field, code="missing")
         elif distance[n] > OUTSIDE_TOLERANCE_M:
-            report.error(f"point lies {distance[n]:,.0f} m outside commune {code}", row=row,
-                         field=field, code="outside_commune")
+            report.error(
+                f"point lies {distance[n]:,.0f} m outside commune {code}",
+                row=row,
+                field=field,
+                code="outside_commune",
+            )
         elif n in twins:
-            report.error(f"point is at the same place as row {rows[twins[n]]}", row=row,
-                         field=field, code="same_place")
+            report.error(
+                f"point is at the same place as row {rows[twins[n]]}",
+                row=row,
+                field=field,
+                code="same_place",
+            )
         else:
             if distance[n] > 0:
-                report.warning(f"point lies {distance[n]:,.0f} m outside commune {code}; its "
-                               "area is built from the nearest point inside", row=row,
-                               field=field, code="outside_commune")
+                report.warning(
+                    f"point lies {distance[n]:,.0f} m outside commune {code}; its "
+                    "area is built from the nearest point inside",
+                    row=row,
+                    field=field,
+                    code="outside_commune",
+                )
             continue
         good[i] = False
     return good
@@ -348,8 +403,9 @@ def _village_cells(codes: pd.Series, sites: gpd.GeoSeries, shapes: gpd.GeoSeries
     for code, members in codes.groupby(codes, sort=False).groups.items():
         commune = shapes[code]
         shapely.prepare(commune)
-        inside = [s if commune.covers(s) else nearest_points(commune, s)[0]
-                  for s in sites.loc[members]]
+        inside = [
+            s if commune.covers(s) else nearest_points(commune, s)[0] for s in sites.loc[members]
+        ]
         index.extend(members)
         cells.extend(voronoi_cells(inside, commune))
     found = gpd.GeoSeries(cells, index=index, crs=METRIC_CRS)
@@ -360,16 +416,24 @@ def _village_units(
     good: gpd.GeoDataFrame, cells: gpd.GeoSeries, parents: gpd.GeoDataFrame
 ) -> gpd.GeoDataFrame:
     codes = good["commune_code"]
-    frame = pd.DataFrame({
-        "name": good["name"], "unit_type": good["unit_type"], "level": int(Level.VILLAGE),
-        "parent_code": codes, "population": good["population"],
-        "households": good["households"],
-        "valid_from": codes.map(parents["valid_from"]) if "valid_from" in parents else None,
-        "valid_to": codes.map(parents["valid_to"]) if "valid_to" in parents else None,
-        "geometry_quality": GEOMETRY_APPROXIMATE,
-        "label_lon": good.geometry.x, "label_lat": good.geometry.y, "source": VORONOI_SOURCE,
-        "geometry": cells,
-    }, index=good.index)
+    frame = pd.DataFrame(
+        {
+            "name": good["name"],
+            "unit_type": good["unit_type"],
+            "level": int(Level.VILLAGE),
+            "parent_code": codes,
+            "population": good["population"],
+            "households": good["households"],
+            "valid_from": codes.map(parents["valid_from"]) if "valid_from" in parents else None,
+            "valid_to": codes.map(parents["valid_to"]) if "valid_to" in parents else None,
+            "geometry_quality": GEOMETRY_APPROXIMATE,
+            "label_lon": good.geometry.x,
+            "label_lat": good.geometry.y,
+            "source": VORONOI_SOURCE,
+            "geometry": cells,
+        },
+        index=good.index,
+    )
     pairs = zip(frame["parent_code"].tolist(), frame["name"].tolist(), strict=True)
     keys = [(c, _natural_key(n)) for c, n in pairs]
     frame = frame.iloc[sorted(range(len(frame)), key=keys.__getitem__)].reset_index(drop=True)

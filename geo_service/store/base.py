@@ -29,7 +29,7 @@ class ImportBatch:
     """Everything one import writes. Frames use the ``domain`` column layouts.
 
     - ``units`` are upserted on their natural key ``(code, valid_from)``.
-    - ``unit_closures`` end a unit's validity: ``(code, valid_from, valid_to)``.
+    - ``unit_closures`` end a unit's validity: ``(code, valid_from as ISO text, valid_to)``.
     - ``lineage`` rows are upserted on ``(old_code, new_code)``.
     - ``model_types`` are upserted on ``code``; ``models`` on ``model_id``.
     - ``teams`` replace all teams of the models they name (a register row set is whole).
@@ -37,7 +37,7 @@ class ImportBatch:
 
     source: ImportSource
     units: gpd.GeoDataFrame | None = None
-    unit_closures: list[tuple[str, date | None, date]] = field(default_factory=list)
+    unit_closures: list[tuple[str, str | None, date]] = field(default_factory=list)
     lineage: pd.DataFrame | None = None
     model_types: pd.DataFrame | None = None
     models: pd.DataFrame | None = None
@@ -45,8 +45,11 @@ class ImportBatch:
 
     def counts(self) -> dict[str, int]:
         frames = {
-            "units": self.units, "lineage": self.lineage, "model_types": self.model_types,
-            "models": self.models, "teams": self.teams,
+            "units": self.units,
+            "lineage": self.lineage,
+            "model_types": self.model_types,
+            "models": self.models,
+            "teams": self.teams,
         }
         counts = {name: len(frame) for name, frame in frames.items() if frame is not None}
         if self.unit_closures:

@@ -140,7 +140,9 @@ class GeoPackageStore(Store):
         finally:
             connection.close()
 
-    def _query(self, sql: str, params: Iterable[Any] = ()) -> tuple[list[str], list[tuple[Any, ...]]]:
+    def _query(
+        self, sql: str, params: Iterable[Any] = ()
+    ) -> tuple[list[str], list[tuple[Any, ...]]]:
         connection = self._connect()
         try:
             cursor = connection.execute(sql, tuple(params))
@@ -196,8 +198,10 @@ class GeoPackageStore(Store):
     ) -> None:
         if units.crs is not None and not units.crs.equals(WGS84):
             raise ValueError(f"units must be in {WGS84}, got {units.crs}")
-        keys = [(_sql_value(c), _sql_value(v)) for c, v in zip(
-            units["code"], units["valid_from"], strict=True)]
+        keys = [
+            (_sql_value(c), _sql_value(v))
+            for c, v in zip(units["code"], units["valid_from"], strict=True)
+        ]
         connection.executemany("DELETE FROM units WHERE code = ? AND valid_from IS ?", keys)
         blobs = gpkg_geometry.encode(gpkg_geometry.as_multipolygons(units.geometry.values))
         placeholders = ", ".join("?" * (len(UNIT_COLUMNS) + 2))
@@ -214,8 +218,12 @@ class GeoPackageStore(Store):
         )
 
     def _upsert(
-        self, connection: sqlite3.Connection, table: str, frame: pd.DataFrame,
-        columns: Sequence[str], import_id: int,
+        self,
+        connection: sqlite3.Connection,
+        table: str,
+        frame: pd.DataFrame,
+        columns: Sequence[str],
+        import_id: int,
     ) -> None:
         keys = _UPSERT_KEYS[table]
         updates = ", ".join(f"{c} = excluded.{c}" for c in [*columns, "import_id"] if c not in keys)
@@ -226,7 +234,9 @@ class GeoPackageStore(Store):
         )
         connection.executemany(sql, ([*row, import_id] for row in _rows(frame, columns)))
 
-    def _replace_teams(self, connection: sqlite3.Connection, batch: ImportBatch, import_id: int) -> None:
+    def _replace_teams(
+        self, connection: sqlite3.Connection, batch: ImportBatch, import_id: int
+    ) -> None:
         assert batch.teams is not None
         replaced = set(batch.teams["model_id"])
         if batch.models is not None:
@@ -252,7 +262,9 @@ class GeoPackageStore(Store):
         where, params = ["1 = 1"], []  # type: list[str], list[Any]
         if query.as_of is not None:
             day = query.as_of.isoformat()
-            where.append("(valid_from IS NULL OR valid_from <= ?) AND (valid_to IS NULL OR valid_to > ?)")
+            where.append(
+                "(valid_from IS NULL OR valid_from <= ?) AND (valid_to IS NULL OR valid_to > ?)"
+            )
             params += [day, day]
         if query.level is not None:
             where.append("level = ?")
@@ -297,7 +309,9 @@ class GeoPackageStore(Store):
         else:
             frame = self._frame(
                 f"SELECT * FROM models WHERE unit_code IN ({', '.join('?' * len(unit_codes))}) "
-                "ORDER BY model_id", MODEL_COLUMNS, unit_codes,
+                "ORDER BY model_id",
+                MODEL_COLUMNS,
+                unit_codes,
             )
         frame["extra"] = [json.loads(v) if isinstance(v, str) and v else {} for v in frame["extra"]]
         return frame
@@ -307,7 +321,9 @@ class GeoPackageStore(Store):
             return self._frame("SELECT * FROM teams ORDER BY team_id", TEAM_COLUMNS)
         return self._frame(
             f"SELECT * FROM teams WHERE model_id IN ({', '.join('?' * len(model_ids))}) "
-            "ORDER BY team_id", TEAM_COLUMNS, model_ids,
+            "ORDER BY team_id",
+            TEAM_COLUMNS,
+            model_ids,
         )
 
     def undo(self, import_id: int) -> None:

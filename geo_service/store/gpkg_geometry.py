@@ -36,8 +36,10 @@ def encode(geometries: NDArray[np.object_], srs_id: int = SRS_WGS84) -> list[byt
             header = b"GP\x00" + bytes([_LITTLE_ENDIAN | _EMPTY]) + struct.pack("<i", srs_id)
             blobs.append(header + wkb)
         else:
-            header = b"GP\x00" + bytes([_LITTLE_ENDIAN | _ENVELOPE_XY]) + struct.pack(
-                "<i4d", srs_id, minx, maxx, miny, maxy
+            header = (
+                b"GP\x00"
+                + bytes([_LITTLE_ENDIAN | _ENVELOPE_XY])
+                + struct.pack("<i4d", srs_id, minx, maxx, miny, maxy)
             )
             blobs.append(header + wkb)
     return blobs
@@ -59,7 +61,7 @@ def _wkb_offset(blob: bytes) -> int:
 
 
 def decode(blobs: list[bytes | None]) -> NDArray[np.object_]:
-    wkbs = [None if blob is None else blob[_wkb_offset(blob):] for blob in blobs]
+    wkbs = [None if blob is None else blob[_wkb_offset(blob) :] for blob in blobs]
     return np.asarray(shapely.from_wkb(wkbs), dtype=object)
 
 
@@ -71,7 +73,7 @@ def envelope(blob: bytes | None) -> tuple[float, float, float, float] | None:
         endian = "<" if blob[3] & _LITTLE_ENDIAN else ">"
         minx, maxx, miny, maxy = struct.unpack(endian + "4d", blob[8:40])
         return minx, maxx, miny, maxy
-    geometry = shapely.from_wkb(blob[_wkb_offset(blob):])
+    geometry = shapely.from_wkb(blob[_wkb_offset(blob) :])
     if geometry.is_empty:
         return None
     minx, miny, maxx, maxy = geometry.bounds

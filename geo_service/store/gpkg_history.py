@@ -55,18 +55,25 @@ def _keep(
 
 
 def keep_replaced_rows(
-    connection: sqlite3.Connection, batch: ImportBatch, import_id: int,
+    connection: sqlite3.Connection,
+    batch: ImportBatch,
+    import_id: int,
     sql_value: Any,
 ) -> None:
     """Record every row ``batch`` will overwrite, close or delete, as it is now."""
     unit_keys: list[tuple[Any, ...]] = []
     if batch.units is not None:
-        unit_keys += [(sql_value(c), sql_value(v)) for c, v in
-                      zip(batch.units["code"], batch.units["valid_from"], strict=True)]
+        unit_keys += [
+            (sql_value(c), sql_value(v))
+            for c, v in zip(batch.units["code"], batch.units["valid_from"], strict=True)
+        ]
     unit_keys += [(code, sql_value(start)) for code, start, _ in batch.unit_closures]
     _keep(connection, import_id, "units", sorted(set(unit_keys), key=str))
-    for table, frame in (("lineage", batch.lineage), ("model_types", batch.model_types),
-                         ("models", batch.models)):
+    for table, frame in (
+        ("lineage", batch.lineage),
+        ("model_types", batch.model_types),
+        ("models", batch.models),
+    ):
         if frame is not None:
             keys = list(frame[list(TABLE_KEYS[table])].itertuples(index=False, name=None))
             _keep(connection, import_id, table, [tuple(sql_value(v) for v in k) for k in keys])
@@ -75,21 +82,26 @@ def keep_replaced_rows(
         if batch.models is not None:
             owners |= set(batch.models["model_id"])
         team_ids = [
-            (team_id,) for owner in sorted(owners) for (team_id,) in connection.execute(
-                "SELECT team_id FROM teams WHERE model_id = ?", (owner,)).fetchall()
+            (team_id,)
+            for owner in sorted(owners)
+            for (team_id,) in connection.execute(
+                "SELECT team_id FROM teams WHERE model_id = ?", (owner,)
+            ).fetchall()
         ]
         _keep(connection, import_id, "teams", team_ids)
 
 
 def undo_import(connection: sqlite3.Connection, import_id: int) -> None:
     found = connection.execute(
-        "SELECT undone_at FROM imports WHERE fid = ?", (import_id,)).fetchone()
+        "SELECT undone_at FROM imports WHERE fid = ?", (import_id,)
+    ).fetchone()
     if found is None:
         raise LookupError(f"no import #{import_id}")
     if found[0] is not None:
         raise ValueError(f"import #{import_id} was already undone at {found[0]}")
     (latest,) = connection.execute(
-        "SELECT max(fid) FROM imports WHERE undone_at IS NULL").fetchone()
+        "SELECT max(fid) FROM imports WHERE undone_at IS NULL"
+    ).fetchone()
     if latest != import_id:
         raise ValueError(f"only the latest import (#{latest}) can be undone; undo it first")
     for table in TABLE_KEYS:

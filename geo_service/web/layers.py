@@ -47,8 +47,18 @@ OUTLINE_DETAIL = 4000
 AREA_PANE = "unit-areas"  # below the villages, still clickable where no village is drawn
 # No reds or greens: those mean uncovered/covered on this map.
 TYPE_COLOURS = (
-    "#1f78b4", "#ff7f00", "#6a3d9a", "#b15928", "#e7298a", "#17becf",
-    "#a6761d", "#7570b3", "#d95f02", "#8c564b", "#bcbd22", "#393b79",
+    "#1f78b4",
+    "#ff7f00",
+    "#6a3d9a",
+    "#b15928",
+    "#e7298a",
+    "#17becf",
+    "#a6761d",
+    "#7570b3",
+    "#d95f02",
+    "#8c564b",
+    "#bcbd22",
+    "#393b79",
 )
 _BIND_POPUPS = JsCode(
     """function (feature, layer) {
@@ -180,8 +190,9 @@ def village_features(
             "code": code,
             "status": str(row["status"]),
             "quality": str(row.get("geometry_quality") or ""),
-            "popup": village_popup(row, parents.get(str(row["parent_code"]), ""), own_sites,
-                                   type_names),
+            "popup": village_popup(
+                row, parents.get(str(row["parent_code"]), ""), own_sites, type_names
+            ),
             "tooltip": village_tooltip(row),
         }
         features.append(_feature(code, geometry, properties))
@@ -328,7 +339,10 @@ def _type_style(type_code: str, colour: str) -> Any:
     def style(_feature: dict[str, Any]) -> dict[str, Any]:
         return {
             "className": f"village-type type-{css_code}",
-            "fillColor": colour, "color": colour, "weight": 3, "fillOpacity": 0.4,
+            "fillColor": colour,
+            "color": colour,
+            "weight": 3,
+            "fillOpacity": 0.4,
         }
 
     return style
@@ -337,8 +351,11 @@ def _type_style(type_code: str, colour: str) -> Any:
 def _area_style(feature: dict[str, Any]) -> dict[str, Any]:
     properties = feature["properties"]
     style: dict[str, Any] = {
-        "className": "commune-area", "color": COMMUNE_LINE, "weight": 0.5,
-        "fillColor": COMMUNE_LINE, "fillOpacity": 0.04,
+        "className": "commune-area",
+        "color": COMMUNE_LINE,
+        "weight": 0.5,
+        "fillColor": COMMUNE_LINE,
+        "fillOpacity": 0.04,
     }
     if properties["choropleth"]:
         style.update(fillColor=coverage_colour(properties["pct"]), fillOpacity=0.6)
@@ -348,11 +365,22 @@ def _area_style(feature: dict[str, Any]) -> dict[str, Any]:
 def _outline_style(feature: dict[str, Any]) -> dict[str, Any]:
     level = feature["properties"]["level"]
     if level == int(Level.COMMUNE):
-        return {"className": "commune-outline", "color": COMMUNE_LINE, "weight": 2.5,
-                "fill": False, "opacity": 0.9}
+        return {
+            "className": "commune-outline",
+            "color": COMMUNE_LINE,
+            "weight": 2.5,
+            "fill": False,
+            "opacity": 0.9,
+        }
     weight = 2.5 if level == int(Level.DISTRICT) else 3.5
-    return {"className": "admin-outline", "color": "#555555", "weight": weight,
-            "dashArray": "10 6", "fill": False, "opacity": 0.6}
+    return {
+        "className": "admin-outline",
+        "color": "#555555",
+        "weight": weight,
+        "dashArray": "10 6",
+        "fill": False,
+        "opacity": 0.6,
+    }
 
 
 def _geojson_strings(frame: gpd.GeoDataFrame, tolerance: float) -> list[str]:
@@ -371,8 +399,12 @@ def _records(frame: gpd.GeoDataFrame) -> list[dict[str, Any]]:
 
 def _feature(code: str, geometry: str, properties: dict[str, Any]) -> dict[str, Any]:
     safe_code = template_safe(code)
-    return {"type": "Feature", "id": safe_code, "geometry": json.loads(geometry),
-            "properties": {**properties, "code": safe_code}}
+    return {
+        "type": "Feature",
+        "id": safe_code,
+        "geometry": json.loads(geometry),
+        "properties": {**properties, "code": safe_code},
+    }
 
 
 def _collection(features: list[dict[str, Any]]) -> dict[str, Any]:

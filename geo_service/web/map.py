@@ -110,10 +110,13 @@ def build_coverage_map(
     if too_many:
         notices.insert(0, _too_many_notice(len(drawable)))
     if scope.villages.empty:
-        notices.insert(0, notice_html(
-            "Chưa có thôn, tổ dân phố nào trong dữ liệu ở ngày này.",
-            "No villages in the data on this date.",
-        ))
+        notices.insert(
+            0,
+            notice_html(
+                "Chưa có thôn, tổ dân phố nào trong dữ liệu ở ngày này.",
+                "No villages in the data on this date.",
+            ),
+        )
 
     tolerance = layers.outline_tolerance(layers.scope_bounds(scope))
     layers.add_unit_areas(fmap, units, sites, choropleth=too_many, tolerance=tolerance)
@@ -164,9 +167,7 @@ def write_map_file(view: CoverageViewLike, focus_code: str | None, path: Path) -
 def _add_base_layers(fmap: folium.Map) -> None:
     # Tiles need the internet; the data layers do not, so a plain background is offered too.
     folium.TileLayer("OpenStreetMap", name="OpenStreetMap", control=True).add_to(fmap)
-    folium.FeatureGroup(name="Nền trống / plain background", overlay=False, show=False).add_to(
-        fmap
-    )
+    folium.FeatureGroup(name="Nền trống / plain background", overlay=False, show=False).add_to(fmap)
 
 
 def _fit(fmap: folium.Map, scope: layers.Scope) -> None:
@@ -225,27 +226,34 @@ def _summary(scope: layers.Scope) -> Summary:
     focus = scope.focus
     if focus is not None and int(focus["level"]) == int(Level.VILLAGE):
         return Summary(
-            1, int(bool(focus["covered"])), _number(focus.get("members")),
+            1,
+            int(bool(focus["covered"])),
+            _number(focus.get("members")),
             _number(focus.get("member_households")),
-            int(focus["model_count"]), int(focus["team_count"]),
+            int(focus["model_count"]),
+            int(focus["team_count"]),
         )
     tops = layers.root_rollups(scope.rollups)
     if tops.empty:
         return _summary_of_villages(scope.villages)
     return Summary(
-        int(tops["villages_total"].sum()), int(tops["villages_covered"].sum()),
+        int(tops["villages_total"].sum()),
+        int(tops["villages_covered"].sum()),
         _sum(tops["members"]),
         _model_households(tops),
-        int(tops["models"].sum()), int(tops["teams"].sum()),
+        int(tops["models"].sum()),
+        int(tops["teams"].sum()),
     )
 
 
 def _summary_of_villages(villages: gpd.GeoDataFrame) -> Summary:
     return Summary(
-        len(villages), int(villages["covered"].sum()),
+        len(villages),
+        int(villages["covered"].sum()),
         _sum(villages["members"]),
         _model_households(villages),
-        int(villages["model_count"].sum()), int(villages["team_count"].sum()),
+        int(villages["model_count"].sum()),
+        int(villages["team_count"].sum()),
     )
 
 
@@ -285,6 +293,13 @@ def _too_many_notice(count: int) -> str:
 
 
 __all__ = [
-    "AssetMode", "CoverageViewLike", "MapBuildError", "MapLimits", "UnitChoice",
-    "UnitNotInView", "build_coverage_map", "render_map_html", "write_map_file",
+    "AssetMode",
+    "CoverageViewLike",
+    "MapBuildError",
+    "MapLimits",
+    "UnitChoice",
+    "UnitNotInView",
+    "build_coverage_map",
+    "render_map_html",
+    "write_map_file",
 ]

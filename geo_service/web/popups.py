@@ -21,8 +21,17 @@ import pandas as pd
 from geo_service.domain import GEOMETRY_APPROXIMATE, UNIT_TYPES
 
 SITE_TABLE_COLUMNS = [
-    "unit_code", "model_id", "model_name", "type_code", "type_vi", "type_en",
-    "counts_as_model", "teams", "members", "households", "cameras",
+    "unit_code",
+    "model_id",
+    "model_name",
+    "type_code",
+    "type_vi",
+    "type_en",
+    "counts_as_model",
+    "teams",
+    "members",
+    "households",
+    "cameras",
 ]
 _COUNT_HEADERS = (
     ("teams", "Tổ", "teams"),
@@ -157,7 +166,7 @@ def status_badge(covered: bool) -> str:
 def approximate_badge() -> str:
     return (
         '<span class="badge badge-approximate">'
-        f'{bilingual("Vùng ước lượng", "approximate area")}</span>'
+        f"{bilingual('Vùng ước lượng', 'approximate area')}</span>"
     )
 
 
@@ -177,7 +186,7 @@ def village_popup(
         f'<div class="popup-title">{esc(display_name(village["name"], village["unit_type"]))}'
         "</div>"
         f'<div class="popup-sub">{esc(commune_name)} · mã <small class="en">code</small> '
-        f'{esc(village["code"])}</div>'
+        f"{esc(village['code'])}</div>"
         f'<div class="badges">{"".join(badges)}</div>{missing}{models_table(sites)}</div>'
     )
 

@@ -18,9 +18,17 @@ SOURCE = ImportSource("boundaries", "test.geojson", "0" * 64)
 
 def units_frame(rows: list[dict[str, object]]) -> gpd.GeoDataFrame:
     defaults: dict[str, object] = {
-        "unit_type": "xa", "level": 3, "parent_code": None, "population": None,
-        "households": None, "valid_from": None, "valid_to": None,
-        "geometry_quality": "surveyed", "label_lon": None, "label_lat": None, "source": "test",
+        "unit_type": "xa",
+        "level": 3,
+        "parent_code": None,
+        "population": None,
+        "households": None,
+        "valid_from": None,
+        "valid_to": None,
+        "geometry_quality": "surveyed",
+        "label_lon": None,
+        "label_lat": None,
+        "source": "test",
     }
     full = [defaults | row for row in rows]
     frame = pd.DataFrame(full)
@@ -38,15 +46,39 @@ def teams_frame(rows: list[dict[str, object]]) -> pd.DataFrame:
     return pd.DataFrame([defaults | r for r in rows], columns=TEAM_COLUMNS)
 
 
-PROVINCE = {"code": "27", "name": "Tỉnh Bắc Ninh", "unit_type": "tinh", "level": 1,
-            "geometry": box(105.9, 20.9, 106.3, 21.3), "valid_to": date(2025, 7, 1)}
-COMMUNE_OLD = {"code": "09496", "name": "Thị trấn Thứa", "unit_type": "thi_tran",
-               "parent_code": "27", "geometry": box(106.2, 21.0, 106.25, 21.05),
-               "valid_to": date(2025, 7, 1), "population": 10795}
-COMMUNE_NEW = {"code": "09496", "name": "Xã Lương Tài", "parent_code": "24",
-               "geometry": box(106.15, 20.95, 106.3, 21.1), "valid_from": date(2025, 7, 1)}
-VILLAGE = {"code": "09496-001", "name": "Khu phố 1", "unit_type": "khu_pho", "level": 4,
-           "parent_code": "09496", "geometry": None, "geometry_quality": "none"}
+PROVINCE = {
+    "code": "27",
+    "name": "Tỉnh Bắc Ninh",
+    "unit_type": "tinh",
+    "level": 1,
+    "geometry": box(105.9, 20.9, 106.3, 21.3),
+    "valid_to": date(2025, 7, 1),
+}
+COMMUNE_OLD = {
+    "code": "09496",
+    "name": "Thị trấn Thứa",
+    "unit_type": "thi_tran",
+    "parent_code": "27",
+    "geometry": box(106.2, 21.0, 106.25, 21.05),
+    "valid_to": date(2025, 7, 1),
+    "population": 10795,
+}
+COMMUNE_NEW = {
+    "code": "09496",
+    "name": "Xã Lương Tài",
+    "parent_code": "24",
+    "geometry": box(106.15, 20.95, 106.3, 21.1),
+    "valid_from": date(2025, 7, 1),
+}
+VILLAGE = {
+    "code": "09496-001",
+    "name": "Khu phố 1",
+    "unit_type": "khu_pho",
+    "level": 4,
+    "parent_code": "09496",
+    "geometry": None,
+    "geometry_quality": "none",
+}
 
 
 def test_new_store_is_empty(store: Store) -> None:
@@ -105,14 +137,25 @@ def test_unit_closures_end_validity(store: Store) -> None:
 
 
 def test_models_upsert_and_teams_replace(store: Store) -> None:
-    model = {"model_id": "M1", "type_code": "patrol_team", "name": "Tổ tuần tra",
-             "unit_code": "09496", "launch_date": "2022-06-16", "members": 13,
-             "extra": {"people_helped": 124.0}}
-    teams = [{"team_id": "M1/001", "model_id": "M1", "unit_code": "09496-001", "members": 7},
-             {"team_id": "M1/002", "model_id": "M1", "unit_code": "09496-002", "members": 6}]
+    model = {
+        "model_id": "M1",
+        "type_code": "patrol_team",
+        "name": "Tổ tuần tra",
+        "unit_code": "09496",
+        "launch_date": "2022-06-16",
+        "members": 13,
+        "extra": {"people_helped": 124.0},
+    }
+    teams = [
+        {"team_id": "M1/001", "model_id": "M1", "unit_code": "09496-001", "members": 7},
+        {"team_id": "M1/002", "model_id": "M1", "unit_code": "09496-002", "members": 6},
+    ]
     store.apply(ImportBatch(SOURCE, models=models_frame([model]), teams=teams_frame(teams)))
-    store.apply(ImportBatch(SOURCE, models=models_frame([model | {"members": 7}]),
-                            teams=teams_frame(teams[:1])))
+    store.apply(
+        ImportBatch(
+            SOURCE, models=models_frame([model | {"members": 7}]), teams=teams_frame(teams[:1])
+        )
+    )
     models = store.models()
     assert models["members"].tolist() == [7]
     assert models["extra"].tolist() == [{"people_helped": 124.0}]
@@ -125,8 +168,9 @@ def test_models_upsert_and_teams_replace(store: Store) -> None:
 def test_failed_import_changes_nothing(store: Store) -> None:
     store.apply(ImportBatch(SOURCE, units=units_frame([PROVINCE])))
     before_imports = len(store.imports())
-    broken_model = models_frame([{"model_id": "M1", "type_code": "patrol_team", "name": None,
-                                  "unit_code": "09496"}])  # name is required
+    broken_model = models_frame(
+        [{"model_id": "M1", "type_code": "patrol_team", "name": None, "unit_code": "09496"}]
+    )  # name is required
     with pytest.raises(Exception):  # noqa: B017 - any backend error type will do
         store.apply(ImportBatch(SOURCE, units=units_frame([COMMUNE_OLD]), models=broken_model))
     assert store.units()["code"].tolist() == ["27"]
@@ -135,14 +179,27 @@ def test_failed_import_changes_nothing(store: Store) -> None:
 
 
 def test_model_types_and_lineage_upsert(store: Store) -> None:
-    types = pd.DataFrame([{"code": "patrol_team", "name_vi": "Tổ tuần tra nhân dân",
-                           "name_en": "Patrol", "counts_as_model": True,
-                           "member_unit": "person", "description": ""}])
-    lineage = pd.DataFrame([{"old_code": "07057", "new_code": "07054", "kind": "full",
-                             "effective": "2025-07-01"}])
+    types = pd.DataFrame(
+        [
+            {
+                "code": "patrol_team",
+                "name_vi": "Tổ tuần tra nhân dân",
+                "name_en": "Patrol",
+                "counts_as_model": True,
+                "member_unit": "person",
+                "description": "",
+            }
+        ]
+    )
+    lineage = pd.DataFrame(
+        [{"old_code": "07057", "new_code": "07054", "kind": "full", "effective": "2025-07-01"}]
+    )
     store.apply(ImportBatch(SOURCE, model_types=types, lineage=lineage))
-    store.apply(ImportBatch(SOURCE, model_types=types.assign(name_en="People's patrol team"),
-                            lineage=lineage))
+    store.apply(
+        ImportBatch(
+            SOURCE, model_types=types.assign(name_en="People's patrol team"), lineage=lineage
+        )
+    )
     assert store.model_types()["name_en"].tolist() == ["People's patrol team"]
     assert store.model_types()["counts_as_model"].tolist() == [True]
     assert len(store.lineage()) == 1
