@@ -23,7 +23,6 @@ import numpy as np
 import pandas as pd
 
 from geo_service.domain import Level, with_count_dtypes
-from geo_service.hierarchy import ancestor_pairs
 from geo_service.settings import CoveragePolicy
 
 SITE_COUNT_COLUMNS = ["members", "households", "cameras"]
@@ -58,17 +57,72 @@ def compute_coverage(
     """Coverage of every village in ``units`` and roll-ups for every administrative unit."""
     active = _active_models(models, model_types, policy, as_of)
     sites = _sites(active, teams)
-    known = set(units["code"])
-    placed = sites["unit_code"].isin(known)
-    sites, unplaced = sites[placed], sites[~placed]
-
-    villages = units[units["level"] == int(Level.VILLAGE)]
-    village_table = _village_coverage(villages, sites, policy)
-    ancestors = ancestor_pairs(units)
-    rollups = _rollups(units, village_table, sites, ancestors)
-    return CoverageResult(
-        village_table, rollups, sites.reset_index(drop=True), unplaced.reset_index(drop=True), as_of
+    index = pd.Index(units["code"])
+    position = index.get_indexer(sites["unit_code"])
+    placed = position >= 0
+    unplaced = sites[~placed].reset_index(drop=True)
+    sites = sites[placed].reset_index(drop=True)
+    tree = _UnitTree(units, index)
+    model_sites = sites["counts_as_model"].to_numpy(dtype=bool)
+    at_unit = _SiteStats(tree.size, position[placed][model_sites], sites[model_sites])
+    upward = _SiteStats(
+        tree.size, *tree.spread(position[placed][model_sites], sites[model_sites])
     )
+    village_table = _village_table(units, tree, at_unit, policy)
+    rollups = _rollups(units, tree, village_table["covered"].to_numpy(dtype=bool), upward)
+    return CoverageResult(village_table, rollups, sites, unplaced, as_of)
+
+
+class _UnitTree:
+    """Units as array positions, with each unit's ancestors (itself first) per row."""
+
+    def __init__(self, units: pd.DataFrame, index: pd.Index) -> None:
+        self.size = len(units)
+        parent = index.get_indexer(units["parent_code"].astype(object))
+        chain = [np.arange(self.size)]
+        for _ in range(len(Level) - 1):
+            previous = chain[-1]
+            chain.append(np.where(previous >= 0, parent[np.maximum(previous, 0)], -1))
+        self.ancestors = np.stack(chain, axis=1)
+        self.is_village = units["level"].to_numpy() == int(Level.VILLAGE)
+
+    def spread(self, positions: np.ndarray, rows: pd.DataFrame) -> tuple[np.ndarray, pd.DataFrame]:
+        """Repeat each row once for every ancestor of its unit (itself included)."""
+        ancestors = self.ancestors[positions]
+        row_index, depth = np.nonzero(ancestors >= 0)
+        return ancestors[row_index, depth], rows.iloc[row_index].reset_index(drop=True)
+
+
+class _SiteStats:
+    """Per-unit sums over model sites located at ``positions`` (vectorised with bincount)."""
+
+    def __init__(self, size: int, positions: np.ndarray, sites: pd.DataFrame) -> None:
+        self.size = size
+        self.positions = positions
+        self.models = _distinct_count(positions, sites["model_id"], size)
+        self.teams = np.bincount(positions, weights=sites["teams"].to_numpy(float), minlength=size)
+        self.sums = {
+            column: _nullable_sum(positions, sites[column], size) for column in SITE_COUNT_COLUMNS
+        }
+        self.types = sorted_unique_lists(pd.Series(positions), sites["type_code"])
+
+    def type_lists(self, rows: np.ndarray) -> list[list[str]]:
+        found = self.types.reindex(rows)
+        return [v if isinstance(v, list) else [] for v in found]
+
+
+def _distinct_count(positions: np.ndarray, values: pd.Series, size: int) -> np.ndarray:
+    codes, _ = pd.factorize(values)
+    pairs = np.unique(positions.astype(np.int64) * (codes.max(initial=0) + 1) + codes)
+    return np.bincount(pairs // (codes.max(initial=0) + 1), minlength=size)
+
+
+def _nullable_sum(positions: np.ndarray, values: pd.Series, size: int) -> pd.Series:
+    numbers = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    present = ~np.isnan(numbers)
+    total = np.bincount(positions[present], weights=numbers[present], minlength=size)
+    seen = np.bincount(positions[present], minlength=size) > 0
+    return pd.Series(total).where(seen)
 
 
 def _active_models(
@@ -112,68 +166,57 @@ def _sites(active: pd.DataFrame, teams: pd.DataFrame) -> pd.DataFrame:
     return sites
 
 
-def _village_coverage(
-    villages: gpd.GeoDataFrame, sites: pd.DataFrame, policy: CoveragePolicy
+def sorted_unique_lists(keys: pd.Series, values: pd.Series) -> pd.Series:
+    """For each key, its distinct values in order, as lists (vectorised: a Python lambda per
+    group costs seconds at national scale)."""
+    pairs = pd.DataFrame({"key": keys.to_numpy(), "value": values.to_numpy()})
+    pairs = pairs.drop_duplicates().sort_values(["key", "value"])
+    key_array = pairs["key"].to_numpy()
+    if len(key_array) == 0:
+        return pd.Series(dtype=object)
+    starts = np.flatnonzero(np.r_[True, key_array[1:] != key_array[:-1]])
+    ends = np.r_[starts[1:], len(key_array)]
+    values = pairs["value"].tolist()
+    lists = [values[a:b] for a, b in zip(starts.tolist(), ends.tolist(), strict=True)]
+    return pd.Series(lists, index=key_array[starts], dtype=object)
+
+
+def _village_table(
+    units: gpd.GeoDataFrame, tree: _UnitTree, stats: _SiteStats, policy: CoveragePolicy
 ) -> gpd.GeoDataFrame:
-    model_sites = sites[sites["counts_as_model"].astype(bool)]
-    at_village = model_sites[model_sites["unit_code"].isin(villages["code"])]
-    grouped = at_village.groupby("unit_code")
-    stats = pd.DataFrame(
-        {
-            "model_count": grouped["model_id"].nunique(),
-            "team_count": grouped["teams"].sum(),
-            "members": grouped["members"].sum(min_count=1),
-            "member_households": grouped["households"].sum(min_count=1),
-            "cameras": grouped["cameras"].sum(min_count=1),
-            "model_types": grouped["type_code"].agg(lambda s: sorted(set(s))),
-        }
-    )
-    table = villages.merge(stats, left_on="code", right_index=True, how="left")
-    table["model_count"] = table["model_count"].fillna(0).astype(int)
-    table["team_count"] = table["team_count"].fillna(0).astype(int)
-    table["model_types"] = [v if isinstance(v, list) else [] for v in table["model_types"]]
+    rows = np.flatnonzero(tree.is_village)
+    table = units.iloc[rows].copy()
+    table["model_count"] = stats.models[rows]
+    table["team_count"] = stats.teams[rows]
+    table["members"] = stats.sums["members"].to_numpy()[rows]
+    table["member_households"] = stats.sums["households"].to_numpy()[rows]
+    table["cameras"] = stats.sums["cameras"].to_numpy()[rows]
+    table["model_types"] = stats.type_lists(rows)
     required = set(policy.required_types)
-    table["missing_types"] = [sorted(required - set(types)) for types in table["model_types"]]
+    table["missing_types"] = [
+        sorted(required.difference(types)) if required else [] for types in table["model_types"]
+    ]
     enough = table["model_count"] >= policy.min_active_models
     complete = table["missing_types"].map(len) == 0
-    table["covered"] = enough & complete
+    table["covered"] = (enough & complete).astype(bool)
     table["status"] = np.where(table["covered"], VILLAGE_STATUS_COVERED, VILLAGE_STATUS_UNCOVERED)
     with_count_dtypes(table)
-    return gpd.GeoDataFrame(table, geometry="geometry", crs=villages.crs)
+    return gpd.GeoDataFrame(table, geometry="geometry", crs=units.crs)
 
 
 def _rollups(
-    units: gpd.GeoDataFrame,
-    villages: gpd.GeoDataFrame,
-    sites: pd.DataFrame,
-    ancestors: pd.DataFrame,
+    units: gpd.GeoDataFrame, tree: _UnitTree, covered: np.ndarray, upward: _SiteStats
 ) -> gpd.GeoDataFrame:
-    admin = units[units["level"] < int(Level.VILLAGE)]
-    village_up = ancestors.merge(villages[["code", "covered"]], on="code")
-    by_unit = village_up.groupby("ancestor_code")
-    village_stats = pd.DataFrame(
-        {
-            "villages_total": by_unit["code"].size(),
-            "villages_covered": by_unit["covered"].sum(),
-        }
-    )
-    site_up = sites.merge(ancestors, left_on="unit_code", right_on="code")
-    model_up = site_up[site_up["counts_as_model"].astype(bool)]
-    by_site = model_up.groupby("ancestor_code")
-    site_stats = pd.DataFrame(
-        {
-            "models": by_site["model_id"].nunique(),
-            "teams": by_site["teams"].sum(),
-            "members": by_site["members"].sum(min_count=1),
-            "member_households": by_site["households"].sum(min_count=1),
-            "cameras": by_site["cameras"].sum(min_count=1),
-            "model_types": by_site["type_code"].agg(lambda s: sorted(set(s))),
-        }
-    )
-    table = admin.merge(village_stats, left_on="code", right_index=True, how="left")
-    table = table.merge(site_stats, left_on="code", right_index=True, how="left")
-    for column in ("villages_total", "villages_covered", "models", "teams"):
-        table[column] = table[column].fillna(0).astype(int)
+    village_ancestors = tree.ancestors[tree.is_village]
+    valid = village_ancestors >= 0
+    owners = village_ancestors[valid]
+    covered_by_row = np.broadcast_to(covered[:, np.newaxis], village_ancestors.shape)[valid]
+    totals = np.bincount(owners, minlength=tree.size)
+    covered_counts = np.bincount(owners, weights=covered_by_row, minlength=tree.size)
+    rows = np.flatnonzero(~tree.is_village)
+    table = units.iloc[rows].copy()
+    table["villages_total"] = totals[rows]
+    table["villages_covered"] = covered_counts[rows]
     table["villages_uncovered"] = table["villages_total"] - table["villages_covered"]
     with np.errstate(divide="ignore", invalid="ignore"):
         table["coverage_pct"] = np.where(
@@ -181,6 +224,11 @@ def _rollups(
             (100.0 * table["villages_covered"] / table["villages_total"]).round(1),
             np.nan,
         )
-    table["model_types"] = [v if isinstance(v, list) else [] for v in table["model_types"]]
+    table["models"] = upward.models[rows]
+    table["teams"] = upward.teams[rows]
+    table["members"] = upward.sums["members"].to_numpy()[rows]
+    table["member_households"] = upward.sums["households"].to_numpy()[rows]
+    table["cameras"] = upward.sums["cameras"].to_numpy()[rows]
+    table["model_types"] = upward.type_lists(rows)
     with_count_dtypes(table)
     return gpd.GeoDataFrame(table, geometry="geometry", crs=units.crs)
