@@ -58,7 +58,7 @@ def compute_coverage(
     active = _active_models(models, model_types, policy, as_of)
     sites = _sites(active, teams)
     index = pd.Index(units["code"])
-    position = index.get_indexer(sites["unit_code"])
+    position = index.get_indexer(pd.Index(sites["unit_code"]))
     placed = position >= 0
     unplaced = sites[~placed].reset_index(drop=True)
     sites = sites[placed].reset_index(drop=True)
@@ -78,7 +78,7 @@ class _UnitTree:
 
     def __init__(self, units: pd.DataFrame, index: pd.Index) -> None:
         self.size = len(units)
-        parent = index.get_indexer(units["parent_code"].astype(object))
+        parent = index.get_indexer(pd.Index(units["parent_code"].astype(object)))
         chain = [np.arange(self.size)]
         for _ in range(len(Level) - 1):
             previous = chain[-1]
@@ -176,8 +176,8 @@ def sorted_unique_lists(keys: pd.Series, values: pd.Series) -> pd.Series:
         return pd.Series(dtype=object)
     starts = np.flatnonzero(np.r_[True, key_array[1:] != key_array[:-1]])
     ends = np.r_[starts[1:], len(key_array)]
-    values = pairs["value"].tolist()
-    lists = [values[a:b] for a, b in zip(starts.tolist(), ends.tolist(), strict=True)]
+    ordered = pairs["value"].tolist()
+    lists = [ordered[a:b] for a, b in zip(starts.tolist(), ends.tolist(), strict=True)]
     return pd.Series(lists, index=key_array[starts], dtype=object)
 
 
