@@ -218,3 +218,24 @@ def test_unit_picker_navigates_to_the_chosen_unit(
     assert page.locator("path.village").count() == 4
     assert "Xã Bằng Cả" in page.locator("header .unit-title").inner_text()
     assert log.foreign_hosts() == set() and log.errors == []
+
+
+def test_exported_map_file_works_from_disk_with_no_server(
+    page_and_log: tuple[Page, Recorder], live_server: LiveServer, tmp_path: Path
+) -> None:
+    from typer.testing import CliRunner
+
+    from geo_service.cli import app as cli
+
+    output = tmp_path / "thua.html"
+    result = CliRunner().invoke(cli, [
+        "map", "--unit", "09496", "--as-of", BEFORE.isoformat(), "-o", str(output),
+        "--store", str(live_server.store_path),
+    ])
+    assert result.exit_code == 0, result.output
+    page, log = page_and_log
+    open_map(page, output.as_uri())
+    assert page.locator("path.village").count() == 8
+    assert page.locator("path.village-covered").count() == 8
+    assert set(log.hosts) <= {""} | TILE_HOSTS  # file:// only (plus refused tiles)
+    assert log.errors == []
