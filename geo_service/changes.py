@@ -7,18 +7,16 @@ canonical form (missing → None, dates → ISO text, whole floats → int, geom
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
 from typing import Any
 
-import numpy as np
 import pandas as pd
 import shapely
 from shapely.geometry.base import BaseGeometry
 
 from geo_service.store.gpkg_geometry import as_multipolygons
+from geo_service.values import plain
 
 
 @dataclass(frozen=True)
@@ -34,22 +32,14 @@ class TableChanges:
 
 
 def canonical(value: Any) -> Any:
-    if value is None or value is pd.NA or value is pd.NaT:
-        return None
+    """Comparable form: geometry as MultiPolygon WKB, whole floats as int, dicts as JSON."""
     if isinstance(value, BaseGeometry):
         return shapely.to_wkb(as_multipolygons([value])[0], byte_order=1)
-    if isinstance(value, np.generic):
-        return canonical(value.item())
-    if isinstance(value, float):
-        if math.isnan(value):
-            return None
-        return int(value) if value.is_integer() else value
-    if isinstance(value, datetime):
-        return value.date().isoformat()
-    if isinstance(value, date):
-        return value.isoformat()
     if isinstance(value, dict):
         return json.dumps({k: canonical(v) for k, v in value.items()}, sort_keys=True)
+    value = plain(value)
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
     return value
 
 

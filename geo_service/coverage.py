@@ -65,9 +65,7 @@ def compute_coverage(
     tree = _UnitTree(units, index)
     model_sites = sites["counts_as_model"].to_numpy(dtype=bool)
     at_unit = _SiteStats(tree.size, position[placed][model_sites], sites[model_sites])
-    upward = _SiteStats(
-        tree.size, *tree.spread(position[placed][model_sites], sites[model_sites])
-    )
+    upward = _SiteStats(tree.size, *tree.spread(position[placed][model_sites], sites[model_sites]))
     village_table = _village_table(units, tree, at_unit, policy)
     rollups = _rollups(units, tree, village_table["covered"].to_numpy(dtype=bool), upward)
     return CoverageResult(village_table, rollups, sites, unplaced, as_of)
@@ -106,9 +104,15 @@ class _SiteStats:
         }
         self.types = sorted_unique_lists(pd.Series(positions), sites["type_code"])
 
-    def type_lists(self, rows: np.ndarray) -> list[list[str]]:
+    def put(self, table: pd.DataFrame, rows: np.ndarray, *, models: str, teams: str) -> None:
+        """Write the stats of units at ``rows`` into ``table`` (one row per unit, same order)."""
+        table[models] = self.models[rows]
+        table[teams] = self.teams[rows]
+        table["members"] = self.sums["members"].to_numpy()[rows]
+        table["member_households"] = self.sums["households"].to_numpy()[rows]
+        table["cameras"] = self.sums["cameras"].to_numpy()[rows]
         found = self.types.reindex(rows)
-        return [v if isinstance(v, list) else [] for v in found]
+        table["model_types"] = [v if isinstance(v, list) else [] for v in found]
 
 
 def _distinct_count(positions: np.ndarray, values: pd.Series, size: int) -> np.ndarray:
@@ -186,12 +190,7 @@ def _village_table(
 ) -> gpd.GeoDataFrame:
     rows = np.flatnonzero(tree.is_village)
     table = units.iloc[rows].copy()
-    table["model_count"] = stats.models[rows]
-    table["team_count"] = stats.teams[rows]
-    table["members"] = stats.sums["members"].to_numpy()[rows]
-    table["member_households"] = stats.sums["households"].to_numpy()[rows]
-    table["cameras"] = stats.sums["cameras"].to_numpy()[rows]
-    table["model_types"] = stats.type_lists(rows)
+    stats.put(table, rows, models="model_count", teams="team_count")
     required = set(policy.required_types)
     table["missing_types"] = [
         sorted(required.difference(types)) if required else [] for types in table["model_types"]
@@ -224,11 +223,6 @@ def _rollups(
             (100.0 * table["villages_covered"] / table["villages_total"]).round(1),
             np.nan,
         )
-    table["models"] = upward.models[rows]
-    table["teams"] = upward.teams[rows]
-    table["members"] = upward.sums["members"].to_numpy()[rows]
-    table["member_households"] = upward.sums["households"].to_numpy()[rows]
-    table["cameras"] = upward.sums["cameras"].to_numpy()[rows]
-    table["model_types"] = upward.type_lists(rows)
+    upward.put(table, rows, models="models", teams="teams")
     with_count_dtypes(table)
     return gpd.GeoDataFrame(table, geometry="geometry", crs=units.crs)

@@ -8,16 +8,8 @@ from fastapi import APIRouter, Query, Response
 
 from geo_service.api.deps import SettingsDep, StoreDep
 from geo_service.api.params import AsOf, Format, ModelTypeFilter, Parent, day
-from geo_service.api.serialise import (
-    CSV_MEDIA_TYPE,
-    csv_for_excel,
-    download,
-    feature_collection,
-    geojson_response,
-)
-from geo_service.api.views import coverage_view, with_place_names
+from geo_service.api.views import coverage_view, policy_of, table_response, with_place_names
 from geo_service.domain import Level
-from geo_service.settings import Settings
 
 router = APIRouter(prefix="/api/coverage", tags=["coverage"])
 
@@ -35,9 +27,10 @@ VILLAGE_COLUMNS = [
     "missing_types",
     "team_count",
     "members",
-    "households",
+    "member_households",
     "cameras",
     "population",
+    "households",
     "label_lon",
     "label_lat",
 ]
@@ -55,7 +48,7 @@ ROLLUP_COLUMNS = [
     "model_types",
     "teams",
     "members",
-    "households",
+    "member_households",
     "cameras",
     "population",
 ]
@@ -79,33 +72,18 @@ def get_coverage(
     else:
         frame = view.result.rollups[view.result.rollups["level"] == level]
         columns = ROLLUP_COLUMNS
-    stem = f"coverage_{parent or 'all'}_level{level}_{when.isoformat()}"
-    if format == "csv":
-        table = frame[columns].assign(
-            model_types=frame["model_types"].map("; ".join),
-            **(
-                {"missing_types": frame["missing_types"].map("; ".join)}
-                if "missing_types" in columns
-                else {}
-            ),
-        )
-        return download(csv_for_excel(table), CSV_MEDIA_TYPE, f"{stem}.csv")
-    body = feature_collection(
+    extra = {
+        "as_of": when.isoformat(),
+        "parent": parent,
+        "level": level,
+        "model_type": model_type,
+        "policy": policy_of(settings, model_type),
+    }
+    return table_response(
         frame,
-        columns,
-        extra={
-            "as_of": when.isoformat(),
-            "parent": parent,
-            "level": level,
-            "model_type": model_type,
-            "policy": view_policy(settings, model_type),
-        },
+        columns=columns,
+        csv_columns=columns,
+        format=format,
+        stem=f"coverage_{parent or 'all'}_level{level}_{when.isoformat()}",
+        extra=extra,
     )
-    return geojson_response(body, f"{stem}.geojson")
-
-
-def view_policy(settings: Settings, model_type: str | None) -> dict[str, object]:
-    policy = settings.coverage.model_dump()
-    if model_type is not None:
-        policy["required_types"] = [model_type]
-    return policy

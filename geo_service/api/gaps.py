@@ -4,17 +4,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response
 
-from geo_service.api.coverage import VILLAGE_COLUMNS, view_policy
+from geo_service.api.coverage import VILLAGE_COLUMNS
 from geo_service.api.deps import SettingsDep, StoreDep
 from geo_service.api.params import AsOf, Format, ModelTypeFilter, Parent, day
-from geo_service.api.serialise import (
-    CSV_MEDIA_TYPE,
-    csv_for_excel,
-    download,
-    feature_collection,
-    geojson_response,
-)
-from geo_service.api.views import coverage_view, with_place_names
+from geo_service.api.views import coverage_view, policy_of, table_response, with_place_names
 
 router = APIRouter(prefix="/api/gaps", tags=["gaps"])
 CSV_COLUMNS = [
@@ -48,18 +41,12 @@ def get_gaps(
     villages = view.result.villages
     gaps = with_place_names(view, villages[~villages["covered"]])
     gaps = gaps.sort_values(["parent_code", "name"])
-    stem = f"gaps_{parent or 'all'}_{when.isoformat()}"
-    if format == "csv":
-        columns = [c for c in CSV_COLUMNS if c in gaps.columns]
-        table = gaps[columns].assign(missing_types=gaps["missing_types"].map("; ".join))
-        return download(csv_for_excel(table), CSV_MEDIA_TYPE, f"{stem}.csv")
-    body = feature_collection(
+    extra = {"as_of": when.isoformat(), "parent": parent, "policy": policy_of(settings, model_type)}
+    return table_response(
         gaps,
-        VILLAGE_COLUMNS,
-        extra={
-            "as_of": when.isoformat(),
-            "parent": parent,
-            "policy": view_policy(settings, model_type),
-        },
+        columns=VILLAGE_COLUMNS,
+        csv_columns=CSV_COLUMNS,
+        format=format,
+        stem=f"gaps_{parent or 'all'}_{when.isoformat()}",
+        extra=extra,
     )
-    return geojson_response(body, f"{stem}.geojson")

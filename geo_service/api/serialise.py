@@ -7,9 +7,7 @@ nested Python objects, so large collections stay cheap.
 from __future__ import annotations
 
 import io
-import math
 from collections.abc import Sequence
-from datetime import date
 from typing import Any
 from urllib.parse import quote
 
@@ -20,27 +18,21 @@ import pandas as pd
 import shapely
 from fastapi import Response
 
+from geo_service.values import plain as scalar
+
 GEOJSON_MEDIA_TYPE = "application/geo+json"
 CSV_MEDIA_TYPE = "text/csv; charset=utf-8"
 
 
 def plain(value: Any) -> Any:
-    """A JSON-ready scalar: NaN/NaT → None, numpy → Python, dates → ISO."""
-    if value is None or value is pd.NaT or value is pd.NA:
-        return None
-    if isinstance(value, float) and math.isnan(value):
-        return None
-    if isinstance(value, np.generic):
-        return plain(value.item())
-    if isinstance(value, date):
-        return value.isoformat()
+    """A JSON-ready value: scalars as in ``values.plain``, containers element by element."""
     if isinstance(value, np.ndarray):
         return [plain(v) for v in value.tolist()]
     if isinstance(value, list | tuple):
         return [plain(v) for v in value]
     if isinstance(value, dict):
         return {str(k): plain(v) for k, v in value.items()}
-    return value
+    return scalar(value)
 
 
 def records(frame: pd.DataFrame, columns: Sequence[str]) -> list[dict[str, Any]]:

@@ -2,14 +2,52 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 
+import geopandas as gpd
 import pandas as pd
-from fastapi import HTTPException
+from fastapi import HTTPException, Response
 
+from geo_service.api.serialise import (
+    CSV_MEDIA_TYPE,
+    csv_for_excel,
+    download,
+    feature_collection,
+    geojson_response,
+)
 from geo_service.pipeline import CoverageView, coverage_as_of
 from geo_service.settings import Settings
 from geo_service.store import Store
+
+
+def policy_of(settings: Settings, model_type: str | None) -> dict[str, object]:
+    """The policy a response was computed with, to be shown alongside it."""
+    policy = settings.coverage.model_dump()
+    if model_type is not None:
+        policy["required_types"] = [model_type]
+    return policy
+
+
+def table_response(
+    frame: gpd.GeoDataFrame,
+    *,
+    columns: list[str],
+    csv_columns: list[str],
+    stem: str,
+    format: str,
+    extra: Mapping[str, object],
+) -> Response:
+    """The same rows as GeoJSON (shown inline) or as a CSV download for Excel."""
+    if format == "csv":
+        present = [c for c in csv_columns if c in frame.columns]
+        table = frame[present].copy()
+        for column in ("model_types", "missing_types"):
+            if column in table.columns:
+                table[column] = table[column].map("; ".join)
+        return download(csv_for_excel(table), CSV_MEDIA_TYPE, f"{stem}.csv")
+    body = feature_collection(frame, columns, extra=dict(extra))
+    return geojson_response(body, f"{stem}.geojson")
 
 
 def coverage_view(

@@ -15,8 +15,6 @@ Typical use (``communes``: the level-3 rows of a unit frame)::
 from __future__ import annotations
 
 import re
-import unicodedata
-from functools import lru_cache
 from pathlib import Path
 
 import geopandas as gpd
@@ -34,6 +32,7 @@ from geo_service.domain import (
     WGS84,
     Level,
 )
+from geo_service.names import fold, match_key, nfc, split_unit_type
 from geo_service.validate import ValidationReport
 
 VORONOI_SOURCE = "derived from village points (Voronoi)"
@@ -57,18 +56,8 @@ COORDINATES_FIELD = "lon/lat"
 _POLYGONAL = ("Polygon", "MultiPolygon")
 
 
-@lru_cache(maxsize=65_536)  # village names repeat across communes ("Thôn 1")
-def fold(text: str) -> str:
-    """Accent- and case-insensitive key: "Tổ Dân phố 4" and "to dan pho 4" fold alike."""
-    text = unicodedata.normalize("NFC", text).lower().replace("đ", "d")
-    bare = "".join(c for c in unicodedata.normalize("NFD", text) if not unicodedata.combining(c))
-    return " ".join(bare.split())
-
-
-# Folded type word -> slug, longest first so "khu dan cu" is tried before shorter words.
-_SLUG_BY_WORD = dict(
-    sorted(((fold(word), slug) for slug, word in VILLAGE_TYPES.items()), key=lambda kv: -len(kv[0]))
-)
+# Folded type word -> slug, for a type given in its own column ("Tổ dân phố", "tdp").
+_SLUG_BY_WORD = {fold(word): slug for slug, word in VILLAGE_TYPES.items()}
 
 
 # --------------------------------------------------------------------------- reading
@@ -94,7 +83,7 @@ def read_village_points(
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
         report.error(f"not a readable CSV file: {exc}", code="unreadable")
         return empty, report
-    table.columns = [unicodedata.normalize("NFC", str(c)).strip().lower() for c in table.columns]
+    table.columns = [nfc(str(c)).lower() for c in table.columns]
     missing = [c for c in REQUIRED_CSV_COLUMNS if c not in table.columns]
     for column in missing:
         report.error(f"missing column '{column}'", row=1, field=column, code="missing_column")
@@ -118,7 +107,7 @@ def read_village_points(
 def _read_row(row: pd.Series, number: int, report: ValidationReport) -> dict[str, object] | None:
     def text(column: str) -> str:
         value = row.get(column, "")
-        return " ".join(unicodedata.normalize("NFC", str(value)).split())
+        return nfc(str(value))
 
     code = text("commune_code")
     if code.isdigit() and len(code) < 5:
@@ -246,7 +235,7 @@ def _normalised(points: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     for column in ("commune_code", "name", "unit_type"):
         values = table[column] if column in table.columns else pd.Series("", index=table.index)
         table[column] = [
-            "" if pd.isna(v) else " ".join(unicodedata.normalize("NFC", str(v)).split())
+            "" if pd.isna(v) else nfc(str(v))
             for v in values
         ]
     for column in ("households", "population"):
@@ -271,7 +260,7 @@ def _check_rows(
             ok.append(False)
             types.append(given)
             continue
-        key = (code, fold(name))
+        key = (code, match_key(name, Level.VILLAGE))
         if key in first_row:
             report.error(
                 f"village '{name}' repeats row {first_row[key]} in commune {code}",
@@ -311,7 +300,7 @@ def _village_type(given: str, name: str, row: int, report: ValidationReport) -> 
     if given:
         key = fold(given)
         slug = key.replace(" ", "_") if key.replace(" ", "_") in VILLAGE_TYPES else None
-        slug = slug or _SLUG_BY_WORD.get(key)
+        slug = slug or _SLUG_BY_WORD.get(key) or split_unit_type(given, Level.VILLAGE)[0]
         if slug is None:
             report.error(
                 f"unknown village type '{given}'; use one of {sorted(VILLAGE_TYPES)}",
@@ -320,10 +309,9 @@ def _village_type(given: str, name: str, row: int, report: ValidationReport) -> 
                 code="unknown_type",
             )
         return slug
-    folded = fold(name)
-    for word, slug in _SLUG_BY_WORD.items():
-        if folded.startswith(word + " "):
-            return slug
+    slug, _ = split_unit_type(name, Level.VILLAGE)
+    if slug is not None and slug in VILLAGE_TYPES:
+        return slug
     report.warning(
         f"no village type in the name; using '{FALLBACK_VILLAGE_TYPE}'",
         row=row,

@@ -9,17 +9,15 @@ import leaves the file exactly as it was.
 from __future__ import annotations
 
 import json
-import math
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
-import numpy as np
 import pandas as pd
 
 from geo_service.domain import (
@@ -33,6 +31,7 @@ from geo_service.domain import (
 )
 from geo_service.store import gpkg_geometry, gpkg_history
 from geo_service.store.base import ImportBatch, Store, UnitQuery
+from geo_service.values import plain
 
 RTREE_TRIGGERS = """
 CREATE VIRTUAL TABLE IF NOT EXISTS rtree_units_geom USING rtree(id, minx, maxx, miny, maxy);
@@ -91,20 +90,10 @@ def _register_st_functions(connection: sqlite3.Connection) -> None:
 
 
 def _sql_value(value: Any) -> Any:
-    """Python/pandas scalar -> SQLite value (NaN/NaT/None -> NULL, dates -> ISO text)."""
-    if value is None or value is pd.NaT or value is pd.NA:
-        return None
-    if isinstance(value, float) and math.isnan(value):
-        return None
-    if isinstance(value, np.generic):
-        return _sql_value(value.item())
-    if isinstance(value, datetime):
-        return value.date().isoformat()
-    if isinstance(value, date):
-        return value.isoformat()
+    """Python/pandas value -> SQLite value (missing -> NULL, dates -> ISO, dicts -> JSON)."""
     if isinstance(value, dict):
         return json.dumps(value, ensure_ascii=False, sort_keys=True)
-    return value
+    return plain(value)
 
 
 def _rows(frame: pd.DataFrame, columns: Sequence[str]) -> Iterator[list[Any]]:
