@@ -135,3 +135,13 @@ def test_one_bad_row_rejects_the_whole_file(demo_store: Store, tmp_path: Path) -
     bad = GOOD_ROW.replace("NEW-1", "NEW-2").replace("07057", "99999")
     rejected(demo_store, write(tmp_path, GOOD_ROW, bad))
     assert demo_store.models(unit_codes=["07057"])["model_id"].str.startswith("NEW").sum() == 0
+
+
+def test_ambiguous_commune_name_is_reported_with_candidates(
+    demo_store: Store, tmp_path: Path
+) -> None:
+    header = "Mã mô hình,Loại mô hình,Xã/Phường,Ngày ra mắt"
+    errors = rejected(demo_store, write(tmp_path, "A1,patrol_team,Lê Lợi,1/1/2024", header=header))
+    assert len(errors) == 1
+    assert "row 2, field 'Xã/Phường'" in errors[0] and "matches several" in errors[0]
+    assert "07066" in errors[0] and "09574" in errors[0]
