@@ -9,7 +9,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from geo_service import __version__
-from geo_service.api import coverage, errors, gaps, model_types, models, pages, units
+from geo_service.api import coverage, errors, gaps, imports, model_types, models, pages, units
 from geo_service.settings import PACKAGE_DIR, Settings
 from geo_service.store import open_store
 
@@ -44,6 +44,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     errors.install(app)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    for module in (units, coverage, gaps, models, model_types, pages):
+    for module in (units, coverage, gaps, models, model_types, imports, pages):
         app.include_router(module.router)
     return app

@@ -41,6 +41,11 @@ class Settings(BaseSettings):
     coverage: CoveragePolicy = Field(default_factory=CoveragePolicy)
     demo: bool = Field(default=False, description="Load the bundled demo into an empty store.")
     max_feature_limit: int = Field(default=100_000, ge=1)
+    uploads_enabled: bool = Field(
+        default=False,
+        description="Accept imports over HTTP (POST /api/imports/...). Off until roles exist.",
+    )
+    max_upload_bytes: int = Field(default=50 * 1024 * 1024, ge=1024)
     host: str = "127.0.0.1"
     port: int = 8000
 
