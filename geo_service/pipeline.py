@@ -8,7 +8,6 @@ transaction, so a rejected file changes nothing.
 from __future__ import annotations
 
 import hashlib
-import io
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
@@ -27,8 +26,8 @@ from geo_service.domain import (
 )
 from geo_service.hierarchy import carry_villages_forward, resolve_codes, subtree_codes
 from geo_service.ingest.boundaries import normalise_units, read_boundaries
+from geo_service.ingest.lineage import read_lineage
 from geo_service.ingest.registers import read_register
-from geo_service.ingest.tables import decode_utf8
 from geo_service.ingest.villages import derive_village_areas, read_village_points
 from geo_service.settings import DEMO_DATA_DIR, PACKAGE_DIR, CoveragePolicy
 from geo_service.store import ImportBatch, ImportSource, Store, UnitQuery
@@ -246,25 +245,21 @@ def import_villages(
 
 
 def import_lineage(store: Store, path: Path, *, dry_run: bool = False) -> ImportOutcome:
-    """``geo-service import lineage FILE.csv`` (columns old_code,new_code,kind,effective)."""
-    report = ValidationReport(path.name)
-    text = decode_utf8(path.read_bytes(), path.name)
-    frame = pd.read_csv(io.StringIO(text), dtype=str).fillna("")
-    for column in LINEAGE_COLUMNS:
-        if column not in frame.columns:
-            report.error(f"missing column '{column}'", row=1, field=column)
+    """``geo-service import lineage FILE``: old→new links (CSV, or the 2025 JSON lists).
+
+    Links may name units not in the store yet (a national list against a few provinces):
+    they are kept, with one warning, and take effect when those units are imported.
+    """
+    frame, report = read_lineage(path)
     report.raise_if_errors()
     known = set(store.units()["code"])
-    for row, (old, new) in enumerate(zip(frame["old_code"], frame["new_code"], strict=True), 2):
-        for value, column in ((old, "old_code"), (new, "new_code")):
-            if value not in known:
-                report.error(f"unknown unit code '{value}'", row=row, field=column)
-    batch = _with_carry_forward(
-        store,
-        ImportBatch(
-            ImportSource("lineage", path.name, file_sha256(path)), lineage=frame[LINEAGE_COLUMNS]
-        ),
-    )
+    unknown = sorted((set(frame["old_code"]) | set(frame["new_code"])) - known)
+    if unknown:
+        report.warning(f"{len(unknown)} codes are not in the store yet (e.g. "
+                       f"{', '.join(unknown[:5])}); their links apply once they are imported",
+                       field="old_code/new_code", code="unknown_codes")
+    batch = _with_carry_forward(store, ImportBatch(
+        ImportSource("lineage", path.name, file_sha256(path)), lineage=frame[LINEAGE_COLUMNS]))
     return _finish(store, batch, report, dry_run)
 
 
