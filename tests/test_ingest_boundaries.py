@@ -275,7 +275,10 @@ def test_swapped_coordinates_are_reported(tmp_path: Path) -> None:
         ("empty.geojson", b"", "empty (0 bytes)"),
         ("not_a_zip.zip", b"PK? this is not a zip", "not a zip archive"),
         ("garbage.gpkg", b"SQLite format 2 or not", "cannot read the file as a GeoPackage"),
-        ("ranh_gioi.kml", b"<kml/>", "unsupported file type"),
+        ("ranh_gioi.kml", b"<kml/>", "cannot read the file as KML"),
+        ("ranh_gioi.kmz", b"<kml/>", "a KMZ is a zip archive"),
+        ("ranh_gioi.xlsx", b"PK? no", "not an Excel .xlsx file"),
+        ("ranh_gioi.dwg", b"AC1027", "unsupported file type"),
     ],
 )
 def test_unreadable_files_are_reported_not_raised(

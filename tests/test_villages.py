@@ -224,16 +224,21 @@ def test_bad_numbers_are_errors_with_row_and_field(tmp_path: Path) -> None:
     assert points["households"].tolist()[1] == 200
 
 
-def test_missing_column_and_wrong_encoding_are_reported(tmp_path: Path) -> None:
+def test_missing_column_is_reported_and_a_legacy_encoding_is_read_with_a_warning(
+    tmp_path: Path,
+) -> None:
     path = write_points(tmp_path, "09496,Khu phố 1,106.2", header="commune_code,name,lon")
     _, report = read_village_points(path, file_name="thon.csv")
     assert [str(p) for p in report.problems] == [
-        "error: thon.csv, row 1, field 'lat': missing column 'lat'"
+        "error: thon.csv, row 1, field 'lat': missing column 'lat' "
+        "(a latitude column named one of: lat, latitude, y, vi_do)"
     ]
     legacy = tmp_path / "legacy.csv"
-    legacy.write_bytes(f"{HEADER}\n07057,Thôn 1,thon,106.85,21.1,,\n".encode("cp1258"))
+    legacy.write_bytes(f"{HEADER}\n07057,Thôn Đông,thon,106.85,21.1,,\n".encode("cp1258"))
     points, report = read_village_points(legacy)
-    assert report.errors[0].code == "encoding" and points.empty
+    assert report.ok and [p.code for p in report.warnings] == ["encoding"]
+    assert "cp1258" in report.warnings[0].message
+    assert points["name"].tolist() == ["Thôn Đông"]
 
 
 # --------------------------------------------------------------------------- the bundle

@@ -1,19 +1,16 @@
 """Map a boundary file's own columns onto ``domain.UNIT_COLUMNS``.
 
 Field names differ between sources (``ma_xa``, ``gso_commune_code_2019``, ``code``…); they
-are found by accent- and case-insensitive aliases unless given. A unit's type comes from
-a type column or from the leading word of its name ("Thôn", "Phường", "TDP" …, see
-``names.split_unit_type``); its level from the file, a level column or the type.
-Every problem names the file, the 1-based feature number and the column.
+are found by accent- and case-insensitive aliases unless given. A unit's type and level
+come from ``ingest.unit_levels``. Every problem names the file, the row (1-based feature
+number, or spreadsheet row for tables) and the column. The work is done a column at a
+time (``ingest.unit_cells``): a national village file has 80,000 rows.
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
-from datetime import date, datetime
-from functools import lru_cache
-from typing import Any
+from datetime import date
 
 import geopandas as gpd
 import numpy as np
@@ -26,12 +23,27 @@ from geo_service.domain import (
     GEOMETRY_NONE,
     GEOMETRY_SURVEYED,
     UNIT_COLUMNS,
-    UNIT_TYPES,
     WGS84,
     Level,
 )
-from geo_service.ingest.tables import parse_count, parse_date
-from geo_service.names import fold, match_key, nfc, split_unit_type
+from geo_service.ingest.layers import without_gc_pauses
+from geo_service.ingest.unit_cells import (
+    RowProblems,
+    codes,
+    column_values,
+    counts,
+    dates,
+    distinct,
+    texts,
+    unsafe_positions,
+)
+from geo_service.ingest.unit_levels import (
+    level_cells,
+    level_numbers,
+    levels_of_types,
+    unit_types,
+)
+from geo_service.names import fold, match_key, nfc
 from geo_service.validate import ValidationReport
 
 _DISTRICT_CODES = ("district_code", "ma_huyen", "gso_district_code_2019")
@@ -75,22 +87,7 @@ _LEVEL_ALIASES: dict[Level, dict[str, tuple[str, ...]]] = {
         "parent": ("parent_code", "ma_cha", *_COMMUNE_CODES),
     },
 }
-_CODE_WIDTH = {Level.PROVINCE: 2, Level.DISTRICT: 3, Level.COMMUNE: 5}
-_TYPE_VALUES = {
-    **{fold(word).replace(" ", "_"): slug for slug, (word, _) in UNIT_TYPES.items()},
-    **{slug: slug for slug in UNIT_TYPES},
-    "thanh_pho": "thanh_pho",
-    "tt": "thi_tran",
-    "tx": "thi_xa",
-    "tp": "thanh_pho",
-    "tdp": "to_dan_pho",
-    "kp": "khu_pho",
-    "kdc": "khu_dan_cu",
-    "ward": "phuong",
-    "commune": "xa",
-    "township": "thi_tran",
-    "province": "tinh",
-}
+_ROW_INDEX_NAMES = ("feature", "row")  # read_boundaries numbers rows as problems do
 
 
 @dataclass(frozen=True)
@@ -119,9 +116,10 @@ def normalise_units(
 ) -> tuple[gpd.GeoDataFrame, ValidationReport]:
     """Units with exactly ``UNIT_COLUMNS`` + geometry (EPSG:4326), one per raw row, in order.
 
-    ``raw`` is ``read_boundaries`` output (index = feature number) or any GeoDataFrame.
-    Fields not given are detected from common column names; ``valid_from``/``valid_to``
-    given here apply to every row, else date columns of those names are used.
+    ``raw`` is ``read_boundaries`` output (index = feature number or spreadsheet row) or
+    any GeoDataFrame. Fields not given are detected from common column names;
+    ``valid_from``/``valid_to`` given here apply to every row, else date columns of
+    those names are used.
     """
     report = ValidationReport(file_name)
     if level is not None and level not in {int(v) for v in Level}:
@@ -133,24 +131,119 @@ def normalise_units(
     fields = _resolve_fields(frame, file_level, given, report)
     if not report.ok:
         return _empty_units(), report
-    rows = frame.index if frame.index.name == "feature" else pd.RangeIndex(1, len(frame) + 1)
-    # Plain Python lists per role: per-row pandas access would dominate for 80k villages.
-    columns = {role: column for role, column in fields.columns.items() if column}
-    columns.update({f"other_name_{i}": c for i, c in enumerate(fields.other_names)})
-    values = {role: frame[c].to_numpy(dtype=object).tolist() for role, c in columns.items()}
-    records = [
-        _unit_record(
-            {role: values[role][i] for role in values},
-            int(row),
-            fields,
-            file_level,
-            (valid_from, valid_to),
-            report,
-        )
-        for i, row in enumerate(rows)
-    ]
-    _check_duplicates(records, [int(row) for row in rows], fields, report)
-    return _assemble(records, frame, source), report
+    numbered = frame.index.name in _ROW_INDEX_NAMES
+    rows = frame.index.to_numpy().tolist() if numbered else list(range(1, len(frame) + 1))
+    problems = RowProblems(rows)
+    with without_gc_pauses():
+        table = _unit_table(frame, fields, file_level, (valid_from, valid_to), problems)
+        problems.report_to(report)
+        _check_duplicates(table, rows, fields, report)
+        return _assemble(table, frame, source), report
+
+
+def _unit_table(
+    frame: gpd.GeoDataFrame,
+    fields: _Fields,
+    file_level: Level | None,
+    given_dates: tuple[date | None, date | None],
+    problems: RowProblems,
+) -> pd.DataFrame:
+    """The unit columns, parsed a column at a time; problems are steps 0-10 of each row."""
+    names = _names(frame, fields, problems)
+    levels: list[Level | None] = (
+        [file_level] * len(frame)
+        if file_level is not None
+        else level_cells(column_values(frame, fields["level"]), fields["level"], problems)
+    )
+    types = unit_types(
+        texts(column_values(frame, fields["type"])),
+        names,
+        [texts(column_values(frame, c)) for c in fields.other_names],
+        levels,
+        (fields["type"], fields["name"]),
+        problems,
+    )
+    levels = levels_of_types(levels, types, fields["name"], problems)
+    code_values = codes(column_values(frame, fields["code"]), levels)
+    for position in _empty_positions(code_values):
+        problems.add(position, 4, "missing code", fields["code"], "missing_value")
+    parents = _parents(frame, levels, fields, problems)
+    population = counts(frame, fields["population"], 6, problems)
+    households = counts(frame, fields["households"], 7, problems)
+    start, end = given_dates
+    starts: list[date | None] = (
+        [start] * len(frame) if start else dates(frame, fields["valid_from"], 8, problems)
+    )
+    ends: list[date | None] = (
+        [end] * len(frame) if end else dates(frame, fields["valid_to"], 9, problems)
+    )
+    _check_periods(starts, ends, fields, problems)
+    table = pd.DataFrame(
+        {
+            "code": code_values,
+            "name": distinct(names, _stored_name).per_row(),
+            "unit_type": types,
+            "level": pd.array(level_numbers(levels), dtype="Int64"),
+            "parent_code": parents,
+            "population": population,
+            "households": households,
+            "valid_from": starts,
+            "valid_to": ends,
+        }
+    )
+    return table
+
+
+def _names(frame: gpd.GeoDataFrame, fields: _Fields, problems: RowProblems) -> list[str | None]:
+    """Names as text; a missing name, a formula or markup is an error (step 0)."""
+    names = texts(column_values(frame, fields["name"]))
+    for position in _empty_positions(names):
+        problems.add(position, 0, "missing name", fields["name"], "missing_value")
+    for position, message, code in unsafe_positions(names, fields["name"] or "name"):
+        problems.add(position, 0, message, fields["name"], code)
+        names[position] = None  # one error is enough: no type is looked for in it
+    return names
+
+
+def _parents(
+    frame: gpd.GeoDataFrame, levels: list[Level | None], fields: _Fields, problems: RowProblems
+) -> list[str | None]:
+    """Parent codes; a village without one is an error (step 5)."""
+    parents = codes(column_values(frame, fields["parent"]), [None] * len(frame))
+    if None not in parents:
+        return parents
+    for position, (unit_level, parent) in enumerate(zip(levels, parents, strict=True)):
+        if unit_level == Level.VILLAGE and parent is None:
+            problems.add(
+                position,
+                5,
+                "a village needs its commune's code (parent)",
+                fields["parent"] or "parent_code",
+                "missing_value",
+            )
+    return parents
+
+
+def _empty_positions(values: list[str | None]) -> list[int]:
+    if None not in values:
+        return []
+    return [position for position, value in enumerate(values) if value is None]
+
+
+def _check_periods(
+    starts: list[date | None], ends: list[date | None], fields: _Fields, problems: RowProblems
+) -> None:
+    if all(end is None for end in ends):
+        return
+    for position, (start, end) in enumerate(zip(starts, ends, strict=True)):
+        if isinstance(start, date) and isinstance(end, date) and end <= start:
+            problems.add(
+                position,
+                10,
+                f"valid_to {end} is not after valid_from {start}",
+                fields["valid_to"] or "valid_to",
+                "invalid",
+            )
 
 
 def _resolve_fields(
@@ -194,265 +287,73 @@ def _resolve_fields(
     return _Fields(columns, others)
 
 
-def _unit_record(
-    cells: dict[str, Any],
-    row: int,
-    fields: _Fields,
-    file_level: Level | None,
-    dates: tuple[date | None, date | None],
-    report: ValidationReport,
-) -> dict[str, object]:
-    name = _text(cells.get("name"))
-    if name is None:
-        report.error("missing name", row=row, field=fields["name"], code="missing_value")
-    level = file_level or _level_cell(cells, row, fields, report)
-    unit_type = _unit_type(cells, name, row, fields, level, report) if name else None
-    if level is None and unit_type is not None:
-        level = _level_of_type(unit_type, row, fields, report)
-    code = _code(cells.get("code"), level)
-    if code is None:
-        report.error("missing code", row=row, field=fields["code"], code="missing_value")
-    parent = _code(cells.get("parent"), None)
-    if level == Level.VILLAGE and parent is None:
-        report.error(
-            "a village needs its commune's code (parent)",
-            row=row,
-            field=fields["parent"] or "parent_code",
-            code="missing_value",
-        )
-    record: dict[str, object] = {
-        "code": code,
-        "name": _stored_name(name) if name else None,
-        "unit_type": unit_type,
-        "level": int(level) if level else None,
-        "parent_code": parent,
-        "population": _count(cells, "population", row, fields, report),
-        "households": _count(cells, "households", row, fields, report),
-        "valid_from": dates[0] or _date(cells, "valid_from", row, fields, report),
-        "valid_to": dates[1] or _date(cells, "valid_to", row, fields, report),
-    }
-    start, end = record["valid_from"], record["valid_to"]
-    if isinstance(start, date) and isinstance(end, date) and end <= start:
-        report.error(
-            f"valid_to {end} is not after valid_from {start}",
-            row=row,
-            field=fields["valid_to"] or "valid_to",
-        )
-    return record
+def _stored_name(name: str | None) -> str | None:
+    return nfc(name) if name else None
 
 
-def _level_cell(
-    cells: dict[str, Any], row: int, fields: _Fields, report: ValidationReport
-) -> Level | None:
-    value = _text(cells.get("level"))
-    if value is None:
-        return None
-    if value in {str(int(v)) for v in Level}:
-        return Level(int(value))
-    report.error(
-        f"level '{value}' is not 1-4 (province, district, commune, village)",
-        row=row,
-        field=fields["level"],
-    )
-    return None
-
-
-def _unit_type(
-    cells: dict[str, Any],
-    name: str,
-    row: int,
-    fields: _Fields,
-    level: Level | None,
-    report: ValidationReport,
-) -> str | None:
-    given = _text(cells.get("type"))
-    if given is not None:
-        slug = _TYPE_VALUES.get(fold(given).replace(" ", "_"))
-        if slug is None:
-            report.error(
-                f"unknown unit type '{given}'; known: "
-                f"{', '.join(sorted({w for w, _ in UNIT_TYPES.values()}))}",
-                row=row,
-                field=fields["type"],
-                code="unknown_type",
-            )
-            return None
-        return _fit_level(slug, given, level, row, fields["type"], report)
-    names = [name, *(cells[f"other_name_{i}"] for i in range(len(fields.other_names)))]
-    for candidate in names:
-        text = _text(candidate)
-        slug = _leading_type(text, level) if text else None
-        if slug:
-            return slug
-    allowed = sorted({w for w, lv in UNIT_TYPES.values() if level is None or lv == level})
-    report.error(
-        f"unknown unit type: '{name}' does not start with a "
-        f"{level.name.lower() + ' ' if level else ''}type word ({', '.join(allowed)}); "
-        "add a unit_type column",
-        row=row,
-        field=fields["name"],
-        code="unknown_type",
-    )
-    return None
-
-
-@lru_cache(maxsize=65536)
-def _stored_name(name: str) -> str:
-    return nfc(name)
-
-
-@lru_cache(maxsize=65536)
-def _leading_type(name: str, level: Level | None) -> str | None:
-    """Type word of ``name``; cached because village names repeat ("Thôn 1", "Xóm 2")."""
-    return split_unit_type(name, level)[0]
-
-
-def _fit_level(
-    slug: str,
-    given: str,
-    level: Level | None,
-    row: int,
-    field: str | None,
-    report: ValidationReport,
-) -> str | None:
-    if slug == "thanh_pho" and level == Level.PROVINCE:
-        return "thanh_pho_tw"
-    if level is not None and UNIT_TYPES[slug][1] != level:
-        report.error(
-            f"unit type '{given}' is a {UNIT_TYPES[slug][1].name.lower()} type, but "
-            f"the units are imported as level {int(level)} ({level.name.lower()})",
-            row=row,
-            field=field,
-            code="unknown_type",
-        )
-        return None
-    return slug
-
-
-def _level_of_type(
-    unit_type: str, row: int, fields: _Fields, report: ValidationReport
-) -> Level | None:
-    if unit_type == "thanh_pho":
-        report.error(
-            "'Thành phố' can be a province or a district: give the level "
-            "(--level or a level column)",
-            row=row,
-            field=fields["name"],
-        )
-        return None
-    return UNIT_TYPES[unit_type][1]
-
-
-def _text(value: object) -> str | None:
-    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
-        return None
-    if isinstance(value, float | np.floating) and float(value).is_integer():
-        value = int(value)
-    text = " ".join(str(value).split())
-    return text or None
-
-
-def _code(value: object, level: Level | None) -> str | None:
-    """Codes as text; numeric cells lost their leading zeros, so pad to the GSO width."""
-    text = _text(value)
-    width = _CODE_WIDTH.get(level) if level is not None else None
-    if text and width and isinstance(value, int | float | np.integer | np.floating):
-        return text.zfill(width)
-    return text
-
-
-def _count(
-    cells: dict[str, Any], role: str, row: int, fields: _Fields, report: ValidationReport
-) -> int | None:
-    value = cells.get(role)
-    text = _text(value)
-    if text is None:
-        return None
-    try:
-        number = (
-            round(float(value))
-            if isinstance(value, int | float | np.number)
-            else (parse_count(text))
-        )
-    except (ValueError, OverflowError):
-        number = None
-    if number is None or number < 0:
-        report.error(
-            f"'{text}' is not a whole non-negative number",
-            row=row,
-            field=fields[role],
-            code="invalid_number",
-        )
-        return None
-    return number
-
-
-def _date(
-    cells: dict[str, Any], role: str, row: int, fields: _Fields, report: ValidationReport
-) -> date | None:
-    value = cells.get(role)
-    if value is None:
-        return None
-    if isinstance(value, datetime | pd.Timestamp):
-        return None if pd.isna(value) else value.date()
-    if isinstance(value, date):
-        return value
-    if isinstance(value, np.datetime64):
-        return None if np.isnat(value) else pd.Timestamp(value).date()
-    text = _text(value)
-    try:
-        return parse_date(text) if text else None
-    except ValueError as problem:
-        report.error(str(problem), row=row, field=fields[role], code="invalid_date")
-        return None
-
-
-def _assemble(
-    records: list[dict[str, object]], frame: gpd.GeoDataFrame, source: str
-) -> gpd.GeoDataFrame:
-    geometry = np.asarray(frame.geometry.values, dtype=object)
-    present = ~(pd.isna(geometry) | shapely.is_empty(geometry))
-    labels = shapely.point_on_surface(geometry)
-    table = pd.DataFrame.from_records(records, columns=UNIT_COLUMNS[:9])
-    for column in ("level", "population", "households"):
-        table[column] = table[column].astype("Int64")
+def _assemble(table: pd.DataFrame, frame: gpd.GeoDataFrame, source: str) -> gpd.GeoDataFrame:
+    geometry = frame.geometry.values
+    shapes = np.asarray(geometry, dtype=object)
+    present = ~(shapely.is_missing(shapes) | shapely.is_empty(shapes))
+    labels = shapely.point_on_surface(shapes)
     table["geometry_quality"] = np.where(present, GEOMETRY_SURVEYED, GEOMETRY_NONE)
     table["label_lon"] = shapely.get_x(labels)
     table["label_lat"] = shapely.get_y(labels)
     table["source"] = source
-    return gpd.GeoDataFrame(table[UNIT_COLUMNS], geometry=list(geometry), crs=WGS84)
+    return gpd.GeoDataFrame(table[UNIT_COLUMNS], geometry=geometry, crs=WGS84)
 
 
 def _check_duplicates(
-    records: list[dict[str, object]],
-    rows: list[int],
-    fields: _Fields,
-    report: ValidationReport,
+    table: pd.DataFrame, rows: list[int], fields: _Fields, report: ValidationReport
 ) -> None:
-    seen_codes: dict[tuple[object, object], int] = {}
-    seen_villages: dict[tuple[object, object, str], tuple[int, str]] = {}
-    for row, unit in zip(rows, records, strict=True):
-        code, name, parent = unit["code"], unit["name"], unit["parent_code"]
-        if code is not None:
-            first = seen_codes.setdefault((code, unit["valid_from"]), row)
-            if first != row:
-                report.error(
-                    f"duplicate code '{code}' (also row {first})",
-                    row=row,
-                    field=fields["code"],
-                    code="duplicate_code",
-                )
-        if unit["level"] == Level.VILLAGE and isinstance(name, str) and parent:
-            key = (parent, unit["unit_type"], match_key(name, Level.VILLAGE))
-            earlier = seen_villages.setdefault(key, (row, name))
-            if earlier[0] != row:
-                report.error(
-                    f"duplicate village names in one commune: '{earlier[1]}' (row "
-                    f"{earlier[0]}) and '{name}' (row {row}) in commune {parent}",
-                    row=row,
-                    field=fields["name"],
-                    code="duplicate_name",
-                )
+    """Codes repeated within one validity start; village names repeated in one commune."""
+    code_list = table["code"].tolist()
+    repeated = table["code"].notna().to_numpy() & table["code"].duplicated(keep=False).to_numpy()
+    starts = table["valid_from"].tolist()
+    first_row: dict[tuple[object, object], int] = {}
+    for position in np.flatnonzero(repeated).tolist():  # the same code, maybe other periods
+        key = (code_list[position], str(starts[position]))
+        first = first_row.setdefault(key, rows[position])
+        if first != rows[position]:
+            report.error(
+                f"duplicate code '{code_list[position]}' (also row {first})",
+                row=rows[position],
+                field=fields["code"],
+                code="duplicate_code",
+            )
+    _check_village_names(table, rows, fields, report)
+
+
+def _check_village_names(
+    table: pd.DataFrame, rows: list[int], fields: _Fields, report: ValidationReport
+) -> None:
+    villages = (table["level"] == int(Level.VILLAGE)).fillna(False).to_numpy(dtype=bool)
+    named = villages & table["name"].notna().to_numpy() & table["parent_code"].notna().to_numpy()
+    if not named.any():
+        return
+    names = table["name"].to_numpy(dtype=object)
+    match_keys = distinct(names.tolist(), _village_key).per_row()
+    keys = pd.DataFrame(
+        {"parent": table["parent_code"], "type": table["unit_type"], "key": match_keys}
+    )
+    repeated = named & keys.duplicated(keep=False).to_numpy()
+    earlier: dict[tuple[object, ...], tuple[int, str]] = {}
+    for position in np.flatnonzero(repeated & named):
+        key = tuple(keys.iloc[position])
+        first = earlier.setdefault(key, (rows[position], str(names[position])))
+        if first[0] != rows[position]:
+            report.error(
+                f"duplicate village names in one commune: '{first[1]}' (row "
+                f"{first[0]}) and '{names[position]}' (row {rows[position]}) in commune "
+                f"{key[0]}",
+                row=rows[position],
+                field=fields["name"],
+                code="duplicate_name",
+            )
+
+
+def _village_key(name: object) -> str | None:
+    return match_key(name, Level.VILLAGE) if isinstance(name, str) else None
 
 
 def _empty_units() -> gpd.GeoDataFrame:

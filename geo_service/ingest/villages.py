@@ -1,10 +1,13 @@
-"""Approximate village areas derived from village points.
+"""Approximate village areas derived from village points, and villages known by name only.
 
 Village boundaries are rarely digitised (shared/DOMAIN.md §4): a commune often knows only
 a list of its villages and one point each (the cultural house). Splitting every commune
 among its village points by nearest point (a Voronoi partition clipped to the commune)
 gives areas good enough to colour a coverage map. They are flagged
-``geometry_quality = "approximate"`` so every map and download can say so.
+``geometry_quality = "approximate"`` so every map and download can say so. A village with
+no point at all is kept with no geometry (``geometry_quality = "none"``): it counts in
+every roll-up and is listed as "no geometry"; its commune is divided among the others.
+Reading the points (any format) is ``ingest.village_points``, re-exported here.
 
 Typical use (``communes``: the level-3 rows of a unit frame)::
 
@@ -15,7 +18,6 @@ Typical use (``communes``: the level-3 rows of a unit frame)::
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
@@ -26,163 +28,38 @@ from shapely.ops import nearest_points
 
 from geo_service.domain import (
     GEOMETRY_APPROXIMATE,
+    GEOMETRY_NONE,
     METRIC_CRS,
     UNIT_COLUMNS,
     UNIT_TYPES,
     WGS84,
     Level,
 )
+from geo_service.ingest.village_points import (
+    LOCATION_FIELD_ATTR,
+    POINT_COLUMNS,
+    read_village_points,
+)
 from geo_service.names import fold, match_key, nfc, split_unit_type
 from geo_service.validate import ValidationReport
 
+__all__ = ["POINT_COLUMNS", "derive_village_areas", "read_village_points", "voronoi_cells"]
+
 VORONOI_SOURCE = "derived from village points (Voronoi)"
+LIST_SOURCE = "village list (no location)"
+NO_LOCATION = "no location: the village counts in every roll-up and is listed as 'no geometry'"
 # A village point this close outside its commune is a digitising slip, not a wrong commune.
 OUTSIDE_TOLERANCE_M = 50.0
 # Two villages closer than this share one location: a copy-paste slip in the file.
 SAME_PLACE_M = 1.0
 FALLBACK_VILLAGE_TYPE = "khu_dan_cu"
 VILLAGE_TYPES = {slug: word for slug, (word, level) in UNIT_TYPES.items() if level == Level.VILLAGE}
-REQUIRED_CSV_COLUMNS = ("commune_code", "name", "lon", "lat")
-POINT_COLUMNS = [
-    "row",
-    *REQUIRED_CSV_COLUMNS[:2],
-    "unit_type",
-    "households",
-    "population",
-    "lon",
-    "lat",
-]
 COORDINATES_FIELD = "lon/lat"
 _POLYGONAL = ("Polygon", "MultiPolygon")
 
 
 # Folded type word -> slug, for a type given in its own column ("Tổ dân phố", "tdp").
 _SLUG_BY_WORD = {fold(word): slug for slug, word in VILLAGE_TYPES.items()}
-
-
-# --------------------------------------------------------------------------- reading
-
-
-def read_village_points(
-    path: Path, *, file_name: str | None = None
-) -> tuple[gpd.GeoDataFrame, ValidationReport]:
-    """Read a UTF-8 CSV of village points with ``lon``/``lat`` columns (EPSG:4326).
-
-    Columns: commune_code, name, lon, lat; optional unit_type, households, population.
-    Text is normalised to NFC. Rows whose coordinates are unusable are reported (row =
-    spreadsheet row, header = 1) and left out of the returned frame, which keeps the
-    spreadsheet row number in column ``row``.
-    """
-    report = ValidationReport(file_name or path.name)
-    empty = gpd.GeoDataFrame(columns=POINT_COLUMNS, geometry=[], crs=WGS84)
-    try:
-        table = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    except UnicodeDecodeError:
-        report.error("file is not UTF-8 text; save it as CSV UTF-8", code="encoding")
-        return empty, report
-    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        report.error(f"not a readable CSV file: {exc}", code="unreadable")
-        return empty, report
-    table.columns = [nfc(str(c)).lower() for c in table.columns]
-    missing = [c for c in REQUIRED_CSV_COLUMNS if c not in table.columns]
-    for column in missing:
-        report.error(f"missing column '{column}'", row=1, field=column, code="missing_column")
-    if missing:
-        return empty, report
-    records = [
-        _read_row(row, number, report)
-        for number, (_, row) in enumerate(table.iterrows(), start=2)  # header is row 1
-    ]
-    kept = [r for r in records if r is not None]
-    if not kept:
-        return empty, report
-    frame = pd.DataFrame(kept)
-    geometry = gpd.points_from_xy(frame["lon"], frame["lat"])
-    points = gpd.GeoDataFrame(frame, geometry=geometry, crs=WGS84)
-    for column in ("households", "population"):
-        points[column] = pd.array(points[column], dtype="Int64")
-    return points, report
-
-
-def _read_row(row: pd.Series, number: int, report: ValidationReport) -> dict[str, object] | None:
-    def text(column: str) -> str:
-        value = row.get(column, "")
-        return nfc(str(value))
-
-    code = text("commune_code")
-    if code.isdigit() and len(code) < 5:
-        report.warning(
-            f"commune code '{code}' padded to '{code.zfill(5)}' (lost leading zeros)",
-            row=number,
-            field="commune_code",
-            code="padded_code",
-        )
-        code = code.zfill(5)
-    lon = _number(text("lon"), number, "lon", report)
-    lat = _number(text("lat"), number, "lat", report)
-    record: dict[str, object] = {
-        "row": number,
-        "commune_code": code,
-        "name": text("name"),
-        "unit_type": text("unit_type"),
-        "households": _count(text("households"), number, "households", report),
-        "population": _count(text("population"), number, "population", report),
-    }
-    if lon is None or lat is None or not _coordinates_ok(lon, lat, number, report):
-        return None
-    return record | {"lon": lon, "lat": lat}
-
-
-def _number(value: str, row: int, field: str, report: ValidationReport) -> float | None:
-    if not value:
-        report.error("value is missing", row=row, field=field, code="missing")
-        return None
-    if "," in value and "." not in value:
-        value = value.replace(",", ".")  # decimal comma, as Vietnamese spreadsheets write it
-    try:
-        number = float(value)
-    except ValueError:
-        report.error(f"not a number: '{value}'", row=row, field=field, code="not_a_number")
-        return None
-    if not np.isfinite(number):
-        report.error(f"not a finite number: '{value}'", row=row, field=field, code="not_a_number")
-        return None
-    return number
-
-
-def _count(value: str, row: int, field: str, report: ValidationReport) -> int | None:
-    if not value:
-        return None
-    try:
-        number = float(value.replace(" ", ""))
-    except ValueError:
-        number = -1.0
-    if number < 0 or not number.is_integer():
-        report.error(
-            f"not a whole number >= 0: '{value}'", row=row, field=field, code="not_a_count"
-        )
-        return None
-    return int(number)
-
-
-def _coordinates_ok(lon: float, lat: float, row: int, report: ValidationReport) -> bool:
-    if not (-180 <= lon <= 180 and -90 <= lat <= 90):
-        report.error(
-            f"coordinates out of range: lon {lon}, lat {lat}",
-            row=row,
-            field=COORDINATES_FIELD,
-            code="out_of_range",
-        )
-        return False
-    if 8 <= lon <= 24 and 102 <= lat <= 110:
-        report.error(
-            "lon and lat look swapped (Vietnam is near lon 102-110, lat 8-24)",
-            row=row,
-            field=COORDINATES_FIELD,
-            code="swapped",
-        )
-        return False
-    return True
 
 
 # --------------------------------------------------------------------------- areas
@@ -192,6 +69,9 @@ def derive_village_areas(
     points: gpd.GeoDataFrame, communes: gpd.GeoDataFrame, *, file_name: str
 ) -> tuple[gpd.GeoDataFrame, ValidationReport]:
     """Approximate village areas: each commune split among its village points.
+
+    Villages without a point (geometry None or empty) are kept with no geometry and a
+    warning; their commune is split among the villages that have one.
 
     Parameters
     ----------
@@ -221,11 +101,23 @@ def derive_village_areas(
     )
     sites = gpd.GeoSeries(table.geometry.values, index=table.index, crs=WGS84).to_crs(METRIC_CRS)
     shapeless = set(shapes.index[shapes.isna() | shapes.is_empty])
-    ok = _check_rows(table, set(shapes.index), shapeless, report)
-    ok &= _check_locations(table, sites, shapes, ok, report)
+    located = ~(sites.isna() | sites.is_empty)
+    ok = _check_rows(table, set(shapes.index), shapeless, located, report)
+    ok &= _check_locations(table, sites, shapes, ok & located, report)
+    for row in table.loc[ok & ~located, "row"]:
+        report.warning(NO_LOCATION, row=int(row), field=_location_field(table), code="no_location")
+    placed = ok & located
+    cells = _village_cells(table.loc[placed, "commune_code"], sites[placed], shapes)
     good = table[ok]
-    cells = _village_cells(good["commune_code"], sites[ok], shapes).to_crs(WGS84)
-    return _village_units(good, cells, parents), report
+    return _village_units(good, cells.to_crs(WGS84).reindex(good.index), parents), report
+
+
+def _location_field(table: gpd.GeoDataFrame) -> str:
+    """The field location problems name: as ``read_village_points`` says, else by columns."""
+    given = table.attrs.get(LOCATION_FIELD_ATTR)
+    if isinstance(given, str):
+        return given
+    return COORDINATES_FIELD if "lon" in table.columns else "geometry"
 
 
 def _normalised(points: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
@@ -234,10 +126,7 @@ def _normalised(points: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
         table["row"] = np.arange(1, len(table) + 1)
     for column in ("commune_code", "name", "unit_type"):
         values = table[column] if column in table.columns else pd.Series("", index=table.index)
-        table[column] = [
-            "" if pd.isna(v) else nfc(str(v))
-            for v in values
-        ]
+        table[column] = ["" if pd.isna(v) else nfc(str(v)) for v in values]
     for column in ("households", "population"):
         values = table[column] if column in table.columns else [None] * len(table)
         table[column] = pd.array(values, dtype="Int64")
@@ -245,16 +134,23 @@ def _normalised(points: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 
 
 def _check_rows(
-    table: gpd.GeoDataFrame, known: set[str], shapeless: set[str], report: ValidationReport
+    table: gpd.GeoDataFrame,
+    known: set[str],
+    shapeless: set[str],
+    located: pd.Series,
+    report: ValidationReport,
 ) -> pd.Series:
-    """Name, commune code, type and duplicate checks; infers missing types in place."""
+    """Name, commune code, type and duplicate checks; infers missing types in place.
+
+    Only a village with a point needs its commune's boundary (to divide it).
+    """
     ok: list[bool] = []
     types: list[str] = []
     first_row: dict[tuple[str, str], int] = {}
     columns = [table[c].tolist() for c in ("row", "commune_code", "name", "unit_type")]
-    for raw_row, code, name, given in zip(*columns, strict=True):
+    for raw_row, code, name, given, has_point in zip(*columns, located.tolist(), strict=True):
         row = int(raw_row)
-        good = _commune_ok(code, known, shapeless, row, report)
+        good = _commune_ok(code, known, shapeless if has_point else set(), row, report)
         if not name:
             report.error("village name is missing", row=row, field="name", code="missing")
             ok.append(False)
@@ -328,22 +224,21 @@ def _check_locations(
     ok: pd.Series,
     report: ValidationReport,
 ) -> pd.Series:
-    """Points must lie in their commune (50 m slack) and not on top of another village."""
-    field = COORDINATES_FIELD if "lon" in table.columns else "geometry"
+    """Points must lie in their commune (50 m slack) and not on top of another village.
+
+    ``ok`` marks the rows to check: those with a point and no error so far.
+    """
+    field = _location_field(table)
     index = table.index[ok]
     codes = table.loc[index, "commune_code"].to_numpy()
     points = np.asarray(sites.loc[index].values, dtype=object)
-    missing = shapely.is_missing(points) | shapely.is_empty(points)
     distance = shapely.distance(points, np.asarray(shapes.loc[codes].values, dtype=object))
-    placed = ~missing & (distance <= OUTSIDE_TOLERANCE_M)
-    twins = _earlier_twins(points, codes, placed)
+    twins = _earlier_twins(points, codes, distance <= OUTSIDE_TOLERANCE_M)
     good = pd.Series(True, index=table.index)
     rows = table.loc[index, "row"].astype(int).to_numpy()
     for n, i in enumerate(index):
         row, code = int(rows[n]), codes[n]
-        if missing[n]:
-            report.error("point has no location", row=row, field=field, code="missing")
-        elif distance[n] > OUTSIDE_TOLERANCE_M:
+        if distance[n] > OUTSIDE_TOLERANCE_M:
             report.error(
                 f"point lies {distance[n]:,.0f} m outside commune {code}",
                 row=row,
@@ -404,6 +299,7 @@ def _village_units(
     good: gpd.GeoDataFrame, cells: gpd.GeoSeries, parents: gpd.GeoDataFrame
 ) -> gpd.GeoDataFrame:
     codes = good["commune_code"]
+    shaped = ~(cells.isna() | cells.is_empty).to_numpy()
     frame = pd.DataFrame(
         {
             "name": good["name"],
@@ -414,10 +310,10 @@ def _village_units(
             "households": good["households"],
             "valid_from": codes.map(parents["valid_from"]) if "valid_from" in parents else None,
             "valid_to": codes.map(parents["valid_to"]) if "valid_to" in parents else None,
-            "geometry_quality": GEOMETRY_APPROXIMATE,
-            "label_lon": good.geometry.x,
-            "label_lat": good.geometry.y,
-            "source": VORONOI_SOURCE,
+            "geometry_quality": np.where(shaped, GEOMETRY_APPROXIMATE, GEOMETRY_NONE),
+            "label_lon": shapely.get_x(np.asarray(good.geometry.values, dtype=object)),
+            "label_lat": shapely.get_y(np.asarray(good.geometry.values, dtype=object)),
+            "source": np.where(shaped, VORONOI_SOURCE, LIST_SOURCE),
             "geometry": cells,
         },
         index=good.index,

@@ -1,0 +1,124 @@
+"""One table from a CSV file or an XLSX sheet, with spreadsheet row numbers.
+
+The header is the first non-empty row; rows keep their spreadsheet numbers (the header
+of a plain file is row 1) and blank rows are skipped. CSV text in a legacy Vietnamese
+encoding (Windows-1258, TCVN3, VNI) is decoded with a warning. XLSX cells keep their
+types (numbers, dates); empty cells and blank text are None.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import openpyxl
+from openpyxl.utils.exceptions import InvalidFileException
+
+from geo_service.ingest.layers import fail, zip_members
+from geo_service.legacy_encodings import decode_bytes
+from geo_service.names import fold, nfc
+from geo_service.validate import ValidationReport
+
+MAX_TABLE_BYTES = 100 * 1024 * 1024
+TABLE_SUFFIXES = (".csv", ".xlsx")
+_UTF8 = ("utf-8", "utf-8-sig")
+
+
+@dataclass(frozen=True)
+class Sheet:
+    header: list[str]  # NFC, unique, never empty
+    rows: list[tuple[int, list[object]]]  # (spreadsheet row, cells aligned with header)
+
+
+def read_sheet(path: Path, name: str, layer: str | None, report: ValidationReport) -> Sheet:
+    """The table of a .csv file, or of an .xlsx file's first sheet (``layer``: sheet name)."""
+    size = path.stat().st_size
+    if size > MAX_TABLE_BYTES:
+        fail(name, f"the file is larger than {MAX_TABLE_BYTES // 2**20} MB")
+    if path.suffix.lower() == ".xlsx":
+        numbered = _xlsx_rows(path, name, layer)
+    else:
+        if layer is not None:
+            fail(name, "a CSV file has a single table; --layer names an XLSX sheet", field="layer")
+        numbered = _csv_rows(path, name, report)
+    return _table(numbered, name)
+
+
+def _csv_rows(path: Path, name: str, report: ValidationReport) -> list[tuple[int, list[object]]]:
+    text, encoding = decode_bytes(path.read_bytes())
+    if encoding not in _UTF8:
+        report.warning(
+            f"the file is not UTF-8: read it as {encoding}; check the names, and save it as "
+            "'CSV UTF-8' next time",
+            code="encoding",
+        )
+    try:
+        delimiter = csv.Sniffer().sniff(text[:4096], delimiters=",;\t").delimiter
+    except csv.Error:
+        delimiter = ","
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        # A spreadsheet row is a record: a quoted cell may span several lines of text.
+        return [(number, list(cells)) for number, cells in enumerate(reader, start=1)]
+    except csv.Error as problem:
+        fail(name, f"malformed CSV: {problem}", row=reader.line_num)
+
+
+def _xlsx_rows(path: Path, name: str, layer: str | None) -> list[tuple[int, list[object]]]:
+    if not zipfile.is_zipfile(path):
+        fail(name, "not an Excel .xlsx file (an .xlsx is a zip archive; old .xls is not read)")
+    with zipfile.ZipFile(path) as archive:
+        zip_members(archive, name)
+    try:
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, OSError) as problem:
+        fail(name, f"cannot read the file as an Excel workbook: {problem}")
+    try:
+        sheet = book.worksheets[0] if layer is None else book[_sheet_name(book, layer, name)]
+        return [
+            (number, list(cells))
+            for number, cells in enumerate(sheet.iter_rows(min_row=1, values_only=True), start=1)
+        ]
+    finally:
+        book.close()
+
+
+def _sheet_name(book: openpyxl.Workbook, layer: str, name: str) -> str:
+    matches = [s for s in book.sheetnames if s == layer] or [
+        s for s in book.sheetnames if fold(s) == fold(layer)
+    ]
+    if not matches:
+        fail(name, f"no sheet {layer!r}; sheets: {', '.join(book.sheetnames)}", field="layer")
+    return matches[0]
+
+
+def _table(numbered: list[tuple[int, list[object]]], name: str) -> Sheet:
+    cleaned = [(number, [_cell(v) for v in cells]) for number, cells in numbered]
+    filled = [(number, cells) for number, cells in cleaned if any(v is not None for v in cells)]
+    if not filled:
+        fail(name, "the table is empty: no header row")
+    _, header_cells = filled[0]
+    width = max(len(cells) for _, cells in filled)
+    header = _header([*header_cells, *[None] * (width - len(header_cells))], name, filled[0][0])
+    rows = [(number, [*cells, *[None] * (width - len(cells))]) for number, cells in filled[1:]]
+    return Sheet(header, rows)
+
+
+def _header(cells: list[object], name: str, row: int) -> list[str]:
+    header: list[str] = []
+    for position, value in enumerate(cells, start=1):
+        text = nfc(str(value)) if value is not None else f"column_{position}"
+        if text in header:
+            fail(name, f"two columns are named '{text}'", row=row, field=text)
+        header.append(text)
+    return header
+
+
+def _cell(value: object) -> object:
+    if isinstance(value, str):
+        text = nfc(value)
+        return text or None
+    return value
