@@ -161,14 +161,75 @@ def import_boundaries(
 
 @import_app.command("models")
 def import_models(
-    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="UTF-8 CSV register")],
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="CSV or XLSX register")],
     store: StoreOption = None,
     dry_run: DryRun = False,
+    mapping: Annotated[
+        Path | None,
+        typer.Option(
+            exists=True,
+            dir_okay=False,
+            help="Reviewed names: CSV kind,parent_code,given_name,code (or a --report JSON "
+            "with chosen_code filled in)",
+        ),
+    ] = None,
+    report: Annotated[
+        Path | None,
+        typer.Option(dir_okay=False, help="Write how every row was matched, as JSON"),
+    ] = None,
+    mapping_template: Annotated[
+        Path | None,
+        typer.Option(
+            dir_okay=False, help="Write the unmatched/ambiguous names as a mapping CSV to fill in"
+        ),
+    ] = None,
 ) -> None:
-    """Import a register of models and teams (Vietnamese headers; see docs/data-model.md)."""
+    """Import a register of models and teams: CSV or XLSX (see docs/data-model.md).
+
+    With --dry-run nothing changes: it reports how rows matched units (exit code 2 when
+    there are errors). A real import is all-or-nothing.
+    """
+    from rich.text import Text
+
+    from geo_service.ingest.match_report import FAILURE_COLUMNS, MatchReport
     from geo_service.pipeline import import_models as run
 
-    _done(_run_import(lambda: run(_store(store), file, dry_run=dry_run)))
+    matches = MatchReport()
+    outcome: ImportOutcome | None = None
+    try:
+        outcome = run(_store(store), file, dry_run=dry_run, mapping=mapping, matches=matches)
+        problems = outcome.report
+    except ImportRejected as exc:
+        problems = exc.report
+    if report is not None:
+        matches.write_json(report)
+    if mapping_template is not None:
+        written = matches.write_mapping_template(mapping_template)
+        out.print(f"wrote {mapping_template}: {written} name(s) to review", highlight=False)
+    if outcome is not None and problems.ok:
+        _done(outcome)
+        if dry_run:
+            out.print(matches.summary_line(), highlight=False)
+        return
+    # The table shows the unmatched and ambiguous names; the list shows everything else.
+    shown = [p for p in problems.problems if p.code not in ("unmatched", "ambiguous")]
+    _print_report(ValidationReport(problems.file, shown if matches.rows else problems.problems))
+    if matches.rows:
+        out.print(matches.summary_line(), highlight=False)
+        failures = matches.failure_rows()
+        if failures:
+            table = Table(title="Rows to review (suggestions are never applied on their own)")
+            for column in FAILURE_COLUMNS:
+                table.add_column(column)
+            for cells in failures:
+                table.add_row(*(Text(cell) for cell in cells))
+            out.print(table)
+    verb = "would be rejected" if outcome is not None else "rejected"
+    err.print(
+        f"[red]{verb}:[/] {len(problems.errors)} error(s); the store was not changed",
+        highlight=False,
+    )
+    raise typer.Exit(2)
 
 
 @import_app.command("lineage")
@@ -188,7 +249,9 @@ def villages_derive(
     points: Annotated[
         Path,
         typer.Argument(
-            exists=True, dir_okay=False, help="CSV: commune_code,name,unit_type,lon,lat,..."
+            exists=True, dir_okay=False,
+            help="Village points or a plain list: CSV/XLSX (commune_code, name, lon, lat, …), "
+                 "GeoJSON, GeoPackage, KML/KMZ",
         ),
     ],
     store: StoreOption = None,
@@ -196,20 +259,31 @@ def villages_derive(
         Path | None, typer.Option("-o", "--output", help="Write the areas (.geojson/.gpkg)")
     ] = None,
     do_import: Annotated[bool, typer.Option("--import", help="Store them as villages")] = False,
+    as_of: Annotated[
+        str | None,
+        typer.Option("--as-of", help="Date the file's commune codes refer to (default today; "
+                                     "a pre-2025 list needs e.g. 2025-06-30)"),
+    ] = None,
+    crs: Annotated[str | None, typer.Option(help="Source CRS if the file has none")] = None,
+    layer: Annotated[str | None, typer.Option(help="Layer or sheet to read")] = None,
     dry_run: DryRun = False,
 ) -> None:
     """Approximate village areas from village points (Voronoi inside each commune)."""
     from geo_service.pipeline import derive_villages, import_villages
 
     the_store = _store(store)
-    villages, report = _run_import(lambda: derive_villages(the_store, points))
+    on = _as_of(as_of)
+    villages, report = _run_import(
+        lambda: derive_villages(the_store, points, as_of=on, crs=crs, layer=layer)
+    )
     _print_report(report)
     if output is not None:
         driver = "GPKG" if output.suffix.lower() == ".gpkg" else "GeoJSON"
         villages.to_file(output, driver=driver, engine="pyogrio")
         out.print(f"wrote {len(villages)} approximate village areas to {output}")
     if do_import or dry_run:
-        _done(_run_import(lambda: import_villages(the_store, points, dry_run=dry_run)))
+        _done(_run_import(lambda: import_villages(
+            the_store, points, dry_run=dry_run, as_of=on, crs=crs, layer=layer)))
     elif output is None:
         out.print(f"{len(villages)} village areas derived; use -o FILE or --import")
 

@@ -10,13 +10,15 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import shapely
+from numpy.typing import NDArray
 
 from geo_service.domain import Level
+from geo_service.values import plain
 
 
 def valid_on(units: pd.DataFrame, day: date) -> pd.Series:
@@ -98,78 +100,192 @@ def carry_villages_forward(units: gpd.GeoDataFrame, lineage: pd.DataFrame) -> Ca
 
     The village row is closed on the parent's end date (if still open) and a new row starts
     that day with the same code under the successor commune. Villages already carried
-    (a row of the same code starts on that day) are left alone, so this is idempotent.
+    (a row of the same code starts on that day) are only closed if still open (a list
+    from before the reform imported again), so this is idempotent.
     When the old commune was split, the successor is the one containing the village's
-    label point (or, failing that, the largest overlap).
+    label point (or, failing that, the largest overlap). ``unresolved`` lists villages
+    whose commune ended without a usable successor.
+
+    Vectorised: only villages under a commune code that has ended are looked at, all of
+    them at once (the 2025 reform moves almost every village of the country).
     """
-    villages = units[units["level"] == int(Level.VILLAGE)]
-    communes = units[units["level"] == int(Level.COMMUNE)]
-    forward = successors(lineage)
-    already_started = set(zip(villages["code"], villages["valid_from"].astype(str), strict=True))
-    new_rows: list[dict[str, Any]] = []
-    closures: list[tuple[str, str | None, date]] = []
-    unresolved: list[str] = []
-    for village in villages.itertuples(index=False):
-        parent = _parent_at_start(communes, village.parent_code, village.valid_from)
-        if parent is None or pd.isna(parent.valid_to):
-            continue
-        ends_with_parent = pd.isna(village.valid_to) or str(village.valid_to) == str(
-            parent.valid_to
+    empty = CarryForward(_empty_like(units))
+    level = units["level"].to_numpy()
+    communes = _dated(units, np.flatnonzero(level == int(Level.COMMUNE)))
+    ended = set(communes.loc[communes["end"].notna(), "code"])
+    if not ended:
+        return empty
+    villages = _dated(units, np.flatnonzero(level == int(Level.VILLAGE)))
+    candidates = villages[villages["parent_code"].isin(ended)]
+    leaving = _villages_leaving(candidates, communes, villages)
+    if leaving.empty:
+        return empty
+    # Already carried (e.g. a pre-reform list imported again): the row only needs closing.
+    moving = leaving[~leaving["carried"]].reset_index(drop=True)
+    moving["successor"] = _successors(moving, communes, units, lineage)
+    resolved = moving[moving["successor"].notna()]
+    new_rows = (
+        units.iloc[resolved["position"].to_numpy()]
+        .assign(
+            valid_from=resolved["parent_end"].to_numpy(dtype=object),
+            valid_to=np.full(len(resolved), None, dtype=object),
+            parent_code=resolved["successor"].to_numpy(dtype=object),
         )
-        if not ends_with_parent or (village.code, str(parent.valid_to)) in already_started:
-            continue
-        end = date.fromisoformat(str(parent.valid_to))
-        options = communes[
-            communes["code"].isin(forward.get(parent.code, [])) & valid_on(communes, end)
-        ]
-        successor = _pick_successor(village, options)
-        if successor is None:
-            unresolved.append(str(village.code))
-            continue
-        if pd.isna(village.valid_to):
-            closures.append((str(village.code), _iso_or_none(village.valid_from), end))
-        new_rows.append(
-            {
-                **village._asdict(),
-                "valid_from": end.isoformat(),
-                "valid_to": None,
-                "parent_code": successor,
-            }
-        )
-    frame = gpd.GeoDataFrame(
-        pd.DataFrame(new_rows, columns=list(units.columns)), geometry="geometry", crs=units.crs
+        .reset_index(drop=True)
     )
+    closing = pd.concat([resolved, leaving[leaving["carried"]]]).sort_values("position")
+    closing = closing[closing["end"].isna()]
+    closures = [
+        (str(code), None if pd.isna(start) else str(start), date.fromisoformat(end))
+        for code, start, end in zip(
+            closing["code"], closing["start"], closing["parent_end"], strict=True
+        )
+    ]
+    unresolved = [str(code) for code in moving.loc[moving["successor"].isna(), "code"]]
+    frame = gpd.GeoDataFrame(new_rows, geometry=units.geometry.name, crs=units.crs)
     return CarryForward(frame, closures, unresolved)
 
 
-def _iso_or_none(value: Any) -> str | None:
-    return None if value is None or pd.isna(value) else str(value)
+def _empty_like(units: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame(
+        pd.DataFrame(columns=list(units.columns)), geometry=units.geometry.name, crs=units.crs
+    )
 
 
-def _parent_at_start(communes: pd.DataFrame, code: str, start: Any) -> Any:
-    same_code = communes[communes["code"] == code]
-    if same_code.empty:
-        return None
-    if start is None or pd.isna(start):
-        # An undated village belongs to the earliest unit that carried the code.
-        ordered = same_code.assign(_start=same_code["valid_from"].fillna("")).sort_values("_start")
-        return next(ordered.drop(columns="_start").itertuples(index=False))
-    matches = same_code[valid_on(same_code, date.fromisoformat(str(start)))]
-    return next(matches.itertuples(index=False)) if not matches.empty else None
+def _iso(values: pd.Series) -> NDArray[np.object_]:
+    """Dates as ISO text, None when missing, whatever form they came in (str, date, …)."""
+    array = values.to_numpy(dtype=object)
+    missing = pd.isna(array)
+    out = np.full(len(array), None, dtype=object)
+    if (~missing).any():
+        present = array[~missing]
+        lookup = {value: plain(value) for value in pd.unique(present)}
+        out[~missing] = [lookup[value] for value in present]
+    return out
 
 
-def _pick_successor(village: Any, options: gpd.GeoDataFrame) -> str | None:
-    if options.empty:
-        return None
-    if len(options) == 1:
-        return str(options["code"].iloc[0])
-    point = shapely.Point(village.label_lon, village.label_lat)
-    containing = options[options.geometry.contains(point)]
-    if len(containing) == 1:
-        return str(containing["code"].iloc[0])
-    geometry = village.geometry
-    if geometry is not None and not geometry.is_empty:
-        overlap = options.geometry.intersection(geometry).area
-        if overlap.max() > 0:
-            return str(options["code"].iloc[int(overlap.argmax())])
-    return None
+def _dated(units: pd.DataFrame, positions: NDArray[np.intp]) -> pd.DataFrame:
+    """code, parent_code, start/end as ISO text (or None) and the row's position in ``units``."""
+    rows = units.iloc[positions]
+    return pd.DataFrame(
+        {
+            "code": rows["code"].to_numpy(dtype=object),
+            "parent_code": rows["parent_code"].to_numpy(dtype=object),
+            "start": _iso(rows["valid_from"]),
+            "end": _iso(rows["valid_to"]),
+            "position": positions,
+        }
+    )
+
+
+def _valid_at(start: pd.Series, end: pd.Series, day: pd.Series) -> pd.Series:
+    """Row-wise ``valid_on`` over ISO text: start <= day < end, missing bounds open."""
+    return (start.isna() | (start.fillna("") <= day)) & (end.isna() | (end.fillna("") > day))
+
+
+def _villages_leaving(
+    candidates: pd.DataFrame, communes: pd.DataFrame, villages: pd.DataFrame
+) -> pd.DataFrame:
+    """Candidate villages whose parent (at the village's start) has ended and that follow
+    it: open, or ended with it. Adds ``parent_end`` and ``carried`` (a row of the same
+    code already starts that day).
+    """
+    pairs = candidates.reset_index(drop=True).merge(
+        communes[["code", "start", "end", "position"]].rename(
+            columns={"code": "parent_code", "start": "c_start", "end": "c_end", "position": "c"}
+        ),
+        on="parent_code",
+    )
+    # An undated village belongs to the earliest unit that carried the code; a dated one
+    # to the first unit of that code valid on its start day.
+    undated = pairs["start"].isna()
+    valid = _valid_at(pairs["c_start"], pairs["c_end"], pairs["start"].fillna(""))
+    pairs = pairs[undated | valid]
+    order = pairs["c_start"].fillna("").where(pairs["start"].isna(), "")
+    pairs = (
+        pairs.assign(_order=order)
+        .sort_values(["position", "_order", "c"], kind="stable")
+        .drop_duplicates("position")
+    )
+    pairs = pairs[pairs["c_end"].notna()]
+    follows = pairs["end"].isna() | (pairs["end"] == pairs["c_end"])
+    started = set(zip(villages["code"], villages["start"], strict=True))
+    carried = [key in started for key in zip(pairs["code"], pairs["c_end"], strict=True)]
+    leaving = pairs.assign(carried=np.asarray(carried, dtype=bool))[follows.to_numpy()]
+    return (
+        leaving.rename(columns={"c_end": "parent_end"})
+        .drop(columns=["c", "c_start", "_order"])
+        .reset_index(drop=True)
+    )
+
+
+def _successors(
+    moving: pd.DataFrame, communes: pd.DataFrame, units: gpd.GeoDataFrame, lineage: pd.DataFrame
+) -> NDArray[np.object_]:
+    """Successor commune code of each moving village (None when there is none to pick).
+
+    The options are the lineage successors of the village's old commune that are valid on
+    the day it ended. One option is the successor; of several (a split), the one containing
+    the village's label point, else the one overlapping the village most.
+    """
+    links = lineage[["old_code", "new_code"]].drop_duplicates()
+    successors_of = (
+        moving[["parent_code", "parent_end"]]
+        .drop_duplicates()
+        .merge(links, left_on="parent_code", right_on="old_code")
+        .merge(
+            communes[["code", "start", "end", "position"]].rename(columns={"code": "new_code"}),
+            on="new_code",
+        )
+    )
+    valid = _valid_at(successors_of["start"], successors_of["end"], successors_of["parent_end"])
+    successors_of = successors_of[valid].drop_duplicates(["parent_code", "parent_end", "position"])
+    options = (
+        moving[["parent_code", "parent_end", "position"]]
+        .rename(columns={"position": "village"})
+        .reset_index(names="row")
+        .merge(successors_of[["parent_code", "parent_end", "new_code", "position"]])
+        .sort_values(["row", "position"], kind="stable")
+        .reset_index(drop=True)
+    )
+    picked = np.full(len(moving), None, dtype=object)
+    count = options.groupby("row")["row"].transform("size")
+    single = options[count == 1]
+    picked[single["row"].to_numpy()] = single["new_code"].to_numpy(dtype=object)
+    several = options[count > 1]
+    if not several.empty:
+        for row, code in _pick_by_geometry(several, units).items():
+            picked[row] = code
+    return picked
+
+
+def _pick_by_geometry(options: pd.DataFrame, units: gpd.GeoDataFrame) -> dict[int, str]:
+    """For (row, village, new_code, position) option pairs: the option containing the
+    village's label point if exactly one does, else the one overlapping it most.
+    """
+    geometry = np.asarray(units.geometry.values, dtype=object)
+    village = options["village"].to_numpy()
+    option_geometry = geometry[options["position"].to_numpy()]
+    lon = pd.to_numeric(units["label_lon"], errors="coerce").to_numpy(dtype=float)[village]
+    lat = pd.to_numeric(units["label_lat"], errors="coerce").to_numpy(dtype=float)[village]
+    contains = shapely.contains_xy(option_geometry, lon, lat)
+    frame = options.assign(contains=contains)
+    hits = frame.groupby("row")["contains"].transform("sum")
+    chosen = frame[frame["contains"] & (hits == 1)]
+    picked = dict(zip(chosen["row"], chosen["new_code"].astype(str), strict=True))
+    rest = frame[~frame["row"].isin(chosen["row"])]
+    if rest.empty:
+        return picked
+    village_geometry = geometry[rest["village"].to_numpy()]
+    usable = ~(shapely.is_missing(village_geometry) | shapely.is_empty(village_geometry))
+    overlap = np.zeros(len(rest))
+    overlap[usable] = shapely.area(
+        shapely.intersection(
+            geometry[rest["position"].to_numpy()][usable], village_geometry[usable]
+        )
+    )
+    rest = rest.assign(overlap=np.nan_to_num(overlap))
+    best = rest.loc[rest.groupby("row")["overlap"].idxmax()]
+    best = best[best["overlap"] > 0]
+    picked.update(zip(best["row"], best["new_code"].astype(str), strict=True))
+    return picked

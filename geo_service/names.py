@@ -1,4 +1,4 @@
-"""Vietnamese name normalisation and matching (shared/DOMAIN.md §6).
+"""Vietnamese name normalisation (shared/DOMAIN.md §6); matching is ``ingest.name_index``.
 
 Conventions, decided once here:
 
@@ -8,8 +8,9 @@ Conventions, decided once here:
 * ``fold`` is the accent- and case-insensitive form; đ/Đ become d explicitly because NFD
   does not decompose them.
 * A leading type word ("Thôn", "Phường", "TDP", "P.") is split off; ``match_key`` compares
-  only the rest, and ``NameIndex`` uses the types only to tell candidates apart or to refuse
-  a match whose explicit types differ ("Thôn 1" never silently matches "Xóm 1").
+  only the rest, and ``NameIndex`` (ingest/name_index.py) uses the types only to tell
+  candidates apart or to refuse a match whose explicit types differ ("Thôn 1" never
+  silently matches "Xóm 1").
 * Ordinals: the rest is read as a number only when it is *entirely* a numeral: digits
   ("01"), Roman I..XXXIX ("vi", "xi" only in capitals, being syllables too), or number
   words up to 99 ("Một", "mười lăm", "hai mươi mốt"; "mốt"/"lăm" only after a ten); a
@@ -26,12 +27,8 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Literal
-
-from rapidfuzz import fuzz, process
 
 from geo_service.domain import UNIT_TYPES, Level
 
@@ -111,6 +108,7 @@ def _type_words() -> list[tuple[str, str, str]]:
     return sorted(((w, s, _strip_marks(w)) for w, s in pairs), key=lambda t: (-len(t[0]), t))
 
 
+LONGEST_TYPE_WORDS = max(len(word.split()) for word, _, _ in _type_words())  # "tổ dân phố"
 _TYPE_WORDS_BY_LETTER: dict[str, list[tuple[str, str, str]]] = defaultdict(list)
 for _word in _type_words():
     _TYPE_WORDS_BY_LETTER[_word[2][0]].append(_word)
@@ -213,6 +211,10 @@ _ROMAN_OR_NAME = frozenset({"VI", "XI"})  # "Vi", "xi" are names unless written 
 _DIGITS = re.compile(r"^0+(\d)")
 
 
+def _keep_digit(match: re.Match[str]) -> str:  # a function: a template string is reparsed
+    return match.group(1)
+
+
 def _number_words(words: list[str], ascii_only: bool) -> int | None:
     units, trailing = (_ASCII_UNITS, _ASCII_TRAILING) if ascii_only else (_UNITS, _TRAILING)
     ten, tens = ("muoi", ("muoi",)) if ascii_only else (_TEN, _TENS)
@@ -264,7 +266,7 @@ def _keys_of_rest(rest: str) -> tuple[str, str, str]:
     """Keys of a name without its type word: folded, with accents, folded literally."""
     rest = _without_so(rest)
     words = _NON_WORD.sub(" ", _APOSTROPHES.sub("", rest.lower())).split()
-    spelled = " ".join(_DIGITS.sub(r"\1", w) if w[0] == "0" else w for w in words)
+    spelled = " ".join(_DIGITS.sub(_keep_digit, w) if w[0] == "0" else w for w in words)
     folded, number = _strip_marks(spelled), _numeral(rest)
     if number is not None:
         return str(number), str(number), folded
@@ -272,7 +274,9 @@ def _keys_of_rest(rest: str) -> tuple[str, str, str]:
 
 
 @dataclass(frozen=True, slots=True)
-class _Keys:
+class NameKeys:
+    """Everything matching compares about one name (``analyse``)."""
+
     name: str  # NFC
     unit_type: str | None
     key: str  # folded, without the type word; numerals as digits
@@ -283,12 +287,13 @@ class _Keys:
 
 
 @lru_cache(maxsize=131072)
-def _analyse(name: str, level: Level | None) -> _Keys:
+def analyse(name: str, level: Level | None = None) -> NameKeys:
+    """The keys of a name; cached, as registers repeat names and units are looked up often."""
     text = nfc(name)
     unit_type, rest = _split(text, level)
     key, spelled, literal = _keys_of_rest(rest)
     whole_key, whole_spelled, _ = _keys_of_rest(text) if unit_type else (key, spelled, None)
-    return _Keys(text, unit_type, key, spelled, literal, whole_key, whole_spelled)
+    return NameKeys(text, unit_type, key, spelled, literal, whole_key, whole_spelled)
 
 
 def match_key(name: str, level: Level | None = None) -> str:
@@ -297,165 +302,4 @@ def match_key(name: str, level: Level | None = None) -> str:
     "TDP 4 Tiền Huân" and "Tổ dân phố số 4 Tiền Huân" -> "4 tien huan";
     "Thôn 1", "Thôn Một", "Thôn I", "thon mot", "Thôn 01" -> "1".
     """
-    return _analyse(name, level).key
-
-
-# --- matching -----------------------------------------------------------------------------
-
-MatchStatus = Literal["exact", "ambiguous", "unmatched"]
-SUGGESTION_CUTOFF = 70.0
-SUGGESTION_LIMIT = 3
-
-
-@dataclass(frozen=True, slots=True)
-class NameMatch:
-    """Result of a lookup. Suggestions are for a person to confirm, never applied."""
-
-    status: MatchStatus
-    code: str | None = None
-    candidates: tuple[str, ...] = ()
-    suggestions: tuple[tuple[str, str, float], ...] = ()  # (code, name, score 0-100)
-    reason: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class _Entry:
-    code: str
-    name: str
-    unit_type: str | None
-    keys: _Keys
-
-
-def _types_agree(asked: str | None, found: str | None) -> bool:
-    if asked is None or found is None or asked == found:
-        return True
-    return {asked, found} == {"thanh_pho", "thanh_pho_tw"}
-
-
-_Table = dict[tuple[str | None, str], dict[str, _Entry]]
-
-
-class NameIndex:
-    """Units by (parent code, folded match key); built once, looked up many times.
-
-    ``rows`` are ``(code, name, parent_code)`` or ``(code, name, parent_code, unit_type)``;
-    without a unit type the type word of the name is used. Names are compared without
-    accents; among several candidates the explicit type, then the exact spelling (accents
-    included: "Minh Quán" is not "Minh Quân") decide. Fuzzy matching runs only on a miss
-    and only among the children of the same parent.
-    """
-
-    def __init__(self, rows: Iterable[Sequence[str | None]], level: Level | None = None) -> None:
-        self._level = level
-        self._by_key: _Table = defaultdict(dict)
-        self._by_whole_key: _Table = defaultdict(dict)
-        self._children: dict[str | None, list[_Entry]] = defaultdict(list)
-        self._choices: dict[str | None, list[str]] = {}
-        for row in rows:
-            self._add(row)
-
-    def _add(self, row: Sequence[str | None]) -> None:
-        code, name, parent = str(row[0]), str(row[1]), row[2]
-        keys = _analyse(name, self._level)
-        unit_type = row[3] if len(row) > 3 and row[3] else keys.unit_type
-        entry = _Entry(code, keys.name, unit_type, keys)
-        if code not in self._by_key[parent, keys.key]:
-            self._children[parent].append(entry)
-            self._choices.pop(parent, None)
-        self._by_key[parent, keys.key][code] = entry
-        self._by_key[parent, keys.literal][code] = entry
-        self._by_whole_key[parent, keys.whole_key][code] = entry
-
-    def __len__(self) -> int:
-        return sum(len(children) for children in self._children.values())
-
-    def lookup(self, name: str, parent_code: str | None) -> NameMatch:
-        """Find ``name`` among the children of ``parent_code``.
-
-        Tried in order: the name without its type word; the whole name (a bare "Sóc Sơn"
-        against "Huyện Sóc Sơn"); the name against whole unit names. The first attempt
-        with candidates of an agreeing type decides.
-        """
-        asked = _analyse(name, self._level)
-        if not asked.key:
-            return NameMatch("unmatched", reason="empty name")
-        attempts = [
-            (self._by_key, asked.key, asked.spelled, asked.unit_type, False),
-            (self._by_key, asked.whole_key, asked.whole_spelled, None, False),
-            (self._by_whole_key, asked.key, asked.spelled, asked.unit_type, True),
-            (self._by_key, asked.literal, asked.spelled, asked.unit_type, False),
-        ]
-        accented = not asked.name.isascii()  # an unaccented query cannot pick by accents
-        conflict: NameMatch | None = None
-        for table, key, spelled, unit_type, against_whole in attempts:
-            found = table.get((parent_code, key))
-            if not found:
-                continue
-            spelled_like = {
-                e.code
-                for e in found.values()
-                if accented
-                and spelled == (e.keys.whole_spelled if against_whole else e.keys.spelled)
-            }
-            match = _decide(list(found.values()), spelled_like, unit_type, asked.name, parent_code)
-            if match.status != "unmatched":
-                return match
-            conflict = conflict or match
-        return conflict or NameMatch(
-            "unmatched",
-            suggestions=self._suggest(asked.key, parent_code),
-            reason=f"no unit named '{asked.name}' under {parent_code!r}",
-        )
-
-    def _suggest(self, key: str, parent: str | None) -> tuple[tuple[str, str, float], ...]:
-        children = self._children.get(parent)
-        if not children:
-            return ()
-        choices = self._choices.get(parent)
-        if choices is None:
-            choices = self._choices[parent] = [_sorted_words(e.keys.key) for e in children]
-        # ratio on pre-sorted words is token_sort_ratio at a third of the cost; WRatio's
-        # partial matching ranks "ho" above "thai hoa" for "thai hoax", so it is not used.
-        best = process.extract(
-            _sorted_words(key),
-            choices,
-            scorer=fuzz.ratio,
-            limit=SUGGESTION_LIMIT,
-            score_cutoff=SUGGESTION_CUTOFF,
-        )
-        return tuple((children[i].code, children[i].name, round(score, 1)) for _, score, i in best)
-
-
-def _sorted_words(key: str) -> str:
-    return " ".join(sorted(key.split()))
-
-
-def _decide(
-    found: list[_Entry],
-    spelled_like: set[str],
-    asked_type: str | None,
-    name: str,
-    parent: str | None,
-) -> NameMatch:
-    """One code, several, or none when every candidate has a different explicit type."""
-    agreeing = [e for e in found if _types_agree(asked_type, e.unit_type)]
-    if not agreeing:
-        types = ", ".join(sorted({str(e.unit_type) for e in found}))
-        return NameMatch(
-            "unmatched",
-            suggestions=tuple((e.code, e.name, 100.0) for e in found),
-            reason=f"'{name}' is a {asked_type} but the unit found is a {types}",
-        )
-    narrowed = agreeing
-    if len(narrowed) > 1 and asked_type is not None:
-        narrowed = [e for e in narrowed if e.unit_type == asked_type] or narrowed
-    if len(narrowed) > 1:
-        narrowed = [e for e in narrowed if e.code in spelled_like] or narrowed
-    if len(narrowed) == 1:
-        return NameMatch("exact", code=narrowed[0].code)
-    return NameMatch(
-        "ambiguous",
-        candidates=tuple(e.code for e in narrowed),
-        suggestions=tuple((e.code, e.name, 100.0) for e in narrowed),
-        reason=f"{len(narrowed)} units under {parent!r} are named like '{name}'",
-    )
+    return analyse(name, level).key

@@ -8,6 +8,7 @@ transaction, so a rejected file changes nothing.
 from __future__ import annotations
 
 import hashlib
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
@@ -15,6 +16,7 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
+from geo_service.carry_forward import with_carry_forward
 from geo_service.changes import TableChanges, canonical, compare, keyed_rows
 from geo_service.coverage import CoverageResult, compute_coverage
 from geo_service.domain import (
@@ -24,9 +26,10 @@ from geo_service.domain import (
     TEAM_COLUMNS,
     UNIT_COLUMNS,
 )
-from geo_service.hierarchy import carry_villages_forward, resolve_codes, subtree_codes
+from geo_service.hierarchy import resolve_codes, subtree_codes, valid_on
 from geo_service.ingest.boundaries import normalise_units, read_boundaries
 from geo_service.ingest.lineage import read_lineage
+from geo_service.ingest.match_report import MatchReport
 from geo_service.ingest.registers import read_register
 from geo_service.ingest.villages import derive_village_areas, read_village_points
 from geo_service.settings import DEMO_DATA_DIR, PACKAGE_DIR, CoveragePolicy
@@ -35,6 +38,7 @@ from geo_service.validate import ValidationReport
 
 CATALOGUE = PACKAGE_DIR / "catalogue" / "model_types.csv"
 DEMO_REGISTER = DEMO_DATA_DIR.parent / "registers" / "demo_models.csv"
+DEMO_VILLAGES_ON = date(2025, 6, 30)
 
 
 @dataclass
@@ -79,18 +83,19 @@ def batch_changes(store: Store, batch: ImportBatch) -> dict[str, TableChanges]:
     """Per table, how ``batch`` would change the store."""
     changes: dict[str, TableChanges] = {}
     if batch.units is not None:
-        existing = store.units(UnitQuery(codes=tuple(sorted(set(batch.units["code"])))))
+        codes = pd.unique(batch.units["code"].to_numpy(dtype=object))
+        existing = store.units(UnitQuery(codes=tuple(sorted(codes))))
         columns = [*UNIT_COLUMNS, "geometry"]
         changes["units"] = compare(existing, batch.units, ["code", "valid_from"], columns)
     if batch.unit_closures:
         codes = tuple(sorted({code for code, _, _ in batch.unit_closures}))
-        existing = keyed_rows(
-            store.units(UnitQuery(codes=codes)),
+        ends = keyed_rows(
+            store.units(UnitQuery(codes=codes, with_geometry=False)),
             ["code", "valid_from"],
-            ["code", "valid_from", "valid_to"],
+            ["valid_to"],
         )
         closing = [
-            existing.get((code, canonical(start)), (None, None, None))[2] != canonical(end)
+            ends.get((code, canonical(start)), (None,))[0] != canonical(end)
             for code, start, end in batch.unit_closures
         ]
         changes["unit_closures"] = TableChanges(
@@ -144,32 +149,44 @@ def import_boundaries(
 ) -> ImportOutcome:
     """``geo-service import boundaries FILE``: GeoJSON, GeoPackage or zipped Shapefile."""
     name = display_name or path.name
-    raw, report = read_boundaries(path, crs=crs, layer=layer, display_name=name)
-    report.raise_if_errors()
-    units, unit_report = normalise_units(
-        raw,
-        file_name=name,
-        level=level,
-        code_field=code_field,
-        name_field=name_field,
-        parent_field=parent_field,
-        valid_from=valid_from,
-        valid_to=valid_to,
-        source=name,
-    )
-    report.extend(unit_report)
-    report.raise_if_errors()
-    _check_parents(store, units, report)
-    batch = _with_carry_forward(
-        store, ImportBatch(ImportSource("boundaries", name, file_sha256(path)), units=units)
-    )
+    # The file's hash is only needed at the end: compute it alongside the read (hashlib
+    # releases the GIL), which hides it for a large file.
+    with ThreadPoolExecutor(max_workers=1) as hashing:
+        digest = hashing.submit(file_sha256, path)
+        raw, report = read_boundaries(path, crs=crs, layer=layer, display_name=name)
+        report.raise_if_errors()
+        units, unit_report = normalise_units(
+            raw,
+            file_name=name,
+            level=level,
+            code_field=code_field,
+            name_field=name_field,
+            parent_field=parent_field,
+            valid_from=valid_from,
+            valid_to=valid_to,
+            source=name,
+        )
+        report.extend(unit_report)
+        report.raise_if_errors()
+        _check_parents(store, units, report)
+        source = ImportSource("boundaries", name, digest.result())
+    batch = _with_carry_forward(store, ImportBatch(source, units=units))
     return _finish(store, batch, report, dry_run)
 
 
 def _check_parents(store: Store, units: gpd.GeoDataFrame, report: ValidationReport) -> None:
-    known = set(store.units()["code"]) | set(units["code"])
+    """Every parent code names a unit of the file or of the store (of any date)."""
+    parents = pd.unique(units["parent_code"].to_numpy(dtype=object))
+    named = {parent for parent in parents if isinstance(parent, str)}
+    outside = sorted(named - {""} - set(units["code"]))
+    if not outside:
+        return
+    query = UnitQuery(codes=tuple(outside), with_geometry=False)
+    unknown = set(outside) - set(store.units(query)["code"])
+    if not unknown:
+        return
     for row, parent in enumerate(units["parent_code"], start=1):
-        if isinstance(parent, str) and parent and parent not in known:
+        if parent in unknown:
             report.error(
                 f"unknown parent code '{parent}' (import the parent units first)",
                 row=row,
@@ -178,65 +195,49 @@ def _check_parents(store: Store, units: gpd.GeoDataFrame, report: ValidationRepo
             )
 
 
-def _unit_keys(units: pd.DataFrame) -> list[tuple[str, str | None]]:
-    return [
-        (str(code), None if pd.isna(start) else str(start))
-        for code, start in zip(units["code"], units["valid_from"], strict=True)
-    ]
-
-
-def _iso_dates(units: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """Validity dates as ISO text (or None), the form the store returns them in."""
-    out = units.copy()
-    for column in ("valid_from", "valid_to"):
-        out[column] = [None if pd.isna(v) else canonical(v) for v in out[column]]
-        out[column] = out[column].astype(object)
-    return out
-
-
 def _with_carry_forward(store: Store, batch: ImportBatch) -> ImportBatch:
-    """Add the rows that let villages follow their commune across reforms, in the same batch."""
-    if batch.units is not None:
-        batch = replace(batch, units=_iso_dates(batch.units))
-    existing = store.units()
-    units = existing
-    if batch.units is not None and not batch.units.empty:
-        new_keys = set(_unit_keys(batch.units))
-        keep = [key not in new_keys for key in _unit_keys(existing)]
-        units = pd.concat([existing[keep], batch.units[existing.columns]], ignore_index=True)
-    lineage = store.lineage()
-    if batch.lineage is not None:
-        lineage = pd.concat([lineage, batch.lineage[LINEAGE_COLUMNS]], ignore_index=True)
-    carried = carry_villages_forward(gpd.GeoDataFrame(units, geometry="geometry"), lineage)
-    if carried.new_rows.empty:
-        return batch
-    parts = [f for f in (batch.units, carried.new_rows) if f is not None and not f.empty]
-    all_units = gpd.GeoDataFrame(
-        pd.concat(parts, ignore_index=True), geometry="geometry", crs="EPSG:4326"
-    )
-    return replace(batch, units=all_units, unit_closures=batch.unit_closures + carried.closures)
+    """Add the rows that let villages follow their commune across reforms, in the same batch.
+
+    Reads only the part of the store the batch can affect (see ``carry_forward``).
+    """
+    return with_carry_forward(store, batch)
 
 
 def derive_villages(
-    store: Store, points_path: Path, *, display_name: str | None = None
+    store: Store, points_path: Path, *, display_name: str | None = None,
+    as_of: date | None = None, crs: str | None = None, layer: str | None = None,
 ) -> tuple[gpd.GeoDataFrame, ValidationReport]:
-    """Approximate village areas from village points inside the stored commune polygons."""
+    """Approximate village areas from village points inside the stored commune polygons.
+
+    Commune codes in the file mean the communes valid on ``as_of`` (default today): codes
+    were reused by the 2025 reform, so a pre-2025 village list needs a pre-2025 date.
+    """
     name = display_name or points_path.name
-    points, report = read_village_points(points_path, file_name=name)
+    points, report = read_village_points(points_path, file_name=name, crs=crs, layer=layer)
     report.raise_if_errors()
-    communes = store.units(UnitQuery(level=3, codes=tuple(sorted(set(points["commune_code"])))))
-    communes = communes.drop_duplicates("code", keep="first")
+    codes = tuple(sorted(set(points["commune_code"])))
+    communes = _communes_on(store.units(UnitQuery(level=3, codes=codes)), as_of or date.today())
     villages, derive_report = derive_village_areas(points, communes, file_name=name)
     report.extend(derive_report)
     report.raise_if_errors()
     return villages, report
 
 
+def _communes_on(communes: gpd.GeoDataFrame, day: date) -> gpd.GeoDataFrame:
+    """One row per code: the unit valid on ``day``, else the one that ended last."""
+    ordered = communes.assign(
+        _valid=valid_on(communes, day), _end=communes["valid_to"].fillna("9999-12-31")
+    ).sort_values(["code", "_valid", "_end"])
+    return ordered.drop_duplicates("code", keep="last").drop(columns=["_valid", "_end"])
+
+
 def import_villages(
-    store: Store, points_path: Path, *, display_name: str | None = None, dry_run: bool = False
+    store: Store, points_path: Path, *, display_name: str | None = None, dry_run: bool = False,
+    as_of: date | None = None, crs: str | None = None, layer: str | None = None,
 ) -> ImportOutcome:
     """``geo-service villages derive POINTS --import``: derive areas, then store them."""
-    villages, report = derive_villages(store, points_path, display_name=display_name)
+    villages, report = derive_villages(store, points_path, display_name=display_name,
+                                       as_of=as_of, crs=crs, layer=layer)
     name = display_name or points_path.name
     batch = _with_carry_forward(
         store, ImportBatch(ImportSource("villages", name, file_sha256(points_path)), units=villages)
@@ -281,16 +282,35 @@ def ensure_catalogue(store: Store) -> None:
 
 
 def import_models(
-    store: Store, path: Path, *, display_name: str | None = None, dry_run: bool = False
+    store: Store,
+    path: Path,
+    *,
+    display_name: str | None = None,
+    dry_run: bool = False,
+    mapping: Path | None = None,
+    matches: MatchReport | None = None,
 ) -> ImportOutcome:
-    """``geo-service import models FILE.csv``: a register of models and teams."""
+    """``geo-service import models FILE``: a register of models and teams (CSV or XLSX).
+
+    ``mapping`` is a reviewed mapping file (CSV, or a JSON match report with chosen codes).
+    ``matches``, when given, receives how every row was matched; a dry run then returns its
+    outcome even when there are errors (they are in ``outcome.report``) instead of raising.
+    """
     name = display_name or path.name
     ensure_catalogue(store)
-    rows, report = read_register(path, store.units(), store.model_types(), file_name=name)
-    report.raise_if_errors()
+    rows, report = read_register(
+        path,
+        store.units(),
+        store.model_types(),
+        file_name=name,
+        mapping=mapping,
+        matches=matches,
+    )
     batch = ImportBatch(
         ImportSource("models", name, file_sha256(path)), models=rows.models, teams=rows.teams
     )
+    if dry_run and matches is not None and not report.ok:
+        return ImportOutcome(report, batch.counts(), dry_run=True)
     return _finish(store, batch, report, dry_run)
 
 
@@ -304,7 +324,10 @@ def load_demo(store: Store) -> list[ImportOutcome]:
         lambda: import_boundaries(store, DEMO_DATA_DIR / "units_pre2025.geojson"),
         lambda: import_boundaries(store, DEMO_DATA_DIR / "units_2025.geojson"),
         lambda: import_lineage(store, DEMO_DATA_DIR / "lineage_2025.csv"),
-        lambda: import_villages(store, DEMO_DATA_DIR / "village_points.csv"),
+        # The demo's village list names pre-2025 communes.
+        lambda: import_villages(
+            store, DEMO_DATA_DIR / "village_points.csv", as_of=DEMO_VILLAGES_ON
+        ),
         lambda: import_models(store, DEMO_REGISTER),
     ]
     return [step() for step in steps]

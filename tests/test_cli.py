@@ -39,6 +39,8 @@ def test_import_pipeline_from_files_to_coverage(tmp_path: Path) -> None:
         "-o",
         str(tmp_path / "villages.gpkg"),
         "--import",
+        "--as-of",
+        "2025-06-30",
     )
     assert code == 0, output
     derived = pyogrio.read_dataframe(tmp_path / "villages.gpkg")

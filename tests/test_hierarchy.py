@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import geopandas as gpd
 import pandas as pd
 from shapely.geometry import box
@@ -86,3 +88,60 @@ def test_subtree_codes() -> None:
     tree = pd.DataFrame({"code": ["1", "2", "3", "4"], "parent_code": [None, "1", "2", "1"]})
     assert subtree_codes(tree, "2") == {"2", "3"}
     assert subtree_codes(tree, "1") == {"1", "2", "3", "4"}
+
+
+def test_nothing_to_carry_when_no_commune_has_ended() -> None:
+    frame = units()
+    frame = frame[frame["valid_to"].isna() | (frame["level"] == 4)].reset_index(drop=True)
+    carried = carry_villages_forward(frame, LINEAGE)
+    assert carried.new_rows.empty and carried.closures == [] and carried.unresolved == []
+    assert list(carried.new_rows.columns) == list(frame.columns)
+
+
+def test_without_lineage_the_villages_are_reported_unresolved() -> None:
+    carried = carry_villages_forward(units(), LINEAGE.iloc[0:0])
+    assert carried.new_rows.empty
+    assert carried.unresolved == ["07057-001", "15772-001", "15772-002"]
+
+
+def test_village_follows_the_unit_its_code_named_when_it_started() -> None:
+    frame = units()
+    late = frame.iloc[[6]].assign(  # a village created under the merged Xã Thiệu Hóa
+        code="15772-009", parent_code="15772", valid_from="2025-09-01"
+    )
+    early = frame.iloc[[6]].assign(code="15772-008", parent_code="15772", valid_to="2024-01-01")
+    frame = gpd.GeoDataFrame(pd.concat([frame, late, early], ignore_index=True), crs=frame.crs)
+    carried = carry_villages_forward(frame, LINEAGE)
+    # the late one already hangs under the new unit; the early one ended before the reform
+    assert set(carried.new_rows["code"]) == {"07057-001", "15772-001", "15772-002"}
+
+
+def test_split_falls_back_to_the_largest_overlap_then_to_unresolved() -> None:
+    frame = units()
+    villages = frame["level"] == 4
+    frame.loc[villages, "label_lon"] = float("nan")  # no usable label point
+    frame.loc[frame["code"] == "15772-002", "geometry"] = box(20, 20, 21, 21)  # overlaps nothing
+    carried = carry_villages_forward(frame, LINEAGE)
+    parents = dict(zip(carried.new_rows["code"], carried.new_rows["parent_code"], strict=True))
+    assert parents == {"07057-001": "07054", "15772-001": "15796"}
+    assert carried.unresolved == ["15772-002"]
+
+
+def test_dates_may_come_as_date_objects() -> None:
+    frame = units()
+    ends = [v if isinstance(v, str) else None for v in frame["valid_to"]]
+    frame["valid_to"] = pd.Series([v and date.fromisoformat(v) for v in ends], dtype=object)
+    carried = carry_villages_forward(frame, LINEAGE)
+    assert set(carried.new_rows["valid_from"]) == {"2025-07-01"}
+    assert sorted(c[0] for c in carried.closures) == ["07057-001", "15772-001", "15772-002"]
+
+
+def test_an_open_village_already_carried_is_closed_without_a_second_row() -> None:
+    frame = units()
+    first = carry_villages_forward(frame, LINEAGE)
+    # the carried rows are stored, but the old rows are open again (a re-imported old list)
+    again = carry_villages_forward(
+        gpd.GeoDataFrame(pd.concat([frame, first.new_rows], ignore_index=True)), LINEAGE
+    )
+    assert again.new_rows.empty
+    assert again.closures == first.closures

@@ -413,7 +413,8 @@ def test_a_list_without_coordinate_columns_is_imported_and_counted(demo_store: S
         demo_store_path(demo_store).parent / "danh_sach.csv",
         f"Mã xã,Tên thôn,Số hộ\n{commune},Thôn Đông,120\n{commune},Thôn Tây,95\n",
     )
-    outcome = pipeline.import_villages(demo_store, path)
+    # The list names communes as they stood on AS_OF (codes were reused in 2025).
+    outcome = pipeline.import_villages(demo_store, path, as_of=AS_OF)
     assert outcome.report.ok and len(outcome.report.warnings) == 2
     villages = demo_store.units(UnitQuery(as_of=AS_OF))
     listed = villages[villages["parent_code"] == commune]

@@ -7,15 +7,8 @@ import unicodedata
 import pytest
 
 from geo_service.domain import UNIT_TYPES, Level
-from geo_service.names import (
-    NameIndex,
-    NameMatch,
-    fold,
-    match_key,
-    nfc,
-    numeral_value,
-    split_unit_type,
-)
+from geo_service.ingest.name_index import NameIndex, NameMatch, lookup_among
+from geo_service.names import fold, match_key, nfc, numeral_value, split_unit_type
 
 # --- nfc -------------------------------------------------------------------------------------
 
@@ -410,3 +403,59 @@ def test_large_index_matches_every_spelling_variant() -> None:
         assert index.lookup("thon muoi lam", parent).code == f"{parent}-15"
         assert index.lookup("Thôn XX", parent).code == f"{parent}-20"
         assert index.lookup("Thôn 07", parent).code == f"{parent}-7"
+
+
+# --- codes reused across a reform, misspelt type words, scanning ------------------------------
+
+
+def test_a_code_kept_under_another_type_matches_under_either_name() -> None:
+    # The 2025 reform kept 15772 for "Xã Thiệu Hóa" (was "Thị trấn Thiệu Hóa"); 15823 is
+    # "Xã Thiệu Hòa", which folds alike.
+    index = NameIndex(
+        [
+            ("15772", "Thị trấn Thiệu Hóa", "38", "thi_tran"),
+            ("15772", "Xã Thiệu Hóa", "38", "xa"),
+            ("15823", "Xã Thiệu Hòa", "38", "xa"),
+        ],
+        Level.COMMUNE,
+    )
+    assert index.lookup("Thị trấn Thiệu Hóa", "38") == NameMatch("exact", code="15772")
+    assert index.lookup("Xã Thiệu Hóa", "38") == NameMatch("exact", code="15772")
+    assert index.lookup("Xã Thiệu Hoà", "38") == NameMatch("exact", code="15823")
+    unaccented = index.lookup("Xa Thieu Hoa", "38")
+    assert unaccented.status == "ambiguous"
+    assert unaccented.candidates == ("15772", "15823")
+
+
+@pytest.mark.parametrize(
+    ("query", "code"),
+    [
+        ("Thhôn 3", "T3"),
+        ("Thôm 3", "T3"),
+        ("Thônn 11", "T11"),
+        ("Xóom 2", "X2"),
+        ("Tổổ dân phố 2", "P2"),
+        ("Khhu phố 2", "K2"),
+    ],
+)
+def test_a_misspelt_type_word_is_suggested_never_matched(query: str, code: str) -> None:
+    rows = [(f"T{n}", f"Thôn {n}", "C") for n in range(1, 12)]
+    rows += [("X2", "Xóm 2", "C"), ("P2", "Tổ dân phố 2", "C"), ("K2", "Khu phố 2", "C")]
+    match = NameIndex(rows, Level.VILLAGE).lookup(query, "C")
+    assert match.status == "unmatched"
+    assert match.suggestions[0][0] == code
+    assert all(found == code for found, _, _ in match.suggestions)  # not "Thôn 8" for "Thôm 3"
+
+
+def test_scanning_a_few_units_answers_exactly_like_the_index() -> None:
+    rows = [*VILLAGES, ("V16", "Thôn Tư", COMMUNE_A), ("V17", "Thôn 01", COMMUNE_B)]
+    queries = [
+        "TDP 4 Tiền Huân", "tdp 5 tien huan", "Phú Nhi", "Thôn Một", "thon I", "Xóm 01",
+        "Tân Phong", "thon dong", "1", "Thôn Hoà Bình", "Tân Lập", "Xóm 1", "Thôn 9",
+        "Thôn Tân Phongg", "Thhôn 1", "xa tu", "Thôn Tư", "Thôn 4", "", "Khu phố 1",
+    ]  # fmt: skip
+    index = NameIndex(rows, Level.VILLAGE)
+    for parent in (VIEN_SON, COMMUNE_A, COMMUNE_B, "elsewhere"):
+        for query in queries:
+            expected = index.lookup(query, parent)
+            assert lookup_among(rows, query, parent, Level.VILLAGE) == expected, (query, parent)

@@ -8,6 +8,7 @@ import pandas as pd
 
 from geo_service.pipeline import (
     DEMO_REGISTER,
+    DEMO_VILLAGES_ON,
     import_boundaries,
     import_lineage,
     import_models,
@@ -24,7 +25,7 @@ def test_reimporting_every_demo_file_changes_nothing(demo_store: Store) -> None:
         import_boundaries(demo_store, DEMO_DATA_DIR / "units_pre2025.geojson"),
         import_boundaries(demo_store, DEMO_DATA_DIR / "units_2025.geojson"),
         import_lineage(demo_store, DEMO_DATA_DIR / "lineage_2025.csv"),
-        import_villages(demo_store, DEMO_DATA_DIR / "village_points.csv"),
+        import_villages(demo_store, DEMO_DATA_DIR / "village_points.csv", as_of=DEMO_VILLAGES_ON),
         import_models(demo_store, DEMO_REGISTER),
     ]
     assert [o.changed for o in outcomes] == [False] * 5

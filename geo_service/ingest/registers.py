@@ -1,55 +1,109 @@
-"""Model/team registers: one row per team or site, rows grouped into models by "Mã mô hình".
+"""Model/team registers as communes keep them: CSV, or XLSX with one sheet of rows or a
+models sheet ("Mô hình") and a teams sheet ("Tổ") sharing "Mã mô hình".
 
 Every row is matched to a unit (commune by code, or by name within its parent; village by
 name within the commune). Anything unmatched, ambiguous or malformed is reported with its
-row and field and the whole register is rejected.
+file (and sheet), row and field, and the whole register is rejected.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
 
-import geopandas as gpd
 import pandas as pd
 
 from geo_service.domain import MODEL_COLUMNS, TEAM_COLUMNS
+from geo_service.ingest.cells import Formula, cell_text, fold_header
+from geo_service.ingest.mapping import read_mapping
+from geo_service.ingest.match_report import MatchReport
+from geo_service.ingest.register_models import Catalogue, Row, Sheet, SheetRole, build_models
+from geo_service.ingest.spreadsheets import SheetGrid, is_workbook, read_workbook
 from geo_service.ingest.tables import (
+    HEADER_SEARCH_ROWS,
+    SheetProblems,
     check_cell_text,
-    fold_header,
-    parse_count,
-    parse_date,
     read_csv_table,
+    table_from_grid,
 )
 from geo_service.ingest.unit_matching import UnitMatcher
-from geo_service.validate import ValidationReport
-
-T = TypeVar("T")
+from geo_service.legacy_encodings import decode_legacy
+from geo_service.validate import ValidationReport, reject
 
 ALIASES: dict[str, list[str]] = {
-    "model_key": ["Mã mô hình", "Mã MH", "model_id", "model id"],
-    "type": ["Loại mô hình", "Loại", "model_type", "type"],
-    "model_name": ["Tên mô hình", "model_name", "model name"],
-    "commune_code": ["Mã xã", "Mã xã/phường", "Mã đơn vị", "Mã ĐVHC", "commune_code", "unit_code"],
-    "commune_name": ["Xã/Phường", "Xã/Phường/Thị trấn", "Xã", "Phường", "commune"],
-    "district_name": ["Huyện", "Quận/Huyện", "Huyện/Thị xã", "district"],
-    "province_name": ["Tỉnh", "Tỉnh/Thành phố", "province"],
-    "village": ["Thôn/TDP", "Thôn/Tổ dân phố", "Thôn", "Tổ dân phố", "Thôn/Xóm", "village"],
-    "launch_date": ["Ngày ra mắt", "Ngày thành lập", "launch_date", "launch date"],
-    "status": ["Trạng thái", "Tình trạng", "status"],
-    "team_name": ["Tên tổ", "team_name", "team"],
-    "members": ["Số thành viên", "Số TV", "Thành viên", "members"],
-    "households": ["Số hộ", "Số hộ tham gia", "households"],
-    "cameras": ["Số camera", "cameras"],
-    "leader_role": ["Chức danh tổ trưởng", "Tổ trưởng (chức danh)", "leader_role"],
+    "model_key": ["Mã mô hình", "Mã MH", "Mã số mô hình", "model_id", "model id", "model key"],
+    "type": ["Loại mô hình", "Loại", "Loại hình", "Mô hình", "model_type", "type"],
+    "model_name": ["Tên mô hình", "Tên gọi mô hình", "model_name", "model name", "name"],
+    "commune_code": [
+        "Mã xã",
+        "Mã xã/phường",
+        "Mã xã, phường, thị trấn",
+        "Mã đơn vị",
+        "Mã ĐVHC",
+        "commune_code",
+        "commune code",
+        "unit_code",
+    ],
+    "commune_name": [
+        "Xã/Phường",
+        "Xã/Phường/Thị trấn",
+        "Xã, phường, thị trấn",
+        "Xã",
+        "Phường",
+        "Đơn vị",
+        "Tên xã",
+        "commune",
+        "commune name",
+    ],
+    "district_name": ["Huyện", "Quận/Huyện", "Huyện/Thị xã", "Quận, huyện", "district"],
+    "province_name": ["Tỉnh", "Tỉnh/Thành phố", "Tỉnh, thành phố", "province"],
+    "village": [
+        "Thôn/TDP",
+        "Thôn/Tổ dân phố",
+        "Thôn, tổ dân phố",
+        "Thôn, TDP",
+        "Thôn/Xóm",
+        "Thôn/Khu phố",
+        "Thôn",
+        "Tổ dân phố",
+        "Địa bàn",
+        "Địa bàn thôn",
+        "Thôn, xóm, tổ dân phố",
+        "village",
+        "hamlet",
+    ],
+    "village_code": ["Mã thôn", "Mã thôn/TDP", "Mã địa bàn", "village_code", "village code"],
+    "launch_date": [
+        "Ngày ra mắt",
+        "Ngày thành lập",
+        "Ngày ra mắt/thành lập",
+        "Thời gian ra mắt",
+        "launch_date",
+        "launch date",
+        "launched",
+    ],
+    "status": ["Trạng thái", "Tình trạng", "Tình trạng hoạt động", "status"],
+    "team_name": ["Tên tổ", "Tên tổ/điểm", "Tổ", "team_name", "team name", "team"],
+    "members": [
+        "Số thành viên",
+        "Số lượng thành viên",
+        "Số TV",
+        "Thành viên",
+        "Số người",
+        "Số người tham gia",
+        "members",
+    ],
+    "households": ["Số hộ", "Số hộ tham gia", "Số lượng hộ", "Số hộ gia đình", "households"],
+    "cameras": ["Số camera", "Số lượng camera", "Số mắt camera", "cameras"],
+    "leader_role": ["Chức danh tổ trưởng", "Tổ trưởng (chức danh)", "leader_role", "leader role"],
     "tips": ["Tin báo", "Số tin báo", "tips"],
-    "valuable_tips": ["Tin có giá trị", "Số tin có giá trị", "valuable_tips"],
-    "tips_year": ["Năm tin báo", "tips_year"],
-    "decision": ["Quyết định", "Ghi chú", "decision", "notes"],
+    "valuable_tips": ["Tin có giá trị", "Số tin có giá trị", "valuable_tips", "valuable tips"],
+    "tips_year": ["Năm tin báo", "tips_year", "tips year"],
+    "decision": ["Quyết định", "Ghi chú", "Quyết định thành lập", "decision", "notes"],
     "extra": ["Chỉ số khác", "extra"],
 }
+IGNORED_HEADERS = ["STT", "Số TT", "TT", "Số thứ tự", "No", "No.", "#"]
 # Headers that would bring personal data into a public register (Law 91/2025/QH15).
 PERSONAL_HEADERS = [
     "Họ tên",
@@ -66,30 +120,23 @@ PERSONAL_HEADERS = [
     "phone",
     "address",
 ]
-STATUS_WORDS = {
-    "active": ["hoat dong", "hoat dong hieu qua", "hieu qua", "dang hoat dong", "active"],
-    "ineffective": ["kem hieu qua", "hoat dong kem hieu qua", "chua hieu qua", "ineffective"],
-    "merged": ["sap nhap", "da sap nhap", "merged"],
-    "dissolved": ["giai the", "da giai the", "ngung hoat dong", "dissolved"],
-    "planned": ["du kien", "ke hoach", "chua ra mat", "planned"],
-}
-MODEL_FIELDS = [
-    "type",
+MODELS_SHEETS = ["Mô hình", "Các mô hình", "Danh sách mô hình", "DS mô hình", "Models"]
+TEAMS_SHEETS = ["Tổ", "Các tổ", "Danh sách tổ", "DS tổ", "Tổ, điểm", "Tổ/điểm", "Teams", "Sites"]
+TEXT_FIELDS = [
+    "model_key",
     "model_name",
-    "commune_code",
+    "team_name",
+    "village",
+    "leader_role",
+    "decision",
     "commune_name",
     "district_name",
     "province_name",
-    "launch_date",
-    "status",
-    "tips",
-    "valuable_tips",
-    "tips_year",
-    "decision",
-    "extra",
 ]
-COUNT_FIELDS = ["members", "households", "cameras"]
-TEXT_FIELDS = ["model_name", "team_name", "village", "leader_role", "decision", "commune_name"]
+
+
+# Whatever check_cell_text might refuse: a formula start or markup anywhere.
+_MAYBE_UNSAFE = re.compile(r"[=@+\-<>]")
 
 
 @dataclass(frozen=True)
@@ -99,245 +146,194 @@ class RegisterRows:
 
 
 def read_register(
-    path: Path, units: gpd.GeoDataFrame, model_types: pd.DataFrame, *, file_name: str
+    path: Path,
+    units: pd.DataFrame,
+    model_types: pd.DataFrame,
+    *,
+    file_name: str,
+    mapping: Path | None = None,
+    matches: MatchReport | None = None,
 ) -> tuple[RegisterRows, ValidationReport]:
-    """Parse and validate a register against the units and the model-type catalogue."""
+    """Parse and validate a register against the units and the model-type catalogue.
+
+    ``mapping`` (a reviewed mapping file, see ``ingest.mapping``) is consulted before names
+    are matched; its problems carry its own file name. ``matches``, when given, receives
+    how every row was matched. Models with errors are left out of the frames; the report
+    says why.
+    """
     report = ValidationReport(file_name)
-    table = read_csv_table(path, ALIASES, file_name=file_name)
-    _check_headers(table.columns, path, report)
+    matches = matches if matches is not None else MatchReport()
+    matches.file = file_name
+    sheets = load_sheets(path, file_name, report)
+    for sheet in sheets:
+        _check_headers(sheet)
+    empty = RegisterRows(pd.DataFrame(columns=MODEL_COLUMNS), pd.DataFrame(columns=TEAM_COLUMNS))
     if not report.ok:
-        return RegisterRows(
-            pd.DataFrame(columns=MODEL_COLUMNS), pd.DataFrame(columns=TEAM_COLUMNS)
-        ), report
-    matcher = UnitMatcher(units)
-    type_codes = _type_lookup(model_types)
-    groups: dict[str, list[tuple[int, dict[str, str]]]] = {}
-    for row_no, cells in table.rows:
-        for field in TEXT_FIELDS:
-            if cells.get(field):
-                check_cell_text(report, cells[field], row=row_no, field=table.columns[field])
-        key = cells.get("model_key", "")
-        if not key:
-            report.error("the model key is empty", row=row_no, field=table.columns["model_key"])
-            continue
-        groups.setdefault(key, []).append((row_no, cells))
-    models, teams = [], []
-    for key, rows in groups.items():
-        built = _build_model(key, rows, table.columns, matcher, type_codes, report)
-        if built is not None:
-            models.append(built[0])
-            teams.extend(built[1])
+        return empty, report
+    reviewed, mapping_problems = None, SheetProblems(report, mapping.name if mapping else "")
+    if mapping is not None:
+        reviewed = read_mapping(mapping, mapping_problems)
+    matcher = UnitMatcher(units, reviewed)
+    matcher.check_mapping(mapping_problems)  # nothing to check without a mapping
+    groups = _group_rows(sheets)
+    catalogue = Catalogue(matcher, _type_lookup(model_types), matches)
+    models, teams = build_models(groups, catalogue, report)
     model_frame = pd.DataFrame(models, columns=MODEL_COLUMNS)
     team_frame = pd.DataFrame(teams, columns=TEAM_COLUMNS)
     return RegisterRows(model_frame, team_frame), report
 
 
-def _check_headers(columns: dict[str, str], path: Path, report: ValidationReport) -> None:
-    for required in ("model_key", "type"):
-        if required not in columns:
-            report.error(
-                f"missing column '{ALIASES[required][0]}'", row=1, field=ALIASES[required][0]
-            )
-    if "commune_code" not in columns and "commune_name" not in columns:
-        report.error("missing column 'Mã xã' or 'Xã/Phường'", row=1, field="Mã xã")
-    header_line = path.read_text(encoding="utf-8-sig", errors="replace").splitlines()[0]
+# -- sheets ----------------------------------------------------------------------------------
+
+
+def load_sheets(path: Path, file_name: str, report: ValidationReport) -> list[Sheet]:
+    """The register's tables: one CSV, one sheet of rows, or a models and a teams sheet."""
+    if not is_workbook(path):
+        if path.suffix.lower() in (".xls", ".ods"):
+            reject(file_name, "save the workbook as .xlsx (or as 'CSV UTF-8') and import that")
+        table = read_csv_table(path, ALIASES, file_name=file_name, problems=report)
+        return [Sheet(table, report, "rows")]
+    grids = read_workbook(path, file_name)
+    models = _named(grids, MODELS_SHEETS)
+    teams = _named(grids, TEAMS_SHEETS)
+    chosen: list[tuple[SheetGrid, SheetRole]]
+    if models is not None and teams is not None:
+        chosen = [(models, "models"), (teams, "teams")]
+    else:
+        chosen = [(_single_sheet(grids, file_name), "rows")]
+    sheets: list[Sheet] = []
+    for grid, role in chosen:
+        label = f"{file_name} [{grid.name}]"
+        problems = SheetProblems(report, label)
+        found = table_from_grid(grid.rows, ALIASES, label, problems)
+        if found is None:
+            reject(label, "the sheet has no header row with register columns ('Mã mô hình', …)")
+        sheets.append(Sheet(found, problems, role))
+    used = {grid.name for grid, _ in chosen}
+    for grid in grids:
+        if grid.name not in used:
+            note = " (empty)" if grid.empty else ""
+            report.warning(f"sheet '{grid.name}'{note} is not part of the register; ignored")
+    return sheets
+
+
+def _named(grids: list[SheetGrid], names: list[str]) -> SheetGrid | None:
+    wanted = {fold_header(name) for name in names}
+    return next((grid for grid in grids if fold_header(grid.name) in wanted), None)
+
+
+def _single_sheet(grids: list[SheetGrid], file_name: str) -> SheetGrid:
+    """The one sheet whose header names the register's key column."""
+    with_key = [grid for grid in grids if _names_the_key(grid)]
+    if len(with_key) == 1:
+        return with_key[0]
+    names = ", ".join(f"'{grid.name}'" for grid in (with_key or grids))
+    if with_key:
+        reject(
+            file_name,
+            f"several sheets look like registers ({names}); keep one, or name them "
+            "'Mô hình' (models) and 'Tổ' (teams)",
+        )
+    reject(file_name, f"no sheet has the column 'Mã mô hình' (sheets: {names})")
+
+
+def _names_the_key(grid: SheetGrid) -> bool:
+    """Whether a header row near the top names "Mã mô hình" (maybe typed in a legacy font)."""
+    keys = {fold_header(alias) for alias in ALIASES["model_key"]}
+    for _, cells in grid.rows[:HEADER_SEARCH_ROWS]:
+        text = " | ".join(cell_text(cell) for cell in cells)
+        text = decode_legacy(text)[0]
+        if any(fold_header(part) in keys for part in text.split(" | ")):
+            return True
+    return False
+
+
+def _check_headers(sheet: Sheet) -> None:
+    columns, problems, row = sheet.table.columns, sheet.problems, sheet.table.header_row
+    required = ["model_key"] if sheet.role == "teams" else ["model_key", "type"]
+    for name in required:
+        if name not in columns:
+            problems.error(f"missing column '{ALIASES[name][0]}'", row=row, field=ALIASES[name][0])
+    if sheet.role != "teams" and "commune_code" not in columns and "commune_name" not in columns:
+        problems.error("missing column 'Mã xã' or 'Xã/Phường'", row=row, field="Mã xã")
+    if sheet.role != "teams" and not sheet.table.rows:
+        problems.error(f"no rows of models under the header (row {row}): nothing to import")
     personal = {fold_header(h) for h in PERSONAL_HEADERS}
-    for written in header_line.split(","):
-        if fold_header(written) in personal:
-            report.error(
+    ignored = {fold_header(h) for h in IGNORED_HEADERS}
+    for written in sheet.table.headers:
+        folded = fold_header(written)
+        if folded in personal:
+            problems.error(
                 "personal data (names, phones, addresses, household lists) is not "
                 "accepted in a public register",
-                row=1,
-                field=written.strip(),
+                row=row,
+                field=written,
                 code="personal_data",
             )
+        elif written in sheet.table.unknown_headers and folded not in ignored:
+            problems.warning("not a register column; ignored", row=row, field=written)
+
+
+# -- rows ------------------------------------------------------------------------------------
+
+
+def _group_rows(sheets: list[Sheet]) -> dict[str, list[Row]]:
+    """Rows by model key (text cells checked on the way); teams rows join their model."""
+    groups: dict[str, list[Row]] = {}
+    first_model_row: dict[str, Row] = {}
+    for sheet in sheets:
+        for number, cells in sheet.table.rows:
+            row = Row(sheet, number, cells)
+            _check_text_cells(row)
+            key = row.text("model_key")
+            if not key:
+                sheet.problems.error(
+                    "the model key is empty", row=number, field=row.header("model_key")
+                )
+                continue
+            if sheet.role == "models":
+                if key in first_model_row:
+                    _duplicate_model(row, first_model_row[key])
+                    continue
+                first_model_row[key] = row
+            elif sheet.role == "teams" and key not in first_model_row:
+                sheet.problems.error(
+                    f"model '{key}' is not on the models sheet",
+                    row=number,
+                    field=row.header("model_key"),
+                )
+                continue
+            groups.setdefault(key, []).append(row)
+    return groups
+
+
+def _check_text_cells(row: Row) -> None:
+    texts = [row.cells.get(name) for name in TEXT_FIELDS]
+    if not any(isinstance(t, Formula) for t in texts) and not _MAYBE_UNSAFE.search(
+        "\n".join(t for t in texts if isinstance(t, str))
+    ):
+        return  # the common case, decided with one search
+    for name, value in zip(TEXT_FIELDS, texts, strict=True):
+        if value is not None and value != "":
+            check_cell_text(row.problems, value, row=row.number, field=str(row.header(name)))
+
+
+def _duplicate_model(row: Row, first: Row) -> None:
+    row.problems.error(
+        f"model '{row.text('model_key')}' is already on row {first.number}; "
+        "a model has one row on the models sheet",
+        row=row.number,
+        field=row.header("model_key"),
+    )
 
 
 def _type_lookup(model_types: pd.DataFrame) -> dict[str, str]:
-    lookup = {fold_header(code): code for code in model_types["code"]}
-    lookup.update(
-        {
-            fold_header(n): c
-            for c, n in zip(model_types["code"], model_types["name_vi"], strict=True)
-        }
-    )
-    lookup.update(
-        {
-            fold_header(n): c
-            for c, n in zip(model_types["code"], model_types["name_en"], strict=True)
-        }
-    )
+    lookup: dict[str, str] = {}
+    for column in ("name_en", "name_vi", "code"):
+        lookup.update(
+            {
+                fold_header(str(name)): code
+                for code, name in zip(model_types["code"], model_types[column], strict=True)
+            }
+        )
     return lookup
-
-
-def _model_values(
-    rows: list[tuple[int, dict[str, str]]], columns: dict[str, str], report: ValidationReport
-) -> dict[str, tuple[int, str]]:
-    """First non-empty value of each model-level field; later rows may repeat it, not change it."""
-    values: dict[str, tuple[int, str]] = {}
-    for row_no, cells in rows:
-        for field in MODEL_FIELDS:
-            value = cells.get(field, "")
-            if not value:
-                continue
-            if field not in values:
-                values[field] = (row_no, value)
-            elif values[field][1] != value:
-                report.error(
-                    f"'{value}' conflicts with '{values[field][1]}' given for the same "
-                    f"model on row {values[field][0]}",
-                    row=row_no,
-                    field=columns[field],
-                )
-    return values
-
-
-def _build_model(
-    key: str,
-    rows: list[tuple[int, dict[str, str]]],
-    columns: dict[str, str],
-    matcher: UnitMatcher,
-    type_codes: dict[str, str],
-    report: ValidationReport,
-) -> tuple[dict[str, Any], list[dict[str, object]]] | None:
-    errors_before = len(report.errors)
-    values = _model_values(rows, columns, report)
-    first_row = rows[0][0]
-
-    def cell(field: str) -> str:
-        return values.get(field, (first_row, ""))[1]
-
-    def row_of(field: str) -> int:
-        return values.get(field, (first_row, ""))[0]
-
-    type_code = type_codes.get(fold_header(cell("type")))
-    if type_code is None:
-        report.error(
-            f"unknown model type '{cell('type')}'; use a code or name from the "
-            "catalogue (GET /api/model-types)",
-            row=row_of("type"),
-            field=columns["type"],
-        )
-    launch = _parsed(
-        parse_date, cell("launch_date"), row_of("launch_date"), columns.get("launch_date"), report
-    )
-    status = _status(cell("status"), row_of("status"), columns.get("status"), report)
-    commune = matcher.commune(
-        code=cell("commune_code"),
-        name=cell("commune_name"),
-        district=cell("district_name"),
-        province=cell("province_name"),
-        on=launch,
-        row=row_of("commune_code"),
-        columns=columns,
-        report=report,
-    )
-    teams: list[dict[str, object]] = []
-    for row_no, cells in rows:
-        team = _team_row(key, len(teams), row_no, cells, commune, matcher, columns, report)
-        if team is not None:
-            teams.append(team)
-    if len(report.errors) > errors_before or commune is None or type_code is None:
-        return None
-    totals = {f: _sum(t[f] for t in teams) for f in COUNT_FIELDS}
-    model = {
-        "model_id": key,
-        "type_code": type_code,
-        "name": cell("model_name") or key,
-        "unit_code": commune,
-        "launch_date": launch.isoformat() if launch else None,
-        "status": status,
-        **totals,
-        "tips": _parsed(parse_count, cell("tips"), row_of("tips"), columns.get("tips"), report),
-        "valuable_tips": _parsed(
-            parse_count,
-            cell("valuable_tips"),
-            row_of("valuable_tips"),
-            columns.get("valuable_tips"),
-            report,
-        ),
-        "tips_year": _parsed(
-            parse_count, cell("tips_year"), row_of("tips_year"), columns.get("tips_year"), report
-        ),
-        "decision": cell("decision") or None,
-        "extra": _extra(cell("extra"), row_of("extra"), columns.get("extra"), report),
-    }
-    return model, teams
-
-
-def _team_row(
-    key: str,
-    index: int,
-    row_no: int,
-    cells: dict[str, str],
-    commune: str | None,
-    matcher: UnitMatcher,
-    columns: dict[str, str],
-    report: ValidationReport,
-) -> dict[str, object] | None:
-    counts = {
-        f: _parsed(parse_count, cells.get(f, ""), row_no, columns.get(f), report)
-        for f in COUNT_FIELDS
-    }
-    village_name = cells.get("village", "")
-    if not (village_name or cells.get("team_name") or any(v is not None for v in counts.values())):
-        return None
-    site = commune
-    if village_name and commune is not None:
-        site = matcher.village(
-            village_name, commune, row=row_no, field=columns["village"], report=report
-        )
-    if site is None:
-        return None
-    return {
-        "team_id": f"{key}/{index + 1:03d}",
-        "model_id": key,
-        "unit_code": site,
-        "name": cells.get("team_name") or None,
-        **counts,
-        "leader_role": cells.get("leader_role") or None,
-    }
-
-
-def _parsed(
-    parser: Callable[[str], T], text: str, row: int, field: str | None, report: ValidationReport
-) -> T | None:
-    try:
-        return parser(text)
-    except ValueError as exc:
-        report.error(str(exc), row=row, field=field)
-        return None
-
-
-def _status(text: str, row: int, field: str | None, report: ValidationReport) -> str:
-    if not text:
-        return "active"
-    folded = fold_header(text)
-    for status, words in STATUS_WORDS.items():
-        if folded in words:
-            return status
-    report.error(
-        f"unknown status '{text}' (expected e.g. 'Hoạt động', 'Kém hiệu quả', "
-        "'Đã sáp nhập', 'Giải thể')",
-        row=row,
-        field=field,
-    )
-    return "active"
-
-
-def _extra(text: str, row: int, field: str | None, report: ValidationReport) -> dict[str, float]:
-    extra: dict[str, float] = {}
-    for part in filter(None, (p.strip() for p in text.split(";"))):
-        name, sep, number = part.partition("=")
-        try:
-            if not sep:
-                raise ValueError
-            extra[fold_header(name).replace(" ", "_")] = float(number.strip().replace(",", "."))
-        except ValueError:
-            report.error(f"'{part}' is not 'name=number'", row=row, field=field)
-    return extra
-
-
-def _sum(values: Iterable[object]) -> int | None:
-    present = [int(str(v)) for v in values if v is not None]
-    return sum(present) if present else None

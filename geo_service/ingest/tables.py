@@ -1,5 +1,8 @@
-"""Spreadsheet-like input (CSV for now): rows with their spreadsheet row numbers, header
-aliases, and the cell parsers registers need (Vietnamese dates, numbers, statuses).
+"""Spreadsheet-like input: rows with their spreadsheet row numbers, headers found and mapped
+through aliases, text decoded from legacy Vietnamese encodings.
+
+A ``Table`` is one CSV file or one XLSX sheet. Its ``file_name`` is the label every
+problem carries: "register.csv", or "register.xlsx [Tổ]" for a sheet.
 """
 
 from __future__ import annotations
@@ -7,31 +10,92 @@ from __future__ import annotations
 import csv
 import io
 import re
-import unicodedata
-from dataclasses import dataclass
-from datetime import date
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NoReturn, Protocol
 
-from geo_service.validate import ValidationReport, reject
+from geo_service.ingest.cells import Cell, Formula, cell_text, fold_header
+from geo_service.ingest.cells import parse_count as parse_count
+from geo_service.ingest.cells import parse_date as parse_date
+from geo_service.legacy_encodings import (
+    CP1258,
+    TCVN3,
+    VNI,
+    decode_bytes,
+    decode_legacy,
+    looks_legacy,
+    unreadable_words,
+)
+from geo_service.names import nfc
+from geo_service.validate import Problem, ValidationReport, reject
 
 MAX_TABLE_BYTES = 50 * 1024 * 1024
+HEADER_SEARCH_ROWS = 20  # title lines above the header ("DANH SÁCH MÔ HÌNH ...") are skipped
+ENCODING_NAMES = {CP1258: "Windows-1258", TCVN3: "TCVN3 (ABC)", VNI: "VNI-Windows"}
 # Cells that a spreadsheet would run as a formula ("=HYPERLINK(...)", "+cmd", "@SUM").
 _FORMULA = re.compile(r"^\s*(=|@|[+\-]\s*[A-Za-z(])")
 _MARKUP = re.compile(r"[<>]")
+# Excel writes '?' for each letter its ANSI code page lacks: "Hoạt động" -> "Ho?t ??ng".
+_LOST_LETTER = re.compile(r"[^\W\d_]\?|\?[^\W\d_]")
+_UNICODE_VIETNAMESE = re.compile("[ăĂđĐĩĨũŨơƠưƯ\u1ea0-\u1ef9]")
+_PARENTHESES = re.compile(r"\([^)]*\)")
 
 
-def fold_header(text: str) -> str:
-    """Accent-, case- and punctuation-insensitive form of a header."""
-    text = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
-    text = "".join(ch for ch in text if unicodedata.category(ch) != "Mn").lower()
-    return re.sub(r"[^a-z0-9]+", " ", text).strip()
+class Problems(Protocol):
+    """Where problems go: a ``ValidationReport`` or one sheet of it (``SheetProblems``)."""
+
+    file: str
+
+    def error(
+        self, message: str, *, row: int | None = None, field: str | None = None, code: str = ...
+    ) -> None: ...
+
+    def warning(
+        self, message: str, *, row: int | None = None, field: str | None = None, code: str = ...
+    ) -> None: ...
+
+
+@dataclass
+class SheetProblems:
+    """Problems of one sheet (or a side file), kept in the import's report under their own
+    file label, e.g. "register.xlsx [Tổ]"."""
+
+    report: ValidationReport
+    file: str
+
+    def error(
+        self,
+        message: str,
+        *,
+        row: int | None = None,
+        field: str | None = None,
+        code: str = "invalid",
+    ) -> None:
+        self.report.problems.append(Problem("error", self.file, message, row, field, code))
+
+    def warning(
+        self,
+        message: str,
+        *,
+        row: int | None = None,
+        field: str | None = None,
+        code: str = "warning",
+    ) -> None:
+        self.report.problems.append(Problem("warning", self.file, message, row, field, code))
 
 
 @dataclass(frozen=True)
 class Table:
-    file_name: str
+    file_name: str  # the label problems carry: "register.csv" or "register.xlsx [Tổ]"
     columns: dict[str, str]  # canonical field -> header as written in the file
-    rows: list[tuple[int, dict[str, str]]]  # (spreadsheet row number, canonical field -> cell)
+    rows: list[tuple[int, dict[str, Cell]]]  # (spreadsheet row number, field -> cell)
+    headers: tuple[str, ...] = ()  # every header of the header row, as written
+    header_row: int = 1
+    unknown_headers: tuple[str, ...] = field(default=())
+
+
+# --- bytes -> text ------------------------------------------------------------------------
 
 
 def decode_utf8(data: bytes, file_name: str) -> str:
@@ -39,88 +103,245 @@ def decode_utf8(data: bytes, file_name: str) -> str:
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        row = data[: exc.start].count(b"\n") + 1
+        _reject_not_utf8(data, exc, file_name)
+
+
+def _reject_not_utf8(data: bytes, exc: UnicodeDecodeError, file_name: str) -> NoReturn:
+    reject(
+        file_name,
+        "the file is not UTF-8 (it looks like a legacy Vietnamese encoding such as "
+        "Windows-1258, TCVN3 or VNI); save it as 'CSV UTF-8' and import again",
+        row=data[: exc.start].count(b"\n") + 1,
+    )
+
+
+def decode_text(data: bytes, file_name: str, problems: Problems) -> str:
+    """UTF-8 text; or a legacy Vietnamese encoding read with certainty, with a warning.
+
+    Certainty means: Windows-1258, TCVN3 or VNI reads every word as a Vietnamese syllable
+    and no letter was lost on saving. Anything else (e.g. Western cp1252) is refused.
+    """
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        first_error = exc
+    text, encoding = decode_bytes(data)
+    lost = _LOST_LETTER.search(text)
+    if lost is not None:
+        word = text[max(0, lost.start() - 10) : lost.end() + 10].split()
         reject(
             file_name,
-            "the file is not UTF-8 (it looks like a legacy Vietnamese encoding such as "
-            "Windows-1258, TCVN3 or VNI); save it as 'CSV UTF-8' and import again",
-            row=row,
+            "the file is not UTF-8, and Vietnamese letters were lost when it was saved "
+            f"(they became '?', e.g. '{' '.join(word)[:40]}'); save it from Excel as "
+            "'CSV UTF-8' and import again",
+            row=text[: lost.start()].count("\n") + 1,
         )
+    if encoding in ENCODING_NAMES and "\ufffd" not in text and unreadable_words(text) == 0:
+        problems.warning(
+            f"the file is not UTF-8: it was read as {ENCODING_NAMES[encoding]} and "
+            "converted to Unicode; check the names, and save as 'CSV UTF-8' next time",
+            row=1,
+            code="legacy_encoding",
+        )
+        return text
+    _reject_not_utf8(data, first_error, file_name)
 
 
-def read_csv_table(path: Path, aliases: dict[str, list[str]], *, file_name: str) -> Table:
-    """Read a CSV register and map its headers to canonical field names."""
-    if path.stat().st_size == 0:
-        reject(file_name, "the file is empty (0 bytes)")
-    if path.stat().st_size > MAX_TABLE_BYTES:
-        reject(file_name, f"the file is larger than {MAX_TABLE_BYTES // 2**20} MB")
-    text = decode_utf8(path.read_bytes(), file_name)
+def read_csv_grid(path: Path, file_name: str, problems: Problems) -> list[tuple[int, list[str]]]:
+    """The rows of a CSV file (delimiter sniffed), numbered as a spreadsheet shows them."""
+    _check_size(path, file_name)
+    text = decode_text(path.read_bytes(), file_name, problems)
     try:
-        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
-        delimiter = dialect.delimiter
+        delimiter = csv.Sniffer().sniff(text[:4096], delimiters=",;\t").delimiter
     except csv.Error:
         delimiter = ","
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
-        header = next(reader)
-    except StopIteration:
-        reject(file_name, "the file has no header row")
-    columns = _map_headers(header, aliases, file_name)
-    position = {field: header.index(written) for field, written in columns.items()}
-    rows: list[tuple[int, dict[str, str]]] = []
-    try:
-        for line_no, cells in enumerate(reader, start=2):
-            if not any(cell.strip() for cell in cells):
-                continue
-            rows.append(
-                (
-                    line_no,
-                    {
-                        field: unicodedata.normalize("NFC", cells[i].strip())
-                        if i < len(cells)
-                        else ""
-                        for field, i in position.items()
-                    },
-                )
-            )
+        return list(enumerate(reader, start=1))
     except csv.Error as exc:
         reject(file_name, f"malformed CSV: {exc}", row=reader.line_num)
-    return Table(file_name, columns, rows)
+
+
+def _check_size(path: Path, file_name: str) -> None:
+    size = path.stat().st_size
+    if size == 0:
+        reject(file_name, "the file is empty (0 bytes)")
+    if size > MAX_TABLE_BYTES:
+        reject(file_name, f"the file is larger than {MAX_TABLE_BYTES // 2**20} MB")
+
+
+# --- grid -> table ------------------------------------------------------------------------
+
+
+def read_csv_table(
+    path: Path,
+    aliases: dict[str, list[str]],
+    *,
+    file_name: str,
+    problems: Problems | None = None,
+) -> Table:
+    """Read a CSV file and map its headers to canonical field names."""
+    problems = problems or ValidationReport(file_name)
+    table = table_from_grid(read_csv_grid(path, file_name, problems), aliases, file_name, problems)
+    if table is None:
+        reject(
+            file_name,
+            f"no header row: none of the first {HEADER_SEARCH_ROWS} rows names a known column",
+        )
+    return table
+
+
+def table_from_grid(
+    grid: Iterable[tuple[int, Sequence[Cell]]],
+    aliases: dict[str, list[str]],
+    file_name: str,
+    problems: Problems,
+) -> Table | None:
+    """Find the header row, map it, and keep the non-empty rows under it (None: no rows)."""
+    rows = list(grid)
+    found = _find_header(rows[:HEADER_SEARCH_ROWS], aliases, problems)
+    if found is None:
+        return None
+    header_index, headers = found
+    header_row = rows[header_index][0]
+    columns, unknown = _map_headers(headers, aliases, file_name, header_row)
+    position = {name: headers.index(written) for name, written in columns.items()}
+    body: list[tuple[int, dict[str, Cell]]] = []
+    non_ascii: dict[str, list[tuple[int, dict[str, Cell]]]] = {name: [] for name in columns}
+    for number, cells in rows[header_index + 1 :]:
+        values: dict[str, Cell] = {}
+        filled = False  # a row with only unused columns ("STT" numbered ahead) is empty
+        for name, i in position.items():
+            value = cells[i] if i < len(cells) else None
+            if isinstance(value, str):
+                value = value.strip()
+                if not value.isascii():
+                    non_ascii[name].append((number, values))
+                else:
+                    value = " ".join(value.split())
+            elif value is None:
+                value = ""
+            values[name] = value
+            filled = filled or value != ""
+        if filled:
+            body.append((number, values))
+    for name, texts in non_ascii.items():
+        # Text is normalised (NFC, tone placement) only after legacy fonts are decoded.
+        _convert_legacy_column(texts, name, columns[name], problems)
+        for _, values in texts:
+            values[name] = nfc(str(values[name]))
+    return Table(file_name, columns, body, tuple(headers), header_row, tuple(unknown))
+
+
+def _find_header(
+    rows: list[tuple[int, Sequence[Cell]]], aliases: dict[str, list[str]], problems: Problems
+) -> tuple[int, list[str]] | None:
+    """The row (index, headers) naming the most known columns; headers typed in a legacy
+    font ("M· m« h×nh") are decoded."""
+    folded = _folded_aliases(aliases)
+    best: tuple[int, int, list[str], str | None] | None = None
+    for index, (_, cells) in enumerate(rows):
+        headers = [cell_text(cell).strip() for cell in cells]
+        encoding = looks_legacy(" | ".join(headers))
+        if encoding is not None:
+            headers = [decode_legacy(h, encoding)[0] for h in headers]
+        score = sum(1 for h in headers if _header_key(h) in folded)
+        if score and (best is None or score > best[1]):
+            best = (index, score, headers, encoding)
+    if best is None:
+        return None
+    index, _, headers, encoding = best
+    if encoding is not None:
+        problems.warning(
+            f"the headers were typed in {ENCODING_NAMES[encoding]} (a legacy font); "
+            "they were converted to Unicode",
+            row=rows[index][0],
+            code="legacy_encoding",
+        )
+    return index, [nfc(h) for h in headers]
+
+
+def _header_key(header: str) -> str:
+    """Folded header; a trailing note in parentheses is ignored: "Số thành viên (người)"."""
+    folded = fold_header(header)
+    without = fold_header(_PARENTHESES.sub(" ", header))
+    return without or folded
+
+
+def _folded_aliases(aliases: dict[str, list[str]]) -> dict[str, str]:
+    return {fold_header(a): name for name, names in aliases.items() for a in names}
 
 
 def _map_headers(
-    header: list[str], aliases: dict[str, list[str]], file_name: str
-) -> dict[str, str]:
-    folded_aliases = {fold_header(a): field for field, names in aliases.items() for a in names}
+    headers: list[str], aliases: dict[str, list[str]], file_name: str, header_row: int
+) -> tuple[dict[str, str], list[str]]:
+    folded = _folded_aliases(aliases)
     columns: dict[str, str] = {}
-    for written in header:
-        field = folded_aliases.get(fold_header(written))
-        if field is None:
+    unknown: list[str] = []
+    for written in headers:
+        name = folded.get(_header_key(written))
+        if name is None:
+            if written:
+                unknown.append(written)
             continue
-        if field in columns:
+        if name in columns:
             reject(
                 file_name,
-                f"two columns mean '{field}': '{columns[field]}' and '{written}'",
-                row=1,
+                f"two columns mean '{aliases[name][0]}': '{columns[name]}' and '{written}'",
+                row=header_row,
                 field=written,
             )
-        columns[field] = written
-    return columns
+        columns[name] = written
+    return columns, unknown
 
 
-def check_cell_text(report: ValidationReport, value: str, *, row: int, field: str) -> bool:
+def _convert_legacy_column(
+    cells: list[tuple[int, dict[str, Cell]]], name: str, header: str, problems: Problems
+) -> None:
+    """Decode the cells of a column typed in TCVN3/VNI fonts and saved as Unicode.
+
+    Only cells that do not read as Vietnamese are suspects ("Th«n 3" is, "Thôn 3" is not),
+    so a column may mix both; the encoding is chosen on all suspects of the column
+    together, since one short cell alone is often ambiguous.
+    """
+    suspects = [
+        (number, values)
+        for number, values in cells
+        if not _UNICODE_VIETNAMESE.search(text := str(values[name])) and unreadable_words(text) > 0
+    ]
+    if not suspects:
+        return
+    encoding = looks_legacy(" | ".join(str(values[name]) for _, values in suspects))
+    if encoding is None:
+        return
+    for _, values in suspects:
+        values[name] = decode_legacy(str(values[name]), encoding)[0]
+    problems.warning(
+        f"{len(suspects)} cell(s) of this column were typed in {ENCODING_NAMES[encoding]} "
+        "(a legacy font) and were converted to Unicode; check them",
+        row=suspects[0][0],
+        field=header,
+        code="legacy_encoding",
+    )
+
+
+# --- cells --------------------------------------------------------------------------------
+
+
+def check_cell_text(problems: Problems, value: Cell, *, row: int, field: str) -> bool:
     """Refuse spreadsheet formulas and markup in text cells (they would run on export/display)."""
-    if _FORMULA.match(value):
-        report.error(
-            f"'{value[:40]}' looks like a spreadsheet formula; formulas are not "
+    text = cell_text(value)
+    if isinstance(value, Formula) or _FORMULA.match(text):
+        problems.error(
+            f"'{text[:40]}' looks like a spreadsheet formula; formulas are not "
             "accepted in text cells",
             row=row,
             field=field,
             code="formula",
         )
         return False
-    if _MARKUP.search(value):
-        report.error(
+    if _MARKUP.search(text):
+        problems.error(
             "text contains '<' or '>' (markup is not accepted in names)",
             row=row,
             field=field,
@@ -128,37 +349,3 @@ def check_cell_text(report: ValidationReport, value: str, *, row: int, field: st
         )
         return False
     return True
-
-
-_DATE_NUMERIC = re.compile(r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})$")
-_DATE_ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
-_DATE_WORDS = re.compile(r"ngay\s*(\d{1,2})\s*thang\s*(\d{1,2})\s*nam\s*(\d{4})")
-
-
-def parse_date(value: str) -> date | None:
-    """'16/6/2022', '16-06-2022', '2022-06-16' or 'ngày 16 tháng 6 năm 2022'. Raises ValueError."""
-    text = value.strip()
-    if not text:
-        return None
-    if match := _DATE_ISO.match(text):
-        year, month, day = map(int, match.groups())
-        return date(year, month, day)
-    if match := _DATE_NUMERIC.match(text):
-        day, month, year = map(int, match.groups())
-        return date(year, month, day)
-    if match := _DATE_WORDS.search(fold_header(text)):
-        day, month, year = map(int, match.groups())
-        return date(year, month, day)
-    raise ValueError(f"'{value}' is not a date (expected dd/mm/yyyy)")
-
-
-def parse_count(value: str) -> int | None:
-    """A whole, non-negative number; '.' and ',' and spaces as thousands separators."""
-    text = value.strip().replace("\u00a0", "").replace(" ", "")
-    if not text:
-        return None
-    if re.fullmatch(r"\d{1,3}([.,]\d{3})+", text):
-        text = re.sub(r"[.,]", "", text)
-    if not text.isdigit():
-        raise ValueError(f"'{value}' is not a whole number")
-    return int(text)

@@ -1,40 +1,57 @@
-"""Match register rows to units: by code first, else by name within the parent.
+"""Match register rows to units: by code first, then a reviewed mapping, then by name
+within the parent.
 
 Never guesses: a name that matches no unit or several is an error that lists the
-candidates and fuzzy suggestions for a person to choose from.
+candidates and fuzzy suggestions for a person to choose from. The unit tree is read once
+per import; names are analysed only under the parents a register names (the villages of
+one commune, the communes of one district), so a register touching a few communes never
+analyses the whole country's names.
 """
 
 from __future__ import annotations
 
 from datetime import date
 
-import geopandas as gpd
+import pandas as pd
 
 from geo_service.domain import Level
-from geo_service.hierarchy import valid_on
-from geo_service.names import NameIndex, NameMatch
-from geo_service.validate import ValidationReport
+from geo_service.ingest.mapping import Mapping
+from geo_service.ingest.match_report import Kind, Lookup
+from geo_service.ingest.name_index import NameMatch
+from geo_service.ingest.tables import Problems
+from geo_service.ingest.unit_tree import ANYWHERE, UnitTree
 
-GLOBAL = ""
-
-
-def _index(units: gpd.GeoDataFrame, *, by_parent: bool) -> NameIndex:
-    rows = units[["code", "name", "parent_code"]].drop_duplicates(["code", "parent_code"])
-    parents = rows["parent_code"].fillna(GLOBAL) if by_parent else [GLOBAL] * len(rows)
-    return NameIndex(zip(rows["code"], rows["name"], parents, strict=True))
+COMMUNE_CODE_DIGITS = 5
 
 
 class UnitMatcher:
-    def __init__(self, units: gpd.GeoDataFrame) -> None:
-        self._units = units
-        levels = units["level"]
-        self._communes = units[levels == int(Level.COMMUNE)]
-        self._names = {code: name for code, name in zip(units["code"], units["name"], strict=True)}
-        self._provinces = _index(units[levels == int(Level.PROVINCE)], by_parent=False)
-        self._districts = _index(units[levels == int(Level.DISTRICT)], by_parent=True)
-        self._communes_by_parent = _index(self._communes, by_parent=True)
-        self._communes_anywhere = _index(self._communes, by_parent=False)
-        self._villages = _index(units[levels == int(Level.VILLAGE)], by_parent=True)
+    """Looks names and codes up in one unit tree (all dates); reports into ``problems``."""
+
+    def __init__(self, units: pd.DataFrame, mapping: Mapping | None = None) -> None:
+        self._tree = UnitTree(units)
+        self._mapping = mapping or Mapping("")
+
+    # -- the mapping file -------------------------------------------------------------------
+
+    def check_mapping(self, problems: Problems) -> None:
+        """Every mapped code must exist, at the right level and under the given parent."""
+        tree = self._tree
+        for entry in self._mapping.entries.values():
+            level = Level.COMMUNE if entry.kind == "commune" else Level.VILLAGE
+            parents = tree.parents(entry.code)
+            ancestors = parents | {g for p in parents for g in tree.parents(p)}
+            if not tree.is_at(entry.code, level):
+                message = f"there is no {entry.kind} with code '{entry.code}'"
+            elif entry.parent_code and entry.parent_code not in ancestors:
+                message = (
+                    f"{entry.kind} {entry.code} ({tree.name(entry.code)}) is not under "
+                    f"'{entry.parent_code}'"
+                )
+            else:
+                continue
+            problems.error(message, row=entry.row, field=entry.field, code="mapping")
+
+    # -- communes ---------------------------------------------------------------------------
 
     def commune(
         self,
@@ -44,95 +61,183 @@ class UnitMatcher:
         district: str,
         province: str,
         on: date | None,
-        row: int,
-        columns: dict[str, str],
-        report: ValidationReport,
-    ) -> str | None:
-        """The commune's code, from "Mã xã" or from its name within district/province."""
+        at: tuple[Problems, int],
+        fields: dict[str, str],
+    ) -> Lookup:
+        """The commune of a model: from "Mã xã", else from its name within district/province.
+
+        ``at`` is where problems go and the row they name; ``fields`` the headers.
+        """
+        problems, row = at
         if code:
-            candidates = self._communes[self._communes["code"] == code]
-            if candidates.empty:
-                report.error(
-                    f"unknown commune code '{code}'",
-                    row=row,
-                    field=columns.get("commune_code"),
-                    code="unknown_code",
-                )
-                return None
-            if on is not None and not valid_on(candidates, on).any():
-                report.warning(
-                    f"commune {code} did not exist on {on.isoformat()}",
-                    row=row,
-                    field=columns.get("commune_code"),
-                )
-            return code
-        parent = GLOBAL
-        if province:
-            parent = (
-                self._resolve(
-                    self._provinces.lookup(province, GLOBAL),
-                    province,
-                    "province",
-                    row,
-                    columns.get("province_name"),
-                    report,
-                )
-                or GLOBAL
+            return self._commune_by_code(code, name, on, problems, row, fields)
+        if not name:
+            reason = "no commune given: fill in 'Mã xã' or 'Xã/Phường'"
+            problems.error(
+                reason, row=row, field=fields.get("commune_name") or fields.get("commune_code")
             )
-        if district:
-            district_code = self._resolve(
-                self._districts.lookup(district, parent)
-                if parent
-                else _index(
-                    self._units[self._units["level"] == int(Level.DISTRICT)], by_parent=False
-                ).lookup(district, GLOBAL),
-                district,
-                "district",
+            return Lookup("commune", name, ANYWHERE, "unmatched", reason=reason)
+        parents: list[str] = []
+        levels: tuple[tuple[Kind, str, Level], ...] = (
+            ("province", province, Level.PROVINCE),
+            ("district", district, Level.DISTRICT),
+        )
+        for kind, given, level in levels:
+            if not given:
+                continue
+            under = parents[-1] if parents else ANYWHERE
+            found = self._resolve(
+                kind,
+                self._tree.lookup(level, under, given),
+                given,
+                under,
+                problems,
                 row,
-                columns.get("district_name"),
-                report,
+                fields.get(f"{kind}_name"),
             )
-            if district_code is None:
-                return None
-            parent = district_code
-        index = self._communes_by_parent if parent else self._communes_anywhere
+            if not found.ok:
+                return found
+            parents.append(str(found.code))
+        under = parents[-1] if parents else ANYWHERE
+        mapped = self._mapped("commune", [*reversed(parents), ANYWHERE], name)
+        if mapped is not None:
+            return Lookup("commune", name, under, "matched", "mapping", mapped, self._name(mapped))
+        match = self._tree.lookup(Level.COMMUNE, under, name)
         return self._resolve(
-            index.lookup(name, parent), name, "commune", row, columns.get("commune_name"), report
+            "commune", match, name, under, problems, row, fields.get("commune_name")
         )
 
-    def village(
-        self, name: str, commune_code: str, *, row: int, field: str, report: ValidationReport
-    ) -> str | None:
-        where = f"{commune_code} ({self._names.get(commune_code, '?')})"
-        return self._resolve(
-            self._villages.lookup(name, commune_code),
-            name,
-            f"village in commune {where}",
-            row,
-            field,
-            report,
+    def _commune_by_code(
+        self,
+        code: str,
+        name: str,
+        on: date | None,
+        problems: Problems,
+        row: int,
+        fields: dict[str, str],
+    ) -> Lookup:
+        if code.isdigit() and len(code) < COMMUNE_CODE_DIGITS:
+            code = code.zfill(COMMUNE_CODE_DIGITS)  # Excel drops leading zeros of numbers
+        field = fields.get("commune_code")
+        if not self._tree.is_at(code, Level.COMMUNE):
+            problems.error(
+                f"unknown commune code '{code}'", row=row, field=field, code="unknown_code"
+            )
+            return Lookup(
+                "commune",
+                name,
+                ANYWHERE,
+                "unmatched",
+                given_code=code,
+                reason=f"unknown commune code '{code}'",
+            )
+        if name and self._tree.names_of(code).lookup(name, code).status != "exact":
+            known = " / ".join(self._tree.names(code))
+            reason = f"commune code {code} is {known}, not '{name}'"
+            problems.error(
+                f"{reason}; correct the code or the name", row=row, field=field, code="conflict"
+            )
+            return Lookup(
+                "commune",
+                name,
+                ANYWHERE,
+                "unmatched",
+                given_code=code,
+                candidates=((code, known),),
+                reason=reason,
+            )
+        if on is not None and not self._tree.existed_on(code, on):
+            problems.warning(
+                f"commune {code} did not exist on {on.isoformat()}", row=row, field=field
+            )
+        return Lookup(
+            "commune", name, ANYWHERE, "matched", "code", code, self._name(code), given_code=code
         )
+
+    # -- villages ---------------------------------------------------------------------------
+
+    def village(
+        self,
+        name: str,
+        commune_code: str,
+        *,
+        code: str = "",
+        at: tuple[Problems, int],
+        field: str | None,
+        code_field: str | None = None,
+    ) -> Lookup:
+        problems, row = at
+        if code:
+            if commune_code in self._tree.parents(code):
+                return Lookup(
+                    "village",
+                    name,
+                    commune_code,
+                    "matched",
+                    "code",
+                    code,
+                    self._name(code),
+                    given_code=code,
+                )
+            reason = f"no village with code '{code}' in commune {self._where(commune_code)}"
+            problems.error(reason, row=row, field=code_field, code="unknown_code")
+            return Lookup(
+                "village", name, commune_code, "unmatched", given_code=code, reason=reason
+            )
+        mapped = self._mapped("village", [commune_code], name)
+        if mapped is not None:
+            return Lookup(
+                "village",
+                name,
+                commune_code,
+                "matched",
+                "mapping",
+                mapped,
+                self._name(mapped, commune_code),
+            )
+        match = self._tree.lookup(Level.VILLAGE, commune_code, name)
+        return self._resolve("village", match, name, commune_code, problems, row, field)
+
+    # -- shared -----------------------------------------------------------------------------
+
+    def _mapped(self, kind: str, parents: list[str], name: str) -> str | None:
+        entry = self._mapping.find(kind, parents, name) if self._mapping.entries else None
+        return entry.code if entry is not None else None
+
+    def _name(self, code: str, parent: str = ANYWHERE) -> str:
+        return self._tree.name(code, parent)
+
+    def _where(self, code: str) -> str:
+        return f"{code} ({self._name(code)})"
 
     def _resolve(
         self,
+        kind: Kind,
         match: NameMatch,
         name: str,
-        what: str,
+        parent: str,
+        problems: Problems,
         row: int,
         field: str | None,
-        report: ValidationReport,
-    ) -> str | None:
+    ) -> Lookup:
         if match.status == "exact":
-            return match.code
+            code = str(match.code)
+            return Lookup(kind, name, parent, "matched", "name", code, self._name(code, parent))
+        what = kind if not parent else f"{kind} in {self._where(parent)}"
+        if kind == "village":
+            what = f"village in commune {self._where(parent)}"
+        candidates = tuple((c, self._name(c, parent)) for c in match.candidates)
         if match.status == "ambiguous":
-            listed = ", ".join(f"{c} ({self._names.get(c, '?')})" for c in match.candidates)
-            report.error(
-                f"'{name}' matches several {what}s: {listed}; use the code",
+            listed = ", ".join(f"{c} ({n})" for c, n in candidates)
+            problems.error(
+                f"'{name}' matches several {kind}s: {listed}; use the code or a mapping file",
                 row=row,
                 field=field,
                 code="ambiguous",
             )
-            return None
+            return Lookup(kind, name, parent, "ambiguous", candidates=candidates)
+        # Same name, other explicit type ("Xóm 4" for "Thôn 4"): say so, never match it.
+        reason = match.reason if match.other_type else ""
         hint = ""
         if match.suggestions:
             hint = (
@@ -140,5 +245,10 @@ class UnitMatcher:
                 + ", ".join(f"'{n}' ({c}, score {s:.0f})" for c, n, s in match.suggestions)
                 + "?"
             )
-        report.error(f"no {what} named '{name}'{hint}", row=row, field=field, code="unmatched")
-        return None
+        problems.error(
+            f"no {what} named '{name}'" + (f" ({reason})" if reason else "") + hint,
+            row=row,
+            field=field,
+            code="unmatched",
+        )
+        return Lookup(kind, name, parent, "unmatched", suggestions=match.suggestions, reason=reason)

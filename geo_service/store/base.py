@@ -59,13 +59,20 @@ class ImportBatch:
 
 @dataclass(frozen=True, slots=True)
 class UnitQuery:
-    """Filters for ``Store.units``. ``as_of`` keeps units valid on that date."""
+    """Filters for ``Store.units``. ``as_of`` keeps units valid on that date.
+
+    ``codes`` and ``parent_codes`` may be long (every code of a national import).
+    ``with_geometry=False`` leaves the geometry column empty (None), for callers that
+    need only the attributes: much cheaper for large reads.
+    """
 
     as_of: date | None = None
     level: int | None = None
     parent_code: str | None = None
     codes: tuple[str, ...] | None = None
     bbox: tuple[float, float, float, float] | None = None  # minx, miny, maxx, maxy (lon/lat)
+    parent_codes: tuple[str, ...] | None = None
+    with_geometry: bool = True
 
 
 class Store(ABC):

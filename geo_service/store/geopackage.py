@@ -18,7 +18,9 @@ from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
+from numpy.typing import NDArray
 
 from geo_service.domain import (
     LINEAGE_COLUMNS,
@@ -29,18 +31,14 @@ from geo_service.domain import (
     WGS84,
     with_count_dtypes,
 )
-from geo_service.store import gpkg_geometry, gpkg_history
+from geo_service.store import gpkg_geometry, gpkg_history, gpkg_write
 from geo_service.store.base import ImportBatch, Store, UnitQuery
-from geo_service.values import plain
+from geo_service.store.gpkg_write import RTREE_INSERT_TRIGGER, sql_rows, sql_value
 
-RTREE_TRIGGERS = """
-CREATE VIRTUAL TABLE IF NOT EXISTS rtree_units_geom USING rtree(id, minx, maxx, miny, maxy);
-CREATE TRIGGER IF NOT EXISTS rtree_units_geom_insert AFTER INSERT ON units
-WHEN (new.geom NOT NULL AND NOT ST_IsEmpty(NEW.geom)) BEGIN
-  INSERT OR REPLACE INTO rtree_units_geom VALUES (NEW.fid,
-    ST_MinX(NEW.geom), ST_MaxX(NEW.geom), ST_MinY(NEW.geom), ST_MaxY(NEW.geom));
-END;
-CREATE TRIGGER IF NOT EXISTS rtree_units_geom_update1 AFTER UPDATE OF geom ON units
+RTREE_TRIGGERS = (
+    "CREATE VIRTUAL TABLE IF NOT EXISTS rtree_units_geom USING rtree(id, minx, maxx, miny, maxy);"
+    + RTREE_INSERT_TRIGGER
+    + """CREATE TRIGGER IF NOT EXISTS rtree_units_geom_update1 AFTER UPDATE OF geom ON units
 WHEN OLD.fid = NEW.fid AND (NEW.geom NOTNULL AND NOT ST_IsEmpty(NEW.geom)) BEGIN
   INSERT OR REPLACE INTO rtree_units_geom VALUES (NEW.fid,
     ST_MinX(NEW.geom), ST_MaxX(NEW.geom), ST_MinY(NEW.geom), ST_MaxY(NEW.geom));
@@ -66,6 +64,7 @@ END;
 INSERT OR IGNORE INTO gpkg_extensions VALUES ('units', 'geom', 'gpkg_rtree_index',
   'http://www.geopackage.org/spec120/#extension_rtree', 'write-only');
 """
+)
 
 _UPSERT_KEYS = {
     "lineage": ("old_code", "new_code"),
@@ -89,16 +88,38 @@ def _register_st_functions(connection: sqlite3.Connection) -> None:
     connection.create_function("ST_IsEmpty", 1, gpkg_geometry.is_empty, deterministic=True)
 
 
-def _sql_value(value: Any) -> Any:
-    """Python/pandas value -> SQLite value (missing -> NULL, dates -> ISO, dicts -> JSON)."""
-    if isinstance(value, dict):
-        return json.dumps(value, ensure_ascii=False, sort_keys=True)
-    return plain(value)
+def _in_list(column: str, values: Sequence[str]) -> tuple[str, list[Any]]:
+    """``column IN (…)`` with one JSON parameter: no limit on the number of values."""
+    return f"{column} IN (SELECT value FROM json_each(?))", [json.dumps(list(values))]
 
 
-def _rows(frame: pd.DataFrame, columns: Sequence[str]) -> Iterator[list[Any]]:
-    for record in frame[list(columns)].itertuples(index=False, name=None):
-        yield [_sql_value(v) for v in record]
+def _unit_filters(query: UnitQuery) -> tuple[list[str], list[Any]]:
+    where, params = ["1 = 1"], []  # type: list[str], list[Any]
+    if query.as_of is not None:
+        day = query.as_of.isoformat()
+        where.append(
+            "(valid_from IS NULL OR valid_from <= ?) AND (valid_to IS NULL OR valid_to > ?)"
+        )
+        params += [day, day]
+    if query.level is not None:
+        where.append("level = ?")
+        params.append(int(query.level))
+    if query.parent_code is not None:
+        where.append("parent_code = ?")
+        params.append(query.parent_code)
+    for column, values in (("code", query.codes), ("parent_code", query.parent_codes)):
+        if values is not None:
+            clause, values_param = _in_list(column, values)
+            where.append(clause)
+            params += values_param
+    if query.bbox is not None:
+        minx, miny, maxx, maxy = query.bbox
+        where.append(
+            "fid IN (SELECT id FROM rtree_units_geom "
+            "WHERE minx <= ? AND maxx >= ? AND miny <= ? AND maxy >= ?)"
+        )
+        params += [maxx, minx, maxy, miny]
+    return where, params
 
 
 class GeoPackageStore(Store):
@@ -162,14 +183,17 @@ class GeoPackageStore(Store):
                 ),
             )
             import_id = int(cursor.lastrowid or 0)
-            gpkg_history.keep_replaced_rows(connection, batch, import_id, _sql_value)
+            replaced = gpkg_history.keep_replaced_rows(connection, batch, import_id, sql_value)
+            added = np.empty((0, 4))
             if batch.units is not None:
-                self._write_units(connection, batch.units, import_id)
-            for code, valid_from, valid_to in batch.unit_closures:
-                connection.execute(
-                    "UPDATE units SET valid_to = ? WHERE code = ? AND valid_from IS ?",
-                    (_sql_value(valid_to), code, _sql_value(valid_from)),
-                )
+                added = self._write_units(connection, batch.units, import_id, replaced)
+            connection.executemany(
+                "UPDATE units SET valid_to = ? WHERE code = ? AND valid_from IS ?",
+                [
+                    (sql_value(valid_to), code, sql_value(valid_from))
+                    for code, valid_from, valid_to in batch.unit_closures
+                ],
+            )
             for table, frame, columns in (
                 ("lineage", batch.lineage, LINEAGE_COLUMNS),
                 ("model_types", batch.model_types, MODEL_TYPE_COLUMNS),
@@ -179,32 +203,26 @@ class GeoPackageStore(Store):
                     self._upsert(connection, table, frame, columns, import_id)
             if batch.teams is not None:
                 self._replace_teams(connection, batch, import_id)
-            self._touch_contents(connection)
+            # Replacing rows may shrink the extent: then it is computed from every geometry.
+            gpkg_write.update_extent(connection, None if replaced else added)
         return import_id
 
     def _write_units(
-        self, connection: sqlite3.Connection, units: gpd.GeoDataFrame, import_id: int
-    ) -> None:
+        self,
+        connection: sqlite3.Connection,
+        units: gpd.GeoDataFrame,
+        import_id: int,
+        replaced: list[int],
+    ) -> NDArray[np.float64]:
+        """Replace the rows of fids ``replaced`` and insert ``units``; return their bounds."""
         if units.crs is not None and not units.crs.equals(WGS84):
             raise ValueError(f"units must be in {WGS84}, got {units.crs}")
-        keys = [
-            (_sql_value(c), _sql_value(v))
-            for c, v in zip(units["code"], units["valid_from"], strict=True)
-        ]
-        connection.executemany("DELETE FROM units WHERE code = ? AND valid_from IS ?", keys)
-        blobs = gpkg_geometry.encode(gpkg_geometry.as_multipolygons(units.geometry.values))
-        placeholders = ", ".join("?" * (len(UNIT_COLUMNS) + 2))
-        sql = (
-            f"INSERT INTO units (geom, {', '.join(UNIT_COLUMNS)}, import_id) "
-            f"VALUES ({placeholders})"
-        )
-        connection.executemany(
-            sql,
-            (
-                [blob, *row, import_id]
-                for blob, row in zip(blobs, _rows(units, UNIT_COLUMNS), strict=True)
-            ),
-        )
+        if replaced:
+            connection.execute(
+                "DELETE FROM units WHERE fid IN (SELECT value FROM json_each(?))",
+                (json.dumps(replaced),),
+            )
+        return gpkg_write.insert_units(connection, units, import_id)
 
     def _upsert(
         self,
@@ -221,7 +239,7 @@ class GeoPackageStore(Store):
             f"VALUES ({', '.join('?' * (len(columns) + 1))}) "
             f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {updates}"
         )
-        connection.executemany(sql, ([*row, import_id] for row in _rows(frame, columns)))
+        connection.executemany(sql, ([*row, import_id] for row in sql_rows(frame, columns)))
 
     def _replace_teams(
         self, connection: sqlite3.Connection, batch: ImportBatch, import_id: int
@@ -235,51 +253,30 @@ class GeoPackageStore(Store):
             f"INSERT INTO teams ({', '.join(TEAM_COLUMNS)}, import_id) "
             f"VALUES ({', '.join('?' * (len(TEAM_COLUMNS) + 1))})"
         )
-        connection.executemany(sql, ([*row, import_id] for row in _rows(batch.teams, TEAM_COLUMNS)))
-
-    def _touch_contents(self, connection: sqlite3.Connection) -> None:
-        connection.execute(
-            "UPDATE gpkg_contents SET last_change = strftime('%Y-%m-%dT%H:%M:%fZ','now'), "
-            "(min_x, max_x, min_y, max_y) = (SELECT min(ST_MinX(geom)), max(ST_MaxX(geom)), "
-            "min(ST_MinY(geom)), max(ST_MaxY(geom)) FROM units) WHERE table_name = 'units'"
+        connection.executemany(
+            sql, ([*row, import_id] for row in sql_rows(batch.teams, TEAM_COLUMNS))
         )
 
     # -- reads ----------------------------------------------------------------------------
 
     def units(self, query: UnitQuery | None = None) -> gpd.GeoDataFrame:
         query = query or UnitQuery()
-        where, params = ["1 = 1"], []  # type: list[str], list[Any]
-        if query.as_of is not None:
-            day = query.as_of.isoformat()
-            where.append(
-                "(valid_from IS NULL OR valid_from <= ?) AND (valid_to IS NULL OR valid_to > ?)"
-            )
-            params += [day, day]
-        if query.level is not None:
-            where.append("level = ?")
-            params.append(int(query.level))
-        if query.parent_code is not None:
-            where.append("parent_code = ?")
-            params.append(query.parent_code)
-        if query.codes is not None:
-            where.append(f"code IN ({', '.join('?' * len(query.codes))})")
-            params += list(query.codes)
-        if query.bbox is not None:
-            minx, miny, maxx, maxy = query.bbox
-            where.append(
-                "fid IN (SELECT id FROM rtree_units_geom "
-                "WHERE minx <= ? AND maxx >= ? AND miny <= ? AND maxy >= ?)"
-            )
-            params += [maxx, minx, maxy, miny]
+        where, params = _unit_filters(query)
+        geometry_column = "geom" if query.with_geometry else "NULL AS geom"
         sql = (
-            f"SELECT geom, {', '.join(UNIT_COLUMNS)} FROM units "
+            f"SELECT {geometry_column}, {', '.join(UNIT_COLUMNS)} FROM units "
             f"WHERE {' AND '.join(where)} ORDER BY level, code, valid_from"
         )
         names, rows = self._query(sql, params)
         frame = pd.DataFrame.from_records(rows, columns=names)
         if frame.empty:
             frame = pd.DataFrame(columns=["geom", *UNIT_COLUMNS])
-        geometry = gpkg_geometry.decode(list(frame.pop("geom")))
+        blobs = frame.pop("geom")
+        geometry = (
+            gpkg_geometry.decode(list(blobs))
+            if query.with_geometry
+            else np.full(len(frame), None, dtype=object)
+        )
         frame["level"] = frame["level"].astype(int)
         with_count_dtypes(frame)
         return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(geometry, crs=WGS84), crs=WGS84)
@@ -318,7 +315,7 @@ class GeoPackageStore(Store):
     def undo(self, import_id: int) -> None:
         with self._transaction() as connection:
             gpkg_history.undo_import(connection, import_id)
-            self._touch_contents(connection)
+            gpkg_write.update_extent(connection, None)
 
     def imports(self) -> pd.DataFrame:
         return self._frame(

@@ -17,6 +17,7 @@ from geo_service.domain import (
     UNIT_COLUMNS,
 )
 from geo_service.store.base import ImportBatch
+from geo_service.store.gpkg_write import sql_column, sql_rows
 
 TABLE_KEYS: dict[str, tuple[str, ...]] = {
     "units": ("code", "valid_from"),
@@ -39,19 +40,47 @@ def _where(table: str) -> str:
 
 
 def _keep(
-    connection: sqlite3.Connection, import_id: int, table: str, keys: list[tuple[Any, ...]]
-) -> None:
+    connection: sqlite3.Connection,
+    import_id: int,
+    table: str,
+    keys: dict[tuple[Any, ...], bool],
+) -> list[int]:
+    """Keep the stored rows of ``keys`` in ``import_undo``; return the fids of those whose
+    key maps to True (the rows the import replaces, as opposed to only updating).
+
+    Two set-wise queries instead of one per key (80,000 for a national village import):
+    the candidates by the first key column, then the full rows of those that match.
+    """
+    if not keys:
+        return []
+    names = TABLE_KEYS[table]
+    firsts = sorted({key[0] for key in keys})
+    candidates = connection.execute(
+        f"SELECT fid, {', '.join(names)} FROM {table} "
+        f"WHERE {names[0]} IN (SELECT value FROM json_each(?))",
+        (json.dumps(firsts),),
+    ).fetchall()
+    found = {row[0]: keys[row[1:]] for row in candidates if row[1:] in keys}
+    if not found:
+        return []
     columns = TABLE_COLUMNS[table]
-    select = f"SELECT {', '.join(columns)} FROM {table} WHERE {_where(table)}"
-    for key in keys:
-        for values in connection.execute(select, key).fetchall():
-            row = dict(zip(columns, values, strict=True))
-            if isinstance(row.get("geom"), bytes):
-                row["geom"] = row["geom"].hex()
-            connection.execute(
-                "INSERT INTO import_undo (import_id, table_name, row) VALUES (?, ?, ?)",
-                (import_id, table, json.dumps(row, ensure_ascii=False)),
-            )
+    rows = connection.execute(
+        f"SELECT {', '.join(columns)} FROM {table} "
+        "WHERE fid IN (SELECT value FROM json_each(?)) ORDER BY fid",
+        (json.dumps(sorted(found)),),
+    ).fetchall()
+    connection.executemany(
+        "INSERT INTO import_undo (import_id, table_name, row) VALUES (?, ?, ?)",
+        [(import_id, table, _row_json(columns, values)) for values in rows],
+    )
+    return sorted(fid for fid, replaced in found.items() if replaced)
+
+
+def _row_json(columns: list[str], values: tuple[Any, ...]) -> str:
+    row = dict(zip(columns, values, strict=True))
+    if isinstance(row.get("geom"), bytes):
+        row["geom"] = row["geom"].hex()
+    return json.dumps(row, ensure_ascii=False)
 
 
 def keep_replaced_rows(
@@ -59,36 +88,38 @@ def keep_replaced_rows(
     batch: ImportBatch,
     import_id: int,
     sql_value: Any,
-) -> None:
-    """Record every row ``batch`` will overwrite, close or delete, as it is now."""
-    unit_keys: list[tuple[Any, ...]] = []
+) -> list[int]:
+    """Record every row ``batch`` will overwrite, close or delete, as it is now.
+
+    Returns the fids of the unit rows that ``batch.units`` replaces (same natural key):
+    the writer deletes exactly those before inserting the batch.
+    """
+    unit_keys: dict[tuple[Any, ...], bool] = {}
     if batch.units is not None:
-        unit_keys += [
-            (sql_value(c), sql_value(v))
-            for c, v in zip(batch.units["code"], batch.units["valid_from"], strict=True)
-        ]
-    unit_keys += [(code, sql_value(start)) for code, start, _ in batch.unit_closures]
-    _keep(connection, import_id, "units", sorted(set(unit_keys), key=str))
+        codes = sql_column(batch.units["code"])
+        starts = sql_column(batch.units["valid_from"])
+        unit_keys = dict.fromkeys(zip(codes, starts, strict=True), True)
+    for code, start, _ in batch.unit_closures:
+        unit_keys.setdefault((code, sql_value(start)), False)
+    replaced = _keep(connection, import_id, "units", unit_keys)
     for table, frame in (
         ("lineage", batch.lineage),
         ("model_types", batch.model_types),
         ("models", batch.models),
     ):
         if frame is not None:
-            keys = list(frame[list(TABLE_KEYS[table])].itertuples(index=False, name=None))
-            _keep(connection, import_id, table, [tuple(sql_value(v) for v in k) for k in keys])
+            keys = sql_rows(frame, TABLE_KEYS[table])
+            _keep(connection, import_id, table, dict.fromkeys(keys, True))
     if batch.teams is not None:
         owners = set(batch.teams["model_id"])
         if batch.models is not None:
             owners |= set(batch.models["model_id"])
-        team_ids = [
-            (team_id,)
-            for owner in sorted(owners)
-            for (team_id,) in connection.execute(
-                "SELECT team_id FROM teams WHERE model_id = ?", (owner,)
-            ).fetchall()
-        ]
-        _keep(connection, import_id, "teams", team_ids)
+        team_ids = connection.execute(
+            "SELECT team_id FROM teams WHERE model_id IN (SELECT value FROM json_each(?))",
+            (json.dumps(sorted(owners)),),
+        ).fetchall()
+        _keep(connection, import_id, "teams", dict.fromkeys(team_ids, True))
+    return replaced
 
 
 def undo_import(connection: sqlite3.Connection, import_id: int) -> None:

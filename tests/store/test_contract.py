@@ -129,6 +129,27 @@ def test_filters_by_level_parent_codes_and_bbox(store: Store) -> None:
     assert store.units(UnitQuery(bbox=(100.0, 10.0, 100.1, 10.1))).empty
 
 
+def test_filters_by_many_parent_codes_and_long_code_lists(store: Store) -> None:
+    store.apply(ImportBatch(SOURCE, units=units_frame([PROVINCE, COMMUNE_OLD, VILLAGE])))
+    under = store.units(UnitQuery(parent_codes=("09496", "27")))
+    assert sorted(under["code"]) == ["09496", "09496-001"]
+    assert store.units(UnitQuery(parent_codes=())).empty
+    # a national import asks for every code it holds: far beyond SQL's parameter limits
+    many = (*(f"{i:05d}" for i in range(40_000)), "27")
+    assert store.units(UnitQuery(codes=many, level=1))["code"].tolist() == ["27"]
+
+
+def test_units_without_geometry_keep_every_attribute(store: Store) -> None:
+    store.apply(ImportBatch(SOURCE, units=units_frame([PROVINCE, COMMUNE_OLD, VILLAGE])))
+    light = store.units(UnitQuery(with_geometry=False))
+    full = store.units()
+    assert light.geometry.isna().all()
+    assert light.crs is not None and light.crs.to_epsg() == 4326
+    pd.testing.assert_frame_equal(
+        pd.DataFrame(light[UNIT_COLUMNS]), pd.DataFrame(full[UNIT_COLUMNS])
+    )
+
+
 def test_unit_closures_end_validity(store: Store) -> None:
     store.apply(ImportBatch(SOURCE, units=units_frame([VILLAGE])))
     store.apply(ImportBatch(SOURCE, unit_closures=[("09496-001", None, date(2025, 7, 1))]))

@@ -1,0 +1,269 @@
+"""Import benchmark: ``geo-service import boundaries villages.gpkg`` vs pyogrio's raw read.
+
+The national villages (``bench.generate``: 80,000 polygons under 10,000 communes at scale 1)
+are written with pyogrio to a GeoPackage in the canonical unit schema, so the import
+detects every field on its own. Provinces, districts and communes are imported first into
+a template store (untimed). Then, alternating, each run times
+
+- the baseline: ``pyogrio.read_dataframe`` of the village file, and
+- ours: ``pipeline.import_boundaries`` of the same file into a fresh copy of the template
+  store: the whole user path (read, normalise, parent check, carry-forward, change
+  detection, store write, commit),
+
+and reports medians, the ratio ours/baseline (target: at most 2) and the time of each
+stage. Stages are timed by wrapping the functions ``import_boundaries`` calls (looked up in
+``geo_service.pipeline`` at call time), so the measured path is the real one. Finally the
+same file is imported again into the last store: that must write nothing.
+
+    python -m bench.bench_import --seed 42 --scale 1 --repeat 3
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import sqlite3
+import statistics
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import pyogrio
+from rich.console import Console
+from rich.table import Table
+
+from bench.bench_coverage import machine
+from bench.generate import generate
+from geo_service import pipeline
+from geo_service.domain import UNIT_COLUMNS, Level
+from geo_service.store import Store, open_store
+
+# pipeline function -> stage name, in the order import_boundaries calls them
+STAGES = {
+    "read_boundaries": "read",
+    "normalise_units": "normalise",
+    "_check_parents": "parent check",
+    "_with_carry_forward": "carry-forward",
+    "batch_changes": "change detection",
+}
+STORE_STAGE = "store write"
+OTHER_STAGE = "other (hash, checks)"
+
+
+@dataclass
+class Run:
+    """One timed import: total wall time and seconds per stage."""
+
+    total_s: float
+    stages: dict[str, float] = field(default_factory=dict)
+
+
+def write_inputs(seed: int, scale: float, folder: Path) -> tuple[Path, Path, int]:
+    """Parents and villages as canonical-schema GeoPackages; returns their paths and count."""
+    units = generate(seed, scale).units
+    villages = units[units["level"] == int(Level.VILLAGE)]
+    parents = units[units["level"] != int(Level.VILLAGE)]
+    paths = folder / "parents.gpkg", folder / "villages.gpkg"
+    for frame, path, layer in ((parents, paths[0], "units"), (villages, paths[1], "villages")):
+        path.unlink(missing_ok=True)
+        canonical = gpd.GeoDataFrame(frame[UNIT_COLUMNS], geometry=frame.geometry, crs=frame.crs)
+        pyogrio.write_dataframe(canonical, path, layer=layer, driver="GPKG")
+    return paths[0], paths[1], len(villages)
+
+
+def template_store(parents: Path, folder: Path) -> Path:
+    """A store holding the parent units, imported the normal way."""
+    path = folder / "template.gpkg"
+    path.unlink(missing_ok=True)
+    store = open_store(str(path))
+    outcome = pipeline.import_boundaries(store, parents)
+    if outcome.import_id is None:
+        raise RuntimeError(f"the parent import wrote nothing: {outcome.report}")
+    store.close()
+    return path
+
+
+@contextmanager
+def stage_timers(store: Store, into: dict[str, float]) -> Iterator[None]:
+    """Time each stage of the real import path by wrapping the functions it calls."""
+
+    def timed(stage: str, fn: Callable[..., Any]) -> Callable[..., Any]:
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            started = time.perf_counter()
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                into[stage] = into.get(stage, 0.0) + time.perf_counter() - started
+
+        return wrapper
+
+    originals = {name: getattr(pipeline, name) for name in STAGES}
+    apply = store.apply
+    try:
+        for name, stage in STAGES.items():
+            setattr(pipeline, name, timed(stage, originals[name]))
+        store.apply = timed(STORE_STAGE, apply)  # type: ignore[method-assign]
+        yield
+    finally:
+        for name, original in originals.items():
+            setattr(pipeline, name, original)
+        del store.apply
+
+
+def timed_import(store: Store, villages: Path) -> tuple[pipeline.ImportOutcome, Run]:
+    stages: dict[str, float] = {}
+    with stage_timers(store, stages):
+        started = time.perf_counter()
+        outcome = pipeline.import_boundaries(store, villages)
+        total = time.perf_counter() - started
+    stages[OTHER_STAGE] = max(0.0, total - sum(stages.values()))
+    return outcome, Run(total, stages)
+
+
+def timed_baseline(villages: Path, expected: int) -> float:
+    started = time.perf_counter()
+    frame = pyogrio.read_dataframe(villages)
+    seconds = time.perf_counter() - started
+    if len(frame) != expected:
+        raise AssertionError(f"pyogrio read {len(frame)} villages, expected {expected}")
+    return seconds
+
+
+def check_store(store_path: Path, villages: int, parents: int) -> None:
+    """The import landed whole, and GDAL's R-tree holds one entry per stored geometry."""
+    with sqlite3.connect(store_path) as connection:
+        (stored,) = connection.execute("SELECT count(*) FROM units WHERE level = 4").fetchone()
+        (total,) = connection.execute("SELECT count(*) FROM units").fetchone()
+        (indexed,) = connection.execute("SELECT count(*) FROM rtree_units_geom").fetchone()
+        (with_geometry,) = connection.execute(
+            "SELECT count(*) FROM units WHERE geom IS NOT NULL"
+        ).fetchone()
+    if stored != villages or total != villages + parents or indexed != with_geometry:
+        raise AssertionError(
+            f"store holds {stored} villages of {villages}, {total} units, "
+            f"{indexed} R-tree entries for {with_geometry} geometries"
+        )
+    if pyogrio.read_info(store_path, layer="units")["features"] != total:
+        raise AssertionError("GDAL does not see every stored unit")
+
+
+def run(seed: int, scale: float, repeat: int, out: Path | None, console: Console) -> dict[str, Any]:
+    load_at_start = os.getloadavg()
+    folder = Path(tempfile.mkdtemp(prefix="bench-import-"))
+    try:
+        started = time.perf_counter()
+        parents_path, villages_path, n_villages = write_inputs(seed, scale, folder)
+        template = template_store(parents_path, folder)
+        n_parents = pyogrio.read_info(parents_path)["features"]
+        console.print(
+            f"{n_villages:,} villages, {n_parents:,} parent units; inputs and template store "
+            f"ready in {time.perf_counter() - started:.1f} s"
+        )
+        baseline_s: list[float] = []
+        runs: list[Run] = []
+        store_path = folder / "store.gpkg"
+        for attempt in range(repeat):
+            baseline_s.append(timed_baseline(villages_path, n_villages))
+            shutil.copyfile(template, store_path)
+            store = open_store(str(store_path))
+            outcome, measured = timed_import(store, villages_path)
+            if outcome.import_id is None or outcome.changes["units"].new != n_villages:
+                raise AssertionError(f"run {attempt + 1}: the import did not add every village")
+            check_store(store_path, n_villages, n_parents)
+            runs.append(measured)
+            console.print(
+                f"run {attempt + 1}: baseline {baseline_s[-1]:.2f} s, import "
+                f"{measured.total_s:.2f} s"
+            )
+        again, reimport = timed_import(store, villages_path)
+        if again.changed or again.import_id is not None:
+            raise AssertionError(f"re-importing the same file changed the store: {again.changes}")
+        check_store(store_path, n_villages, n_parents)
+        report = _report(seed, scale, repeat, baseline_s, runs, reimport, n_villages, n_parents)
+        report["load_average_1_5_15"] = {"start": load_at_start, "end": os.getloadavg()}
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    print_report(report, console)
+    if out is not None:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        console.print(f"written {out}")
+    return report
+
+
+def _report(
+    seed: int,
+    scale: float,
+    repeat: int,
+    baseline_s: list[float],
+    runs: list[Run],
+    reimport: Run,
+    n_villages: int,
+    n_parents: int,
+) -> dict[str, Any]:
+    stage_names = [*STAGES.values(), STORE_STAGE, OTHER_STAGE]
+    baseline = statistics.median(baseline_s)
+    ours = statistics.median(r.total_s for r in runs)
+    return {
+        "command": f"python -m bench.bench_import --seed {seed} --scale {scale} --repeat {repeat}",
+        "seed": seed,
+        "scale": scale,
+        "repeat": repeat,
+        "villages": n_villages,
+        "parent_units": n_parents,
+        "machine": machine()
+        | {"pyogrio": pyogrio.__version__, "gdal": pyogrio.__gdal_version_string__},
+        "baseline_read_s": [round(s, 3) for s in baseline_s],
+        "import_s": [round(r.total_s, 3) for r in runs],
+        "baseline_median_s": round(baseline, 3),
+        "import_median_s": round(ours, 3),
+        "ratio_import_over_baseline": round(ours / baseline, 2),
+        "stages_median_s": {
+            name: round(statistics.median(r.stages.get(name, 0.0) for r in runs), 3)
+            for name in stage_names
+        },
+        "reimport_s": round(reimport.total_s, 3),
+        "reimport_stages_s": {
+            name: round(reimport.stages.get(name, 0.0), 3) for name in stage_names
+        },
+    }
+
+
+def print_report(report: dict[str, Any], console: Console) -> None:
+    table = Table(title=f"Import of {report['villages']:,} village polygons (median of runs)")
+    for header in ("stage", "import s", "re-import s"):
+        table.add_column(header, justify="left" if header == "stage" else "right")
+    for name, seconds in report["stages_median_s"].items():
+        table.add_row(name, f"{seconds:.2f}", f"{report['reimport_stages_s'][name]:.2f}")
+    table.add_row("total", f"{report['import_median_s']:.2f}", f"{report['reimport_s']:.2f}")
+    table.add_row("pyogrio.read_dataframe", f"{report['baseline_median_s']:.2f}", "")
+    console.print(table)
+    console.print(
+        f"import / raw read = {report['ratio_import_over_baseline']:.2f}x (target: at most 2x)"
+    )
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description="Time a village import vs pyogrio's raw read.")
+    parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--scale", type=float, default=1.0)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--out", type=Path, default=Path("bench/out/import.json"))
+    args = parser.parse_args(argv)
+    if args.repeat < 1:
+        parser.error("--repeat must be at least 1")
+    console = Console()
+    if not console.is_terminal:
+        console = Console(width=100)
+    run(args.seed, args.scale, args.repeat, args.out, console)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,321 @@
+"""Register rows grouped by model key -> model and team records, each row matched to units.
+
+Model-level cells may be given on any row of the model (or on the models sheet) and
+repeated, but never changed. Team-level cells describe their row's team or site.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, Literal, TypeVar
+
+from geo_service.ingest.cells import Cell, cell_text, fold_header, parse_count, parse_date
+from geo_service.ingest.match_report import MatchReport, Placed, RowMatch, not_checked
+from geo_service.ingest.tables import Problems, Table
+from geo_service.ingest.unit_matching import UnitMatcher
+from geo_service.validate import ValidationReport
+
+T = TypeVar("T")
+SheetRole = Literal["rows", "models", "teams"]
+
+STATUS_WORDS = {
+    "active": ["hoat dong", "hoat dong hieu qua", "hieu qua", "dang hoat dong", "active"],
+    "ineffective": ["kem hieu qua", "hoat dong kem hieu qua", "chua hieu qua", "ineffective"],
+    "merged": ["sap nhap", "da sap nhap", "merged"],
+    "dissolved": ["giai the", "da giai the", "ngung hoat dong", "dissolved"],
+    "planned": ["du kien", "ke hoach", "chua ra mat", "planned"],
+}
+MODEL_FIELDS = [
+    "type",
+    "model_name",
+    "commune_code",
+    "commune_name",
+    "district_name",
+    "province_name",
+    "launch_date",
+    "status",
+    "tips",
+    "valuable_tips",
+    "tips_year",
+    "decision",
+    "extra",
+]
+COUNT_FIELDS = ["members", "households", "cameras"]
+_SAME_WHEN: dict[str, Callable[[Cell], object]] = {
+    "type": lambda v: fold_header(cell_text(v)),
+    "status": lambda v: fold_header(cell_text(v)),
+    "launch_date": parse_date,
+    "tips": parse_count,
+    "valuable_tips": parse_count,
+    "tips_year": parse_count,
+    "commune_code": lambda v: cell_text(v).zfill(5),
+}
+
+
+@dataclass(frozen=True)
+class Sheet:
+    table: Table
+    problems: Problems
+    role: SheetRole
+
+
+@dataclass(slots=True)  # one per register row: not frozen, which is slow to create
+class Row:
+    sheet: Sheet
+    number: int
+    cells: dict[str, Cell]
+
+    def text(self, name: str) -> str:
+        return cell_text(self.cells.get(name))
+
+    def header(self, name: str) -> str | None:
+        return self.sheet.table.columns.get(name)
+
+    @property
+    def problems(self) -> Problems:
+        return self.sheet.problems
+
+    def place(self, other: Row) -> str:
+        """How to name ``other`` in a message about this row."""
+        if other.sheet is self.sheet:
+            return f"row {other.number}"
+        return f"{other.sheet.table.file_name}, row {other.number}"
+
+
+@dataclass
+class Catalogue:
+    """What rows are checked against: units, model types, and where matches are recorded."""
+
+    matcher: UnitMatcher
+    type_codes: dict[str, str]
+    matches: MatchReport
+
+
+def build_models(
+    groups: dict[str, list[Row]], catalogue: Catalogue, report: ValidationReport
+) -> tuple[list[dict[str, Any]], list[dict[str, object]]]:
+    """Model and team records of every model without errors; problems go to ``report``."""
+    models: list[dict[str, Any]] = []
+    teams: list[dict[str, object]] = []
+    for key, rows in groups.items():
+        start = len(report.problems)
+        built = _build_model(key, rows, catalogue)
+        failed = any(p.severity == "error" for p in report.problems[start:])
+        if built is not None and not failed:
+            models.append(built[0])
+            teams.extend(built[1])
+    return models, teams
+
+
+def _model_values(rows: list[Row]) -> dict[str, tuple[Row, Cell]]:
+    """First value of each model-level field; later rows may repeat it, not change it."""
+    values: dict[str, tuple[Row, Cell]] = {}
+    for row in rows:
+        for name in MODEL_FIELDS:
+            value = row.cells.get(name)
+            if value is None or value == "":
+                continue
+            if name not in values:
+                values[name] = (row, value)
+            elif not _same(name, values[name][1], value):
+                first_row, first = values[name]
+                row.problems.error(
+                    f"'{cell_text(value)}' conflicts with '{cell_text(first)}' given for the "
+                    f"same model on {row.place(first_row)}",
+                    row=row.number,
+                    field=row.header(name),
+                )
+    return values
+
+
+def _same(name: str, first: Cell, later: Cell) -> bool:
+    same_when = _SAME_WHEN.get(name, cell_text)
+    try:
+        return same_when(first) == same_when(later)
+    except ValueError:
+        return cell_text(first) == cell_text(later)
+
+
+def _build_model(
+    key: str, rows: list[Row], catalogue: Catalogue
+) -> tuple[dict[str, Any], list[dict[str, object]]] | None:
+    values = _model_values(rows)
+
+    def text(name: str) -> str:
+        return cell_text(values[name][1]) if name in values else ""
+
+    def parsed(parser: Callable[[Cell], T], name: str) -> T | None:
+        if name not in values:
+            return None
+        row, value = values[name]
+        return _parsed(parser, value, row, name)
+
+    first = rows[0]
+    type_code = catalogue.type_codes.get(fold_header(text("type")))
+    if type_code is None:
+        row = values["type"][0] if "type" in values else first
+        row.problems.error(
+            f"unknown model type '{text('type')}'; use a code or name from the catalogue "
+            "(GET /api/model-types)",
+            row=row.number,
+            field=row.header("type"),
+        )
+    launch = parsed(parse_date, "launch_date")
+    status = _status(*values["status"]) if "status" in values else "active"
+    commune = _match_commune(values, first, launch, catalogue.matcher)
+    teams = _teams(key, rows, commune, catalogue)
+    if commune.lookup.code is None or type_code is None:
+        return None
+    model = {
+        "model_id": key,
+        "type_code": type_code,
+        "name": text("model_name") or key,
+        "unit_code": commune.lookup.code,
+        "launch_date": launch.isoformat() if launch else None,
+        "status": status,
+        **_totals(rows, teams),
+        "tips": parsed(parse_count, "tips"),
+        "valuable_tips": parsed(parse_count, "valuable_tips"),
+        "tips_year": parsed(parse_count, "tips_year"),
+        "decision": text("decision") or None,
+        "extra": _extra(*values["extra"]) if "extra" in values else {},
+    }
+    return model, teams
+
+
+def _match_commune(
+    values: dict[str, tuple[Row, Cell]], first: Row, launch: date | None, matcher: UnitMatcher
+) -> Placed:
+    where = "commune_code" if "commune_code" in values else "commune_name"
+    row = values[where][0] if where in values else first
+    given = {name: cell_text(values[name][1]) if name in values else "" for name in MODEL_FIELDS}
+    lookup = matcher.commune(
+        code=given["commune_code"],
+        name=given["commune_name"],
+        district=given["district_name"],
+        province=given["province_name"],
+        on=launch,
+        at=(row.problems, row.number),
+        fields=row.sheet.table.columns,
+    )
+    return Placed(lookup, row.sheet.table.file_name, row.number, row.header(where))
+
+
+def _teams(
+    key: str, rows: list[Row], commune: Placed, catalogue: Catalogue
+) -> list[dict[str, object]]:
+    teams: list[dict[str, object]] = []
+    for row in rows:
+        village: Placed | None = None
+        if row.sheet.role != "models":
+            team, village = _team_row(key, len(teams), row, commune, catalogue.matcher)
+            if team is not None:
+                teams.append(team)
+        catalogue.matches.add(
+            RowMatch(row.sheet.table.file_name, row.number, key, commune, village)
+        )
+    return teams
+
+
+def _team_row(
+    key: str, index: int, row: Row, commune: Placed, matcher: UnitMatcher
+) -> tuple[dict[str, object] | None, Placed | None]:
+    counts = {name: _parsed(parse_count, row.cells.get(name), row, name) for name in COUNT_FIELDS}
+    village_name, village_code = row.text("village"), row.text("village_code")
+    if not (village_name or village_code or row.text("team_name")) and all(
+        v is None for v in counts.values()
+    ):
+        return None, None
+    site, village = commune.lookup.code, None
+    if village_name or village_code:
+        if commune.lookup.code is None:
+            lookup = not_checked("village", village_name, "the commune was not matched")
+        else:
+            lookup = matcher.village(
+                village_name,
+                commune.lookup.code,
+                code=village_code,
+                at=(row.problems, row.number),
+                field=row.header("village"),
+                code_field=row.header("village_code"),
+            )
+        village = Placed(lookup, row.sheet.table.file_name, row.number, row.header("village"))
+        site = lookup.code
+    if site is None:
+        return None, village
+    team: dict[str, object] = {
+        "team_id": f"{key}/{index + 1:03d}",
+        "model_id": key,
+        "unit_code": site,
+        "name": row.text("team_name") or None,
+        **counts,
+        "leader_role": row.text("leader_role") or None,
+    }
+    return team, village
+
+
+def _totals(rows: list[Row], teams: list[dict[str, object]]) -> dict[str, int | None]:
+    """Sums over the teams; a models sheet may give totals for a model without teams, and
+    a given total that disagrees with its teams is pointed out."""
+    totals = {name: _sum(team[name] for team in teams) for name in COUNT_FIELDS}
+    for row in rows:
+        if row.sheet.role != "models":
+            continue
+        for name in COUNT_FIELDS:
+            given = _parsed(parse_count, row.cells.get(name), row, name)
+            if given is None:
+                continue
+            if not teams:
+                totals[name] = given
+            elif totals[name] != given:
+                row.problems.warning(
+                    f"the model's total {given} differs from the sum over its teams "
+                    f"({totals[name]}); the sum is kept",
+                    row=row.number,
+                    field=row.header(name),
+                )
+    return totals
+
+
+def _parsed(parser: Callable[[Cell], T], value: Cell, row: Row, name: str) -> T | None:
+    try:
+        return parser(value)
+    except ValueError as exc:
+        row.problems.error(str(exc), row=row.number, field=row.header(name))
+        return None
+
+
+def _status(row: Row, value: Cell) -> str:
+    folded = fold_header(cell_text(value))
+    for status, words in STATUS_WORDS.items():
+        if folded in words:
+            return status
+    row.problems.error(
+        f"unknown status '{cell_text(value)}' (expected e.g. 'Hoạt động', 'Kém hiệu quả', "
+        "'Đã sáp nhập', 'Giải thể')",
+        row=row.number,
+        field=row.header("status"),
+    )
+    return "active"
+
+
+def _extra(row: Row, value: Cell) -> dict[str, float]:
+    extra: dict[str, float] = {}
+    for part in filter(None, (p.strip() for p in cell_text(value).split(";"))):
+        name, sep, number = part.partition("=")
+        try:
+            if not sep:
+                raise ValueError
+            extra[fold_header(name).replace(" ", "_")] = float(number.strip().replace(",", "."))
+        except ValueError:
+            row.problems.error(
+                f"'{part}' is not 'name=number'", row=row.number, field=row.header("extra")
+            )
+    return extra
+
+
+def _sum(values: Iterable[object]) -> int | None:
+    present = [int(str(v)) for v in values if v is not None]
+    return sum(present) if present else None

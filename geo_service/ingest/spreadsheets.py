@@ -1,0 +1,122 @@
+"""XLSX workbooks as grids of typed cells, one per sheet, with formulas marked.
+
+openpyxl is read twice in read-only mode: once for the values Excel last computed
+(``data_only=True``) and once for the formulas, so that a text cell holding
+"=HYPERLINK(...)" is refused even though its computed value looks like plain text.
+"""
+
+from __future__ import annotations
+
+import zipfile
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+
+from geo_service.ingest.cells import Cell, Formula
+from geo_service.ingest.tables import MAX_TABLE_BYTES
+from geo_service.validate import reject
+
+XLSX_SUFFIXES = frozenset({".xlsx", ".xlsm"})
+MAX_UNCOMPRESSED_BYTES = 500 * 1024 * 1024  # a zip bomb stops here, before openpyxl reads it
+MAX_SHEET_ROWS = 200_000
+
+
+@dataclass(frozen=True)
+class SheetGrid:
+    name: str
+    rows: list[tuple[int, list[Cell]]]  # (sheet row number, cells left to right)
+
+    @property
+    def empty(self) -> bool:
+        return not any(
+            cell is not None and (not isinstance(cell, str) or cell.strip())
+            for _, cells in self.rows
+            for cell in cells
+        )
+
+
+def is_workbook(path: Path) -> bool:
+    return path.suffix.lower() in XLSX_SUFFIXES
+
+
+def read_workbook(path: Path, file_name: str) -> list[SheetGrid]:
+    """Every sheet of an .xlsx file, in workbook order."""
+    _check_archive(path, file_name)
+    try:
+        values = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        formulas = openpyxl.load_workbook(path, read_only=True, data_only=False)
+    except Exception as exc:  # openpyxl raises many kinds for a damaged file
+        reject(file_name, f"not a readable .xlsx workbook ({type(exc).__name__}: {exc})")
+    try:
+        return [
+            SheetGrid(name, _sheet_rows(values[name], formulas[name], f"{file_name} [{name}]"))
+            for name in values.sheetnames
+        ]
+    finally:
+        values.close()
+        formulas.close()
+
+
+def _check_archive(path: Path, file_name: str) -> None:
+    size = path.stat().st_size
+    if size == 0:
+        reject(file_name, "the file is empty (0 bytes)")
+    if size > MAX_TABLE_BYTES:
+        reject(file_name, f"the file is larger than {MAX_TABLE_BYTES // 2**20} MB")
+    if not zipfile.is_zipfile(path):
+        reject(
+            file_name,
+            "not an .xlsx workbook (an old .xls or another format saved under this name?); "
+            "save it in Excel as 'Excel Workbook (.xlsx)' or as 'CSV UTF-8'",
+        )
+    with zipfile.ZipFile(path) as archive:
+        unpacked = sum(info.file_size for info in archive.infolist())
+    if unpacked > MAX_UNCOMPRESSED_BYTES:
+        reject(
+            file_name,
+            f"the workbook unpacks to {unpacked // 2**20} MB, more than the limit of "
+            f"{MAX_UNCOMPRESSED_BYTES // 2**20} MB",
+        )
+
+
+def _sheet_rows(values: Any, formulas: Any, label: str) -> list[tuple[int, list[Cell]]]:
+    values.reset_dimensions()  # files written by other tools often declare wrong dimensions
+    formulas.reset_dimensions()
+    rows: list[tuple[int, list[Cell]]] = []
+    pairs = zip(
+        values.iter_rows(values_only=True), formulas.iter_rows(values_only=True), strict=False
+    )
+    for number, (computed, written) in enumerate(pairs, start=1):
+        if number > MAX_SHEET_ROWS:
+            reject(label, f"the sheet has more than {MAX_SHEET_ROWS:,} rows", row=number)
+        rows.append((number, [_cell(v, w) for v, w in _padded(computed, written)]))
+    return rows
+
+
+def _padded(computed: tuple[Any, ...], written: tuple[Any, ...]) -> list[tuple[Any, Any]]:
+    width = max(len(computed), len(written))
+    return [
+        (computed[i] if i < len(computed) else None, written[i] if i < len(written) else None)
+        for i in range(width)
+    ]
+
+
+def _cell(value: Any, written: Any) -> Cell:
+    plain = _plain(value)
+    if isinstance(written, str) and written.startswith("=") and written != value:
+        return Formula(written, plain if not isinstance(plain, Formula) else None)
+    if written is not None and not isinstance(written, str | int | float | date | time | timedelta):
+        text = getattr(written, "text", None)  # ArrayFormula, DataTableFormula
+        return Formula(str(text or "=?"), plain if not isinstance(plain, Formula) else None)
+    return plain
+
+
+def _plain(value: Any) -> Cell:
+    if value is None or isinstance(value, str | int | float | datetime | date):
+        return value
+    if isinstance(value, time | timedelta):
+        return str(value)
+    return str(value)

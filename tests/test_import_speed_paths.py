@@ -1,0 +1,303 @@
+"""The fast import paths give the same answers as the plain ones (correctness, not timing).
+
+- ``changes.compare`` canonicalises whole columns: it must agree with value-by-value
+  ``canonical`` on every kind of value;
+- the GeoPackage store inserts units in bulk and writes their R-tree entries itself: the
+  R-tree, the standard triggers and the layer extent must be exactly what GDAL expects,
+  also after a failed write, a replacement and an undo;
+- ``carry_forward`` reads only part of the store: in any import order the store must end
+  as complete as a recompute over the whole store would make it.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyogrio
+import pytest
+import shapely
+from shapely.geometry import MultiPolygon, Polygon, box
+
+from bench.bench_import import template_store, write_inputs
+from geo_service.changes import TableChanges, canonical, compare
+from geo_service.hierarchy import carry_villages_forward
+from geo_service.pipeline import import_boundaries, import_lineage, import_villages
+from geo_service.settings import DEMO_DATA_DIR
+from geo_service.store import ImportBatch, ImportSource, Store, UnitQuery, open_store
+from geo_service.store.gpkg_write import BULK_RTREE_MIN
+from tests.store.test_contract import COMMUNE_OLD, PROVINCE, VILLAGE, units_frame
+
+SOURCE = ImportSource("boundaries", "speed.gpkg", "0" * 64)
+
+
+# -- change detection ------------------------------------------------------------------------
+
+
+def _slow_compare(
+    existing: pd.DataFrame, incoming: pd.DataFrame, key: list[str], columns: list[str]
+) -> TableChanges:
+    """The definition: every value through ``canonical``, rows compared as tuples."""
+
+    def rows(frame: pd.DataFrame) -> dict[tuple[object, ...], tuple[object, ...]]:
+        found = {}
+        for record in frame[columns].itertuples(index=False, name=None):
+            values = tuple(canonical(v) for v in record)
+            named = dict(zip(columns, values, strict=True))
+            found[tuple(named[k] for k in key)] = values
+        return found
+
+    before, after = rows(existing), rows(incoming)
+    new = sum(1 for k in after if k not in before)
+    updated = sum(1 for k, v in after.items() if k in before and before[k] != v)
+    return TableChanges(new, updated, len(after) - new - updated, 0)
+
+
+def test_column_wise_compare_agrees_with_value_by_value_canonical_form() -> None:
+    square = box(0, 0, 1, 1)
+    existing = gpd.GeoDataFrame(
+        {
+            "code": ["a", "b", "c", "d", "e", "f", "g"],
+            "valid_from": ["2020-01-01", None, "2020-01-01", None, None, None, None],
+            "population": pd.array([3, None, 5, 7, 1, 1, 1], dtype="Int64"),
+            "label_lon": [1.5, np.nan, 2.0, 3.0, 0.0, 0.0, 0.0],
+            "extra": [{"x": 1.0}, {}, {}, {}, {}, {}, {}],
+            "name": ["Thôn 1", None, "x", "y", "z", "z", "z"],
+        },
+        geometry=[MultiPolygon([square]), None, square, square, square, square, square],
+    )
+    incoming = gpd.GeoDataFrame(
+        {
+            "code": ["a", "b", "c", "d", "e", "f", "new", "f"],
+            # a date object equals its ISO text; a changed date is a new key
+            "valid_from": pd.Series(
+                [date(2020, 1, 1), None, "2020-01-02", None, None, None, None, None], dtype=object
+            ),
+            "population": [3.0, np.nan, 5.0, 8.0, 1.0, 1.0, 1.0, 1.0],  # whole floats == ints
+            "label_lon": [1.5, None, 2.0, 3.0, 0.0, 0.0, 0.0, 0.0],
+            "extra": [{"x": 1}, {}, {}, {}, {}, {"y": 2}, {}, {}],  # the last "f" wins
+            "name": ["Thôn 1", np.nan, "x", "y", "z", "z", "z", "z"],
+        },
+        # a Polygon equals the same MultiPolygon; e's geometry moved
+        geometry=[square, None, square, square, box(0, 0, 2, 2), square, square, square],
+    )
+    key, columns = ["code", "valid_from"], [*existing.columns]
+    fast = compare(existing, incoming, key, columns)
+    assert fast == _slow_compare(existing, incoming, key, columns)
+    # a unchanged, b unchanged, c new (new start), d population, e geometry, f unchanged, new
+    assert fast == TableChanges(new=2, updated=2, unchanged=3)
+    assert compare(existing, incoming, key, columns, replace_all=True).removed == 2
+
+
+# -- bulk write and the R-tree ---------------------------------------------------------------
+
+
+def _rtree(path: Path) -> dict[int, tuple[float, float, float, float]]:
+    with sqlite3.connect(path) as connection:
+        rows = connection.execute("SELECT id, minx, maxx, miny, maxy FROM rtree_units_geom")
+        return {row[0]: row[1:] for row in rows}
+
+
+def _geometries(path: Path) -> dict[int, shapely.Geometry]:
+    frame = pyogrio.read_dataframe(path, layer="units", fid_as_index=True)
+    return {int(fid): geometry for fid, geometry in frame.geometry.items()}
+
+
+def _triggers(path: Path) -> dict[str, str]:
+    with sqlite3.connect(path) as connection:
+        rows = connection.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'")
+        return dict(rows.fetchall())
+
+
+def _extent(path: Path) -> tuple[float, float, float, float]:
+    with sqlite3.connect(path) as connection:
+        return connection.execute(
+            "SELECT min_x, min_y, max_x, max_y FROM gpkg_contents WHERE table_name = 'units'"
+        ).fetchone()
+
+
+def _assert_rtree_matches_table(path: Path) -> None:
+    """One entry per non-empty geometry, covering it (the R-tree stores 32-bit floats)."""
+    entries, geometries = _rtree(path), _geometries(path)
+    indexed = {fid for fid, g in geometries.items() if g is not None and not g.is_empty}
+    assert set(entries) == indexed
+    for fid in indexed:
+        minx, miny, maxx, maxy = geometries[fid].bounds
+        low_x, high_x, low_y, high_y = entries[fid]
+        assert low_x <= minx and high_x >= maxx and low_y <= miny and high_y >= maxy
+        assert max(minx - low_x, high_x - maxx, miny - low_y, high_y - maxy) < 1e-4
+    with sqlite3.connect(path) as connection:
+        assert connection.execute("SELECT rtreecheck('rtree_units_geom')").fetchone() == ("ok",)
+
+
+def _units_with_odd_geometries() -> gpd.GeoDataFrame:
+    frame = units_frame(
+        [
+            PROVINCE,
+            COMMUNE_OLD,
+            VILLAGE,  # no geometry
+            VILLAGE | {"code": "09496-002", "geometry": Polygon()},  # empty
+            VILLAGE | {"code": "09496-003", "geometry": box(106.21, 21.01, 106.22, 21.02)},
+        ]
+    )
+    return frame
+
+
+def test_bulk_insert_keeps_rtree_triggers_and_extent_standard(tmp_path: Path) -> None:
+    path = tmp_path / "bulk.gpkg"
+    store = open_store(str(path))
+    fresh_triggers = _triggers(path)
+    store.apply(ImportBatch(SOURCE, units=_units_with_odd_geometries()))
+    _assert_rtree_matches_table(path)
+    assert _triggers(path) == fresh_triggers
+    assert _extent(path) == (105.9, 20.9, 106.3, 21.3)
+    # the province shrinks: replacing a row must shrink the extent, not just grow it
+    smaller = units_frame([PROVINCE | {"geometry": box(106.0, 21.0, 106.3, 21.3)}])
+    replaced = store.apply(ImportBatch(SOURCE, units=smaller))
+    _assert_rtree_matches_table(path)
+    assert _extent(path) == (106.0, 21.0, 106.3, 21.3)
+    store.undo(replaced)
+    _assert_rtree_matches_table(path)
+    assert _extent(path) == (105.9, 20.9, 106.3, 21.3)
+    bbox = store.units(UnitQuery(bbox=(106.215, 21.015, 106.216, 21.016)))
+    assert sorted(bbox["code"]) == ["09496", "09496-003", "27"]
+
+
+def test_rows_written_later_by_gdal_are_indexed_by_the_restored_trigger(tmp_path: Path) -> None:
+    path = tmp_path / "gdal.gpkg"
+    store = open_store(str(path))
+    store.apply(ImportBatch(SOURCE, units=units_frame([PROVINCE])))
+    added = gpd.GeoDataFrame(
+        {"code": ["X1"], "name": ["Thôn X"], "unit_type": ["thon"], "level": [4]}
+        | {"geometry_quality": ["surveyed"]},
+        geometry=[MultiPolygon([box(1, 2, 3, 4)])],
+        crs="EPSG:4326",
+    )
+    pyogrio.write_dataframe(added, path, layer="units", append=True)
+    _assert_rtree_matches_table(path)
+    assert pyogrio.read_dataframe(path, layer="units", bbox=(1.5, 2.5, 2, 3))["code"].tolist() == [
+        "X1"
+    ]
+
+
+def test_a_failed_bulk_write_leaves_rtree_and_triggers_untouched(tmp_path: Path) -> None:
+    path = tmp_path / "failed.gpkg"
+    store = open_store(str(path))
+    store.apply(ImportBatch(SOURCE, units=units_frame([PROVINCE])))
+    before = (_rtree(path), _triggers(path), _extent(path), store.units())
+    broken = units_frame([COMMUNE_OLD, COMMUNE_OLD | {"code": "09497", "name": None}])
+    with pytest.raises(sqlite3.IntegrityError):  # name is NOT NULL: fails mid-insert
+        store.apply(ImportBatch(SOURCE, units=broken))
+    assert (_rtree(path), _triggers(path), _extent(path)) == before[:3]
+    pd.testing.assert_frame_equal(store.units(), before[3])
+
+
+# -- carry-forward from a partial read -----------------------------------------------------
+
+
+STEPS: dict[str, Callable[[Store], object]] = {
+    "pre": lambda s: import_boundaries(s, DEMO_DATA_DIR / "units_pre2025.geojson"),
+    "post": lambda s: import_boundaries(s, DEMO_DATA_DIR / "units_2025.geojson"),
+    "lineage": lambda s: import_lineage(s, DEMO_DATA_DIR / "lineage_2025.csv"),
+    "villages": lambda s: import_villages(s, DEMO_DATA_DIR / "village_points.csv"),
+}
+
+
+@pytest.mark.parametrize(
+    ("order", "village_rows"),
+    [
+        (("pre", "villages", "post", "lineage"), 82),  # the lineage import carries them
+        (("pre", "villages", "lineage", "post"), 82),  # the successor communes carry them
+        (("pre", "post", "lineage", "villages"), None),  # the village import carries itself
+    ],
+)
+def test_partial_reads_carry_as_completely_as_a_full_recompute(
+    tmp_path: Path, order: tuple[str, ...], village_rows: int | None
+) -> None:
+    store = open_store(str(tmp_path / "ordered.gpkg"))
+    for step in order:
+        STEPS[step](store)
+        # what the import did not carry, a recompute over the whole store would find
+        everything = carry_villages_forward(store.units(), store.lineage())
+        assert everything.new_rows.empty and everything.closures == []
+    villages = store.units(UnitQuery(level=4))
+    if village_rows is not None:  # 41 villages, each before and after 2025
+        assert len(villages) == village_rows
+        before = villages[villages["valid_from"].isna()]
+        assert set(before["valid_to"]) == {"2025-07-01"}
+        after = villages[villages["valid_from"] == "2025-07-01"]
+        assert set(after["code"]) == set(before["code"])
+        moved = dict(zip(after["code"], after["parent_code"], strict=True))
+        assert moved["07057-001"] == "07054" and moved["09595-001"] == "09574"
+
+
+def test_an_old_village_list_imported_again_after_the_reform_changes_nothing(
+    tmp_path: Path,
+) -> None:
+    store = open_store(str(tmp_path / "reform.gpkg"))
+    for step in ("pre", "post", "lineage"):
+        STEPS[step](store)
+    villages = gpd.GeoDataFrame(
+        {"code": ["07057-101", "07057-102"], "name": ["Thôn Mới 1", "Thôn Mới 2"]}
+        | {"parent_code": ["07057", "07057"], "level": [4, 4]},
+        geometry=[box(107.0, 21.0, 107.01, 21.01), box(107.01, 21.0, 107.02, 21.01)],
+        crs="EPSG:4326",
+    )  # undated and open, as a list drawn before the reform would be
+    path = tmp_path / "thon_bang_ca.geojson"
+    villages.to_file(path, driver="GeoJSON", engine="pyogrio")
+    first = import_boundaries(store, path)
+    assert first.changes["units"] == TableChanges(new=4)  # each village, and its new row
+    log = store.imports()
+    again = import_boundaries(store, path)
+    assert not again.changed and again.import_id is None
+    pd.testing.assert_frame_equal(store.imports(), log)
+    for day in (date(2024, 1, 1), date(2026, 1, 1)):
+        tree = store.units(UnitQuery(as_of=day, level=4))
+        named = tree[tree["code"].str.startswith("07057-1")]
+        assert len(named) == 2 and not named["code"].duplicated().any()
+        assert set(named["parent_code"]) == {"07057" if day.year == 2024 else "07054"}
+
+
+# -- the national path, small ----------------------------------------------------------------
+
+
+def test_import_of_a_canonical_village_file_and_its_reimport(tmp_path: Path) -> None:
+    # 1,600 villages: enough for the bulk R-tree build (gpkg_write.BULK_RTREE_MIN)
+    parents, villages, count = write_inputs(seed=3, scale=0.02, folder=tmp_path)
+    assert count >= BULK_RTREE_MIN
+    store_path = template_store(parents, tmp_path)
+    store = open_store(str(store_path))
+    first = import_boundaries(store, villages)
+    assert first.changes["units"] == TableChanges(new=count)
+    assert first.import_id is not None
+    _assert_rtree_matches_table(store_path)
+    stored = store.units(UnitQuery(level=4))
+    assert len(stored) == count and stored["parent_code"].notna().all()
+    expected = pyogrio.read_dataframe(villages).set_index("code")
+    assert shapely.equals(
+        stored.set_index("code").geometry.sort_index().values,
+        expected.geometry.sort_index().values,
+    ).all()
+    # GDAL's spatial filter (through the R-tree) finds what a scan of the table finds
+    box_ = (105.0, 20.0, 106.0, 21.0)
+    found = pyogrio.read_dataframe(store_path, layer="units", bbox=box_)
+    every = store.units()
+    hits = every[every.geometry.intersects(box(*box_))]
+    assert sorted(found["code"]) == sorted(hits["code"]) and len(hits) > 0
+    log = store.imports()
+    again = import_boundaries(store, villages)
+    assert not again.changed and again.import_id is None
+    assert again.changes["units"] == TableChanges(unchanged=count)
+    pd.testing.assert_frame_equal(store.imports(), log)
+    # a small import after the bulk build goes in entry by entry, into the same tree
+    store.apply(ImportBatch(SOURCE, units=units_frame([PROVINCE | {"code": "99"}])))
+    _assert_rtree_matches_table(store_path)
+    store.undo(int(first.import_id) + 1)
+    store.undo(int(first.import_id))
+    _assert_rtree_matches_table(store_path)
+    assert store.units(UnitQuery(level=4)).empty
