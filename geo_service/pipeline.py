@@ -185,12 +185,14 @@ def _check_parents(store: Store, units: gpd.GeoDataFrame, report: ValidationRepo
     unknown = set(outside) - set(store.units(query)["code"])
     if not unknown:
         return
-    for row, parent in enumerate(units["parent_code"], start=1):
+    rows = units.attrs.get("source_rows") or range(1, len(units) + 1)
+    field = units.attrs.get("source_fields", {}).get("parent_code") or "parent_code"
+    for row, parent in zip(rows, units["parent_code"], strict=True):
         if parent in unknown:
             report.error(
                 f"unknown parent code '{parent}' (import the parent units first)",
-                row=row,
-                field="parent_code",
+                row=int(row),
+                field=field,
                 code="unknown_parent",
             )
 

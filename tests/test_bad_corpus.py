@@ -89,8 +89,6 @@ CASES = [
         2,
         PARENT_COLUMN,
         ("unknown parent code '999'",),
-        broken="the error names the internal field 'parent_code', not the file's column "
-        "'ma_huyen' (pipeline._check_parents hard-codes it)",
     ),
     Case("boundaries/missing_name.geojson", BOUNDARIES, 2, "ten_xa", ("missing name",)),
     Case(

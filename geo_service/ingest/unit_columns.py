@@ -138,7 +138,11 @@ def normalise_units(
         table = _unit_table(frame, fields, file_level, (valid_from, valid_to), problems)
         problems.report_to(report)
         _check_duplicates(table, rows, fields, report)
-        return _assemble(table, frame, source), report
+        units = _assemble(table, frame, source)
+    # Later checks (e.g. parents against the store) name the file's own rows and columns.
+    units.attrs["source_rows"] = rows
+    units.attrs["source_fields"] = {"code": fields["code"], "parent_code": fields["parent"]}
+    return units, report
 
 
 def _unit_table(
