@@ -11,9 +11,11 @@ from typing import Annotated, TypeVar
 
 import typer
 from rich.console import Console
+from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from geo_service.pipeline import ImportOutcome
+from geo_service.progress import reporting
 from geo_service.settings import Settings
 from geo_service.store import Store, open_store
 from geo_service.validate import ImportRejected, ValidationReport
@@ -69,8 +71,20 @@ def _print_report(report: ValidationReport) -> None:
 
 
 def _run_import(action: Callable[[], T]) -> T:
+    """Run an import with a progress bar on a terminal; a rejection exits 2 with its report."""
+    bar = Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+        disable=not err.is_terminal,
+    )
+    task = bar.add_task("starting", total=None)
     try:
-        return action()
+        with bar, reporting(lambda label: bar.update(task, description=label, refresh=True)):
+            return action()
     except ImportRejected as exc:
         _print_report(exc.report)
         err.print(f"[red]rejected:[/] {len(exc.report.errors)} error(s); the store was not changed")
@@ -249,9 +263,10 @@ def villages_derive(
     points: Annotated[
         Path,
         typer.Argument(
-            exists=True, dir_okay=False,
+            exists=True,
+            dir_okay=False,
             help="Village points or a plain list: CSV/XLSX (commune_code, name, lon, lat, …), "
-                 "GeoJSON, GeoPackage, KML/KMZ",
+            "GeoJSON, GeoPackage, KML/KMZ",
         ),
     ],
     store: StoreOption = None,
@@ -261,8 +276,11 @@ def villages_derive(
     do_import: Annotated[bool, typer.Option("--import", help="Store them as villages")] = False,
     as_of: Annotated[
         str | None,
-        typer.Option("--as-of", help="Date the file's commune codes refer to (default today; "
-                                     "a pre-2025 list needs e.g. 2025-06-30)"),
+        typer.Option(
+            "--as-of",
+            help="Date the file's commune codes refer to (default today; "
+            "a pre-2025 list needs e.g. 2025-06-30)",
+        ),
     ] = None,
     crs: Annotated[str | None, typer.Option(help="Source CRS if the file has none")] = None,
     layer: Annotated[str | None, typer.Option(help="Layer or sheet to read")] = None,
@@ -282,8 +300,13 @@ def villages_derive(
         villages.to_file(output, driver=driver, engine="pyogrio")
         out.print(f"wrote {len(villages)} approximate village areas to {output}")
     if do_import or dry_run:
-        _done(_run_import(lambda: import_villages(
-            the_store, points, dry_run=dry_run, as_of=on, crs=crs, layer=layer)))
+        _done(
+            _run_import(
+                lambda: import_villages(
+                    the_store, points, dry_run=dry_run, as_of=on, crs=crs, layer=layer
+                )
+            )
+        )
     elif output is None:
         out.print(f"{len(villages)} village areas derived; use -o FILE or --import")
 

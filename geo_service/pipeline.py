@@ -32,6 +32,7 @@ from geo_service.ingest.lineage import read_lineage
 from geo_service.ingest.match_report import MatchReport
 from geo_service.ingest.registers import read_register
 from geo_service.ingest.villages import derive_village_areas, read_village_points
+from geo_service.progress import stage
 from geo_service.settings import DEMO_DATA_DIR, PACKAGE_DIR, CoveragePolicy
 from geo_service.store import ImportBatch, ImportSource, Store, UnitQuery
 from geo_service.validate import ValidationReport
@@ -122,9 +123,11 @@ def _finish(
     store: Store, batch: ImportBatch, report: ValidationReport, dry_run: bool
 ) -> ImportOutcome:
     report.raise_if_errors()
+    stage("comparing with the store")
     changes = batch_changes(store, batch)
     outcome = ImportOutcome(report, batch.counts(), None, dry_run, changes)
     if not dry_run and outcome.changed:
+        stage("writing (one transaction)")
         outcome.import_id = store.apply(batch)
     return outcome
 
@@ -153,8 +156,10 @@ def import_boundaries(
     # releases the GIL), which hides it for a large file.
     with ThreadPoolExecutor(max_workers=1) as hashing:
         digest = hashing.submit(file_sha256, path)
+        stage(f"reading {name}")
         raw, report = read_boundaries(path, crs=crs, layer=layer, display_name=name)
         report.raise_if_errors()
+        stage("checking codes, names and types")
         units, unit_report = normalise_units(
             raw,
             file_name=name,
@@ -168,8 +173,10 @@ def import_boundaries(
         )
         report.extend(unit_report)
         report.raise_if_errors()
+        stage("checking parents")
         _check_parents(store, units, report)
         source = ImportSource("boundaries", name, digest.result())
+    stage("following the administrative reforms")
     batch = _with_carry_forward(store, ImportBatch(source, units=units))
     return _finish(store, batch, report, dry_run)
 
@@ -215,8 +222,10 @@ def derive_villages(
     were reused by the 2025 reform, so a pre-2025 village list needs a pre-2025 date.
     """
     name = display_name or points_path.name
+    stage(f"reading {name}")
     points, report = read_village_points(points_path, file_name=name, crs=crs, layer=layer)
     report.raise_if_errors()
+    stage("deriving approximate village areas")
     codes = tuple(sorted(set(points["commune_code"])))
     communes = _communes_on(store.units(UnitQuery(level=3, codes=codes)), as_of or date.today())
     villages, derive_report = derive_village_areas(points, communes, file_name=name)
@@ -253,6 +262,7 @@ def import_lineage(store: Store, path: Path, *, dry_run: bool = False) -> Import
     Links may name units not in the store yet (a national list against a few provinces):
     they are kept, with one warning, and take effect when those units are imported.
     """
+    stage(f"reading {path.name}")
     frame, report = read_lineage(path)
     report.raise_if_errors()
     known = set(store.units()["code"])
@@ -300,6 +310,7 @@ def import_models(
     """
     name = display_name or path.name
     ensure_catalogue(store)
+    stage(f"reading and matching {name}")
     rows, report = read_register(
         path,
         store.units(),
