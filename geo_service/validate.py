@@ -55,6 +55,11 @@ class ValidationReport:
     ) -> None:
         self.problems.append(Problem("warning", self.file, message, row, field, code))
 
+    def part(self, file: str) -> ValidationReport:
+        """A report for one part of the file (a sheet, a side file) that adds its problems
+        to this one, labelled with ``file`` (e.g. "register.xlsx [Tổ]")."""
+        return ValidationReport(file, self.problems)
+
     def extend(self, other: ValidationReport) -> None:
         self.problems.extend(other.problems)
 

@@ -455,7 +455,5 @@ def test_workbook_typed_in_a_tcvn3_font(demo_store: Store, tmp_path: Path) -> No
 
 def test_a_report_for_a_sheet_keeps_the_sheet_in_the_file_name() -> None:
     report = ValidationReport("register.xlsx")
-    from geo_service.ingest.tables import SheetProblems
-
-    SheetProblems(report, "register.xlsx [Tổ]").error("x", row=7, field="Số thành viên")
+    report.part("register.xlsx [Tổ]").error("x", row=7, field="Số thành viên")
     assert str(report.problems[0]) == ("error: register.xlsx [Tổ], row 7, field 'Số thành viên': x")

@@ -22,7 +22,6 @@ from geo_service.ingest.register_models import Catalogue, Row, Sheet, SheetRole,
 from geo_service.ingest.spreadsheets import SheetGrid, is_workbook, read_workbook
 from geo_service.ingest.tables import (
     HEADER_SEARCH_ROWS,
-    SheetProblems,
     check_cell_text,
     read_csv_table,
     table_from_grid,
@@ -170,7 +169,7 @@ def read_register(
     empty = RegisterRows(pd.DataFrame(columns=MODEL_COLUMNS), pd.DataFrame(columns=TEAM_COLUMNS))
     if not report.ok:
         return empty, report
-    reviewed, mapping_problems = None, SheetProblems(report, mapping.name if mapping else "")
+    reviewed, mapping_problems = None, report.part(mapping.name if mapping else "")
     if mapping is not None:
         reviewed = read_mapping(mapping, mapping_problems)
     matcher = UnitMatcher(units, reviewed)
@@ -204,7 +203,7 @@ def load_sheets(path: Path, file_name: str, report: ValidationReport) -> list[Sh
     sheets: list[Sheet] = []
     for grid, role in chosen:
         label = f"{file_name} [{grid.name}]"
-        problems = SheetProblems(report, label)
+        problems = report.part(label)
         found = table_from_grid(grid.rows, ALIASES, label, problems)
         if found is None:
             reject(label, "the sheet has no header row with register columns ('Mã mô hình', …)")

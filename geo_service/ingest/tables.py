@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import NoReturn, Protocol
+from typing import NoReturn
 
 from geo_service.ingest.cells import Cell, Formula, cell_text, fold_header
 from geo_service.ingest.cells import parse_count as parse_count
@@ -28,7 +28,7 @@ from geo_service.legacy_encodings import (
     unreadable_words,
 )
 from geo_service.names import nfc
-from geo_service.validate import Problem, ValidationReport, reject
+from geo_service.validate import ValidationReport, reject
 
 MAX_TABLE_BYTES = 50 * 1024 * 1024
 HEADER_SEARCH_ROWS = 20  # title lines above the header ("DANH SÁCH MÔ HÌNH ...") are skipped
@@ -42,47 +42,8 @@ _UNICODE_VIETNAMESE = re.compile("[ăĂđĐĩĨũŨơƠưƯ\u1ea0-\u1ef9]")
 _PARENTHESES = re.compile(r"\([^)]*\)")
 
 
-class Problems(Protocol):
-    """Where problems go: a ``ValidationReport`` or one sheet of it (``SheetProblems``)."""
-
-    file: str
-
-    def error(
-        self, message: str, *, row: int | None = None, field: str | None = None, code: str = ...
-    ) -> None: ...
-
-    def warning(
-        self, message: str, *, row: int | None = None, field: str | None = None, code: str = ...
-    ) -> None: ...
-
-
-@dataclass
-class SheetProblems:
-    """Problems of one sheet (or a side file), kept in the import's report under their own
-    file label, e.g. "register.xlsx [Tổ]"."""
-
-    report: ValidationReport
-    file: str
-
-    def error(
-        self,
-        message: str,
-        *,
-        row: int | None = None,
-        field: str | None = None,
-        code: str = "invalid",
-    ) -> None:
-        self.report.problems.append(Problem("error", self.file, message, row, field, code))
-
-    def warning(
-        self,
-        message: str,
-        *,
-        row: int | None = None,
-        field: str | None = None,
-        code: str = "warning",
-    ) -> None:
-        self.report.problems.append(Problem("warning", self.file, message, row, field, code))
+# Where problems go: a whole file's report, or ``report.part("file.xlsx [Sheet]")``.
+Problems = ValidationReport
 
 
 @dataclass(frozen=True)
