@@ -479,3 +479,25 @@ def test_formulas_and_markup_in_names_are_errors(
     _, report = read_village_points(villages)
     problem = only_error(report)
     assert (problem.row, problem.field, problem.code) == (3, "name", "markup")
+
+
+def test_dbf_text_typed_with_a_tcvn3_font_is_converted(tmp_path: Path) -> None:
+    """Old cadastral Shapefiles hold names typed in TCVN3 (ABC) fonts as Latin-1 bytes."""
+    from geo_service.legacy_encodings import decode_tcvn3
+
+    tcvn3 = {"Thôn Thượng": "Th«n Th­îng", "Xóm Đình": "Xãm §×nh", "Tổ dân phố Hồng Hà": ""}
+    tcvn3["Tổ dân phố Hồng Hà"] = "Tæ d©n phè Hång Hµ"
+    assert {decode_tcvn3(v) for v in tcvn3.values()} == set(tcvn3)  # the spellings are right
+    frame = gpd.GeoDataFrame(
+        {"ma": ["V1", "V2", "V3"], "ten": list(tcvn3.values())},
+        geometry=[shapely.box(105.0 + i / 100, 21.0, 105.005 + i / 100, 21.005) for i in range(3)],
+        crs="EPSG:4326",
+    )
+    shp = tmp_path / "thon.shp"
+    frame.to_file(shp, engine="pyogrio", encoding="latin1")
+    (tmp_path / "thon.cpg").write_text("ISO-8859-1", encoding="ascii")
+    raw, report = read_boundaries(shp)
+    assert report.ok
+    assert sorted(raw["ten"]) == sorted(tcvn3)
+    (warning,) = [w for w in report.warnings if w.code == "legacy_text"]
+    assert warning.field == "ten" and "TCVN3" in warning.message

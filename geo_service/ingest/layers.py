@@ -23,6 +23,7 @@ import pandas as pd
 import shapely
 from pyogrio.raw import read as read_raw
 
+from geo_service.legacy_encodings import decode_legacy, looks_legacy
 from geo_service.validate import ValidationReport, reject
 
 MAX_UNZIPPED_BYTES = 1 << 30
@@ -167,7 +168,33 @@ def read_gdal_layer(
     if len(raw.wkb) == 0:
         fail(name, "the file has no features", field=GEOMETRY_FIELD)
     geometry = decode_wkb(raw.wkb, raw.attributes.index.to_numpy(), report)
-    return RawLayer(raw.attributes, geometry, raw.crs)
+    return RawLayer(convert_legacy_text(raw.attributes, report), geometry, raw.crs)
+
+
+def convert_legacy_text(attributes: pd.DataFrame, report: ValidationReport) -> pd.DataFrame:
+    """Text typed with a TCVN3 (ABC) or VNI font, as old cadastral DBFs hold it, becomes
+    Unicode, with a warning per column. Detection looks at the whole column, which is far
+    more certain than one short name."""
+    for column in attributes.columns:
+        values = attributes[column]
+        if not (values.dtype == object or pd.api.types.is_string_dtype(values)):
+            continue
+        texts = [v for v in values.tolist()[:_LEGACY_SAMPLE_ROWS] if isinstance(v, str)]
+        encoding = looks_legacy(" | ".join(texts))
+        if encoding is None:
+            continue
+        attributes[column] = [
+            decode_legacy(v, encoding)[0] if isinstance(v, str) else v for v in values.tolist()
+        ]
+        report.warning(
+            f"the text was typed with a {encoding.upper()} font; it was converted to Unicode",
+            field=str(column),
+            code="legacy_text",
+        )
+    return attributes
+
+
+_LEGACY_SAMPLE_ROWS = 2_000
 
 
 def _text_column(values: np.ndarray, decode: Callable[[str], str], always: bool) -> np.ndarray:
