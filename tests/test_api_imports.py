@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -121,3 +122,32 @@ def test_an_upload_must_be_multipart(uploads: tuple[TestClient, Path]) -> None:
                            headers={"content-type": "text/csv"})
     assert response.status_code == 415
     assert client.post("/api/imports/nonsense").status_code == 422
+
+
+MESSY = Path(__file__).parent / "data" / "registers" / "messy_register.csv"
+
+
+def test_register_upload_answers_with_the_match_report_and_takes_a_mapping(
+    uploads: tuple[TestClient, Path], tmp_path: Path
+) -> None:
+    client, path = uploads
+    before = len(open_store(str(path)).imports())
+    dry = post(client, "models", MESSY.name, MESSY.read_bytes(), dry_run="true")
+    assert dry.status_code == 422
+    report = dry.json()["matches"]
+    counts = report["summary"]
+    assert (counts["matched"], counts["unmatched"], counts["ambiguous"]) == (8, 2, 1)
+    chosen = {"Xóm 4": "07057-004", "TDP 2 Tiền Hân": "09595-003", "Thieu Hoa": "15772"}
+    for row in report["rows"]:  # a person reviews the report and picks the codes
+        for kind in ("commune", "village"):
+            lookup = row.get(kind)
+            if lookup and lookup["status"] in {"unmatched", "ambiguous"}:
+                lookup["chosen_code"] = chosen[lookup["given_name"]]
+    mapping = json.dumps(report, ensure_ascii=False).encode("utf-8")
+    response = client.post("/api/imports/models", files={
+        "file": (MESSY.name, MESSY.read_bytes(), "text/csv"),
+        "mapping": ("review.json", mapping, "application/json"),
+    })
+    assert response.status_code == 200, response.text
+    assert response.json()["matches"]["summary"]["matched"] == 11
+    assert len(open_store(str(path)).imports()) == before + 1

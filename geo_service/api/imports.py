@@ -14,6 +14,7 @@ from pathlib import Path, PurePath
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 from starlette.formparsers import MultiPartException, MultiPartParser
@@ -21,14 +22,16 @@ from starlette.formparsers import MultiPartException, MultiPartParser
 from geo_service import pipeline
 from geo_service.api.deps import SettingsDep, StoreDep
 from geo_service.api.serialise import records
+from geo_service.ingest.match_report import MatchReport
 from geo_service.settings import Settings
+from geo_service.store import Store
+from geo_service.validate import ImportRejected
 
 router = APIRouter(prefix="/api/imports", tags=["imports"])
 Kind = Literal["boundaries", "villages", "models", "lineage"]
 COPY_CHUNK = 1 << 20
 RUNS: dict[str, Callable[..., pipeline.ImportOutcome]] = {
     "villages": pipeline.import_villages,
-    "models": pipeline.import_models,
     "lineage": pipeline.import_lineage,
 }
 
@@ -39,8 +42,11 @@ class _TooLarge(Exception):
 
 def _require_uploads(settings: Settings) -> None:
     if not settings.uploads_enabled:
-        raise HTTPException(403, "uploads are disabled on this server; an administrator can "
-                                 "enable them with GEO_SERVICE_UPLOADS_ENABLED=true")
+        raise HTTPException(
+            403,
+            "uploads are disabled on this server; an administrator can "
+            "enable them with GEO_SERVICE_UPLOADS_ENABLED=true",
+        )
 
 
 async def _counted(request: Request, limit: int) -> AsyncGenerator[bytes, None]:
@@ -52,37 +58,47 @@ async def _counted(request: Request, limit: int) -> AsyncGenerator[bytes, None]:
         yield chunk
 
 
-async def _receive_file(request: Request, settings: Settings, folder: Path) -> Path:
+async def _receive_files(request: Request, settings: Settings, folder: Path) -> dict[str, Path]:
+    """The form's files ('file', and for registers an optional reviewed 'mapping'), saved
+    under their base names in ``folder``."""
     limit = settings.max_upload_bytes
-    too_large = HTTPException(413, f"the upload is larger than the limit of "
-                                   f"{limit / 2**20:.0f} MB; nothing was imported")
+    too_large = HTTPException(
+        413, f"the upload is larger than the limit of {limit / 2**20:.0f} MB; nothing was imported"
+    )
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > limit:
         raise too_large
     if not request.headers.get("content-type", "").startswith("multipart/form-data"):
         raise HTTPException(415, "send the file as multipart/form-data in a field named 'file'")
-    parser = MultiPartParser(request.headers, _counted(request, limit), max_files=1, max_fields=8)
+    parser = MultiPartParser(request.headers, _counted(request, limit), max_files=2, max_fields=8)
     try:
         form = await parser.parse()
     except _TooLarge:
         raise too_large from None
     except MultiPartException as exc:
         raise HTTPException(400, f"malformed multipart body: {exc.message}") from None
-    upload = form.get("file")
-    if not isinstance(upload, UploadFile) or not upload.filename:
+    saved: dict[str, Path] = {}
+    for field in ("file", "mapping"):
+        upload = form.get(field)
+        if not isinstance(upload, UploadFile) or not upload.filename:
+            continue
+        # Only the base name: a client must not choose where the file lands.
+        name = PurePath(upload.filename.replace("\\", "/")).name or field
+        target = folder / field / name
+        target.parent.mkdir()
+        with target.open("wb") as sink:
+            while chunk := await upload.read(COPY_CHUNK):
+                sink.write(chunk)
+        await upload.close()
+        saved[field] = target
+    if "file" not in saved:
         raise HTTPException(422, "no file in the form field 'file'")
-    # Only the base name: a client must not choose where the file lands.
-    name = PurePath(upload.filename.replace("\\", "/")).name or "upload"
-    target = folder / name
-    with target.open("wb") as sink:
-        while chunk := await upload.read(COPY_CHUNK):
-            sink.write(chunk)
-    await upload.close()
-    return target
+    return saved
 
 
-def _summary(outcome: pipeline.ImportOutcome) -> dict[str, Any]:
+def _summary(outcome: pipeline.ImportOutcome, matches: MatchReport | None = None) -> dict[str, Any]:
     return {
+        "matches": matches.as_dict() if matches is not None else None,
         "file": outcome.report.file,
         "import_id": outcome.import_id,
         "dry_run": outcome.dry_run,
@@ -109,18 +125,59 @@ async def upload(
     crs: Annotated[str | None, Query(description="boundaries: source CRS if none")] = None,
     valid_from: Annotated[date | None, Query(description="boundaries: start date")] = None,
     valid_to: Annotated[date | None, Query(description="boundaries: end date")] = None,
-) -> dict[str, Any]:
+) -> Any:
     _require_uploads(settings)
     with tempfile.TemporaryDirectory(prefix="geo-service-upload-") as folder:
-        path = await _receive_file(request, settings, Path(folder))
+        files = await _receive_files(request, settings, Path(folder))
+        path = files["file"]
+        if kind == "models":
+            return await _import_register(store, path, files.get("mapping"), dry_run)
         if kind == "boundaries":
             outcome = await run_in_threadpool(
-                pipeline.import_boundaries, store, path, level=level, crs=crs,
-                valid_from=valid_from, valid_to=valid_to, dry_run=dry_run,
+                pipeline.import_boundaries,
+                store,
+                path,
+                level=level,
+                crs=crs,
+                valid_from=valid_from,
+                valid_to=valid_to,
+                dry_run=dry_run,
             )
         else:
             outcome = await run_in_threadpool(RUNS[kind], store, path, dry_run=dry_run)
     return _summary(outcome)
+
+
+async def _import_register(store: Store, path: Path, mapping: Path | None, dry_run: bool) -> Any:
+    """Registers answer with how every row was matched, even when the file is rejected."""
+    matches = MatchReport()
+    try:
+        outcome = await run_in_threadpool(
+            pipeline.import_models,
+            store,
+            path,
+            dry_run=dry_run,
+            mapping=mapping,
+            matches=matches,
+        )
+    except ImportRejected as exc:
+        return JSONResponse(
+            status_code=422,
+            content={
+                "detail": "the file was rejected; nothing was changed",
+                "report": exc.report.as_dict(),
+                "matches": matches.as_dict(),
+            },
+        )
+    if not outcome.report.ok:  # a dry run reports instead of raising
+        return JSONResponse(
+            status_code=422,
+            content={
+                "detail": "the file would be rejected; nothing was changed",
+                **_summary(outcome, matches),
+            },
+        )
+    return _summary(outcome, matches)
 
 
 @router.post("/{import_id}/undo", summary="Undo the latest import")
