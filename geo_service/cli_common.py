@@ -1,0 +1,97 @@
+"""What every ``geo-service`` command shares: consoles, options, import running and reporting."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import Annotated, TypeVar
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+from geo_service.pipeline import ImportOutcome
+from geo_service.progress import reporting
+from geo_service.settings import Settings
+from geo_service.store import Store, open_store
+from geo_service.validate import ImportRejected, ValidationReport
+
+out = Console()
+err = Console(stderr=True)
+T = TypeVar("T")
+
+StoreOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--store", help="GeoPackage store (default: $GEO_SERVICE_STORE_PATH or ./geo-service.gpkg)"
+    ),
+]
+DryRun = Annotated[bool, typer.Option("--dry-run", help="Validate and report; change nothing.")]
+AsOfOption = Annotated[
+    str | None, typer.Option("--as-of", help="ISO date (default today)", show_default=False)
+]
+
+
+def settings_for(store_path: Path | None, **overrides: object) -> Settings:
+    values = dict(overrides)
+    if store_path is not None:
+        values["store_path"] = store_path
+    return Settings(**values)  # type: ignore[arg-type]
+
+
+def store_at(store_path: Path | None) -> Store:
+    return open_store(str(settings_for(store_path).store_path))
+
+
+def parse_as_of(value: str | None) -> date:
+    if value is None:
+        return date.today()
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        err.print(f"[red]error:[/] --as-of '{value}' is not an ISO date (YYYY-MM-DD)")
+        raise typer.Exit(2) from None
+
+
+def print_report(report: ValidationReport) -> None:
+    for problem in report.problems:
+        colour = "red" if problem.severity == "error" else "yellow"
+        err.print(f"[{colour}]{problem}[/]", highlight=False, markup=True, soft_wrap=True)
+
+
+def run_import(action: Callable[[], T]) -> T:
+    """Run an import with a progress bar on a terminal; a rejection exits 2 with its report."""
+    bar = Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+        disable=not err.is_terminal,
+    )
+    task = bar.add_task("starting", total=None)
+    try:
+        with bar, reporting(lambda label: bar.update(task, description=label, refresh=True)):
+            return action()
+    except ImportRejected as exc:
+        print_report(exc.report)
+        err.print(f"[red]rejected:[/] {len(exc.report.errors)} error(s); the store was not changed")
+        raise typer.Exit(2) from None
+
+
+def done(outcome: ImportOutcome) -> None:
+    print_report(outcome.report)
+    summary = "; ".join(
+        f"{table}: {c.new} new, {c.updated} updated, {c.unchanged} unchanged"
+        + (f", {c.removed} removed" if c.removed else "")
+        for table, c in outcome.changes.items()
+    )
+    if not outcome.changed:
+        verb = "nothing to change (already imported)"
+    elif outcome.dry_run:
+        verb = "would import"
+    else:
+        verb = f"imported (import #{outcome.import_id})"
+    out.print(f"[green]{outcome.report.file}: {verb}[/] — {summary}", highlight=False)
