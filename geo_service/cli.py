@@ -24,7 +24,12 @@ from geo_service.cli_common import (
 from geo_service.cli_imports import import_app, imports_app, villages_app
 from geo_service.store import open_store
 
-app = typer.Typer(no_args_is_help=True, help=__doc__, pretty_exceptions_enable=False)
+app = typer.Typer(
+    no_args_is_help=True,
+    help="Coverage of Vietnam's villages by community security self-management models: "
+    "import boundaries and registers, compute coverage, serve the map and the API.",
+    pretty_exceptions_enable=False,
+)
 app.add_typer(import_app, name="import")
 app.add_typer(imports_app, name="imports")
 app.add_typer(villages_app, name="villages")

@@ -148,7 +148,7 @@ def import_lineage(
     store: StoreOption = None,
     dry_run: DryRun = False,
 ) -> None:
-    """Import old→new unit links (CSV: old_code,new_code,kind,effective)."""
+    """Import old→new unit links: CSV (old_code,new_code,kind,effective) or the 2025 JSON lists."""
     from geo_service.pipeline import import_lineage as run
 
     done(run_import(lambda: run(store_at(store), file, dry_run=dry_run)))
