@@ -151,3 +151,13 @@ def test_register_upload_answers_with_the_match_report_and_takes_a_mapping(
     assert response.status_code == 200, response.text
     assert response.json()["matches"]["summary"]["matched"] == 11
     assert len(open_store(str(path)).imports()) == before + 1
+
+
+@pytest.mark.parametrize("filename", ["..", ".", "../..", "C:\\temp\\..\\reg.csv"])
+def test_odd_file_names_never_escape_the_upload_folder(
+    uploads: tuple[TestClient, Path], filename: str
+) -> None:
+    client, _ = uploads
+    response = post(client, "models", filename, NEW_TEAM.encode(), dry_run="true")
+    assert response.status_code == 200, response.text
+    assert response.json()["changes"]["models"]["new"] == 1

@@ -83,7 +83,9 @@ async def _receive_files(request: Request, settings: Settings, folder: Path) -> 
         if not isinstance(upload, UploadFile) or not upload.filename:
             continue
         # Only the base name: a client must not choose where the file lands.
-        name = PurePath(upload.filename.replace("\\", "/")).name or field
+        name = PurePath(upload.filename.replace("\\", "/")).name
+        if name in {"", ".", ".."}:
+            name = field
         target = folder / field / name
         target.parent.mkdir()
         with target.open("wb") as sink:
