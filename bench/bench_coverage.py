@@ -16,7 +16,6 @@ unavailable, tracemalloc's peak is used instead.
 
 from __future__ import annotations
 
-import argparse
 import ctypes
 import ctypes.util
 import gc
@@ -41,6 +40,7 @@ from numpy.typing import NDArray
 from rich.console import Console
 from rich.table import Table
 
+from bench import options
 from bench.generate import NationalData, generate
 from geo_service.coverage import compute_coverage
 from geo_service.domain import Level
@@ -432,18 +432,10 @@ def run(seed: int, scale: float, repeat: int, out: Path | None, console: Console
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description="Time compute_coverage vs a geopandas baseline.")
-    parser.add_argument("--seed", type=int, default=42)
-    parser.add_argument("--scale", type=float, default=1.0)
-    parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--out", type=Path, default=Path("bench/out/coverage.json"))
-    args = parser.parse_args(argv)
-    if args.repeat < 1:
-        parser.error("--repeat must be at least 1")
-    console = Console()
-    if not console.is_terminal:  # rich assumes 80 columns when piped; the table needs more
-        console = Console(width=110)
-    run(args.seed, args.scale, args.repeat, args.out, console)
+    args = options.parse(
+        "Time compute_coverage vs a geopandas baseline.", "bench/out/coverage.json", argv
+    )
+    run(args.seed, args.scale, args.repeat, args.out, options.console(110))
 
 
 if __name__ == "__main__":

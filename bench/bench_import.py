@@ -20,7 +20,6 @@ same file is imported again into the last store: that must write nothing.
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import shutil
@@ -39,6 +38,7 @@ import pyogrio
 from rich.console import Console
 from rich.table import Table
 
+from bench import options
 from bench.bench_coverage import machine
 from bench.generate import generate
 from geo_service import pipeline
@@ -251,18 +251,10 @@ def print_report(report: dict[str, Any], console: Console) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description="Time a village import vs pyogrio's raw read.")
-    parser.add_argument("--seed", type=int, default=42)
-    parser.add_argument("--scale", type=float, default=1.0)
-    parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--out", type=Path, default=Path("bench/out/import.json"))
-    args = parser.parse_args(argv)
-    if args.repeat < 1:
-        parser.error("--repeat must be at least 1")
-    console = Console()
-    if not console.is_terminal:
-        console = Console(width=100)
-    run(args.seed, args.scale, args.repeat, args.out, console)
+    args = options.parse(
+        "Time a village import vs pyogrio's raw read.", "bench/out/import.json", argv
+    )
+    run(args.seed, args.scale, args.repeat, args.out, options.console(100))
 
 
 if __name__ == "__main__":

@@ -20,7 +20,6 @@ that village, or reported (unmatched/ambiguous). A match to any other unit stops
 
 from __future__ import annotations
 
-import argparse
 import csv
 import gc
 import json
@@ -39,6 +38,7 @@ import pandas as pd
 from rich.console import Console
 from rich.table import Table
 
+from bench import options
 from bench.generate import generate
 from geo_service import names
 from geo_service.domain import UNIT_TYPES, Level
@@ -270,15 +270,10 @@ def _print(result: dict[str, Any], console: Console) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description="Time register matching vs an exact merge.")
-    parser.add_argument("--seed", type=int, default=42)
-    parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--out", type=Path, default=Path("bench/out/register.json"))
-    args = parser.parse_args(argv)
-    console = Console()
-    if not console.is_terminal:
-        console = Console(width=110)
-    run(args.seed, args.repeat, args.out, console)
+    args = options.parse(
+        "Time register matching vs an exact merge.", "bench/out/register.json", argv, scale=False
+    )
+    run(args.seed, args.repeat, args.out, options.console(110))
 
 
 if __name__ == "__main__":

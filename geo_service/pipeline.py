@@ -357,18 +357,10 @@ def coverage_as_of(
     Records keyed to units that no longer exist on ``as_of`` (e.g. pre-2025 communes) roll
     up into their successors through the lineage.
     """
-    units = store.units(UnitQuery(as_of=as_of))
-    if root is not None and root not in set(units["code"]):
-        raise LookupError(f"no unit with code '{root}' on {as_of.isoformat()}")
-    lineage = store.lineage()
-    valid = set(units["code"])
-    models = store.models()
-    teams = store.teams()
-    models = models.assign(unit_code=resolve_codes(models["unit_code"], valid, lineage))
-    teams = teams.assign(unit_code=resolve_codes(teams["unit_code"], valid, lineage))
-    result = compute_coverage(units, store.model_types(), models, teams, policy, as_of)
-    if root is not None:
-        keep = subtree_codes(units, root)
+    units, models, teams, keep = _register_as_of(store, as_of, root)
+    model_types = store.model_types()
+    result = compute_coverage(units, model_types, models, teams, policy, as_of)
+    if keep is not None:
         result = replace(
             result,
             villages=result.villages[result.villages["code"].isin(keep)],
@@ -376,7 +368,7 @@ def coverage_as_of(
             sites=result.sites[result.sites["unit_code"].isin(keep)],
         )
     placed = models[models["model_id"].isin(result.sites["model_id"])]
-    return CoverageView(result, store.model_types(), placed, root, as_of)
+    return CoverageView(result, model_types, placed, root, as_of)
 
 
 def models_as_of(
@@ -386,18 +378,27 @@ def models_as_of(
 
     Returns (models, teams, units) with unit codes resolved to that tree.
     """
+    units, models, teams, keep = _register_as_of(store, as_of, root)
+    if keep is not None:
+        inside = set(teams.loc[teams["unit_code"].isin(keep), "model_id"])
+        models = models[models["unit_code"].isin(keep) | models["model_id"].isin(inside)]
+        teams = teams[teams["model_id"].isin(models["model_id"])]
+    return models, teams, units
+
+
+def _register_as_of(
+    store: Store, as_of: date, root: str | None
+) -> tuple[gpd.GeoDataFrame, pd.DataFrame, pd.DataFrame, set[str] | None]:
+    """The tree of ``as_of``, models and teams with codes resolved into it, and the codes of
+    ``root``'s subtree (None for the whole tree)."""
     units = store.units(UnitQuery(as_of=as_of))
-    if root is not None and root not in set(units["code"]):
-        raise LookupError(f"no unit with code '{root}' on {as_of.isoformat()}")
     valid = set(units["code"])
+    if root is not None and root not in valid:
+        raise LookupError(f"no unit with code '{root}' on {as_of.isoformat()}")
     lineage = store.lineage()
     models = store.models()
     models = models.assign(unit_code=resolve_codes(models["unit_code"], valid, lineage))
     teams = store.teams()
     teams = teams.assign(unit_code=resolve_codes(teams["unit_code"], valid, lineage))
-    if root is not None:
-        keep = subtree_codes(units, root)
-        inside = set(teams.loc[teams["unit_code"].isin(keep), "model_id"])
-        models = models[models["unit_code"].isin(keep) | models["model_id"].isin(inside)]
-        teams = teams[teams["model_id"].isin(models["model_id"])]
-    return models, teams, units
+    keep = subtree_codes(units, root) if root is not None else None
+    return units, models, teams, keep

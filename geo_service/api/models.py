@@ -35,7 +35,8 @@ def list_models(
     if status is not None:
         models = models[models["status"] == status]
     names = dict(zip(units["code"], units["name"], strict=True))
-    type_names = dict(zip(store.model_types()["code"], store.model_types()["name_vi"], strict=True))
+    types = store.model_types()
+    type_names = dict(zip(types["code"], types["name_vi"], strict=True))
     teams = teams.assign(unit_name=teams["unit_code"].map(names))
     sites_by_model = {key: records(group, SITE_COLUMNS) for key, group in teams.groupby("model_id")}
     out = []

@@ -8,8 +8,6 @@ types (numbers, dates); empty cells and blank text are None.
 
 from __future__ import annotations
 
-import csv
-import io
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +16,7 @@ import openpyxl
 from openpyxl.utils.exceptions import InvalidFileException
 
 from geo_service.ingest.layers import fail, zip_members
+from geo_service.ingest.tables import check_size, split_csv
 from geo_service.legacy_encodings import decode_bytes
 from geo_service.names import fold, nfc
 from geo_service.validate import ValidationReport
@@ -35,9 +34,7 @@ class Sheet:
 
 def read_sheet(path: Path, name: str, layer: str | None, report: ValidationReport) -> Sheet:
     """The table of a .csv file, or of an .xlsx file's first sheet (``layer``: sheet name)."""
-    size = path.stat().st_size
-    if size > MAX_TABLE_BYTES:
-        fail(name, f"the file is larger than {MAX_TABLE_BYTES // 2**20} MB")
+    check_size(path, name, MAX_TABLE_BYTES)
     if path.suffix.lower() == ".xlsx":
         numbered = _xlsx_rows(path, name, layer)
     else:
@@ -55,16 +52,7 @@ def _csv_rows(path: Path, name: str, report: ValidationReport) -> list[tuple[int
             "'CSV UTF-8' next time",
             code="encoding",
         )
-    try:
-        delimiter = csv.Sniffer().sniff(text[:4096], delimiters=",;\t").delimiter
-    except csv.Error:
-        delimiter = ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    try:
-        # A spreadsheet row is a record: a quoted cell may span several lines of text.
-        return [(number, list(cells)) for number, cells in enumerate(reader, start=1)]
-    except csv.Error as problem:
-        fail(name, f"malformed CSV: {problem}", row=reader.line_num)
+    return [(number, list(cells)) for number, cells in split_csv(text, name)]
 
 
 def _xlsx_rows(path: Path, name: str, layer: str | None) -> list[tuple[int, list[object]]]:

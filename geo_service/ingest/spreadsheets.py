@@ -16,7 +16,7 @@ from typing import Any
 import openpyxl
 
 from geo_service.ingest.cells import Cell, Formula
-from geo_service.ingest.tables import MAX_TABLE_BYTES
+from geo_service.ingest.tables import check_size
 from geo_service.validate import reject
 
 XLSX_SUFFIXES = frozenset({".xlsx", ".xlsm"})
@@ -61,11 +61,7 @@ def read_workbook(path: Path, file_name: str) -> list[SheetGrid]:
 
 
 def _check_archive(path: Path, file_name: str) -> None:
-    size = path.stat().st_size
-    if size == 0:
-        reject(file_name, "the file is empty (0 bytes)")
-    if size > MAX_TABLE_BYTES:
-        reject(file_name, f"the file is larger than {MAX_TABLE_BYTES // 2**20} MB")
+    check_size(path, file_name)
     if not zipfile.is_zipfile(path):
         reject(
             file_name,

@@ -110,8 +110,13 @@ def decode_text(data: bytes, file_name: str, problems: Problems) -> str:
 
 def read_csv_grid(path: Path, file_name: str, problems: Problems) -> list[tuple[int, list[str]]]:
     """The rows of a CSV file (delimiter sniffed), numbered as a spreadsheet shows them."""
-    _check_size(path, file_name)
-    text = decode_text(path.read_bytes(), file_name, problems)
+    check_size(path, file_name)
+    return split_csv(decode_text(path.read_bytes(), file_name, problems), file_name)
+
+
+def split_csv(text: str, file_name: str) -> list[tuple[int, list[str]]]:
+    """CSV records (``,`` ``;`` or tab, sniffed), numbered as a spreadsheet shows them; a
+    quoted cell may span several lines of text and is still one row."""
     try:
         delimiter = csv.Sniffer().sniff(text[:4096], delimiters=",;\t").delimiter
     except csv.Error:
@@ -123,12 +128,12 @@ def read_csv_grid(path: Path, file_name: str, problems: Problems) -> list[tuple[
         reject(file_name, f"malformed CSV: {exc}", row=reader.line_num)
 
 
-def _check_size(path: Path, file_name: str) -> None:
+def check_size(path: Path, file_name: str, limit: int = MAX_TABLE_BYTES) -> None:
     size = path.stat().st_size
     if size == 0:
         reject(file_name, "the file is empty (0 bytes)")
-    if size > MAX_TABLE_BYTES:
-        reject(file_name, f"the file is larger than {MAX_TABLE_BYTES // 2**20} MB")
+    if size > limit:
+        reject(file_name, f"the file is larger than {limit // 2**20} MB")
 
 
 # --- grid -> table ------------------------------------------------------------------------
