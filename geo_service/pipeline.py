@@ -31,6 +31,7 @@ from geo_service.ingest.boundaries import normalise_units, read_boundaries
 from geo_service.ingest.lineage import read_lineage
 from geo_service.ingest.match_report import MatchReport
 from geo_service.ingest.registers import read_register
+from geo_service.ingest.unit_columns import unit_source
 from geo_service.ingest.villages import derive_village_areas, read_village_points
 from geo_service.progress import stage
 from geo_service.settings import DEMO_DATA_DIR, PACKAGE_DIR, CoveragePolicy
@@ -192,9 +193,9 @@ def _check_parents(store: Store, units: gpd.GeoDataFrame, report: ValidationRepo
     unknown = set(outside) - set(store.units(query)["code"])
     if not unknown:
         return
-    rows = units.attrs.get("source_rows") or range(1, len(units) + 1)
-    field = units.attrs.get("source_fields", {}).get("parent_code") or "parent_code"
-    for row, parent in zip(rows, units["parent_code"], strict=True):
+    source = unit_source(units)
+    field = source.field("parent_code")
+    for row, parent in zip(source.rows, units["parent_code"], strict=True):
         if parent in unknown:
             report.error(
                 f"unknown parent code '{parent}' (import the parent units first)",
