@@ -137,20 +137,41 @@ def compare(
     Rows are matched on ``key``; only the rows present on both sides are compared, column
     by column.
     """
-    before = key_positions(existing, key)
-    after = key_positions(incoming, key)
-    pairs = [(i, before[k]) for k, i in after.items() if k in before]
-    new = len(after) - len(pairs)
+    before_keys, after_keys = _joint_keys(existing, incoming, key)
+    # As in key_positions, the last row of a repeated key is the one that counts.
+    before_rows = np.flatnonzero(~pd.Series(before_keys).duplicated(keep="last").to_numpy())
+    after_rows = np.flatnonzero(~pd.Series(after_keys).duplicated(keep="last").to_numpy())
+    found = pd.Index(before_keys[before_rows]).get_indexer(pd.Index(after_keys[after_rows]))
+    matched = found >= 0
+    new = int((~matched).sum())
     updated = 0
-    if pairs:
-        after_rows, before_rows = (list(side) for side in zip(*pairs, strict=True))
+    if matched.any():
         updated = int(
             rows_differ(
-                existing.iloc[before_rows].reset_index(drop=True),
-                incoming.iloc[after_rows].reset_index(drop=True),
+                existing.iloc[before_rows[found[matched]]].reset_index(drop=True),
+                incoming.iloc[after_rows[matched]].reset_index(drop=True),
                 columns,
             ).sum()
         )
-    unchanged = len(after) - new - updated
-    removed = len(before) - len(pairs) if replace_all else 0
+    unchanged = len(after_rows) - new - updated
+    removed = len(before_rows) - int(matched.sum()) if replace_all else 0
     return TableChanges(new, updated, unchanged, removed)
+
+
+def _joint_keys(
+    first: pd.DataFrame, second: pd.DataFrame, key: Sequence[str]
+) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """One integer per row of each frame, equal exactly when the canonical keys are equal.
+
+    Each key column is factorised over both frames at once (missing values are a value of
+    their own), and the codes are combined column by column, so whole tables compare
+    without a Python tuple per row.
+    """
+    combined = np.zeros(len(first) + len(second), dtype=np.int64)
+    for column in key:
+        values = np.concatenate([canonical_column(first[column]), canonical_column(second[column])])
+        codes, uniques = pd.factorize(values, use_na_sentinel=False)
+        combined = combined * (len(uniques) + 1) + codes
+        # Re-number after each column so the product never overflows.
+        combined = pd.factorize(combined)[0].astype(np.int64)
+    return combined[: len(first)], combined[len(first) :]

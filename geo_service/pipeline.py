@@ -186,7 +186,7 @@ def _check_parents(store: Store, units: gpd.GeoDataFrame, report: ValidationRepo
     """Every parent code names a unit of the file or of the store (of any date)."""
     parents = pd.unique(units["parent_code"].to_numpy(dtype=object))
     named = {parent for parent in parents if isinstance(parent, str)}
-    outside = sorted(named - {""} - set(units["code"]))
+    outside = sorted(named - {""} - set(units["code"].to_numpy(dtype=object).tolist()))
     if not outside:
         return
     query = UnitQuery(codes=tuple(outside), with_geometry=False)
@@ -214,8 +214,13 @@ def _with_carry_forward(store: Store, batch: ImportBatch) -> ImportBatch:
 
 
 def derive_villages(
-    store: Store, points_path: Path, *, display_name: str | None = None,
-    as_of: date | None = None, crs: str | None = None, layer: str | None = None,
+    store: Store,
+    points_path: Path,
+    *,
+    display_name: str | None = None,
+    as_of: date | None = None,
+    crs: str | None = None,
+    layer: str | None = None,
 ) -> tuple[gpd.GeoDataFrame, ValidationReport]:
     """Approximate village areas from village points inside the stored commune polygons.
 
@@ -244,12 +249,19 @@ def _communes_on(communes: gpd.GeoDataFrame, day: date) -> gpd.GeoDataFrame:
 
 
 def import_villages(
-    store: Store, points_path: Path, *, display_name: str | None = None, dry_run: bool = False,
-    as_of: date | None = None, crs: str | None = None, layer: str | None = None,
+    store: Store,
+    points_path: Path,
+    *,
+    display_name: str | None = None,
+    dry_run: bool = False,
+    as_of: date | None = None,
+    crs: str | None = None,
+    layer: str | None = None,
 ) -> ImportOutcome:
     """``geo-service villages derive POINTS --import``: derive areas, then store them."""
-    villages, report = derive_villages(store, points_path, display_name=display_name,
-                                       as_of=as_of, crs=crs, layer=layer)
+    villages, report = derive_villages(
+        store, points_path, display_name=display_name, as_of=as_of, crs=crs, layer=layer
+    )
     name = display_name or points_path.name
     batch = _with_carry_forward(
         store, ImportBatch(ImportSource("villages", name, file_sha256(points_path)), units=villages)
@@ -269,11 +281,18 @@ def import_lineage(store: Store, path: Path, *, dry_run: bool = False) -> Import
     known = set(store.units()["code"])
     unknown = sorted((set(frame["old_code"]) | set(frame["new_code"])) - known)
     if unknown:
-        report.warning(f"{len(unknown)} codes are not in the store yet (e.g. "
-                       f"{', '.join(unknown[:5])}); their links apply once they are imported",
-                       field="old_code/new_code", code="unknown_codes")
-    batch = _with_carry_forward(store, ImportBatch(
-        ImportSource("lineage", path.name, file_sha256(path)), lineage=frame[LINEAGE_COLUMNS]))
+        report.warning(
+            f"{len(unknown)} codes are not in the store yet (e.g. "
+            f"{', '.join(unknown[:5])}); their links apply once they are imported",
+            field="old_code/new_code",
+            code="unknown_codes",
+        )
+    batch = _with_carry_forward(
+        store,
+        ImportBatch(
+            ImportSource("lineage", path.name, file_sha256(path)), lineage=frame[LINEAGE_COLUMNS]
+        ),
+    )
     return _finish(store, batch, report, dry_run)
 
 

@@ -12,7 +12,7 @@ import gc
 import unicodedata
 import warnings
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,7 +20,10 @@ from typing import NoReturn
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 import shapely
+from pandas.api.extensions import ExtensionArray
 from pyogrio.raw import read_arrow
 
 from geo_service.legacy_encodings import decode_legacy, looks_legacy
@@ -125,9 +128,7 @@ def read_gdal(
     decode = _from_cp1258 if encoding == CP1258 else _nfc
     attributes = pd.DataFrame(
         {
-            decode(str(field)): _text_column(
-                table.column(field).to_numpy(zero_copy_only=False), decode, encoding == CP1258
-            )
+            decode(str(field)): _column(table.column(field), encoding == CP1258)
             for field in meta["fields"]
         },
         index=pd.RangeIndex(1, table.num_rows + 1, name="feature"),
@@ -187,7 +188,7 @@ def convert_legacy_text(attributes: pd.DataFrame, report: ValidationReport) -> p
         values = attributes[column]
         if not (values.dtype == object or pd.api.types.is_string_dtype(values)):
             continue
-        texts = [v for v in values.tolist()[:_LEGACY_SAMPLE_ROWS] if isinstance(v, str)]
+        texts = [v for v in values.iloc[:_LEGACY_SAMPLE_ROWS].tolist() if isinstance(v, str)]
         encoding = looks_legacy(" | ".join(texts))
         if encoding is None:
             continue
@@ -205,18 +206,19 @@ def convert_legacy_text(attributes: pd.DataFrame, report: ValidationReport) -> p
 _LEGACY_SAMPLE_ROWS = 2_000
 
 
-def _text_column(values: np.ndarray, decode: Callable[[str], str], always: bool) -> np.ndarray:
-    """NFC text; the check runs once over the joined column, as most files are NFC already."""
-    if values.dtype != object:
-        return values
-    items = values.tolist()
-    try:
-        joined = "\n".join(items)
-    except TypeError:  # empty cells (None) among the text
-        joined = "\n".join([v for v in items if isinstance(v, str)])
-    if not joined or (not always and unicodedata.is_normalized("NFC", joined)):
-        return values
-    return np.asarray([decode(v) if isinstance(v, str) else v for v in values], dtype=object)
+def _column(values: pa.ChunkedArray, from_cp1258: bool) -> ExtensionArray | np.ndarray:
+    """One attribute column: text in NFC (normalised by Arrow, a column at a time); other
+    types as numpy arrays (dates as datetime64, integers with gaps as floats with NaN)."""
+    if not (pa.types.is_string(values.type) or pa.types.is_large_string(values.type)):
+        return values.to_numpy(zero_copy_only=False)
+    if from_cp1258:
+        return np.asarray(
+            [_from_cp1258(v) if isinstance(v, str) else v for v in values.to_pylist()],
+            dtype=object,
+        )
+    if not pc.all(pc.string_is_ascii(values)).as_py():  # ASCII is NFC already
+        values = pc.utf8_normalize(values, form="NFC")
+    return pd.Series(values.to_pandas()).array
 
 
 def _nfc(value: str) -> str:

@@ -33,7 +33,7 @@ from geo_service.domain import (
 )
 from geo_service.store import gpkg_geometry, gpkg_history, gpkg_write
 from geo_service.store.base import ImportBatch, Store, UnitQuery
-from geo_service.store.gpkg_write import RTREE_INSERT_TRIGGER, sql_rows, sql_value
+from geo_service.store.gpkg_write import RTREE_INSERT_TRIGGER, sql_columns, sql_value
 
 RTREE_TRIGGERS = (
     "CREATE VIRTUAL TABLE IF NOT EXISTS rtree_units_geom USING rtree(id, minx, maxx, miny, maxy);"
@@ -234,12 +234,12 @@ class GeoPackageStore(Store):
     ) -> None:
         keys = _UPSERT_KEYS[table]
         updates = ", ".join(f"{c} = excluded.{c}" for c in [*columns, "import_id"] if c not in keys)
-        sql = (
-            f"INSERT INTO {table} ({', '.join(columns)}, import_id) "
-            f"VALUES ({', '.join('?' * (len(columns) + 1))}) "
-            f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {updates}"
+        gpkg_write.insert_rows(
+            connection,
+            f"INSERT INTO {table} ({', '.join(columns)}, import_id)",
+            [*sql_columns(frame, columns), [import_id] * len(frame)],
+            f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {updates}",
         )
-        connection.executemany(sql, ([*row, import_id] for row in sql_rows(frame, columns)))
 
     def _replace_teams(
         self, connection: sqlite3.Connection, batch: ImportBatch, import_id: int
@@ -249,12 +249,10 @@ class GeoPackageStore(Store):
         if batch.models is not None:
             replaced |= set(batch.models["model_id"])
         connection.executemany("DELETE FROM teams WHERE model_id = ?", [(m,) for m in replaced])
-        sql = (
-            f"INSERT INTO teams ({', '.join(TEAM_COLUMNS)}, import_id) "
-            f"VALUES ({', '.join('?' * (len(TEAM_COLUMNS) + 1))})"
-        )
-        connection.executemany(
-            sql, ([*row, import_id] for row in sql_rows(batch.teams, TEAM_COLUMNS))
+        gpkg_write.insert_rows(
+            connection,
+            f"INSERT INTO teams ({', '.join(TEAM_COLUMNS)}, import_id)",
+            [*sql_columns(batch.teams, TEAM_COLUMNS), [import_id] * len(batch.teams)],
         )
 
     # -- reads ----------------------------------------------------------------------------

@@ -55,11 +55,15 @@ def _keep(
         return []
     names = TABLE_KEYS[table]
     firsts = sorted({key[0] for key in keys})
-    candidates = connection.execute(
-        f"SELECT fid, {', '.join(names)} FROM {table} "
-        f"WHERE {names[0]} IN (SELECT value FROM json_each(?))",
-        (json.dumps(firsts),),
-    ).fetchall()
+    (held,) = connection.execute(f"SELECT count(*) FROM {table}").fetchone()
+    if len(firsts) >= held:  # e.g. the first national import: reading the table is cheaper
+        candidates = connection.execute(f"SELECT fid, {', '.join(names)} FROM {table}").fetchall()
+    else:
+        candidates = connection.execute(
+            f"SELECT fid, {', '.join(names)} FROM {table} "
+            f"WHERE {names[0]} IN (SELECT value FROM json_each(?))",
+            (json.dumps(firsts),),
+        ).fetchall()
     found = {row[0]: keys[row[1:]] for row in candidates if row[1:] in keys}
     if not found:
         return []

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import math
 import sqlite3
+from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
@@ -60,27 +61,42 @@ def as_stored(bounds: NDArray[np.float64]) -> NDArray[np.float32]:
     return stored
 
 
-def rebuild(
-    connection: sqlite3.Connection,
-    name: str,
-    ids: NDArray[np.int64],
-    boxes: NDArray[np.float32],
-) -> None:
-    """Replace the whole content of R-tree ``name`` by these entries (ids unique)."""
-    (node_size,) = connection.execute(
+@dataclass(frozen=True)
+class PackedTree:
+    """A whole R-tree, laid out: the rows of its three shadow tables."""
+
+    nodes: list[tuple[int, bytes]]
+    rowids: list[tuple[int, int]]
+    parents: list[tuple[int, int]]
+
+
+def node_size(connection: sqlite3.Connection, name: str) -> int:
+    (size,) = connection.execute(
         f"SELECT length(data) FROM {name}_node WHERE nodeno = 1"
     ).fetchone()
-    capacity = min(_MAX_CELLS, (node_size - _HEADER_BYTES) // _CELL.itemsize)
+    return int(size)
+
+
+def pack(ids: NDArray[np.int64], boxes: NDArray[np.float32], node_bytes: int) -> PackedTree:
+    """Lay out an R-tree of these entries (ids unique) in nodes of ``node_bytes``.
+
+    Pure computation, no connection: the writer runs it on a worker thread while the
+    feature rows are inserted.
+    """
+    capacity = min(_MAX_CELLS, (node_bytes - _HEADER_BYTES) // _CELL.itemsize)
     levels = _pack(ids, boxes.astype(np.float32), capacity)
     nodes, rowids, parents = _number(levels)
+    blobs = [(nodeno, _blob(nodeno, cells, depth, node_bytes)) for nodeno, cells, depth in nodes]
+    return PackedTree(blobs, rowids, parents)
+
+
+def write(connection: sqlite3.Connection, name: str, tree: PackedTree) -> None:
+    """Replace the whole content of R-tree ``name`` by ``tree``."""
     for table in ("node", "rowid", "parent"):
         connection.execute(f"DELETE FROM {name}_{table}")
-    connection.executemany(
-        f"INSERT INTO {name}_node VALUES (?, ?)",
-        [(nodeno, _blob(nodeno, cells, depth, node_size)) for nodeno, cells, depth in nodes],
-    )
-    connection.executemany(f"INSERT INTO {name}_rowid VALUES (?, ?)", rowids)
-    connection.executemany(f"INSERT INTO {name}_parent VALUES (?, ?)", parents)
+    connection.executemany(f"INSERT INTO {name}_node VALUES (?, ?)", tree.nodes)
+    connection.executemany(f"INSERT INTO {name}_rowid VALUES (?, ?)", tree.rowids)
+    connection.executemany(f"INSERT INTO {name}_parent VALUES (?, ?)", tree.parents)
 
 
 Level = list[NDArray[np.void]]  # the nodes of one level, each an array of _CELL
