@@ -18,12 +18,11 @@ from typing import Any, Generic, TypeVar
 import numpy as np
 import pandas as pd
 
-from geo_service.domain import Level
 from geo_service.ingest.tables import check_cell_text, parse_count, parse_date
 from geo_service.validate import ValidationReport
 
 T = TypeVar("T")
-CODE_WIDTH = {Level.PROVINCE: 2, Level.DISTRICT: 3, Level.COMMUNE: 5}
+U = TypeVar("U")
 _FORMULA_STARTS = ("=", "@", "+", "-")
 
 
@@ -97,7 +96,7 @@ def _all_clean_text(values: list[object]) -> bool:
     except TypeError:
         return False
     edges = ("  ", "| ", " |", "||")
-    return bool(values) and (
+    return bool(joined) and (  # a single empty value joins to ""
         joined.isprintable()
         and not any(edge in joined for edge in edges)
         and not joined.startswith((" ", "|"))
@@ -115,70 +114,86 @@ class Distinct(Generic[T]):
     def per_row(self) -> list[T]:
         return [self.parsed[position] for position in self.positions.tolist()]
 
+    def value(self, position: int) -> T:
+        return self.parsed[self.positions[position]]
+
+    def map(self, parse: Callable[[T], U]) -> Distinct[U]:
+        return Distinct(self.positions, [parse(value) for value in self.parsed])
+
+    def where(self, test: Callable[[T], bool]) -> np.ndarray:
+        """Whether each row's result passes ``test`` (booleans, one per row)."""
+        hit = np.fromiter((bool(test(v)) for v in self.parsed), dtype=bool, count=len(self.parsed))
+        return hit[self.positions]
+
     def rows_where(self, test: Callable[[T], bool]) -> list[int]:
         """Row positions whose result passes ``test``, found without a loop over rows."""
-        hit = np.asarray([test(value) for value in self.parsed], dtype=bool)
-        return np.flatnonzero(hit[self.positions]).tolist() if hit.any() else []
+        return np.flatnonzero(self.where(test)).tolist()
+
+    def objects(self) -> np.ndarray | list[T]:
+        """Each row's result as an object column (a list when empty, as pandas reads it)."""
+        if not len(self.positions):
+            return []
+        return np.fromiter(self.parsed, dtype=object, count=len(self.parsed))[self.positions]
 
 
-def distinct(values: Sequence[object], parse: Callable[[Any], T]) -> Distinct[T]:
-    """``parse`` once per distinct value; empty values (None, NaN) are parsed as None."""
-    return distinct_rows([values], lambda key: parse(key[0]))
+def distinct(values: Sequence[object] | np.ndarray, parse: Callable[[Any], T]) -> Distinct[T]:
+    """``parse`` once per distinct value; empty values (None, NaN) are parsed as None.
 
-
-def distinct_rows(
-    columns: Sequence[Sequence[object]], parse: Callable[[tuple[Any, ...]], T]
-) -> Distinct[T]:
-    """``parse`` once per distinct row of ``columns`` (a tuple of their cells).
-
-    Each column is hashed by pandas (in C) and the codes combined, so no Python loop
-    runs over the rows; cells must be hashable.
+    The values are hashed by pandas (in C), so no Python loop runs over the rows; they
+    must be hashable.
     """
-    count = len(columns[0])
-    key = np.zeros(count, dtype=np.int64)
-    for column in columns:
-        codes, uniques = pd.factorize(
-            np.fromiter(column, dtype=object, count=count), use_na_sentinel=False
-        )
-        key, _ = pd.factorize(key * max(len(uniques), 1) + codes)  # stays below count
-    _, first = np.unique(key, return_index=True)
-    parsed = [
-        parse(tuple(None if _is_na(column[row]) else column[row] for column in columns))
-        for row in first.tolist()
-    ]
-    return Distinct(key, parsed)
+    cells = values if isinstance(values, np.ndarray) else np.fromiter(values, dtype=object)
+    positions, uniques = pd.factorize(cells, use_na_sentinel=False)
+    return Distinct(
+        positions,
+        [
+            parse(None if _is_na(cells[row]) else cells[row])
+            for row in first_rows(positions, len(uniques))
+        ],
+    )
+
+
+def distinct_cells(
+    frame: pd.DataFrame, column: str | None, parse: Callable[[Any], T]
+) -> Distinct[T]:
+    """``distinct(column_values(frame, column), parse)``, for a typed column without a
+    Python object per cell: its values are hashed as they are stored."""
+    if column is None:
+        return Distinct(np.zeros(len(frame), dtype=np.intp), [parse(None)])
+    series = frame[column]
+    if series.dtype == object:
+        return distinct(series.to_numpy(dtype=object), parse)
+    positions, uniques = pd.factorize(series, use_na_sentinel=False)
+    cells = series.iloc[first_rows(positions, len(uniques))].to_numpy(dtype=object).tolist()
+    return Distinct(positions, [parse(None if _is_na(cell) else cell) for cell in cells])
+
+
+def combined_keys(keys: Sequence[np.ndarray]) -> tuple[np.ndarray, list[int]]:
+    """One key per row for the rows' combination of ``keys`` (non-negative ints), numbered
+    by first appearance, and the first row of each key."""
+    count = len(keys[0])
+    combined = np.zeros(count, dtype=np.int64)
+    combinations = 1
+    for key in keys:
+        width = int(key.max()) + 1 if count else 1
+        if combinations * width >= 2**62:  # renumber before the product could overflow
+            combined, uniques = pd.factorize(combined)
+            combinations = len(uniques)
+        combined = combined * width + key.astype(np.int64)
+        combinations *= width
+    combined, uniques = pd.factorize(combined)
+    return combined, first_rows(combined, len(uniques))
+
+
+def first_rows(keys: np.ndarray, count: int) -> list[int]:
+    """The first row of each of the keys 0..count-1."""
+    first = np.full(count, len(keys), dtype=np.intp)
+    np.minimum.at(first, keys, np.arange(len(keys)))
+    return first.tolist()
 
 
 def _is_na(value: object) -> bool:
     return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
-
-
-def unsafe_positions(values: list[str | None], column: str) -> list[tuple[int, str, str]]:
-    """(position, message, code) of each value that is a formula or holds markup."""
-    present = [v for v in values if v]
-    joined = "\n" + "\n".join(present)
-    if not any(mark in joined for mark in ("<", ">", *(f"\n{s}" for s in _FORMULA_STARTS))):
-        return []  # the usual case, decided in C
-    found = []
-    for position, value in enumerate(values):
-        problem = unsafe_text(value, column) if value else None
-        if problem is not None:
-            found.append((position, *problem))
-    return found
-
-
-def codes(values: list[object], levels: list[Level | None]) -> list[str | None]:
-    """Codes as text; numeric cells lost their leading zeros, so pad to the GSO width."""
-    out = texts(values)
-    if out is values:  # all text: nothing lost its zeros
-        return out
-    for position, value in enumerate(values):
-        level = levels[position]
-        if out[position] and level and isinstance(value, int | float | np.integer | np.floating):
-            width = CODE_WIDTH.get(level)
-            if width:
-                out[position] = str(out[position]).zfill(width)
-    return out
 
 
 def counts(
@@ -190,18 +205,17 @@ def counts(
     series = frame[column]
     if pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series):
         return _numeric_counts(series, column, step, problems)
-    parsed = distinct(column_values(frame, column), _count)
+    parsed = distinct_cells(frame, column, _count)
     for position in parsed.rows_where(lambda found: found[0] is None and found[1] is not None):
-        shown = parsed.parsed[parsed.positions[position]][1]
         problems.add(
             position,
             step,
-            f"'{shown}' is not a whole non-negative number",
+            f"'{parsed.value(position)[1]}' is not a whole non-negative number",
             column,
             "invalid_number",
         )
-    numbers = Distinct(parsed.positions, [number for number, _ in parsed.parsed])
-    return pd.array(numbers.per_row(), dtype="Int64")
+    numbers = pd.array([number for number, _ in parsed.parsed], dtype="Int64")
+    return numbers.take(parsed.positions)
 
 
 def _numeric_counts(
@@ -241,18 +255,20 @@ def _count(value: object) -> tuple[int | None, str | None]:
 
 def dates(
     frame: pd.DataFrame, column: str | None, step: int, problems: RowProblems
-) -> list[date | None]:
+) -> Distinct[date | None]:
     if column is None:
-        return [None] * len(frame)
-    series = frame[column]
-    if pd.api.types.is_datetime64_any_dtype(series):
-        days = series.dt.date.to_numpy(dtype=object)
-        return [None if pd.isna(d) else d for d in days.tolist()]
-    parsed = distinct(column_values(frame, column), _date)
+        return Distinct(np.zeros(len(frame), dtype=np.intp), [None])
+    if pd.api.types.is_datetime64_any_dtype(frame[column]):
+        return distinct_cells(frame, column, _day)
+    parsed = distinct_cells(frame, column, _date)
     for position in parsed.rows_where(lambda found: found[1] is not None):
-        problem = parsed.parsed[parsed.positions[position]][1]
-        problems.add(position, step, str(problem), column, "invalid_date")
-    return Distinct(parsed.positions, [day for day, _ in parsed.parsed]).per_row()
+        problems.add(position, step, str(parsed.value(position)[1]), column, "invalid_date")
+    return parsed.map(lambda found: found[0])
+
+
+def _day(value: pd.Timestamp | None) -> date | None:
+    """The day of a date column's cell (a Timestamp, NaT or None)."""
+    return None if value is None or pd.isna(value) else value.date()
 
 
 def _date(value: object) -> tuple[date | None, str | None]:

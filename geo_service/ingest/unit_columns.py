@@ -4,7 +4,9 @@ Field names differ between sources (``ma_xa``, ``gso_commune_code_2019``, ``code
 are found by accent- and case-insensitive aliases unless given. A unit's type and level
 come from ``ingest.unit_levels``. Every problem names the file, the row (1-based feature
 number, or spreadsheet row for tables) and the column. The work is done a column at a
-time (``ingest.unit_cells``): a national village file has 80,000 rows.
+time, each distinct value once (``ingest.unit_cells``, text kept in Arrow by
+``ingest.text_columns``): a national village file has 80,000 rows. Repeated codes and
+village names are found by ``ingest.unit_duplicates``.
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ from datetime import date
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 import shapely
 from pyproj import CRS
 
@@ -27,23 +31,24 @@ from geo_service.domain import (
     Level,
 )
 from geo_service.ingest.layers import without_gc_pauses
+from geo_service.ingest.text_columns import (
+    code_texts,
+    column_texts,
+    distinct_texts,
+    per_row,
+    text_column,
+)
 from geo_service.ingest.unit_cells import (
+    Distinct,
     RowProblems,
-    codes,
-    column_values,
+    combined_keys,
     counts,
     dates,
-    distinct,
-    texts,
-    unsafe_positions,
+    unsafe_text,
 )
-from geo_service.ingest.unit_levels import (
-    level_cells,
-    level_numbers,
-    levels_of_types,
-    unit_types,
-)
-from geo_service.names import fold, match_key, nfc
+from geo_service.ingest.unit_duplicates import UnitCells, check_duplicates
+from geo_service.ingest.unit_levels import level_cells, levels_of_types, unit_types
+from geo_service.names import fold, nfc
 from geo_service.validate import ValidationReport
 
 _DISTRICT_CODES = ("district_code", "ma_huyen", "gso_district_code_2019")
@@ -157,9 +162,9 @@ def normalise_units(
     rows = frame.index.to_numpy().tolist() if numbered else list(range(1, len(frame) + 1))
     problems = RowProblems(rows)
     with without_gc_pauses():
-        table = _unit_table(frame, fields, file_level, (valid_from, valid_to), problems)
+        table, cells = _unit_table(frame, fields, file_level, (valid_from, valid_to), problems)
         problems.report_to(report)
-        _check_duplicates(table, rows, fields, report)
+        check_duplicates(table, cells, rows, (fields["code"], fields["name"]), report)
         units = _assemble(table, frame, source)
     # Later checks (e.g. parents against the store) name the file's own rows and columns.
     units.attrs[SOURCE_ATTR] = UnitSource(rows, {"parent_code": fields["parent"]})
@@ -180,103 +185,118 @@ def _unit_table(
     file_level: Level | None,
     given_dates: tuple[date | None, date | None],
     problems: RowProblems,
-) -> pd.DataFrame:
+) -> tuple[pd.DataFrame, UnitCells]:
     """The unit columns, parsed a column at a time; problems are steps 0-10 of each row."""
     names = _names(frame, fields, problems)
-    levels: list[Level | None] = (
-        [file_level] * len(frame)
+    levels = (
+        np.full(len(frame), int(file_level), dtype=np.int8)
         if file_level is not None
-        else level_cells(column_values(frame, fields["level"]), fields["level"], problems)
+        else level_cells(distinct_texts(frame, fields["level"]), fields["level"], problems)
     )
     types = unit_types(
-        texts(column_values(frame, fields["type"])),
+        distinct_texts(frame, fields["type"]),
         names,
-        [texts(column_values(frame, c)) for c in fields.other_names],
+        [distinct_texts(frame, c) for c in fields.other_names],
         levels,
         (fields["type"], fields["name"]),
         problems,
     )
     levels = levels_of_types(levels, types, fields["name"], problems)
-    code_values = codes(column_values(frame, fields["code"]), levels)
-    for position in _empty_positions(code_values):
+    code_values = code_texts(frame, fields["code"], levels)
+    for position in _null_positions(code_values):
         problems.add(position, 4, "missing code", fields["code"], "missing_value")
     parents = _parents(frame, levels, fields, problems)
     population = counts(frame, fields["population"], 6, problems)
     households = counts(frame, fields["households"], 7, problems)
     start, end = given_dates
-    starts: list[date | None] = (
-        [start] * len(frame) if start else dates(frame, fields["valid_from"], 8, problems)
-    )
-    ends: list[date | None] = (
-        [end] * len(frame) if end else dates(frame, fields["valid_to"], 9, problems)
-    )
+    starts = _given(start, len(frame)) if start else dates(frame, fields["valid_from"], 8, problems)
+    ends = _given(end, len(frame)) if end else dates(frame, fields["valid_to"], 9, problems)
     _check_periods(starts, ends, fields, problems)
+    stored_names = names.map(_stored_name)
     table = pd.DataFrame(
         {
-            "code": code_values,
-            "name": distinct(names, _stored_name).per_row(),
-            "unit_type": types,
-            "level": pd.array(level_numbers(levels), dtype="Int64"),
-            "parent_code": parents,
+            "code": text_column(code_values),
+            "name": text_column(per_row(stored_names)),
+            "unit_type": text_column(per_row(types)),
+            "level": pd.arrays.IntegerArray(levels.astype(np.int64), levels == 0),
+            "parent_code": text_column(parents),
             "population": population,
             "households": households,
-            "valid_from": starts,
-            "valid_to": ends,
+            "valid_from": starts.objects(),
+            "valid_to": ends.objects(),
         }
     )
-    return table
+    return table, UnitCells(code_values, stored_names, types, levels, parents, starts)
 
 
-def _names(frame: gpd.GeoDataFrame, fields: _Fields, problems: RowProblems) -> list[str | None]:
+def _given(day: date, count: int) -> Distinct[date | None]:
+    return Distinct(np.zeros(count, dtype=np.intp), [day])
+
+
+def _names(frame: gpd.GeoDataFrame, fields: _Fields, problems: RowProblems) -> Distinct[str | None]:
     """Names as text; a missing name, a formula or markup is an error (step 0)."""
-    names = texts(column_values(frame, fields["name"]))
-    for position in _empty_positions(names):
+    names = distinct_texts(frame, fields["name"])
+    for position in names.rows_where(lambda name: name is None):
         problems.add(position, 0, "missing name", fields["name"], "missing_value")
-    for position, message, code in unsafe_positions(names, fields["name"] or "name"):
+    column = fields["name"] or "name"
+    unsafe = names.map(lambda name: unsafe_text(name, column) if name else None)
+    for position in unsafe.rows_where(lambda problem: problem is not None):
+        message, code = unsafe.value(position)  # type: ignore[misc]  # not None here
         problems.add(position, 0, message, fields["name"], code)
-        names[position] = None  # one error is enough: no type is looked for in it
-    return names
+    # One error is enough: no type is looked for in such a name.
+    safe = zip(names.parsed, unsafe.parsed, strict=True)
+    return Distinct(names.positions, [None if problem else name for name, problem in safe])
 
 
 def _parents(
-    frame: gpd.GeoDataFrame, levels: list[Level | None], fields: _Fields, problems: RowProblems
-) -> list[str | None]:
+    frame: gpd.GeoDataFrame, levels: np.ndarray, fields: _Fields, problems: RowProblems
+) -> pa.Array:
     """Parent codes; a village without one is an error (step 5)."""
-    parents = codes(column_values(frame, fields["parent"]), [None] * len(frame))
-    if None not in parents:
+    parents = column_texts(frame, fields["parent"])
+    if not parents.null_count:
         return parents
-    for position, (unit_level, parent) in enumerate(zip(levels, parents, strict=True)):
-        if unit_level == Level.VILLAGE and parent is None:
-            problems.add(
-                position,
-                5,
-                "a village needs its commune's code (parent)",
-                fields["parent"] or "parent_code",
-                "missing_value",
-            )
+    orphans = np.asarray(parents.is_null()) & (levels == int(Level.VILLAGE))
+    for position in np.flatnonzero(orphans).tolist():
+        problems.add(
+            position,
+            5,
+            "a village needs its commune's code (parent)",
+            fields["parent"] or "parent_code",
+            "missing_value",
+        )
     return parents
 
 
-def _empty_positions(values: list[str | None]) -> list[int]:
-    if None not in values:
+def _null_positions(values: pa.Array) -> list[int]:
+    if not values.null_count:
         return []
-    return [position for position, value in enumerate(values) if value is None]
+    return np.flatnonzero(np.asarray(values.is_null())).tolist()
 
 
 def _check_periods(
-    starts: list[date | None], ends: list[date | None], fields: _Fields, problems: RowProblems
+    starts: Distinct[date | None],
+    ends: Distinct[date | None],
+    fields: _Fields,
+    problems: RowProblems,
 ) -> None:
-    if all(end is None for end in ends):
+    if all(end is None for end in ends.parsed):
         return
-    for position, (start, end) in enumerate(zip(starts, ends, strict=True)):
-        if isinstance(start, date) and isinstance(end, date) and end <= start:
-            problems.add(
-                position,
-                10,
-                f"valid_to {end} is not after valid_from {start}",
-                fields["valid_to"] or "valid_to",
-                "invalid",
-            )
+    key, first = combined_keys([starts.positions, ends.positions])
+    pairs = Distinct(key, [(starts.value(row), ends.value(row)) for row in first])
+    for position in pairs.rows_where(_ends_too_early):
+        start, end = pairs.value(position)
+        problems.add(
+            position,
+            10,
+            f"valid_to {end} is not after valid_from {start}",
+            fields["valid_to"] or "valid_to",
+            "invalid",
+        )
+
+
+def _ends_too_early(period: tuple[date | None, date | None]) -> bool:
+    start, end = period
+    return isinstance(start, date) and isinstance(end, date) and end <= start
 
 
 def _resolve_fields(
@@ -329,64 +349,13 @@ def _assemble(table: pd.DataFrame, frame: gpd.GeoDataFrame, source: str) -> gpd.
     shapes = np.asarray(geometry, dtype=object)
     present = ~(shapely.is_missing(shapes) | shapely.is_empty(shapes))
     labels = shapely.point_on_surface(shapes)
-    table["geometry_quality"] = np.where(present, GEOMETRY_SURVEYED, GEOMETRY_NONE)
+    table["geometry_quality"] = pd.array(
+        pc.if_else(pa.array(present), GEOMETRY_SURVEYED, GEOMETRY_NONE), dtype="str"
+    )
     table["label_lon"] = shapely.get_x(labels)
     table["label_lat"] = shapely.get_y(labels)
     table["source"] = source
     return gpd.GeoDataFrame(table[UNIT_COLUMNS], geometry=geometry, crs=WGS84)
-
-
-def _check_duplicates(
-    table: pd.DataFrame, rows: list[int], fields: _Fields, report: ValidationReport
-) -> None:
-    """Codes repeated within one validity start; village names repeated in one commune."""
-    code_list = table["code"].tolist()
-    repeated = table["code"].notna().to_numpy() & table["code"].duplicated(keep=False).to_numpy()
-    starts = table["valid_from"].tolist()
-    first_row: dict[tuple[object, object], int] = {}
-    for position in np.flatnonzero(repeated).tolist():  # the same code, maybe other periods
-        key = (code_list[position], str(starts[position]))
-        first = first_row.setdefault(key, rows[position])
-        if first != rows[position]:
-            report.error(
-                f"duplicate code '{code_list[position]}' (also row {first})",
-                row=rows[position],
-                field=fields["code"],
-                code="duplicate_code",
-            )
-    _check_village_names(table, rows, fields, report)
-
-
-def _check_village_names(
-    table: pd.DataFrame, rows: list[int], fields: _Fields, report: ValidationReport
-) -> None:
-    villages = (table["level"] == int(Level.VILLAGE)).fillna(False).to_numpy(dtype=bool)
-    named = villages & table["name"].notna().to_numpy() & table["parent_code"].notna().to_numpy()
-    if not named.any():
-        return
-    names = table["name"].to_numpy(dtype=object)
-    match_keys = distinct(names.tolist(), _village_key).per_row()
-    keys = pd.DataFrame(
-        {"parent": table["parent_code"], "type": table["unit_type"], "key": match_keys}
-    )
-    repeated = named & keys.duplicated(keep=False).to_numpy()
-    earlier: dict[tuple[object, ...], tuple[int, str]] = {}
-    for position in np.flatnonzero(repeated & named):
-        key = tuple(keys.iloc[position])
-        first = earlier.setdefault(key, (rows[position], str(names[position])))
-        if first[0] != rows[position]:
-            report.error(
-                f"duplicate village names in one commune: '{first[1]}' (row "
-                f"{first[0]}) and '{names[position]}' (row {rows[position]}) in commune "
-                f"{key[0]}",
-                row=rows[position],
-                field=fields["name"],
-                code="duplicate_name",
-            )
-
-
-def _village_key(name: object) -> str | None:
-    return match_key(name, Level.VILLAGE) if isinstance(name, str) else None
 
 
 def _empty_units() -> gpd.GeoDataFrame:

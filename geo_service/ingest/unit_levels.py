@@ -11,8 +11,10 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
+import numpy as np
+
 from geo_service.domain import UNIT_TYPES, Level
-from geo_service.ingest.unit_cells import RowProblems, distinct_rows, texts
+from geo_service.ingest.unit_cells import Distinct, RowProblems, combined_keys
 from geo_service.names import fold, split_unit_type
 
 _LEVEL_TEXTS = {str(int(v)) for v in Level}
@@ -34,47 +36,63 @@ _TYPE_VALUES = {
 
 
 def level_cells(
-    values: list[object], column: str | None, problems: RowProblems
-) -> list[Level | None]:
-    """Levels from a level column (1-4); anything else is an error (step 1)."""
-    levels: list[Level | None] = []
-    for position, value in enumerate(texts(values)):
-        if value is not None and value not in _LEVEL_TEXTS:
-            problems.add(
-                position,
-                1,
-                f"level '{value}' is not 1-4 (province, district, commune, village)",
-                column,
-                "invalid",
-            )
-        levels.append(Level(int(value)) if value in _LEVEL_TEXTS else None)
-    return levels
+    cells: Distinct[str | None], column: str | None, problems: RowProblems
+) -> np.ndarray:
+    """Level numbers (0: none) from a level column's texts (1-4); anything else is an
+    error (step 1)."""
+    for position in cells.rows_where(lambda value: value is not None and value not in _LEVEL_TEXTS):
+        problems.add(
+            position,
+            1,
+            f"level '{cells.value(position)}' is not 1-4 (province, district, commune, village)",
+            column,
+            "invalid",
+        )
+    numbers = [int(value) if value in _LEVEL_TEXTS else 0 for value in cells.parsed]
+    return np.array(numbers, dtype=np.int8)[cells.positions]
 
 
 def unit_types(
-    given: list[str | None],
-    names: list[str | None],
-    other_names: list[list[str | None]],
-    levels: list[Level | None],
+    given: Distinct[str | None],
+    names: Distinct[str | None],
+    other_names: list[Distinct[str | None]],
+    levels: np.ndarray,
     columns: tuple[str | None, str | None],
     problems: RowProblems,
-) -> list[str | None]:
+) -> Distinct[str | None]:
     """Type slug per row; unknown or mismatched types are errors (step 2).
 
-    ``columns`` are the type and name columns, named in those errors.
+    ``levels`` are level numbers (0: none); ``columns`` are the type and name columns,
+    named in those errors.
     """
-    typed = distinct_rows([given, names, level_numbers(levels), *other_names], _type_of_key)
+    typed_cell = given.where(_present)
+    # With a type cell only the presence of a name matters: a national file's many
+    # distinct names need not be told apart.
+    name_keys = np.where(typed_cell, len(names.parsed) + names.where(_present), names.positions)
+    other_keys = [np.where(typed_cell, 0, other.positions) for other in other_names]
+    key, first = combined_keys([given.positions, name_keys, levels, *other_keys])
+    typed = Distinct(
+        key,
+        [
+            _type_of_key(
+                (
+                    given.value(row),
+                    names.value(row),
+                    int(levels[row]),
+                    *(other.value(row) for other in other_names),
+                )
+            )
+            for row in first
+        ],
+    )
     for position in typed.rows_where(lambda found: found[1] is not None):
-        column = columns[0] if given[position] is not None else columns[1]
-        problem = typed.parsed[typed.positions[position]][1]
-        problems.add(position, 2, str(problem), column, "unknown_type")
-    return [slug for slug, _ in typed.per_row()]
+        column = columns[0] if typed_cell[position] else columns[1]
+        problems.add(position, 2, str(typed.value(position)[1]), column, "unknown_type")
+    return typed.map(lambda found: found[0])
 
 
-def level_numbers(levels: list[Level | None]) -> list[int | None]:
-    if levels and levels[0] is not None and levels.count(levels[0]) == len(levels):
-        return [int(levels[0])] * len(levels)  # one level for the file: the usual case
-    return [int(level) if level else None for level in levels]
+def _present(value: object) -> bool:
+    return value is not None
 
 
 def _type_of_key(key: tuple[Any, ...]) -> tuple[str | None, str | None]:
@@ -123,27 +141,31 @@ def _fit_level(slug: str, given: str, level: Level | None) -> tuple[str | None, 
 
 
 def levels_of_types(
-    levels: list[Level | None],
-    unit_types: list[str | None],
+    levels: np.ndarray,
+    unit_types: Distinct[str | None],
     name_column: str | None,
     problems: RowProblems,
-) -> list[Level | None]:
-    """Levels not given by the file or a level column follow from the unit type."""
-    if None not in levels:
+) -> np.ndarray:
+    """Levels (0: none) not given by the file or a level column follow from the unit type."""
+    missing = levels == 0
+    if not missing.any():
         return levels
-    out = list(levels)
-    for position, (level, unit_type) in enumerate(zip(levels, unit_types, strict=True)):
-        if level is not None or unit_type is None:
-            continue
-        if unit_type == "thanh_pho":
-            problems.add(
-                position,
-                3,
-                "'Thành phố' can be a province or a district: give the level "
-                "(--level or a level column)",
-                name_column,
-                "invalid",
-            )
-        else:
-            out[position] = UNIT_TYPES[unit_type][1]
-    return out
+    for position in np.flatnonzero(missing & unit_types.where(_ambiguous)).tolist():
+        problems.add(
+            position,
+            3,
+            "'Thành phố' can be a province or a district: give the level "
+            "(--level or a level column)",
+            name_column,
+            "invalid",
+        )
+    type_levels = [
+        0 if slug is None or _ambiguous(slug) else int(UNIT_TYPES[slug][1])
+        for slug in unit_types.parsed
+    ]
+    of_types = np.array(type_levels, dtype=np.int8)[unit_types.positions]
+    return np.where(missing, of_types, levels).astype(np.int8)
+
+
+def _ambiguous(slug: str | None) -> bool:
+    return slug == "thanh_pho"
