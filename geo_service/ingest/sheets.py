@@ -3,7 +3,9 @@
 The header is the first non-empty row; rows keep their spreadsheet numbers (the header
 of a plain file is row 1) and blank rows are skipped. CSV text in a legacy Vietnamese
 encoding (Windows-1258, TCVN3, VNI) is decoded with a warning. XLSX cells keep their
-types (numbers, dates); empty cells and blank text are None.
+types (numbers, dates); empty cells and blank text are None. A value merged over several
+rows is repeated down them, and title rows merged across columns above the header are
+skipped, both with a warning (``merged_cells``).
 """
 
 from __future__ import annotations
@@ -16,6 +18,13 @@ import openpyxl
 from openpyxl.utils.exceptions import InvalidFileException
 
 from geo_service.ingest.layers import fail, zip_members
+from geo_service.ingest.merged_cells import (
+    MergedRange,
+    fill_down,
+    merged_ranges,
+    title_rows,
+    warn_merged_cells,
+)
 from geo_service.ingest.tables import check_size, split_csv
 from geo_service.legacy_encodings import decode_bytes
 from geo_service.names import fold, nfc
@@ -36,7 +45,7 @@ def read_sheet(path: Path, name: str, layer: str | None, report: ValidationRepor
     """The table of a .csv file, or of an .xlsx file's first sheet (``layer``: sheet name)."""
     check_size(path, name, MAX_TABLE_BYTES)
     if path.suffix.lower() == ".xlsx":
-        numbered = _xlsx_rows(path, name, layer)
+        numbered = _xlsx_rows(path, name, layer, report)
     else:
         if layer is not None:
             fail(name, "a CSV file has a single table; --layer names an XLSX sheet", field="layer")
@@ -55,7 +64,9 @@ def _csv_rows(path: Path, name: str, report: ValidationReport) -> list[tuple[int
     return [(number, list(cells)) for number, cells in split_csv(text, name)]
 
 
-def _xlsx_rows(path: Path, name: str, layer: str | None) -> list[tuple[int, list[object]]]:
+def _xlsx_rows(
+    path: Path, name: str, layer: str | None, report: ValidationReport
+) -> list[tuple[int, list[object]]]:
     if not zipfile.is_zipfile(path):
         fail(name, "not an Excel .xlsx file (an .xlsx is a zip archive; old .xls is not read)")
     with zipfile.ZipFile(path) as archive:
@@ -66,12 +77,39 @@ def _xlsx_rows(path: Path, name: str, layer: str | None) -> list[tuple[int, list
         fail(name, f"cannot read the file as an Excel workbook: {problem}")
     try:
         sheet = book.worksheets[0] if layer is None else book[_sheet_name(book, layer, name)]
-        return [
+        numbered = [
             (number, list(cells))
             for number, cells in enumerate(sheet.iter_rows(min_row=1, values_only=True), start=1)
         ]
+        title = sheet.title
     finally:
         book.close()
+    return _unmerged(
+        numbered, merged_ranges(path, name).get(title, []), report.part(f"{name} [{title}]")
+    )
+
+
+def _unmerged(
+    numbered: list[tuple[int, list[object]]], ranges: list[MergedRange], problems: ValidationReport
+) -> list[tuple[int, list[object]]]:
+    """Rows with merged values repeated down, and without the merged titles on top."""
+    if not ranges:
+        return numbered
+    warn_merged_cells(problems, fill_down(numbered, ranges))
+    titles = title_rows(numbered, ranges)
+    if not titles:
+        return numbered
+    first = next(cells for number, cells in numbered if number == titles[0])
+    text = " ".join(str(next(v for v in first if _cell(v) is not None)).split())
+    rows = f"row {titles[0]}" if len(titles) == 1 else f"rows {titles[0]}-{titles[-1]}"
+    problems.warning(
+        f"{rows} merged across columns above the header ('{text[:40]}') read as a title "
+        "and skipped",
+        row=titles[0],
+        code="merged_title",
+    )
+    skipped = set(titles)
+    return [(number, cells) for number, cells in numbered if number not in skipped]
 
 
 def _sheet_name(book: openpyxl.Workbook, layer: str, name: str) -> str:

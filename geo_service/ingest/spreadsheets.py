@@ -3,6 +3,8 @@
 openpyxl is read twice in read-only mode: once for the values Excel last computed
 (``data_only=True``) and once for the formulas, so that a text cell holding
 "=HYPERLINK(...)" is refused even though its computed value looks like plain text.
+Read-only mode does not show merged cells; their ranges come from the sheet XML
+(``merged_cells``) and a value merged over several rows is repeated down those rows.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from typing import Any
 import openpyxl
 
 from geo_service.ingest.cells import Cell, Formula
+from geo_service.ingest.merged_cells import FilledRange, fill_down, merged_ranges
 from geo_service.ingest.tables import check_size
 from geo_service.validate import reject
 
@@ -28,6 +31,9 @@ MAX_SHEET_ROWS = 200_000
 class SheetGrid:
     name: str
     rows: list[tuple[int, list[Cell]]]  # (sheet row number, cells left to right)
+    # Merged cells whose value was repeated down their rows: the importer is told
+    # (``merged_cells.warn_merged_cells``), since a wrong merge now groups rows silently.
+    merged: tuple[FilledRange, ...] = ()
 
     @property
     def empty(self) -> bool:
@@ -51,10 +57,13 @@ def read_workbook(path: Path, file_name: str) -> list[SheetGrid]:
     except Exception as exc:  # openpyxl raises many kinds for a damaged file
         reject(file_name, f"not a readable .xlsx workbook ({type(exc).__name__}: {exc})")
     try:
-        return [
-            SheetGrid(name, _sheet_rows(values[name], formulas[name], f"{file_name} [{name}]"))
-            for name in values.sheetnames
-        ]
+        merged = merged_ranges(path, file_name)
+        grids: list[SheetGrid] = []
+        for name in values.sheetnames:
+            rows = _sheet_rows(values[name], formulas[name], f"{file_name} [{name}]")
+            filled = fill_down(rows, merged.get(name, []))
+            grids.append(SheetGrid(name, rows, tuple(filled)))
+        return grids
     finally:
         values.close()
         formulas.close()
