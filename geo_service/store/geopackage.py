@@ -34,6 +34,7 @@ from geo_service.domain import (
 from geo_service.store import gpkg_geometry, gpkg_history, gpkg_write
 from geo_service.store.base import ImportBatch, Store, UnitQuery
 from geo_service.store.gpkg_write import RTREE_INSERT_TRIGGER, sql_columns, sql_value
+from geo_service.store.sqlite_bulk import insert_rows
 
 RTREE_TRIGGERS = (
     "CREATE VIRTUAL TABLE IF NOT EXISTS rtree_units_geom USING rtree(id, minx, maxx, miny, maxy);"
@@ -234,7 +235,7 @@ class GeoPackageStore(Store):
     ) -> None:
         keys = _UPSERT_KEYS[table]
         updates = ", ".join(f"{c} = excluded.{c}" for c in [*columns, "import_id"] if c not in keys)
-        gpkg_write.insert_rows(
+        insert_rows(
             connection,
             f"INSERT INTO {table} ({', '.join(columns)}, import_id)",
             [*sql_columns(frame, columns), [import_id] * len(frame)],
@@ -249,7 +250,7 @@ class GeoPackageStore(Store):
         if batch.models is not None:
             replaced |= set(batch.models["model_id"])
         connection.executemany("DELETE FROM teams WHERE model_id = ?", [(m,) for m in replaced])
-        gpkg_write.insert_rows(
+        insert_rows(
             connection,
             f"INSERT INTO teams ({', '.join(TEAM_COLUMNS)}, import_id)",
             [*sql_columns(batch.teams, TEAM_COLUMNS), [import_id] * len(batch.teams)],

@@ -24,6 +24,8 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
+from geo_service.store.sqlite_bulk import insert_rows
+
 _CELL = np.dtype([("id", ">i8"), ("box", ">f4", (4,))])
 _HEADER_BYTES = 4
 _MAX_CELLS = 51  # RTREE_MAXCELLS: SQLite never puts more in a node
@@ -95,8 +97,8 @@ def write(connection: sqlite3.Connection, name: str, tree: PackedTree) -> None:
     for table in ("node", "rowid", "parent"):
         connection.execute(f"DELETE FROM {name}_{table}")
     connection.executemany(f"INSERT INTO {name}_node VALUES (?, ?)", tree.nodes)
-    connection.executemany(f"INSERT INTO {name}_rowid VALUES (?, ?)", tree.rowids)
-    connection.executemany(f"INSERT INTO {name}_parent VALUES (?, ?)", tree.parents)
+    for table, rows in (("rowid", tree.rowids), ("parent", tree.parents)):
+        insert_rows(connection, f"INSERT INTO {name}_{table}", list(zip(*rows, strict=True)))
 
 
 Level = list[NDArray[np.void]]  # the nodes of one level, each an array of _CELL

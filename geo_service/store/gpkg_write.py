@@ -15,7 +15,6 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Iterator, Sequence
-from itertools import chain
 from typing import Any
 
 import geopandas as gpd
@@ -25,6 +24,7 @@ from numpy.typing import NDArray
 
 from geo_service.domain import UNIT_COLUMNS
 from geo_service.store import gpkg_geometry, gpkg_rtree
+from geo_service.store.sqlite_bulk import insert_rows
 from geo_service.values import plain
 
 RTREE_INSERT_TRIGGER = """
@@ -35,7 +35,6 @@ WHEN (new.geom NOT NULL AND NOT ST_IsEmpty(NEW.geom)) BEGIN
 END;
 """
 BULK_RTREE_MIN = 1000  # fewer new entries than this are always inserted one by one
-_ROWS_PER_STATEMENT = 200
 
 
 def sql_value(value: Any) -> Any:
@@ -91,30 +90,6 @@ def insert_units(
     _index(connection, fids[indexed], bounds[indexed])
     connection.execute(RTREE_INSERT_TRIGGER)
     return bounds[indexed]
-
-
-def insert_rows(
-    connection: sqlite3.Connection, head: str, columns: Sequence[Sequence[Any]], tail: str = ""
-) -> None:
-    """``head VALUES (…), (…), … tail`` for rows given column by column.
-
-    pysqlite's ``executemany`` resets and steps its statement once per row, which cost
-    more than SQLite's own work for a national import; a statement of a few hundred rows
-    writes the same rows in about two thirds of the time.
-    """
-    width = len(columns)
-    count = len(columns[0]) if columns else 0
-    if not count:
-        return
-    limit = connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
-    per_statement = max(1, min(_ROWS_PER_STATEMENT, limit // width))
-    values = list(chain.from_iterable(zip(*columns, strict=True)))
-    row = f"({', '.join('?' * width)})"
-    full = f"{head} VALUES {', '.join([row] * per_statement)} {tail}"
-    for start in range(0, count, per_statement):
-        rows = min(per_statement, count - start)
-        sql = full if rows == per_statement else f"{head} VALUES {', '.join([row] * rows)} {tail}"
-        connection.execute(sql, values[start * width : (start + rows) * width])
 
 
 def _index(
