@@ -148,10 +148,6 @@ def test_read_workbook_fills_down_and_reports_each_range(tmp_path: Path) -> None
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="registers.load_sheets must call warn_merged_cells(grid.merged, problems)",
-)
 def test_the_register_import_warns_about_filled_ranges(demo_store: Store, tmp_path: Path) -> None:
     path = workbook(tmp_path / "register.xlsx", register_rows(), REGISTER_MERGES)
     outcome = pipeline.import_models(demo_store, path)
