@@ -10,7 +10,7 @@ communes by name and district instead of code, and a few typos in the type word
 Ours: ``geo_service.ingest.registers.read_register`` (parse, validate, match every row,
 build the model and team frames). Baseline, the naive approach: ``pandas.read_csv`` and an
 exact-name ``merge`` of (commune code, village name) with the units. Each runs
-``--repeat`` times alternating, with the name-analysis cache cleared before each of ours.
+``--repeat`` times alternating, with the name caches cleared before each of ours.
 
 Every row's outcome is checked against the village it was generated from: matched to
 that village, or reported (unmatched/ambiguous). A match to any other unit stops the run.
@@ -155,7 +155,7 @@ def make_register(seed: int, units: pd.DataFrame, path: Path) -> Register:
 
 
 def ours(register: Register, units: pd.DataFrame, model_types: pd.DataFrame) -> MatchReport:
-    names.analyse.cache_clear()  # every run analyses the names afresh
+    names.clear_caches()  # every run analyses the names afresh
     matches = MatchReport()
     read_register(register.path, units, model_types, file_name=register.path.name, matches=matches)
     return matches

@@ -27,7 +27,8 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import defaultdict
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 from geo_service.domain import UNIT_TYPES, Level
@@ -64,6 +65,7 @@ _FOLD = _fold_table()
 _APOSTROPHES = re.compile(r"['’‘`´]")
 _NON_WORD = re.compile(r"[\W_]+")
 _SEPARATORS = " \t.:,;-–—/"
+_SEPARATOR = re.compile(f"[{re.escape(_SEPARATORS)}]")
 
 
 def _move_tone(match: re.Match[str]) -> str:
@@ -72,8 +74,11 @@ def _move_tone(match: re.Match[str]) -> str:
     return base + unicodedata.normalize("NFC", second + tone)
 
 
+@lru_cache(maxsize=65536)
 def nfc(text: str) -> str:
-    """NFC, old-style tone placement, single spaces, no invisible characters."""
+    """NFC, old-style tone placement, single spaces, no invisible characters.
+
+    Cached: a register or a unit list repeats its names (and counts) many times over."""
     if not text.isascii():
         if _NEEDS_CLEANUP.search(text):
             text = text.translate(_CLEANUP)
@@ -109,9 +114,10 @@ def _type_words() -> list[tuple[str, str, str]]:
 
 
 LONGEST_TYPE_WORDS = max(len(word.split()) for word, _, _ in _type_words())  # "tổ dân phố"
-_TYPE_WORDS_BY_LETTER: dict[str, list[tuple[str, str, str]]] = defaultdict(list)
+# By their first syllable, folded: a name can start only with those of its first word.
+_TYPE_WORDS_BY_SYLLABLE: dict[str, list[tuple[str, str, str]]] = defaultdict(list)
 for _word in _type_words():
-    _TYPE_WORDS_BY_LETTER[_word[2][0]].append(_word)
+    _TYPE_WORDS_BY_SYLLABLE[_word[2].split(" ")[0]].append(_word)
 # Abbreviations end with a dot, a space or a digit; single letters need a dot or a digit.
 _WORD_END, _LETTER_END = r"(?:\.\s*|\s+|(?=\d))", r"(?:\.\s*|\s*(?=\d))"
 _ABBREVIATIONS = [
@@ -167,7 +173,8 @@ def split_unit_type(name: str, level: Level | None = None) -> tuple[str | None, 
 def _split(text: str, level: Level | None) -> tuple[str | None, str]:
     folded = _strip_marks(text)
     if len(folded) == len(text):
-        for word, slug, folded_word in _TYPE_WORDS_BY_LETTER.get(folded[:1], ()):
+        first = _SEPARATOR.split(folded, maxsplit=1)[0]
+        for word, slug, folded_word in _TYPE_WORDS_BY_SYLLABLE.get(first, ()):
             size = _type_word_length(text, folded, word, folded_word)
             rest = text[size:].lstrip(_SEPARATORS) if size else ""
             if rest and (word not in _NEEDS_NUMBER or _without_so(rest)[0].isdigit()):
@@ -209,6 +216,9 @@ _ROMAN_ONES = ("", "I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX")
 _LONGEST_NUMERAL = len("hai mươi mốt") + 4  # longer digit strings are codes, not ordinals
 _ROMAN_OR_NAME = frozenset({"VI", "XI"})  # "Vi", "xi" are names unless written in capitals
 _DIGITS = re.compile(r"^0+(\d)")
+# The last word of a numeral, folded ("hai mươi mốt" ends with "mot").
+_NUMERAL_WORDS = frozenset(_strip_marks(w) for w in [*_TRAILING, *_TENS])
+_ROMAN_LETTERS = re.compile("[ivx]+")
 
 
 def _keep_digit(match: re.Match[str]) -> str:  # a function: a template string is reparsed
@@ -282,8 +292,25 @@ class NameKeys:
     key: str  # folded, without the type word; numerals as digits
     spelled: str  # as key, but with accents
     literal: str  # folded, numerals as written ("xa tu" finds "Xã Tư" whose key is "4")
-    whole_key: str  # keys of the whole name, type word kept
-    whole_spelled: str
+    # The keys of the whole name, type word kept (whole_key, whole_spelled): needed only
+    # when a lookup by ``key`` fails, so worked out then.
+    _whole: list[str] = field(default_factory=list, compare=False, repr=False)
+
+    @property
+    def whole_key(self) -> str:
+        return self._whole_keys()[0]
+
+    @property
+    def whole_spelled(self) -> str:
+        return self._whole_keys()[1]
+
+    def _whole_keys(self) -> list[str]:
+        if not self._whole:
+            if self.unit_type:
+                self._whole.extend(_keys_of_rest(self.name)[:2])
+            else:
+                self._whole.extend((self.key, self.spelled))
+        return self._whole
 
 
 @lru_cache(maxsize=131072)
@@ -292,8 +319,59 @@ def analyse(name: str, level: Level | None = None) -> NameKeys:
     text = nfc(name)
     unit_type, rest = _split(text, level)
     key, spelled, literal = _keys_of_rest(rest)
-    whole_key, whole_spelled, _ = _keys_of_rest(text) if unit_type else (key, spelled, None)
-    return NameKeys(text, unit_type, key, spelled, literal, whole_key, whole_spelled)
+    return NameKeys(text, unit_type, key, spelled, literal)
+
+
+def last_word(name: str) -> str:
+    """The last word of a name, folded as ``analyse`` folds words: "TDP 04" -> "04",
+    "Tổ dân phố Bốn" -> "bon", "TDP04" -> "tdp04" (or a word ending with that one, when
+    lower case adds a mark: "İstanbul" -> "istanbul", not "stanbul"). See ``KeyEndings``."""
+    last = (name.rsplit(None, 1) or [""])[-1]
+    if last.isalnum() and unicodedata.is_normalized("NFC", last):
+        # The common case: a last word of letters and digits, which ``nfc`` leaves as is
+        # but for tone placement (folded away below).
+        return _strip_marks(last)
+    words = _NON_WORD.sub(" ", _APOSTROPHES.sub("", nfc(name).lower())).rsplit(None, 1)
+    return _strip_marks(words[-1]) if words else ""
+
+
+class KeyEndings:
+    """The last words of some keys, to tell cheaply which names cannot have one of them.
+
+    Both keys of a name (``analyse``: ``key`` and ``literal``) are its rest after the type
+    word, folded word by word with leading zeros dropped, so their last word is its
+    ``last_word`` or a suffix of it ("TDP04" -> "4"); all digits, it is exactly that
+    word without its leading zeros. Otherwise the key is a number the rest spells, which
+    then ends with a number word or a Roman numeral.
+    """
+
+    def __init__(self, keys: Iterable[str] = ()) -> None:
+        self._words: set[str] = set()
+        self._numbers = False
+        for key in keys:
+            self.add(key)
+
+    def add(self, key: str) -> None:
+        word = key.rpartition(" ")[2]
+        self._words.add(word)
+        self._numbers = self._numbers or word.isdigit()
+
+    def may_end(self, last: str) -> bool:
+        """False when a name whose ``last_word`` is ``last`` has none of the keys."""
+        if not last.isascii():  # other digits, letters that do not fold to ASCII
+            return True
+        words = self._words
+        if last.isdigit():
+            return _DIGITS.sub(_keep_digit, last) in words
+        if self._numbers and (last in _NUMERAL_WORDS or _ROMAN_LETTERS.fullmatch(last)):
+            return True
+        return any(last[i:] in words for i in range(len(last)))
+
+
+def clear_caches() -> None:
+    """Forget every name seen (benchmarks time the first analysis, not the cache)."""
+    nfc.cache_clear()
+    analyse.cache_clear()
 
 
 def match_key(name: str, level: Level | None = None) -> str:

@@ -113,7 +113,13 @@ def parse_date(value: Cell) -> date | None:
         raise ValueError(f"'{value}' is not a date (expected dd/mm/yyyy)")
     if isinstance(value, int | float):
         return excel_serial_date(value)
-    text = _TIME_SUFFIX.sub("", (value or "").strip()).strip()
+    return _date_text(value or "")
+
+
+@lru_cache(maxsize=4096)
+def _date_text(value: str) -> date | None:
+    """``parse_date`` of a text cell; cached, as a register repeats its dates."""
+    text = _TIME_SUFFIX.sub("", value.strip()).strip()
     if not text:
         return None
     if text.isdigit() and len(text) == 5:
@@ -170,7 +176,13 @@ def parse_count(value: Cell) -> int | None:
         if value < 0 or not float(value).is_integer():
             raise ValueError(f"'{cell_text(value)}' is not a whole number")
         return int(value)
-    text = (value or "").replace("\u00a0", " ").replace("\u202f", " ").strip()
+    return _count_text(value or "")
+
+
+@lru_cache(maxsize=4096)
+def _count_text(value: str) -> int | None:
+    """``parse_count`` of a text cell; cached, as a register repeats its counts."""
+    text = value.replace("\u00a0", " ").replace("\u202f", " ").strip()
     if text.isascii() and text.isdigit():
         return int(text)
     if not text or text in _NOTHING:

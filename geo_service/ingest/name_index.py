@@ -10,21 +10,23 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from typing import Literal, NamedTuple
 
+import numpy as np
+import pandas as pd
 from rapidfuzz import fuzz, process
 
 from geo_service.domain import Level
-from geo_service.names import LONGEST_TYPE_WORDS, NameKeys, analyse
+from geo_service.names import LONGEST_TYPE_WORDS, KeyEndings, NameKeys, analyse, last_word
 
 MatchStatus = Literal["exact", "ambiguous", "unmatched"]
 SUGGESTION_CUTOFF = 70.0
 SUGGESTION_LIMIT = 3
+_UNASKED = NameKeys("", None, "", "", "")  # keys no lookup asks for
+_RARE = 8  # a name under at most this many parents is tested parent by parent
 
 
-@dataclass(frozen=True, slots=True)
-class NameMatch:
+class NameMatch(NamedTuple):  # a tuple: a register makes one per row, and tuples are cheap
     """Result of a lookup. Suggestions are for a person to confirm, never applied."""
 
     status: MatchStatus
@@ -213,15 +215,122 @@ def lookup_among(
         if asked.key in (keys.key, keys.literal):
             unit_type = (row[3] if len(row) > 3 else None) or keys.unit_type
             found[str(row[0]), unit_type] = _Entry._make((str(row[0]), keys.name, unit_type, keys))
-    if found:
-        accented = not asked.name.isascii()
-        spelled_like = {
-            e.code for e in found.values() if accented and asked.spelled == e.keys.spelled
-        }
-        match = _decide(list(found.values()), spelled_like, asked.unit_type, asked.name, parent)
-        if match.status != "unmatched":
-            return match
-    return NameIndex(rows, level).lookup(name, parent)
+    decided = _by_key(asked, found, parent)
+    return decided or NameIndex(rows, level).lookup(name, parent)
+
+
+def decided_by_key(
+    units: pd.DataFrame, wanted: Iterable[tuple[str, str]], level: Level | None
+) -> dict[tuple[str, str], NameMatch]:
+    """The first attempt of ``lookup_among`` for many ``(parent, name)`` at once.
+
+    ``units`` (columns code, name, parent_code, unit_type) are the units of all the parents,
+    in the order ``lookup_among`` would see them. Only the names this attempt decides are
+    answered; the others need the later attempts, so they are left out.
+
+    A register asks for thousands of villages, each in its own commune: each distinct unit
+    name is analysed once and the units whose key is asked for are found column-wise, so
+    Python touches only those, not every village of every commune named.
+    """
+    asked: dict[tuple[str, str], NameKeys] = {}
+    for parent, name in wanted:
+        keys = analyse(name, level)
+        if keys.key:
+            asked[parent, name] = keys
+    unnamed = units["name"].isna().to_numpy()
+    if unnamed.any():  # none in a valid store; the tree reads them its own way
+        left = set(units.loc[unnamed, "parent_code"].tolist())
+        asked = {pair: keys for pair, keys in asked.items() if pair[0] not in left}
+        units = units.loc[~unnamed]
+    name_ids, distinct = pd.factorize(units["name"])
+    parent_ids, parents = pd.factorize(units["parent_code"], use_na_sentinel=False)
+    needed = _names_to_analyse(name_ids, parent_ids, distinct.tolist(), parents.tolist(), asked)
+    # The others cannot have an asked key: not analysed, their keys stay "".
+    analysed = [
+        analyse(str(name), level) if need else _UNASKED
+        for name, need in zip(distinct.tolist(), needed, strict=True)
+    ]
+    # (parent, key) as one integer: parent slot * width + key slot.
+    key_slot: dict[str, int] = {}
+    key_ids = [key_slot.setdefault(k.key, len(key_slot)) for k in analysed]
+    literal_ids = [key_slot.setdefault(k.literal, len(key_slot)) for k in analysed]
+    width, parent_slot = len(key_slot), {parent: i for i, parent in enumerate(parents.tolist())}
+    asked_pairs = [
+        parent_slot[parent] * width + key_slot[keys.key]
+        for (parent, _), keys in asked.items()
+        if parent in parent_slot and keys.key in key_slot
+    ]
+    row_parent = parent_ids.astype(np.int64) * width
+    hits = np.isin(row_parent + np.asarray(key_ids, dtype=np.int64)[name_ids], asked_pairs)
+    hits |= np.isin(row_parent + np.asarray(literal_ids, dtype=np.int64)[name_ids], asked_pairs)
+    positions = np.flatnonzero(hits)
+    hit = units.iloc[positions]
+    found: dict[tuple[str, str], dict[tuple[str, str | None], _Entry]] = defaultdict(dict)
+    for code, parent, given_type, name_id in zip(
+        hit["code"].tolist(),
+        hit["parent_code"].tolist(),
+        hit["unit_type"].tolist(),
+        name_ids[positions].tolist(),
+        strict=True,
+    ):
+        keys = analysed[name_id]
+        unit_type = (given_type if isinstance(given_type, str) else None) or keys.unit_type
+        entry = _Entry._make((str(code), keys.name, unit_type, keys))
+        for key in (keys.key, keys.literal) if keys.literal != keys.key else (keys.key,):
+            found[parent, key][entry.code, unit_type] = entry
+    decided = {}
+    for pair, keys in asked.items():
+        entries = found.get((pair[0], keys.key))
+        if entries and (match := _by_key(keys, entries, pair[0])) is not None:
+            decided[pair] = match
+    return decided
+
+
+def _names_to_analyse(
+    name_ids: np.ndarray,
+    parent_ids: np.ndarray,
+    names: list[object],
+    parents: list[object],
+    asked: dict[tuple[str, str], NameKeys],
+) -> list[bool]:
+    """Which distinct names may have a key asked under one of their parents.
+
+    A name seen under many parents ("Thôn 3") is tested against the keys asked anywhere;
+    a rarer one (a commune's own name) only against those asked under its parents, which
+    spares analysing the whole district to find the one commune asked for.
+    """
+    everywhere = KeyEndings(keys.key for keys in asked.values())
+    keys_under: dict[object, list[str]] = defaultdict(list)
+    for (parent, _), keys in asked.items():
+        keys_under[parent].append(keys.key)
+    last = [last_word(str(name)) for name in names]
+    seen = np.bincount(name_ids, minlength=len(names))
+    needed = [bool(n > _RARE) and everywhere.may_end(w) for n, w in zip(seen, last, strict=True)]
+    rare = np.flatnonzero(seen[name_ids] <= _RARE)
+    by_parent: dict[object, KeyEndings] = {}
+    for name_id, parent_id in zip(name_ids[rare].tolist(), parent_ids[rare].tolist(), strict=True):
+        if not needed[name_id]:
+            endings = by_parent.get(parent_id)
+            if endings is None:
+                endings = by_parent[parent_id] = KeyEndings(keys_under[parents[parent_id]])
+            needed[name_id] = endings.may_end(last[name_id])
+    return needed
+
+
+def _by_key(
+    asked: NameKeys, found: dict[tuple[str, str | None], _Entry], parent: str | None
+) -> NameMatch | None:
+    """The decision among the units whose key is the asked name's, if it is one."""
+    if not found:
+        return None
+    if len(found) == 1:  # the common case, as _decide would decide it
+        (entry,) = found.values()
+        if _types_agree(asked.unit_type, entry.unit_type):
+            return NameMatch("exact", code=entry.code)
+    accented = not asked.name.isascii()
+    spelled_like = {e.code for e in found.values() if accented and asked.spelled == e.keys.spelled}
+    match = _decide(list(found.values()), spelled_like, asked.unit_type, asked.name, parent)
+    return match if match.status != "unmatched" else None
 
 
 def _sorted_words(key: str) -> str:

@@ -6,15 +6,16 @@ repeated, but never changed. Team-level cells describe their row's team or site.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, Literal, TypeVar
+from functools import cached_property
+from typing import Any, Literal, NamedTuple, TypeVar
 
 from geo_service.ingest.cells import Cell, cell_text, fold_header, parse_count, parse_date
 from geo_service.ingest.match_report import MatchReport, Placed, RowMatch, not_checked
 from geo_service.ingest.tables import Problems, Table
-from geo_service.ingest.unit_matching import UnitMatcher
+from geo_service.ingest.unit_matching import NamedPlaces, UnitMatcher
 from geo_service.validate import ValidationReport
 
 T = TypeVar("T")
@@ -43,6 +44,7 @@ MODEL_FIELDS = [
     "extra",
 ]
 COUNT_FIELDS = ["members", "households", "cameras"]
+_PLACE_FIELDS = ["commune_code", "province_name", "district_name", "commune_name"]
 _SAME_WHEN: dict[str, Callable[[Cell], object]] = {
     "type": lambda v: fold_header(cell_text(v)),
     "status": lambda v: fold_header(cell_text(v)),
@@ -59,6 +61,15 @@ class Sheet:
     table: Table
     problems: Problems
     role: SheetRole
+
+    @cached_property
+    def model_fields(self) -> list[str]:
+        """The model-level fields the sheet has columns for (every row has a cell for each)."""
+        return [name for name in MODEL_FIELDS if name in self.table.columns]
+
+    @cached_property
+    def count_fields(self) -> list[str]:
+        return [name for name in COUNT_FIELDS if name in self.table.columns]
 
 
 @dataclass(slots=True)  # one per register row: not frozen, which is slow to create
@@ -99,9 +110,11 @@ def build_models(
     """Model and team records of every model without errors; problems go to ``report``."""
     models: list[dict[str, Any]] = []
     teams: list[dict[str, object]] = []
+    values = {key: _model_values(rows) for key, rows in groups.items()}
+    catalogue.matcher.prepare(_named_places(groups, values))
     for key, rows in groups.items():
         start = len(report.problems)
-        built = _build_model(key, rows, catalogue)
+        built = _build_model(key, rows, values[key], catalogue)
         failed = any(p.severity == "error" for p in report.problems[start:])
         if built is not None and not failed:
             models.append(built[0])
@@ -109,25 +122,63 @@ def build_models(
     return models, teams
 
 
-def _model_values(rows: list[Row]) -> dict[str, tuple[Row, Cell]]:
-    """First value of each model-level field; later rows may repeat it, not change it."""
+def _named_places(
+    groups: dict[str, list[Row]], values: dict[str, ModelValues]
+) -> Iterator[NamedPlaces]:
+    """The places each model names, as ``_build_model`` will read them."""
+    for key, rows in groups.items():
+        first = values[key].first
+        code, province, district, commune = (
+            cell_text(first[name][1]) if name in first else "" for name in _PLACE_FIELDS
+        )
+        villages = [
+            name
+            for row in rows
+            if row.sheet.role != "models"
+            and (name := row.text("village"))
+            and not row.text("village_code")
+        ]
+        yield NamedPlaces(code, province, district, commune, villages)
+
+
+class ModelValues(NamedTuple):
+    """First value of each model-level field (with its row), and the later values that
+    differ from it (row, field, value): rows may repeat a value, not change it."""
+
+    first: dict[str, tuple[Row, Cell]]
+    conflicts: list[tuple[Row, str, Cell]]
+
+    def report_conflicts(self) -> None:
+        for row, name, value in self.conflicts:
+            first_row, first = self.first[name]
+            row.problems.error(
+                f"'{cell_text(value)}' conflicts with '{cell_text(first)}' given for the "
+                f"same model on {row.place(first_row)}",
+                row=row.number,
+                field=row.header(name),
+            )
+
+
+def _model_values(rows: list[Row]) -> ModelValues:
     values: dict[str, tuple[Row, Cell]] = {}
+    conflicts: list[tuple[Row, str, Cell]] = []
     for row in rows:
-        for name in MODEL_FIELDS:
-            value = row.cells.get(name)
+        cells = row.cells
+        for name in row.sheet.model_fields:
+            value = cells[name]
             if value is None or value == "":
                 continue
-            if name not in values:
+            first = values.get(name)
+            if first is None:
                 values[name] = (row, value)
-            elif not _same(name, values[name][1], value):
-                first_row, first = values[name]
-                row.problems.error(
-                    f"'{cell_text(value)}' conflicts with '{cell_text(first)}' given for the "
-                    f"same model on {row.place(first_row)}",
-                    row=row.number,
-                    field=row.header(name),
-                )
-    return values
+            elif not _repeated(first[1], value) and not _same(name, first[1], value):
+                conflicts.append((row, name, value))
+    return ModelValues(values, conflicts)
+
+
+def _repeated(first: Cell, later: Cell) -> bool:
+    """The same cell again (the common case), which ``_same`` would accept."""
+    return type(first) is type(later) and first == later
 
 
 def _same(name: str, first: Cell, later: Cell) -> bool:
@@ -139,9 +190,11 @@ def _same(name: str, first: Cell, later: Cell) -> bool:
 
 
 def _build_model(
-    key: str, rows: list[Row], catalogue: Catalogue
+    key: str, rows: list[Row], model_values: ModelValues, catalogue: Catalogue
 ) -> tuple[dict[str, Any], list[dict[str, object]]] | None:
-    values = _model_values(rows)
+    if model_values.conflicts:
+        model_values.report_conflicts()
+    values = model_values.first
 
     def text(name: str) -> str:
         return cell_text(values[name][1]) if name in values else ""
@@ -190,12 +243,14 @@ def _match_commune(
 ) -> Placed:
     where = "commune_code" if "commune_code" in values else "commune_name"
     row = values[where][0] if where in values else first
-    given = {name: cell_text(values[name][1]) if name in values else "" for name in MODEL_FIELDS}
+    code, province, district, name = (
+        cell_text(values[field][1]) if field in values else "" for field in _PLACE_FIELDS
+    )
     lookup = matcher.commune(
-        code=given["commune_code"],
-        name=given["commune_name"],
-        district=given["district_name"],
-        province=given["province_name"],
+        code=code,
+        name=name,
+        district=district,
+        province=province,
         on=launch,
         at=(row.problems, row.number),
         fields=row.sheet.table.columns,
@@ -207,41 +262,45 @@ def _teams(
     key: str, rows: list[Row], commune: Placed, catalogue: Catalogue
 ) -> list[dict[str, object]]:
     teams: list[dict[str, object]] = []
+    add = catalogue.matches.add
     for row in rows:
         village: Placed | None = None
         if row.sheet.role != "models":
             team, village = _team_row(key, len(teams), row, commune, catalogue.matcher)
             if team is not None:
                 teams.append(team)
-        catalogue.matches.add(
-            RowMatch(row.sheet.table.file_name, row.number, key, commune, village)
-        )
+        add(RowMatch(row.sheet.table.file_name, row.number, key, commune, village))
     return teams
 
 
 def _team_row(
     key: str, index: int, row: Row, commune: Placed, matcher: UnitMatcher
 ) -> tuple[dict[str, object] | None, Placed | None]:
-    counts = {name: _parsed(parse_count, row.cells.get(name), row, name) for name in COUNT_FIELDS}
-    village_name, village_code = row.text("village"), row.text("village_code")
-    if not (village_name or village_code or row.text("team_name")) and all(
-        v is None for v in counts.values()
-    ):
+    cells, sheet = row.cells, row.sheet
+    counts: dict[str, int | None] = dict.fromkeys(COUNT_FIELDS)
+    for name in sheet.count_fields:
+        if (value := cells[name]) != "":
+            counts[name] = _parsed(parse_count, value, row, name)
+    village_name = cell_text(cells.get("village"))
+    village_code = cell_text(cells.get("village_code"))
+    team_name = cell_text(cells.get("team_name"))
+    if not (village_name or village_code or team_name) and all(v is None for v in counts.values()):
         return None, None
     site, village = commune.lookup.code, None
     if village_name or village_code:
-        if commune.lookup.code is None:
+        columns = sheet.table.columns
+        if site is None:
             lookup = not_checked("village", village_name, "the commune was not matched")
         else:
             lookup = matcher.village(
                 village_name,
-                commune.lookup.code,
+                site,
                 code=village_code,
-                at=(row.problems, row.number),
-                field=row.header("village"),
-                code_field=row.header("village_code"),
+                at=(sheet.problems, row.number),
+                field=columns.get("village"),
+                code_field=columns.get("village_code"),
             )
-        village = Placed(lookup, row.sheet.table.file_name, row.number, row.header("village"))
+        village = Placed(lookup, sheet.table.file_name, row.number, columns.get("village"))
         site = lookup.code
     if site is None:
         return None, village
@@ -249,9 +308,9 @@ def _team_row(
         "team_id": f"{key}/{index + 1:03d}",
         "model_id": key,
         "unit_code": site,
-        "name": row.text("team_name") or None,
+        "name": team_name or None,
         **counts,
-        "leader_role": row.text("leader_role") or None,
+        "leader_role": cell_text(cells.get("leader_role")) or None,
     }
     return team, village
 
@@ -259,7 +318,11 @@ def _team_row(
 def _totals(rows: list[Row], teams: list[dict[str, object]]) -> dict[str, int | None]:
     """Sums over the teams; a models sheet may give totals for a model without teams, and
     a given total that disagrees with its teams is pointed out."""
-    totals = {name: _sum(team[name] for team in teams) for name in COUNT_FIELDS}
+    totals: dict[str, int | None] = dict.fromkeys(COUNT_FIELDS)
+    for team in teams:
+        for name in COUNT_FIELDS:
+            if isinstance(count := team[name], int):  # parse_count's: an int or None
+                totals[name] = (totals[name] or 0) + count
     for row in rows:
         if row.sheet.role != "models":
             continue
@@ -314,8 +377,3 @@ def _extra(row: Row, value: Cell) -> dict[str, float]:
                 f"'{part}' is not 'name=number'", row=row.number, field=row.header("extra")
             )
     return extra
-
-
-def _sum(values: Iterable[object]) -> int | None:
-    present = [int(str(v)) for v in values if v is not None]
-    return sum(present) if present else None

@@ -10,26 +10,110 @@ analyses the whole country's names.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
+from typing import NamedTuple
 
 import pandas as pd
 
 from geo_service.domain import Level
 from geo_service.ingest.mapping import Mapping
 from geo_service.ingest.match_report import Kind, Lookup
-from geo_service.ingest.name_index import NameMatch
+from geo_service.ingest.name_index import NameMatch, decided_by_key
 from geo_service.ingest.tables import Problems
 from geo_service.ingest.unit_tree import ANYWHERE, UnitTree
 
 COMMUNE_CODE_DIGITS = 5
 
 
+class NamedPlaces(NamedTuple):
+    """What one model of a register names: its commune (code, or name within district
+    and province) and the villages of its teams."""
+
+    code: str
+    province: str
+    district: str
+    commune: str
+    villages: list[str]
+
+
+def commune_code(given: str) -> str:
+    """A commune code as typed: Excel drops the leading zeros of numbers."""
+    if given.isdigit() and len(given) < COMMUNE_CODE_DIGITS:
+        return given.zfill(COMMUNE_CODE_DIGITS)
+    return given
+
+
 class UnitMatcher:
     """Looks names and codes up in one unit tree (all dates); reports into ``problems``."""
 
     def __init__(self, units: pd.DataFrame, mapping: Mapping | None = None) -> None:
+        self._units = units
         self._tree = UnitTree(units)
         self._mapping = mapping or Mapping("")
+        # (parent, name) -> the tree's answer, by level: see ``prepare`` and ``_lookup``.
+        self._decided: dict[Level, dict[tuple[str, str], NameMatch]] = {
+            level: {} for level in Level
+        }
+
+    def prepare(self, models: Iterable[NamedPlaces]) -> None:
+        """Match the names a register gives all at once, before its rows are read one by
+        one: ``commune`` and ``village`` then find most answers ready. Only a guess at what
+        they will ask (the mapping file is not consulted): a wrong guess costs time, never
+        changes an answer, as the answers are the tree's own (see ``decided_by_key``)."""
+        models = list(models)
+        communes: list[tuple[str, str]] = []
+        for model in models:
+            if not model.code and model.commune:
+                parent = self._parent(model.province, model.district)
+                communes.append((parent or ANYWHERE, model.commune))
+        self._prepare(Level.COMMUNE, communes)
+        villages: list[tuple[str, str]] = []
+        for model in models:
+            if model.code:
+                code: str | None = commune_code(model.code)
+            else:
+                parent = self._parent(model.province, model.district)
+                found = self._lookup(Level.COMMUNE, parent or ANYWHERE, model.commune)
+                code = found.code if parent is not None and found.status == "exact" else None
+            villages.extend((code, name) for name in model.villages if code)
+        self._prepare(Level.VILLAGE, villages)
+
+    def _parent(self, province: str, district: str) -> str | None:
+        """The unit a commune named with these is looked up under, when they match."""
+        under = ANYWHERE
+        for given, level in ((province, Level.PROVINCE), (district, Level.DISTRICT)):
+            if given:
+                found = self._lookup(level, under, given)
+                if found.status != "exact":
+                    return None
+                under = str(found.code)
+        return under
+
+    def _prepare(self, level: Level, wanted: Iterable[tuple[str, str]]) -> None:
+        """Decide ``(parent code, name)`` of ``level`` column-wise, for ``_lookup``."""
+        above, decided = Level(level - 1), self._decided[level]
+        # A commune under its province is left to the tree (it looks under its districts).
+        asked = {(p, name) for p, name in wanted if (p, name) not in decided}
+        asked = {(p, name) for p, name in asked if self._tree.is_at(p, above)}
+        if not asked:
+            return
+        units = self._units
+        parents = {parent for parent, _ in asked}
+        # The rows the tree's lookup would see, in the same order (UnitTree.rows_under).
+        rows = units.loc[
+            (units["level"] == int(level)).to_numpy() & units["parent_code"].isin(parents),
+            ["code", "name", "parent_code", "unit_type"],
+        ]
+        decided.update(decided_by_key(rows, asked, level))
+
+    def _lookup(self, level: Level, parent: str, name: str) -> NameMatch:
+        """The tree's answer, looked up once per name."""
+        decided = self._decided[level]
+        found = decided.get((parent, name))
+        if found is None:
+            found = decided[parent, name] = self._tree.lookup(level, parent, name)
+        return found
 
     # -- the mapping file -------------------------------------------------------------------
 
@@ -88,7 +172,7 @@ class UnitMatcher:
             under = parents[-1] if parents else ANYWHERE
             found = self._resolve(
                 kind,
-                self._tree.lookup(level, under, given),
+                self._lookup(level, under, given),
                 given,
                 under,
                 problems,
@@ -102,7 +186,7 @@ class UnitMatcher:
         mapped = self._mapped("commune", [*reversed(parents), ANYWHERE], name)
         if mapped is not None:
             return Lookup("commune", name, under, "matched", "mapping", mapped, self._name(mapped))
-        match = self._tree.lookup(Level.COMMUNE, under, name)
+        match = self._lookup(Level.COMMUNE, under, name)
         return self._resolve(
             "commune", match, name, under, problems, row, fields.get("commune_name")
         )
@@ -116,8 +200,7 @@ class UnitMatcher:
         row: int,
         fields: dict[str, str],
     ) -> Lookup:
-        if code.isdigit() and len(code) < COMMUNE_CODE_DIGITS:
-            code = code.zfill(COMMUNE_CODE_DIGITS)  # Excel drops leading zeros of numbers
+        code = commune_code(code)
         field = fields.get("commune_code")
         if not self._tree.is_at(code, Level.COMMUNE):
             problems.error(
@@ -195,7 +278,7 @@ class UnitMatcher:
                 mapped,
                 self._name(mapped, commune_code),
             )
-        match = self._tree.lookup(Level.VILLAGE, commune_code, name)
+        match = self._lookup(Level.VILLAGE, commune_code, name)
         return self._resolve("village", match, name, commune_code, problems, row, field)
 
     # -- shared -----------------------------------------------------------------------------
