@@ -30,11 +30,12 @@ def uploads(demo_gpkg: Path, tmp_path: Path) -> Iterator[tuple[TestClient, Path]
         yield client, path
 
 
-def post(
-    client: TestClient, kind: str, name: str, content: bytes, **params: str
-) -> httpx.Response:
-    return client.post(f"/api/imports/{kind}", params=params,
-                       files={"file": (name, content, "application/octet-stream")})
+def post(client: TestClient, kind: str, name: str, content: bytes, **params: str) -> httpx.Response:
+    return client.post(
+        f"/api/imports/{kind}",
+        params=params,
+        files={"file": (name, content, "application/octet-stream")},
+    )
 
 
 def test_uploads_are_off_by_default(client: TestClient) -> None:
@@ -94,9 +95,7 @@ def test_oversized_uploads_get_413_before_anything_is_written(
     assert len(open_store(str(path)).imports()) == before
 
 
-def test_a_200_mb_upload_is_refused_with_the_default_limit(
-    demo_gpkg: Path, tmp_path: Path
-) -> None:
+def test_a_200_mb_upload_is_refused_with_the_default_limit(demo_gpkg: Path, tmp_path: Path) -> None:
     path = tmp_path / "big.gpkg"
     shutil.copy(demo_gpkg, path)
     settings = Settings(store_path=path, uploads_enabled=True)
@@ -110,16 +109,20 @@ def test_a_200_mb_upload_is_refused_with_the_default_limit(
         yield b"\r\n--B--\r\n"
 
     with TestClient(create_app(settings)) as client:
-        response = client.post("/api/imports/models", content=body(),
-                               headers={"content-type": "multipart/form-data; boundary=B"})
+        response = client.post(
+            "/api/imports/models",
+            content=body(),
+            headers={"content-type": "multipart/form-data; boundary=B"},
+        )
     assert response.status_code == 413
     assert len(open_store(str(path)).imports()) == len(open_store(str(demo_gpkg)).imports())
 
 
 def test_an_upload_must_be_multipart(uploads: tuple[TestClient, Path]) -> None:
     client, _ = uploads
-    response = client.post("/api/imports/models", content=NEW_TEAM.encode(),
-                           headers={"content-type": "text/csv"})
+    response = client.post(
+        "/api/imports/models", content=NEW_TEAM.encode(), headers={"content-type": "text/csv"}
+    )
     assert response.status_code == 415
     assert client.post("/api/imports/nonsense").status_code == 422
 
@@ -144,10 +147,13 @@ def test_register_upload_answers_with_the_match_report_and_takes_a_mapping(
             if lookup and lookup["status"] in {"unmatched", "ambiguous"}:
                 lookup["chosen_code"] = chosen[lookup["given_name"]]
     mapping = json.dumps(report, ensure_ascii=False).encode("utf-8")
-    response = client.post("/api/imports/models", files={
-        "file": (MESSY.name, MESSY.read_bytes(), "text/csv"),
-        "mapping": ("review.json", mapping, "application/json"),
-    })
+    response = client.post(
+        "/api/imports/models",
+        files={
+            "file": (MESSY.name, MESSY.read_bytes(), "text/csv"),
+            "mapping": ("review.json", mapping, "application/json"),
+        },
+    )
     assert response.status_code == 200, response.text
     assert response.json()["matches"]["summary"]["matched"] == 11
     assert len(open_store(str(path)).imports()) == before + 1

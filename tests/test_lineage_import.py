@@ -37,8 +37,10 @@ def test_published_json_lists_import_and_keep_the_seed_links(
 
 def test_csv_lineage_rows_are_checked(demo_store: Store, tmp_path: Path) -> None:
     path = tmp_path / "lineage.csv"
-    path.write_text("old_code,new_code,kind,effective\n07057,07054,merged,2025-07-01\n"
-                    "07057,,full,1/7/2025\n", encoding="utf-8")
+    path.write_text(
+        "old_code,new_code,kind,effective\n07057,07054,merged,2025-07-01\n07057,,full,1/7/2025\n",
+        encoding="utf-8",
+    )
     with pytest.raises(ImportRejected) as caught:
         import_lineage(demo_store, path)
     messages = [str(p) for p in caught.value.report.errors]

@@ -228,10 +228,20 @@ def test_exported_map_file_works_from_disk_with_no_server(
     from geo_service.cli import app as cli
 
     output = tmp_path / "thua.html"
-    result = CliRunner().invoke(cli, [
-        "map", "--unit", "09496", "--as-of", BEFORE.isoformat(), "-o", str(output),
-        "--store", str(live_server.store_path),
-    ])
+    result = CliRunner().invoke(
+        cli,
+        [
+            "map",
+            "--unit",
+            "09496",
+            "--as-of",
+            BEFORE.isoformat(),
+            "-o",
+            str(output),
+            "--store",
+            str(live_server.store_path),
+        ],
+    )
     assert result.exit_code == 0, result.output
     page, log = page_and_log
     open_map(page, output.as_uri())

@@ -32,9 +32,19 @@ def test_the_command_line_draws_a_bar_on_a_terminal(tmp_path: Path) -> None:
     script = Path(sys.executable).with_name("geo-service")
     leader, follower = pty.openpty()
     process = subprocess.run(
-        [str(script), "import", "boundaries", str(DEMO_DATA_DIR / "units_pre2025.geojson"),
-         "--store", str(tmp_path / "p.gpkg")],
-        stdin=follower, stdout=follower, stderr=follower, check=False, timeout=120,
+        [
+            str(script),
+            "import",
+            "boundaries",
+            str(DEMO_DATA_DIR / "units_pre2025.geojson"),
+            "--store",
+            str(tmp_path / "p.gpkg"),
+        ],
+        stdin=follower,
+        stdout=follower,
+        stderr=follower,
+        check=False,
+        timeout=120,
         env={**os.environ, "COLUMNS": "100", "TERM": "xterm"},
     )
     os.close(follower)
