@@ -35,6 +35,8 @@ from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
+import numpy as np
+import pandas as pd
 import pyogrio
 from rich.console import Console
 from rich.table import Table
@@ -66,10 +68,104 @@ class Run:
     stages: dict[str, float] = field(default_factory=dict)
 
 
+# Place-name syllables (none a number word or Roman numeral, so no name reads as an ordinal).
+SYLLABLES = [
+    "Đông",
+    "Tây",
+    "Bắc",
+    "Trung",
+    "Thượng",
+    "Hạ",
+    "An",
+    "Bình",
+    "Hòa",
+    "Phú",
+    "Lộc",
+    "Thịnh",
+    "Tân",
+    "Phúc",
+    "Khánh",
+    "Thành",
+    "Long",
+    "Hưng",
+    "Quang",
+    "Minh",
+    "Đức",
+    "Thuận",
+    "Lợi",
+    "Hải",
+    "Sơn",
+    "Thủy",
+    "Lâm",
+    "Điền",
+    "Cát",
+    "Mỹ",
+    "Phong",
+    "Vĩnh",
+    "Xuân",
+    "Hạnh",
+    "Nghĩa",
+    "Lạc",
+    "Yên",
+    "Định",
+    "Thái",
+    "Hồng",
+    "Kim",
+    "Ngọc",
+    "Gia",
+    "Đại",
+    "Tiến",
+    "Thắng",
+    "Quý",
+    "Cường",
+    "Thạnh",
+    "Hiệp",
+    "Hội",
+    "Liên",
+    "Châu",
+    "Giang",
+    "Hà",
+    "Đồng",
+    "Lương",
+    "Tường",
+    "Ninh",
+    "Bảo",
+]
+
+
+def with_place_names(villages: pd.DataFrame, seed: int) -> pd.DataFrame:
+    """Half the villages renamed "Thôn Đông An"-style, the others keep "Thôn 3".
+
+    Real village lists mix numbered villages with place names, so a national file holds
+    tens of thousands of distinct names; name analysis costs per distinct name. Names
+    stay unique within each commune.
+    """
+    rng = np.random.default_rng(seed)
+    n = len(SYLLABLES)
+    renamed = rng.random(len(villages)) < 0.5
+    # The first two syllables differ between the villages of a commune (fewer than n**2).
+    within = villages.groupby("parent_code").cumcount().to_numpy()
+    commune = pd.factorize(villages["parent_code"])[0]
+    start = rng.integers(0, n**2, size=commune.max() + 1)[commune]
+    pair = (start + within * 61) % n**2
+    first, second, third = pair // n, pair % n, rng.integers(0, n, size=len(villages))
+    three = rng.random(len(villages)) < 0.3
+    out = villages.copy()
+    names = out["name"].to_numpy(dtype=object)
+    for i in np.flatnonzero(renamed):
+        type_word = names[i].rsplit(" ", 1)[0]
+        words = [SYLLABLES[first[i]], SYLLABLES[second[i]]]
+        if three[i]:
+            words.append(SYLLABLES[third[i]])
+        names[i] = " ".join([type_word, *words])
+    out["name"] = names
+    return out
+
+
 def write_inputs(seed: int, scale: float, folder: Path) -> tuple[Path, Path, int]:
     """Parents and villages as canonical-schema GeoPackages; returns their paths and count."""
     units = generate(seed, scale).units
-    villages = units[units["level"] == int(Level.VILLAGE)]
+    villages = with_place_names(units[units["level"] == int(Level.VILLAGE)], seed)
     parents = units[units["level"] != int(Level.VILLAGE)]
     paths = folder / "parents.gpkg", folder / "villages.gpkg"
     for frame, path, layer in ((parents, paths[0], "units"), (villages, paths[1], "villages")):

@@ -24,6 +24,7 @@ from geo_service.changes import canonical_column
 from geo_service.domain import LINEAGE_COLUMNS, UNIT_COLUMNS, WGS84, Level
 from geo_service.hierarchy import carry_villages_forward
 from geo_service.store import ImportBatch, Store, UnitQuery
+from geo_service.values import member_of
 
 _GEOMETRY = "geometry"
 
@@ -118,7 +119,7 @@ def communes_touched(
         touched |= _codes(units.loc[level == Level.VILLAGE, "parent_code"])
         communes = _codes(units.loc[level == Level.COMMUNE, "code"])
         touched |= communes
-        touched |= _codes(lineage.loc[lineage["new_code"].isin(communes), "old_code"])
+        touched |= _codes(lineage.loc[member_of(lineage["new_code"], communes), "old_code"])
     if lineage_added is not None:
         touched |= _codes(lineage_added["old_code"])
     return touched
@@ -147,7 +148,7 @@ def _units_around(
     every row of every village that has a row under an ended commune (its carried rows
     included, so nothing is carried twice).
     """
-    successors = _codes(lineage.loc[lineage["old_code"].isin(ended), "new_code"])
+    successors = _codes(lineage.loc[member_of(lineage["old_code"], ended), "new_code"])
     communes = store.units(
         UnitQuery(level=int(Level.COMMUNE), codes=tuple(sorted(ended | successors)))
     )
@@ -156,7 +157,7 @@ def _units_around(
     )
     village_codes = _codes(under["code"])
     if units is not None:
-        incoming = units[(_levels(units) == Level.VILLAGE) & units["parent_code"].isin(ended)]
+        incoming = units[(_levels(units) == Level.VILLAGE) & member_of(units["parent_code"], ended)]
         village_codes |= _codes(incoming["code"])
     villages = store.units(UnitQuery(level=int(Level.VILLAGE), codes=tuple(sorted(village_codes))))
     frame = pd.concat([communes, villages], ignore_index=True)

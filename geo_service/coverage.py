@@ -24,6 +24,7 @@ import pandas as pd
 
 from geo_service.domain import Level, with_count_dtypes
 from geo_service.settings import CoveragePolicy
+from geo_service.values import member_of
 
 SITE_COUNT_COLUMNS = ["members", "households", "cameras"]
 VILLAGE_STATUS_COVERED = "covered"
@@ -135,9 +136,9 @@ def _active_models(
     counted = set(model_types.loc[model_types["counts_as_model"].astype(bool), "code"])
     launch = pd.to_datetime(models["launch_date"], errors="coerce")
     launched = launch.isna() | (launch <= pd.Timestamp(as_of))
-    keep = models["status"].isin(policy.active_statuses) & launched
+    keep = member_of(models["status"], policy.active_statuses) & launched
     active = models[keep].copy()
-    active["counts_as_model"] = active["type_code"].isin(counted)
+    active["counts_as_model"] = member_of(active["type_code"], counted)
     return active
 
 
@@ -151,14 +152,14 @@ def _sites(active: pd.DataFrame, teams: pd.DataFrame) -> pd.DataFrame:
         "teams",
         *SITE_COUNT_COLUMNS,
     ]
-    team_rows = teams[teams["model_id"].isin(active["model_id"])]
+    team_rows = teams[member_of(teams["model_id"], active["model_id"])]
     per_site = (
         team_rows.assign(teams=1)
         .groupby(["model_id", "unit_code"], as_index=False)[["teams", *SITE_COUNT_COLUMNS]]
         .sum(min_count=1)
     )
     with_teams = per_site.merge(active[["model_id", "type_code", "counts_as_model"]], on="model_id")
-    lone = active[~active["model_id"].isin(team_rows["model_id"])].assign(teams=0)
+    lone = active[~member_of(active["model_id"], team_rows["model_id"])].assign(teams=0)
     lone_sites = lone[
         ["model_id", "type_code", "counts_as_model", "unit_code", "teams", *SITE_COUNT_COLUMNS]
     ]

@@ -18,7 +18,7 @@ import shapely
 from numpy.typing import NDArray
 
 from geo_service.domain import Level
-from geo_service.values import plain
+from geo_service.values import member_of, plain
 
 
 def valid_on(units: pd.DataFrame, day: date) -> pd.Series:
@@ -116,7 +116,7 @@ def carry_villages_forward(units: gpd.GeoDataFrame, lineage: pd.DataFrame) -> Ca
     if not ended:
         return empty
     villages = _dated(units, np.flatnonzero(level == int(Level.VILLAGE)))
-    candidates = villages[villages["parent_code"].isin(ended)]
+    candidates = villages[member_of(villages["parent_code"], ended)]
     leaving = _villages_leaving(candidates, communes, villages)
     if leaving.empty:
         return empty
@@ -273,7 +273,7 @@ def _pick_by_geometry(options: pd.DataFrame, units: gpd.GeoDataFrame) -> dict[in
     hits = frame.groupby("row")["contains"].transform("sum")
     chosen = frame[frame["contains"] & (hits == 1)]
     picked = dict(zip(chosen["row"], chosen["new_code"].astype(str), strict=True))
-    rest = frame[~frame["row"].isin(chosen["row"])]
+    rest = frame[~member_of(frame["row"], chosen["row"])]
     if rest.empty:
         return picked
     village_geometry = geometry[rest["village"].to_numpy()]

@@ -37,6 +37,7 @@ from geo_service.progress import stage
 from geo_service.settings import DEMO_DATA_DIR, PACKAGE_DIR, CoveragePolicy
 from geo_service.store import ImportBatch, ImportSource, Store, UnitQuery
 from geo_service.validate import ValidationReport
+from geo_service.values import member_of
 
 CATALOGUE = PACKAGE_DIR / "catalogue" / "model_types.csv"
 DEMO_REGISTER = DEMO_DATA_DIR.parent / "registers" / "demo_models.csv"
@@ -383,11 +384,11 @@ def coverage_as_of(
     if keep is not None:
         result = replace(
             result,
-            villages=result.villages[result.villages["code"].isin(keep)],
-            rollups=result.rollups[result.rollups["code"].isin(keep)],
-            sites=result.sites[result.sites["unit_code"].isin(keep)],
+            villages=result.villages[member_of(result.villages["code"], keep)],
+            rollups=result.rollups[member_of(result.rollups["code"], keep)],
+            sites=result.sites[member_of(result.sites["unit_code"], keep)],
         )
-    placed = models[models["model_id"].isin(result.sites["model_id"])]
+    placed = models[member_of(models["model_id"], result.sites["model_id"])]
     return CoverageView(result, model_types, placed, root, as_of)
 
 
@@ -400,9 +401,11 @@ def models_as_of(
     """
     units, models, teams, keep = _register_as_of(store, as_of, root)
     if keep is not None:
-        inside = set(teams.loc[teams["unit_code"].isin(keep), "model_id"])
-        models = models[models["unit_code"].isin(keep) | models["model_id"].isin(inside)]
-        teams = teams[teams["model_id"].isin(models["model_id"])]
+        inside = set(teams.loc[member_of(teams["unit_code"], keep), "model_id"])
+        models = models[
+            member_of(models["unit_code"], keep) | member_of(models["model_id"], inside)
+        ]
+        teams = teams[member_of(teams["model_id"], models["model_id"])]
     return models, teams, units
 
 

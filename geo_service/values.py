@@ -27,3 +27,17 @@ def plain(value: Any) -> Any:
     if isinstance(value, date):
         return value.isoformat()
     return value
+
+
+def member_of(values: pd.Series, allowed: Any) -> np.ndarray:
+    """``values.isin(allowed)`` as a boolean array, by hashing plain objects.
+
+    pandas' ``isin`` on Arrow-backed text builds a pyarrow scalar per allowed value in
+    Python: checking 60,000 teams against 20,000 model ids took over a second.
+    """
+    if isinstance(allowed, pd.Series | pd.Index | np.ndarray):
+        wanted = np.asarray(allowed, dtype=object)
+    else:
+        wanted = np.asarray(list(allowed), dtype=object)
+    found: np.ndarray = pd.Index(values.to_numpy(dtype=object), dtype=object).isin(wanted)
+    return found

@@ -22,6 +22,7 @@ from geo_service.ingest.match_report import Kind, Lookup
 from geo_service.ingest.name_index import NameMatch, decided_by_key
 from geo_service.ingest.tables import Problems
 from geo_service.ingest.unit_tree import ANYWHERE, UnitTree
+from geo_service.values import member_of
 
 COMMUNE_CODE_DIGITS = 5
 
@@ -102,7 +103,7 @@ class UnitMatcher:
         parents = {parent for parent, _ in asked}
         # The rows the tree's lookup would see, in the same order (UnitTree.rows_under).
         rows = units.loc[
-            (units["level"] == int(level)).to_numpy() & units["parent_code"].isin(parents),
+            (units["level"] == int(level)).to_numpy() & member_of(units["parent_code"], parents),
             ["code", "name", "parent_code", "unit_type"],
         ]
         decided.update(decided_by_key(rows, asked, level))

@@ -23,6 +23,7 @@ from folium.utilities import JsCode
 
 from geo_service.coverage import CoverageResult
 from geo_service.domain import GEOMETRY_APPROXIMATE, Level
+from geo_service.values import member_of
 from geo_service.web.panels import (
     COMMUNE_LINE,
     COVERED_FILL,
@@ -111,8 +112,8 @@ def select_scope(view: _ViewLike, focus_code: str | None) -> Scope:
     focus = _find_unit(focus_code, rollups, villages)
     codes = _subtree(focus_code, pd.concat([rollups, villages])[["code", "parent_code"]])
     return Scope(
-        villages[villages["code"].isin(codes)],
-        rollups[rollups["code"].isin(codes)],
+        villages[member_of(villages["code"], codes)],
+        rollups[member_of(rollups["code"], codes)],
         codes,
         focus,
     )
@@ -148,7 +149,7 @@ def has_geometry(frame: gpd.GeoDataFrame) -> pd.Series:
 
 def root_rollups(rollups: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """Rollup rows whose parent is not in the frame: their sums cover the whole scope."""
-    return rollups[~rollups["parent_code"].isin(rollups["code"])]
+    return rollups[~member_of(rollups["parent_code"], rollups["code"])]
 
 
 def scope_bounds(scope: Scope) -> tuple[float, float, float, float] | None:

@@ -29,6 +29,7 @@ from folium.map import CustomPane
 
 from geo_service.coverage import CoverageResult
 from geo_service.domain import Level
+from geo_service.values import member_of
 from geo_service.web import layers
 from geo_service.web.assets import AssetMode, RawHtml, external_asset_urls, use_local_assets
 from geo_service.web.layers import UnitNotInView
@@ -105,7 +106,7 @@ def build_coverage_map(
     drawable = scope.villages[layers.has_geometry(scope.villages)]
     too_many = len(drawable) > limits.villages
     sites = site_table(view.result.sites, view.models, view.model_types)
-    sites = sites[sites["unit_code"].isin(scope.codes)]
+    sites = sites[member_of(sites["unit_code"], scope.codes)]
     units, notices = _units_to_draw(scope.rollups, limits)
     if too_many:
         notices.insert(0, _too_many_notice(len(drawable)))
