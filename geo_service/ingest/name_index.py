@@ -18,6 +18,7 @@ from rapidfuzz import fuzz, process
 
 from geo_service.domain import Level
 from geo_service.names import LONGEST_TYPE_WORDS, KeyEndings, NameKeys, analyse, last_word
+from geo_service.values import member_of
 
 MatchStatus = Literal["exact", "ambiguous", "unmatched"]
 SUGGESTION_CUTOFF = 70.0
@@ -265,6 +266,11 @@ def decided_by_key(
     hits |= np.isin(row_parent + np.asarray(literal_ids, dtype=np.int64)[name_ids], asked_pairs)
     positions = np.flatnonzero(hits)
     hit = units.iloc[positions]
+    # A code whose name changed between versions keeps one spelling per path: such keys go
+    # the row-by-row way, so both paths always answer alike.
+    spellings = units.loc[member_of(units["code"], hit["code"].unique()), ["code", "name"]]
+    renamed = set(spellings.drop_duplicates().loc[lambda f: f["code"].duplicated(), "code"])
+    declined: set[tuple[str, str]] = set()
     found: dict[tuple[str, str], dict[tuple[str, str | None], _Entry]] = defaultdict(dict)
     for code, parent, given_type, name_id in zip(
         hit["code"].tolist(),
@@ -278,8 +284,12 @@ def decided_by_key(
         entry = _Entry._make((str(code), keys.name, unit_type, keys))
         for key in (keys.key, keys.literal) if keys.literal != keys.key else (keys.key,):
             found[parent, key][entry.code, unit_type] = entry
+            if code in renamed:
+                declined.add((parent, key))
     decided = {}
     for pair, keys in asked.items():
+        if (pair[0], keys.key) in declined:
+            continue
         entries = found.get((pair[0], keys.key))
         if entries and (match := _by_key(keys, entries, pair[0])) is not None:
             decided[pair] = match
