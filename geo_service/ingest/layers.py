@@ -209,6 +209,8 @@ _LEGACY_SAMPLE_ROWS = 2_000
 def _column(values: pa.ChunkedArray, from_cp1258: bool) -> ExtensionArray | np.ndarray:
     """One attribute column: text in NFC (normalised by Arrow, a column at a time); other
     types as numpy arrays (dates as datetime64, integers with gaps as floats with NaN)."""
+    if _is_string_view(values.type):  # newer GDALs may hand text over as views
+        values = values.cast(pa.large_string())
     if not (pa.types.is_string(values.type) or pa.types.is_large_string(values.type)):
         return values.to_numpy(zero_copy_only=False)
     if from_cp1258:
@@ -219,6 +221,11 @@ def _column(values: pa.ChunkedArray, from_cp1258: bool) -> ExtensionArray | np.n
     if not pc.all(pc.string_is_ascii(values)).as_py():  # ASCII is NFC already
         values = pc.utf8_normalize(values, form="NFC")
     return pd.Series(values.to_pandas()).array
+
+
+def _is_string_view(kind: pa.DataType) -> bool:
+    check = getattr(pa.types, "is_string_view", None)
+    return bool(check(kind)) if check is not None else False
 
 
 def _nfc(value: str) -> str:
