@@ -21,6 +21,7 @@ from geopandas.array import GeometryDtype
 from numpy.typing import NDArray
 from shapely.geometry.base import BaseGeometry
 
+from geo_service.keys import combined_keys
 from geo_service.store.gpkg_geometry import as_multipolygons
 from geo_service.values import plain
 
@@ -161,17 +162,15 @@ def compare(
 def _joint_keys(
     first: pd.DataFrame, second: pd.DataFrame, key: Sequence[str]
 ) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
-    """One integer per row of each frame, equal exactly when the canonical keys are equal.
-
-    Each key column is factorised over both frames at once (missing values are a value of
-    their own), and the codes are combined column by column, so whole tables compare
-    without a Python tuple per row.
-    """
-    combined = np.zeros(len(first) + len(second), dtype=np.int64)
-    for column in key:
-        values = np.concatenate([canonical_column(first[column]), canonical_column(second[column])])
-        codes, uniques = pd.factorize(values, use_na_sentinel=False)
-        combined = combined * (len(uniques) + 1) + codes
-        # Re-number after each column so the product never overflows.
-        combined = pd.factorize(combined)[0].astype(np.int64)
+    """One integer per row of each frame, equal exactly when the canonical keys are equal:
+    each key column is factorised over both frames at once (missing values are a value of
+    their own), so whole tables compare without a Python tuple per row."""
+    codes = [
+        pd.factorize(
+            np.concatenate([canonical_column(first[column]), canonical_column(second[column])]),
+            use_na_sentinel=False,
+        )[0]
+        for column in key
+    ]
+    combined, _ = combined_keys(codes)
     return combined[: len(first)], combined[len(first) :]

@@ -19,7 +19,8 @@ import shapely
 
 from geo_service.ingest.boundaries import normalise_units
 from geo_service.ingest.text_columns import code_texts, column_texts, distinct_texts
-from geo_service.ingest.unit_cells import column_values, combined_keys, text, texts
+from geo_service.ingest.unit_cells import column_values, text, texts
+from geo_service.keys import combined_keys
 
 MESSY_TEXTS = [
     "Thôn 1",

@@ -220,7 +220,7 @@ def _column(values: pa.ChunkedArray, from_cp1258: bool) -> ExtensionArray | np.n
         )
     if not pc.all(pc.string_is_ascii(values)).as_py():  # ASCII is NFC already
         values = pc.utf8_normalize(values, form="NFC")
-    return pd.Series(values.to_pandas()).array
+    return values.to_pandas().array
 
 
 def _is_string_view(kind: pa.DataType) -> bool:

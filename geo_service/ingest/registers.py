@@ -8,10 +8,7 @@ file (and sheet), row and field, and the whole register is rejected.
 
 from __future__ import annotations
 
-import gc
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import cast
@@ -20,6 +17,7 @@ import pandas as pd
 
 from geo_service.domain import MODEL_COLUMNS, TEAM_COLUMNS
 from geo_service.ingest.cells import Cell, Formula, cell_text, fold_header
+from geo_service.ingest.layers import without_gc_pauses
 from geo_service.ingest.mapping import read_mapping
 from geo_service.ingest.match_report import MatchReport
 from geo_service.ingest.merged_cells import warn_merged_cells
@@ -165,24 +163,10 @@ def read_register(
     how every row was matched. Models with errors are left out of the frames; the report
     says why.
     """
-    with _collector_paused():
+    # Reading allocates a few objects per cell, all alive to the end: collector passes
+    # over the unit tree and frames cost a third of a 10,000-row register.
+    with without_gc_pauses():
         return _read_register(path, units, model_types, file_name, mapping, matches)
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Pause Python's cycle collector while a register is read. Reading allocates a few
-    objects per cell, all alive until the end; every full collection on the way would scan
-    the whole process (the unit tree, the frames: ~0.1 s each, a third of the time of a
-    10,000-row register). Reference counting still frees everything else; the collector
-    resumes (if it ran before) when the register is read or refused."""
-    paused = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if paused:
-            gc.enable()
 
 
 def _read_register(

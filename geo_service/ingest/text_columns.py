@@ -20,12 +20,12 @@ from geo_service.domain import Level
 from geo_service.ingest.unit_cells import (
     Distinct,
     column_values,
-    combined_keys,
     distinct,
     distinct_cells,
     text,
     texts,
 )
+from geo_service.keys import combined_keys
 
 TEXT = pa.large_string()  # what pandas' ``str`` columns hold
 CODE_WIDTH = {Level.PROVINCE: 2, Level.DISTRICT: 3, Level.COMMUNE: 5}

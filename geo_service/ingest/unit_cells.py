@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from geo_service.ingest.tables import check_cell_text, parse_count, parse_date
+from geo_service.keys import first_rows
 from geo_service.validate import ValidationReport
 
 T = TypeVar("T")
@@ -166,30 +167,6 @@ def distinct_cells(
     positions, uniques = pd.factorize(series, use_na_sentinel=False)
     cells = series.iloc[first_rows(positions, len(uniques))].to_numpy(dtype=object).tolist()
     return Distinct(positions, [parse(None if _is_na(cell) else cell) for cell in cells])
-
-
-def combined_keys(keys: Sequence[np.ndarray]) -> tuple[np.ndarray, list[int]]:
-    """One key per row for the rows' combination of ``keys`` (non-negative ints), numbered
-    by first appearance, and the first row of each key."""
-    count = len(keys[0])
-    combined = np.zeros(count, dtype=np.int64)
-    combinations = 1
-    for key in keys:
-        width = int(key.max()) + 1 if count else 1
-        if combinations * width >= 2**62:  # renumber before the product could overflow
-            combined, uniques = pd.factorize(combined)
-            combinations = len(uniques)
-        combined = combined * width + key.astype(np.int64)
-        combinations *= width
-    combined, uniques = pd.factorize(combined)
-    return combined, first_rows(combined, len(uniques))
-
-
-def first_rows(keys: np.ndarray, count: int) -> list[int]:
-    """The first row of each of the keys 0..count-1."""
-    first = np.full(count, len(keys), dtype=np.intp)
-    np.minimum.at(first, keys, np.arange(len(keys)))
-    return first.tolist()
 
 
 def _is_na(value: object) -> bool:

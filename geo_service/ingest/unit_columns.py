@@ -41,13 +41,13 @@ from geo_service.ingest.text_columns import (
 from geo_service.ingest.unit_cells import (
     Distinct,
     RowProblems,
-    combined_keys,
     counts,
     dates,
     unsafe_text,
 )
 from geo_service.ingest.unit_duplicates import UnitCells, check_duplicates
 from geo_service.ingest.unit_levels import level_cells, levels_of_types, unit_types
+from geo_service.keys import combined_keys
 from geo_service.names import fold, nfc
 from geo_service.validate import ValidationReport
 

@@ -14,7 +14,8 @@ from typing import Any
 import numpy as np
 
 from geo_service.domain import UNIT_TYPES, Level
-from geo_service.ingest.unit_cells import Distinct, RowProblems, combined_keys
+from geo_service.ingest.unit_cells import Distinct, RowProblems
+from geo_service.keys import combined_keys
 from geo_service.names import fold, split_unit_type
 
 _LEVEL_TEXTS = {str(int(v)) for v in Level}
