@@ -9,6 +9,8 @@ import sqlite3
 from datetime import UTC, datetime
 from typing import Any
 
+import pandas as pd
+
 from geo_service.domain import (
     LINEAGE_COLUMNS,
     MODEL_COLUMNS,
@@ -17,7 +19,7 @@ from geo_service.domain import (
     UNIT_COLUMNS,
 )
 from geo_service.store.base import ImportBatch
-from geo_service.store.gpkg_write import sql_column, sql_rows
+from geo_service.store.gpkg_write import sql_columns
 
 TABLE_KEYS: dict[str, tuple[str, ...]] = {
     "units": ("code", "valid_from"),
@@ -40,21 +42,21 @@ def _where(table: str) -> str:
 
 
 def _keep(
-    connection: sqlite3.Connection,
-    import_id: int,
-    table: str,
-    keys: dict[tuple[Any, ...], bool],
+    connection: sqlite3.Connection, import_id: int, table: str, keys: pd.DataFrame
 ) -> list[int]:
-    """Keep the stored rows of ``keys`` in ``import_undo``; return the fids of those whose
-    key maps to True (the rows the import replaces, as opposed to only updating).
+    """Keep the stored rows whose key is in ``keys`` in ``import_undo``; return the fids of
+    those whose key has ``replaces`` set (the rows the import replaces, as opposed to only
+    updating).
 
-    Two set-wise queries instead of one per key (80,000 for a national village import):
-    the candidates by the first key column, then the full rows of those that match.
+    ``keys`` holds the key columns as SQLite values and the ``replaces`` flag; the first row
+    of a key counts. Two set-wise queries instead of one per key (80,000 for a national
+    village import): the candidates by the first key column, then the full rows of those
+    that match, which are found by a join on whole columns.
     """
-    if not keys:
+    if keys.empty:
         return []
-    names = TABLE_KEYS[table]
-    firsts = sorted({key[0] for key in keys})
+    names = list(TABLE_KEYS[table])
+    firsts = pd.unique(keys[names[0]].to_numpy(dtype=object))
     (held,) = connection.execute(f"SELECT count(*) FROM {table}").fetchone()
     if len(firsts) >= held:  # e.g. the first national import: reading the table is cheaper
         candidates = connection.execute(f"SELECT fid, {', '.join(names)} FROM {table}").fetchall()
@@ -62,22 +64,27 @@ def _keep(
         candidates = connection.execute(
             f"SELECT fid, {', '.join(names)} FROM {table} "
             f"WHERE {names[0]} IN (SELECT value FROM json_each(?))",
-            (json.dumps(firsts),),
+            (json.dumps(firsts.tolist()),),
         ).fetchall()
-    found = {row[0]: keys[row[1:]] for row in candidates if row[1:] in keys}
-    if not found:
+    if not candidates:
         return []
+    stored = pd.DataFrame(candidates, columns=["fid", *names], dtype=object)
+    wanted = keys[[*names, "replaces"]].astype(object).drop_duplicates(names)
+    found = stored.merge(wanted, on=names, how="inner")  # NULL keys match, as SQL's IS does
+    if found.empty:
+        return []
+    fids = sorted(found["fid"].tolist())
     columns = TABLE_COLUMNS[table]
     rows = connection.execute(
         f"SELECT {', '.join(columns)} FROM {table} "
         "WHERE fid IN (SELECT value FROM json_each(?)) ORDER BY fid",
-        (json.dumps(sorted(found)),),
+        (json.dumps(fids),),
     ).fetchall()
     connection.executemany(
         "INSERT INTO import_undo (import_id, table_name, row) VALUES (?, ?, ?)",
         [(import_id, table, _row_json(columns, values)) for values in rows],
     )
-    return sorted(fid for fid, replaced in found.items() if replaced)
+    return sorted(found.loc[found["replaces"].astype(bool), "fid"].tolist())
 
 
 def _row_json(columns: list[str], values: tuple[Any, ...]) -> str:
@@ -85,6 +92,19 @@ def _row_json(columns: list[str], values: tuple[Any, ...]) -> str:
     if isinstance(row.get("geom"), bytes):
         row["geom"] = row["geom"].hex()
     return json.dumps(row, ensure_ascii=False)
+
+
+def _key_frame(columns: dict[str, list[Any]], replaces: bool) -> pd.DataFrame:
+    frame = pd.DataFrame(
+        {name: pd.Series(column, dtype=object) for name, column in columns.items()}
+    )
+    frame["replaces"] = replaces
+    return frame
+
+
+def _frame_keys(frame: pd.DataFrame, table: str, replaces: bool = True) -> pd.DataFrame:
+    names = TABLE_KEYS[table]
+    return _key_frame(dict(zip(names, sql_columns(frame, names), strict=True)), replaces)
 
 
 def keep_replaced_rows(
@@ -98,22 +118,19 @@ def keep_replaced_rows(
     Returns the fids of the unit rows that ``batch.units`` replaces (same natural key):
     the writer deletes exactly those before inserting the batch.
     """
-    unit_keys: dict[tuple[Any, ...], bool] = {}
-    if batch.units is not None:
-        codes = sql_column(batch.units["code"])
-        starts = sql_column(batch.units["valid_from"])
-        unit_keys = dict.fromkeys(zip(codes, starts, strict=True), True)
-    for code, start, _ in batch.unit_closures:
-        unit_keys.setdefault((code, sql_value(start)), False)
-    replaced = _keep(connection, import_id, "units", unit_keys)
+    unit_keys = [] if batch.units is None else [_frame_keys(batch.units, "units")]
+    if batch.unit_closures:
+        codes, starts, _ = zip(*batch.unit_closures, strict=True)
+        closing = {"code": list(codes), "valid_from": [sql_value(start) for start in starts]}
+        unit_keys.append(_key_frame(closing, replaces=False))
+    replaced = _keep(connection, import_id, "units", _concat(unit_keys)) if unit_keys else []
     for table, frame in (
         ("lineage", batch.lineage),
         ("model_types", batch.model_types),
         ("models", batch.models),
     ):
         if frame is not None:
-            keys = sql_rows(frame, TABLE_KEYS[table])
-            _keep(connection, import_id, table, dict.fromkeys(keys, True))
+            _keep(connection, import_id, table, _frame_keys(frame, table))
     if batch.teams is not None:
         owners = set(batch.teams["model_id"])
         if batch.models is not None:
@@ -122,8 +139,13 @@ def keep_replaced_rows(
             "SELECT team_id FROM teams WHERE model_id IN (SELECT value FROM json_each(?))",
             (json.dumps(sorted(owners)),),
         ).fetchall()
-        _keep(connection, import_id, "teams", dict.fromkeys(team_ids, True))
+        held = {"team_id": [team_id for (team_id,) in team_ids]}
+        _keep(connection, import_id, "teams", _key_frame(held, replaces=True))
     return replaced
+
+
+def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    return frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
 
 
 def undo_import(connection: sqlite3.Connection, import_id: int) -> None:

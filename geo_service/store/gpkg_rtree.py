@@ -37,12 +37,22 @@ _AWAY = 1.0 + 1.0 / 8388608.0
 def entries(
     connection: sqlite3.Connection, name: str
 ) -> tuple[NDArray[np.int64], NDArray[np.float32]]:
-    """Every (id, (minx, maxx, miny, maxy)) of R-tree ``name``, as stored (32-bit floats)."""
-    rows = connection.execute(f"SELECT id, minx, maxx, miny, maxy FROM {name}").fetchall()
-    if not rows:
+    """Every (id, (minx, maxx, miny, maxy)) of R-tree ``name``, as stored (32-bit floats).
+
+    Read from the leaf nodes' blobs (those ``<name>_rowid`` points to) rather than through
+    the virtual table, which returns each coordinate as a separate Python float.
+    """
+    leaves = connection.execute(
+        f"SELECT data FROM {name}_node WHERE nodeno IN (SELECT nodeno FROM {name}_rowid)"
+    ).fetchall()
+    cells = [
+        np.frombuffer(data, dtype=_CELL, count=int.from_bytes(data[2:4], "big"), offset=4)
+        for (data,) in leaves
+    ]
+    if not cells:
         return np.empty(0, dtype=np.int64), np.empty((0, 4), dtype=np.float32)
-    array = np.asarray(rows, dtype=np.float64)
-    return array[:, 0].astype(np.int64), array[:, 1:].astype(np.float32)
+    found = np.concatenate(cells)
+    return found["id"].astype(np.int64), found["box"].astype(np.float32)
 
 
 def as_stored(bounds: NDArray[np.float64]) -> NDArray[np.float32]:
@@ -65,11 +75,11 @@ def as_stored(bounds: NDArray[np.float64]) -> NDArray[np.float32]:
 
 @dataclass(frozen=True)
 class PackedTree:
-    """A whole R-tree, laid out: the rows of its three shadow tables."""
+    """A whole R-tree, laid out: the rows of its three shadow tables, column by column."""
 
     nodes: list[tuple[int, bytes]]
-    rowids: list[tuple[int, int]]
-    parents: list[tuple[int, int]]
+    rowids: tuple[list[int], list[int]]
+    parents: tuple[list[int], list[int]]
 
 
 def node_size(connection: sqlite3.Connection, name: str) -> int:
@@ -82,14 +92,52 @@ def node_size(connection: sqlite3.Connection, name: str) -> int:
 def pack(ids: NDArray[np.int64], boxes: NDArray[np.float32], node_bytes: int) -> PackedTree:
     """Lay out an R-tree of these entries (ids unique) in nodes of ``node_bytes``.
 
-    Pure computation, no connection: the writer runs it on a worker thread while the
-    feature rows are inserted.
+    Sort-Tile-Recursive, level by level from the leaves: the cells are cut into vertical
+    slices by centre x and each slice into nodes by centre y; the nodes' bounding boxes are
+    the cells of the level above. A slice holds a whole number of nodes, so after one sort
+    per level every node is a run of consecutive cells and everything is array arithmetic.
+    Node 1 is the root; the others are numbered level by level from the top.
     """
     capacity = min(_MAX_CELLS, (node_bytes - _HEADER_BYTES) // _CELL.itemsize)
-    levels = _pack(ids, boxes.astype(np.float32), capacity)
-    nodes, rowids, parents = _number(levels)
-    blobs = [(nodeno, _blob(nodeno, cells, depth, node_bytes)) for nodeno, cells, depth in nodes]
-    return PackedTree(blobs, rowids, parents)
+    cells = np.empty(len(ids), dtype=_CELL)
+    cells["id"], cells["box"] = ids, boxes.astype(np.float32)
+    levels: list[NDArray[np.void]] = []  # each level's cells in node order, leaves first
+    while True:
+        cells = cells[_str_order(cells["box"], capacity)]
+        levels.append(cells)
+        if len(cells) <= capacity:
+            break
+        starts = np.arange(0, len(cells), capacity)
+        box = cells["box"]
+        cells = np.empty(len(starts), dtype=_CELL)
+        cells["id"] = np.arange(len(starts))  # the node's index in its level, for now
+        cells["box"] = np.column_stack(
+            [
+                np.minimum.reduceat(box[:, 0], starts),
+                np.maximum.reduceat(box[:, 1], starts),
+                np.minimum.reduceat(box[:, 2], starts),
+                np.maximum.reduceat(box[:, 3], starts),
+            ]
+        )
+    node_counts = [max(1, -(-len(level) // capacity)) for level in levels]
+    first_number = np.cumsum([1, *node_counts[::-1]])[::-1][1:]  # per level, leaves first
+    nodes: list[tuple[int, bytes]] = []
+    parents: list[NDArray[np.int64]] = []
+    children: list[NDArray[np.int64]] = []
+    for height, level in enumerate(levels):
+        if height:  # cells point at nodes of the level below: index -> node number
+            level = level.copy()
+            children.append(level["id"] + first_number[height - 1])
+            level["id"] = children[-1]
+            parents.append(first_number[height] + np.arange(len(level)) // capacity)
+        depth = len(levels) - 1 if height == len(levels) - 1 else 0
+        nodes += _blobs(level, int(first_number[height]), capacity, depth, node_bytes)
+    leaf = first_number[0] + np.arange(len(levels[0])) // capacity
+    order = np.argsort(levels[0]["id"])  # rowid order: appending to the B-tree is cheapest
+    rowids = (levels[0]["id"][order].astype(np.int64).tolist(), leaf[order].tolist())
+    child = np.concatenate(children) if children else np.empty(0, dtype=np.int64)
+    parent = np.concatenate(parents) if parents else np.empty(0, dtype=np.int64)
+    return PackedTree(nodes, rowids, (child.tolist(), parent.tolist()))
 
 
 def write(connection: sqlite3.Connection, name: str, tree: PackedTree) -> None:
@@ -97,95 +145,35 @@ def write(connection: sqlite3.Connection, name: str, tree: PackedTree) -> None:
     for table in ("node", "rowid", "parent"):
         connection.execute(f"DELETE FROM {name}_{table}")
     connection.executemany(f"INSERT INTO {name}_node VALUES (?, ?)", tree.nodes)
-    for table, rows in (("rowid", tree.rowids), ("parent", tree.parents)):
-        insert_rows(connection, f"INSERT INTO {name}_{table}", list(zip(*rows, strict=True)))
+    for table, columns in (("rowid", tree.rowids), ("parent", tree.parents)):
+        insert_rows(connection, f"INSERT INTO {name}_{table}", columns)
 
 
-Level = list[NDArray[np.void]]  # the nodes of one level, each an array of _CELL
+def _str_order(boxes: NDArray[np.float32], capacity: int) -> NDArray[np.intp]:
+    """The order that tiles these cells: by vertical slice, then by centre y."""
+    if len(boxes) <= capacity:
+        return np.arange(len(boxes))
+    box = boxes.astype(np.float64)
+    per_slice = math.ceil(math.sqrt(math.ceil(len(box) / capacity))) * capacity
+    by_x = np.argsort((box[:, 0] + box[:, 1]) / 2, kind="stable")
+    band = np.empty(len(box), dtype=np.intp)
+    band[by_x] = np.arange(len(box)) // per_slice
+    return np.lexsort(((box[:, 2] + box[:, 3]) / 2, band))
 
 
-def _pack(ids: NDArray[np.int64], boxes: NDArray[np.float32], capacity: int) -> list[Level]:
-    """Sort-Tile-Recursive packing: the levels from the leaves up to the single root.
-
-    At each level the cells are cut into vertical slices by centre x and each slice into
-    nodes by centre y; the nodes' bounding boxes are the cells of the level above.
-    """
-    cells = np.empty(len(ids), dtype=_CELL)
-    cells["id"], cells["box"] = ids, boxes
-    levels: list[Level] = []
-    while True:
-        nodes = _tile(cells, capacity)
-        levels.append(nodes)
-        if len(nodes) == 1:
-            return levels
-        cells = np.empty(len(nodes), dtype=_CELL)
-        cells["id"] = np.arange(len(nodes))  # placeholder: the node's number comes later
-        cells["box"] = [_union(node["box"]) for node in nodes]
-
-
-def _tile(cells: NDArray[np.void], capacity: int) -> Level:
-    if len(cells) <= capacity:
-        return [cells]
-    count = math.ceil(len(cells) / capacity)
-    per_slice = math.ceil(math.sqrt(count)) * capacity
-    box = cells["box"].astype(np.float64)
-    ordered = cells[np.argsort((box[:, 0] + box[:, 1]) / 2, kind="stable")]
-    nodes: Level = []
-    for start in range(0, len(ordered), per_slice):
-        band = ordered[start : start + per_slice]
-        band_box = band["box"].astype(np.float64)
-        band = band[np.argsort((band_box[:, 2] + band_box[:, 3]) / 2, kind="stable")]
-        nodes.extend(band[i : i + capacity] for i in range(0, len(band), capacity))
-    return nodes
-
-
-def _union(box: NDArray[np.float32]) -> list[float]:
-    return [box[:, 0].min(), box[:, 1].max(), box[:, 2].min(), box[:, 3].max()]
-
-
-def _number(
-    levels: list[Level],
-) -> tuple[list[tuple[int, NDArray[np.void], int]], list[tuple[int, int]], list[tuple[int, int]]]:
-    """Node numbers (root 1, then level by level from the top), the cells of each node with
-    child ids replaced by node numbers, the leaf of every entry and the parent of every node.
-    """
-    depth = len(levels) - 1
-    numbers: list[NDArray[np.int64]] = []
-    next_number = 1
-    for level in reversed(levels):
-        numbers.insert(0, np.arange(next_number, next_number + len(level), dtype=np.int64))
-        next_number += len(level)
-    nodes: list[tuple[int, NDArray[np.void], int]] = []
-    for height, level in enumerate(levels):
-        for index, cells in enumerate(level):
-            if height > 0:
-                cells = cells.copy()
-                cells["id"] = numbers[height - 1][cells["id"]]
-            nodes.append((int(numbers[height][index]), cells, depth))
-    return nodes, _owners(levels[0], numbers[0]), _parents(levels, numbers)
-
-
-def _owners(level: Level, numbers: NDArray[np.int64]) -> list[tuple[int, int]]:
-    """(entry id, node number) for every cell of ``level``."""
-    if not level:
-        return []
-    ids = np.concatenate([cells["id"] for cells in level]).astype(np.int64)
-    owner = np.repeat(numbers, [len(cells) for cells in level])
-    order = np.argsort(ids)  # rowid order: appending to the B-tree is cheapest
-    return list(zip(ids[order].tolist(), owner[order].tolist(), strict=True))
-
-
-def _parents(levels: list[Level], numbers: list[NDArray[np.int64]]) -> list[tuple[int, int]]:
-    found: list[tuple[int, int]] = []
-    for height in range(1, len(levels)):
-        children = [numbers[height - 1][cells["id"]] for cells in levels[height]]
-        owner = np.repeat(numbers[height], [len(c) for c in children])
-        found += list(zip(np.concatenate(children).tolist(), owner.tolist(), strict=True))
-    return found
-
-
-def _blob(nodeno: int, cells: NDArray[np.void], depth: int, node_size: int) -> bytes:
-    """A node as SQLite stores it; only the root (node 1) records the tree's depth."""
-    header = (depth if nodeno == 1 else 0).to_bytes(2, "big") + len(cells).to_bytes(2, "big")
-    body = header + cells.tobytes()
-    return body + bytes(node_size - len(body))
+def _blobs(
+    cells: NDArray[np.void], first: int, capacity: int, depth: int, node_bytes: int
+) -> list[tuple[int, bytes]]:
+    """The nodes holding ``cells`` (runs of ``capacity``) as SQLite stores them; only the
+    root records the tree's depth."""
+    count = max(1, -(-len(cells) // capacity))  # an empty tree still has its root
+    raw = np.zeros((count, node_bytes), dtype=np.uint8)
+    header = np.zeros(count, dtype=[("depth", ">u2"), ("cells", ">u2")])
+    header["depth"] = depth
+    header["cells"] = np.minimum(capacity, len(cells) - np.arange(count) * capacity)
+    raw[:, :_HEADER_BYTES] = header.view(np.uint8).reshape(count, _HEADER_BYTES)
+    body = np.zeros(count * capacity * _CELL.itemsize, dtype=np.uint8)
+    body[: len(cells) * _CELL.itemsize] = cells.view(np.uint8)
+    width = capacity * _CELL.itemsize
+    raw[:, _HEADER_BYTES : _HEADER_BYTES + width] = body.reshape(count, width)
+    return [(first + index, row.tobytes()) for index, row in enumerate(raw)]
