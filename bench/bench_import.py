@@ -43,6 +43,7 @@ from rich.table import Table
 
 from bench import options
 from bench.bench_coverage import machine
+from bench.cold import forget_memoised
 from bench.generate import generate
 from geo_service import pipeline
 from geo_service.domain import UNIT_COLUMNS, Level
@@ -216,6 +217,7 @@ def stage_timers(store: Store, into: dict[str, float]) -> Iterator[None]:
 
 def timed_import(store: Store, villages: Path) -> tuple[pipeline.ImportOutcome, Run]:
     stages: dict[str, float] = {}
+    forget_memoised()
     with stage_timers(store, stages):
         started = time.perf_counter()
         outcome = pipeline.import_boundaries(store, villages)

@@ -39,8 +39,8 @@ from rich.console import Console
 from rich.table import Table
 
 from bench import options
+from bench.cold import forget_memoised
 from bench.generate import generate
-from geo_service import names
 from geo_service.domain import UNIT_TYPES, Level
 from geo_service.ingest.match_report import MatchReport
 from geo_service.ingest.registers import read_register
@@ -155,7 +155,7 @@ def make_register(seed: int, units: pd.DataFrame, path: Path) -> Register:
 
 
 def ours(register: Register, units: pd.DataFrame, model_types: pd.DataFrame) -> MatchReport:
-    names.clear_caches()  # every run analyses the names afresh
+    forget_memoised()  # every run analyses the names afresh
     matches = MatchReport()
     read_register(register.path, units, model_types, file_name=register.path.name, matches=matches)
     return matches

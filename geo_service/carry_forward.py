@@ -93,12 +93,13 @@ def unit_keys(units: pd.DataFrame) -> list[tuple[object, object]]:
 
 
 def overlay(existing: gpd.GeoDataFrame, incoming: gpd.GeoDataFrame | None) -> gpd.GeoDataFrame:
-    """``existing`` with the rows of ``incoming`` in place of those of the same key."""
+    """``existing`` with the rows of ``incoming`` in place of those of the same key, in the
+    columns of ``existing`` (which may have been read without some)."""
     if incoming is None or incoming.empty:
         return existing
     replaced = set(unit_keys(incoming))
     keep = np.array([key not in replaced for key in unit_keys(existing)], dtype=bool)
-    columns = [*UNIT_COLUMNS, _GEOMETRY]
+    columns = [column for column in [*UNIT_COLUMNS, _GEOMETRY] if column in existing]
     frame = pd.concat([existing[keep][columns], incoming[columns]], ignore_index=True)
     return gpd.GeoDataFrame(frame, geometry=_GEOMETRY, crs=WGS84)
 
@@ -134,7 +135,12 @@ def _ended_communes(store: Store, units: gpd.GeoDataFrame | None, codes: set[str
     if not codes:
         return set()
     stored = store.units(
-        UnitQuery(level=int(Level.COMMUNE), codes=tuple(sorted(codes)), with_geometry=False)
+        UnitQuery(
+            level=int(Level.COMMUNE),
+            codes=tuple(sorted(codes)),
+            with_geometry=False,
+            columns=("code", "valid_from", "valid_to"),
+        )
     )
     incoming = None if units is None else units[_levels(units) == Level.COMMUNE]
     communes = overlay(stored, incoming)

@@ -63,7 +63,8 @@ class UnitQuery:
 
     ``codes`` and ``parent_codes`` may be long (every code of a national import).
     ``with_geometry=False`` leaves the geometry column empty (None), for callers that
-    need only the attributes: much cheaper for large reads.
+    need only the attributes: much cheaper for large reads. ``columns`` narrows the
+    attributes further to those named (of ``UNIT_COLUMNS``); the others are left out.
     """
 
     as_of: date | None = None
@@ -73,6 +74,7 @@ class UnitQuery:
     bbox: tuple[float, float, float, float] | None = None  # minx, miny, maxx, maxy (lon/lat)
     parent_codes: tuple[str, ...] | None = None
     with_geometry: bool = True
+    columns: tuple[str, ...] | None = None
 
 
 class Store(ABC):

@@ -94,6 +94,15 @@ def _in_list(column: str, values: Sequence[str]) -> tuple[str, list[Any]]:
     return f"{column} IN (SELECT value FROM json_each(?))", [json.dumps(list(values))]
 
 
+def _selected(columns: tuple[str, ...] | None) -> list[str]:
+    if columns is None:
+        return UNIT_COLUMNS
+    unknown = set(columns) - set(UNIT_COLUMNS)
+    if unknown:
+        raise ValueError(f"no unit column {sorted(unknown)}")
+    return [column for column in UNIT_COLUMNS if column in columns]
+
+
 def _unit_filters(query: UnitQuery) -> tuple[list[str], list[Any]]:
     where, params = ["1 = 1"], []  # type: list[str], list[Any]
     if query.as_of is not None:
@@ -262,21 +271,23 @@ class GeoPackageStore(Store):
         query = query or UnitQuery()
         where, params = _unit_filters(query)
         geometry_column = "geom" if query.with_geometry else "NULL AS geom"
+        columns = _selected(query.columns)
         sql = (
-            f"SELECT {geometry_column}, {', '.join(UNIT_COLUMNS)} FROM units "
+            f"SELECT {geometry_column}, {', '.join(columns)} FROM units "
             f"WHERE {' AND '.join(where)} ORDER BY level, code, valid_from"
         )
         names, rows = self._query(sql, params)
         frame = pd.DataFrame.from_records(rows, columns=names)
         if frame.empty:
-            frame = pd.DataFrame(columns=["geom", *UNIT_COLUMNS])
+            frame = pd.DataFrame(columns=["geom", *columns])
         blobs = frame.pop("geom")
         geometry = (
             gpkg_geometry.decode(list(blobs))
             if query.with_geometry
             else np.full(len(frame), None, dtype=object)
         )
-        frame["level"] = frame["level"].astype(int)
+        if "level" in frame:
+            frame["level"] = frame["level"].astype(int)
         with_count_dtypes(frame)
         return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(geometry, crs=WGS84), crs=WGS84)
 

@@ -150,6 +150,16 @@ def test_units_without_geometry_keep_every_attribute(store: Store) -> None:
     )
 
 
+def test_units_read_with_only_some_columns(store: Store) -> None:
+    store.apply(ImportBatch(SOURCE, units=units_frame([PROVINCE, COMMUNE_OLD, VILLAGE])))
+    query = UnitQuery(level=3, with_geometry=False, columns=("valid_to", "code"))
+    narrow = store.units(query)
+    assert [c for c in narrow.columns if c != "geometry"] == ["code", "valid_to"]
+    assert narrow["code"].tolist() == ["09496"] and narrow["valid_to"].tolist() == ["2025-07-01"]
+    with pytest.raises(ValueError, match="no unit column"):
+        store.units(UnitQuery(columns=("code", "members")))
+
+
 def test_unit_closures_end_validity(store: Store) -> None:
     store.apply(ImportBatch(SOURCE, units=units_frame([VILLAGE])))
     store.apply(ImportBatch(SOURCE, unit_closures=[("09496-001", None, date(2025, 7, 1))]))

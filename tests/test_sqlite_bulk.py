@@ -1,0 +1,68 @@
+"""``insert_rows``: every row lands with its values and SQLite types, whatever the shape."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+
+from geo_service.store.sqlite_bulk import insert_rows
+
+
+def _table() -> sqlite3.Connection:
+    connection = sqlite3.connect(":memory:")
+    connection.execute("CREATE TABLE t (k INTEGER PRIMARY KEY, a, b, c, d, e)")
+    return connection
+
+
+def _rows(connection: sqlite3.Connection) -> list[tuple[object, ...]]:
+    return connection.execute(
+        "SELECT k, a, typeof(a), b, typeof(b), c, d, typeof(d), e FROM t ORDER BY k"
+    ).fetchall()
+
+
+@pytest.mark.parametrize("variable_limit", [32766, 7, 6])
+@pytest.mark.parametrize("count", [1, 2, 199, 200, 201, 457])
+def test_rows_land_whole_with_their_types(count: int, variable_limit: int) -> None:
+    connection = _table()
+    connection.setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, variable_limit)
+    keys = list(range(count))
+    # a: one value, but 1, 1.0 and True are different SQLite values; b: one float for all;
+    # c: all NULL; d: one text; e: one blob.
+    mixed = [(1, 1.0, True)[k % 3] for k in keys] if count > 1 else [1.0]
+    columns = [keys, mixed, [2.5] * count, [None] * count, ["Thôn 1"] * count, [b"GP"] * count]
+    insert_rows(connection, "INSERT INTO t (k, a, b, c, d, e)", columns)
+    expected = [
+        (
+            k,
+            int(a) if a is True else a,
+            "real" if type(a) is float else "integer",
+            2.5,
+            "real",
+            None,
+            "Thôn 1",
+            "text",
+            b"GP",
+        )
+        for k, a in zip(keys, mixed, strict=True)
+    ]
+    assert _rows(connection) == expected
+
+
+def test_a_tail_applies_to_every_row_and_varying_values_stay_in_place() -> None:
+    connection = _table()
+    insert_rows(connection, "INSERT INTO t (k, a, d)", [[1, 2, 3], ["x", "y", "z"], [0, 0, 0]])
+    insert_rows(
+        connection,
+        "INSERT INTO t (k, a, d)",
+        [[3, 2, 4], ["Z", "Y", "W"], [9, 9, 9]],
+        "ON CONFLICT (k) DO UPDATE SET a = excluded.a, d = excluded.d",
+    )
+    got = connection.execute("SELECT k, a, d FROM t ORDER BY k").fetchall()
+    assert got == [(1, "x", 0), (2, "Y", 9), (3, "Z", 9), (4, "W", 9)]
+
+
+def test_no_rows_write_nothing() -> None:
+    connection = _table()
+    insert_rows(connection, "INSERT INTO t (k, a)", [[], []])
+    assert connection.execute("SELECT count(*) FROM t").fetchone() == (0,)
