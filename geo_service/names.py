@@ -335,6 +335,28 @@ def last_word(name: str) -> str:
     return _strip_marks(words[-1]) if words else ""
 
 
+def key_signature(name: str) -> str:
+    """A coarse stand-in for ``match_key``, cheap to compute: names with the same match key
+    have the same signature (the converse does not hold), so names whose signatures differ
+    need no analysis to be told apart.
+
+    It is the name's ``last_word``, or "#" when that word may be (part of) a numeral: a key
+    is a number only when the name ends in digits, a number word or Roman numerals. Any
+    other key ends with the name's last word itself; only a type abbreviation glued to
+    digits ("TDP04") makes the key's last word shorter, and that word has digits. The word
+    is case-folded, because lower case is not always the same letter in every context
+    (Greek final sigma).
+    """
+    last = last_word(name).casefold()
+    if (
+        any(char.isdigit() for char in last)
+        or last in _NUMERAL_WORDS
+        or _ROMAN_LETTERS.fullmatch(last)
+    ):
+        return "#"
+    return last
+
+
 class KeyEndings:
     """The last words of some keys, to tell cheaply which names cannot have one of them.
 

@@ -22,7 +22,7 @@ from geo_service.domain import UNIT_TYPES, Level
 from geo_service.ingest.match_report import Lookup, MatchReport
 from geo_service.ingest.name_index import NameMatch, decided_by_key, lookup_among
 from geo_service.ingest.unit_tree import ANYWHERE, UnitTree
-from geo_service.names import KeyEndings, analyse, last_word, nfc, numeral_value
+from geo_service.names import KeyEndings, analyse, key_signature, last_word, nfc, numeral_value
 from geo_service.pipeline import import_models
 from geo_service.store import Store, open_store
 
@@ -233,6 +233,25 @@ def test_key_endings_keep_every_name_whose_key_is_asked(demo_units: pd.DataFrame
     asked = KeyEndings([analyse("Thôn Đông An").key, analyse("TDP 04").key])
     assert not asked.may_end(last_word("Thôn 3")) and not asked.may_end(last_word("Xóm Tân Lập"))
     assert asked.may_end(last_word("TDP04")) and asked.may_end(last_word("thon dong an"))
+
+
+def test_names_with_one_match_key_have_one_signature(demo_units: pd.DataFrame) -> None:
+    """The duplicate-name check analyses only names whose ``key_signature`` repeats in a
+    commune: that is sound only if equal match keys always come with equal signatures."""
+    rng = random.Random(SEED)
+    unit_names = sorted({*demo_units["name"], *synthetic_units()["name"]})
+    typed = {variant for name in unit_names for variant in variants(name, rng)}
+    typed |= {"TDP04", "KP3", "Thôn 3-4", "Thôn 5.", "Xóm 5 (cũ)", "Ấp ⅳ", "Thôn ５", "Thôn"}
+    typed |= {"Thôn Σ", "TDP.Σ", "Xóm ΑΣ", "Thôn İstanbul", "Thôn Bản Hai", "Thôn Hai"}
+    typed |= {"Thôn 4a", "TDP4a", "Khu 3 Tân 2", "Thôn Ya'Ly", "Thôn Ya Ly", "Xóm số Bốn"}
+    for level in (Level.VILLAGE, None):
+        signatures: dict[str, set[str]] = {}
+        for name in typed:
+            signatures.setdefault(analyse(name, level).key, set()).add(key_signature(name))
+        assert {key: sigs for key, sigs in signatures.items() if len(sigs) > 1} == {}
+    # It does tell names apart: otherwise every name would still be analysed.
+    assert len({key_signature(name) for name in typed}) > 50
+    assert key_signature("Thôn Đông An") != key_signature("Xóm Tân Lập")
 
 
 # --- 3. caches do not change answers ----------------------------------------------------------

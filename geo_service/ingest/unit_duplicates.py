@@ -18,7 +18,7 @@ from geo_service.domain import Level
 from geo_service.ingest.text_columns import distinct_value_keys, value_keys
 from geo_service.ingest.unit_cells import Distinct
 from geo_service.keys import combined_keys
-from geo_service.names import match_key
+from geo_service.names import key_signature, match_key
 from geo_service.validate import ValidationReport
 
 
@@ -73,15 +73,21 @@ def _check_village_names(
     named = villages & cells.names.where(_is_text) & ~np.asarray(cells.parents.is_null())
     if not named.any():
         return
-    match_keys = cells.names.map(_village_key)
-    same_key, _ = combined_keys(
-        [
-            value_keys(cells.parents),
-            distinct_value_keys(cells.unit_types),
-            distinct_value_keys(match_keys),
-        ]
+    parents, unit_types = value_keys(cells.parents), distinct_value_keys(cells.unit_types)
+    # Only names sharing a commune, a type and a signature can share a match key: analyse
+    # those alone (a national list has tens of thousands of distinct names).
+    signatures = cells.names.map(_village_signature)
+    alike, _ = combined_keys([parents, unit_types, distinct_value_keys(signatures)])
+    candidates = named & (np.bincount(alike)[alike] > 1)
+    if not candidates.any():
+        return
+    needed = set(cells.names.positions[candidates].tolist())
+    match_keys = Distinct(
+        cells.names.positions,
+        [_village_key(name) if i in needed else None for i, name in enumerate(cells.names.parsed)],
     )
-    repeated = named & (np.bincount(same_key)[same_key] > 1)
+    same_key, _ = combined_keys([parents, unit_types, distinct_value_keys(match_keys)])
+    repeated = candidates & (np.bincount(same_key)[same_key] > 1)
     if not repeated.any():
         return
     names = table["name"].to_numpy(dtype=object)
@@ -105,6 +111,10 @@ def _check_village_names(
 
 def _is_text(value: object) -> bool:
     return isinstance(value, str)
+
+
+def _village_signature(name: object) -> str | None:
+    return key_signature(name) if isinstance(name, str) else None
 
 
 def _village_key(name: object) -> str | None:
