@@ -30,6 +30,7 @@ from geo_service.domain import (
     WGS84,
     Level,
 )
+from geo_service.ingest.halves import in_halves
 from geo_service.ingest.layers import without_gc_pauses
 from geo_service.ingest.text_columns import (
     code_texts,
@@ -348,7 +349,7 @@ def _assemble(table: pd.DataFrame, frame: gpd.GeoDataFrame, source: str) -> gpd.
     geometry = frame.geometry.values
     shapes = np.asarray(geometry, dtype=object)
     present = ~(shapely.is_missing(shapes) | shapely.is_empty(shapes))
-    labels = shapely.point_on_surface(shapes)
+    labels = in_halves(shapely.point_on_surface, shapes)
     table["geometry_quality"] = pd.array(
         pc.if_else(pa.array(present), GEOMETRY_SURVEYED, GEOMETRY_NONE), dtype="str"
     )

@@ -20,6 +20,7 @@ from geo_service.domain import (
 )
 from geo_service.store.base import ImportBatch
 from geo_service.store.gpkg_write import sql_columns
+from geo_service.values import member_of
 
 TABLE_KEYS: dict[str, tuple[str, ...]] = {
     "units": ("code", "valid_from"),
@@ -66,10 +67,13 @@ def _keep(
             f"WHERE {names[0]} IN (SELECT value FROM json_each(?))",
             (json.dumps(firsts.tolist()),),
         ).fetchall()
-    if not candidates:
-        return []
     stored = pd.DataFrame(candidates, columns=["fid", *names], dtype=object)
-    wanted = keys[[*names, "replaces"]].astype(object).drop_duplicates(names)
+    stored = stored[member_of(stored[names[0]], firsts)]
+    if stored.empty:  # e.g. a first import: nothing to keep, and no need to join
+        return []
+    held_firsts = pd.unique(stored[names[0]].to_numpy(dtype=object))
+    wanted = keys.loc[member_of(keys[names[0]], held_firsts), [*names, "replaces"]]
+    wanted = wanted.astype(object).drop_duplicates(names)
     found = stored.merge(wanted, on=names, how="inner")  # NULL keys match, as SQL's IS does
     if found.empty:
         return []
