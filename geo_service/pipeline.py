@@ -87,7 +87,7 @@ def batch_changes(store: Store, batch: ImportBatch) -> dict[str, TableChanges]:
     changes: dict[str, TableChanges] = {}
     if batch.units is not None:
         codes = pd.unique(batch.units["code"].to_numpy(dtype=object))
-        existing = store.units(UnitQuery(codes=tuple(sorted(codes))))
+        existing = store.units(UnitQuery(codes=tuple(codes.tolist())))
         columns = [*UNIT_COLUMNS, "geometry"]
         changes["units"] = compare(existing, batch.units, ["code", "valid_from"], columns)
     if batch.unit_closures:

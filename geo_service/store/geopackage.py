@@ -12,6 +12,7 @@ import json
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
@@ -92,6 +93,9 @@ def _register_st_functions(connection: sqlite3.Connection) -> None:
 def _in_list(column: str, values: Sequence[str]) -> tuple[str, list[Any]]:
     """``column IN (…)`` with one JSON parameter: no limit on the number of values."""
     return f"{column} IN (SELECT value FROM json_each(?))", [json.dumps(list(values))]
+
+
+_NARROW_FROM = 2_000  # shorter code lists are always matched in SQL
 
 
 def _selected(columns: tuple[str, ...] | None) -> list[str]:
@@ -268,7 +272,7 @@ class GeoPackageStore(Store):
     # -- reads ----------------------------------------------------------------------------
 
     def units(self, query: UnitQuery | None = None) -> gpd.GeoDataFrame:
-        query = query or UnitQuery()
+        query = self._held_codes_only(query or UnitQuery())
         where, params = _unit_filters(query)
         geometry_column = "geom" if query.with_geometry else "NULL AS geom"
         columns = _selected(query.columns)
@@ -290,6 +294,21 @@ class GeoPackageStore(Store):
             frame["level"] = frame["level"].astype(int)
         with_count_dtypes(frame)
         return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(geometry, crs=WGS84), crs=WGS84)
+
+    def _held_codes_only(self, query: UnitQuery) -> UnitQuery:
+        """``query`` with its codes narrowed to those the store holds, when that is cheaper.
+
+        A national import asks for each of its 80,000 codes: matching them one by one in
+        SQL (``json_each``) costs about 1.5 µs a code, reading every stored code about 0.2 µs
+        a row, after which the query asks only for codes that exist (none, the first time).
+        """
+        if query.codes is None or len(query.codes) < _NARROW_FROM:
+            return query
+        (rows,) = self._query("SELECT count(*) FROM units")[1][0]
+        if len(query.codes) * 6 < rows:
+            return query
+        held = {code for (code,) in self._query("SELECT DISTINCT code FROM units")[1]}
+        return replace(query, codes=tuple(code for code in query.codes if code in held))
 
     def lineage(self) -> pd.DataFrame:
         return self._frame("SELECT * FROM lineage ORDER BY old_code, new_code", LINEAGE_COLUMNS)
