@@ -339,6 +339,12 @@ def _report(
         "baseline_median_s": round(baseline, 3),
         "import_median_s": round(ours, 3),
         "ratio_import_over_baseline": round(ours / baseline, 2),
+        # Each run's import over the reads timed just before it: the VM's speed drifts
+        # within a session, and a ratio taken in one moment is not thrown by the drift.
+        "per_run_ratios": {
+            name: [round(r.total_s / read[name], 2) for r, read in zip(runs, reads, strict=True)]
+            for name in REFERENCE_READS
+        },
         "reference_reads_median_s": {
             name: round(statistics.median(read[name] for read in reads), 3)
             for name in REFERENCE_READS
@@ -370,6 +376,11 @@ def print_report(report: dict[str, Any], console: Console) -> None:
     for name, seconds in report["reference_reads_median_s"].items():
         if name != BASELINE:
             console.print(f"import / {name} = {report['import_median_s'] / seconds:.2f}x")
+    for name, ratios in report["per_run_ratios"].items():
+        console.print(
+            f"per run, import / {name}: median {statistics.median(ratios):.2f}x, "
+            f"{min(ratios):.2f}-{max(ratios):.2f}x"
+        )
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -67,4 +67,4 @@ def _one_value(column: Sequence[Any]) -> bool:
     first = column[0]
     if not isinstance(column, list):
         column = list(column)
-    return column.count(first) == len(column) and all(type(v) is type(first) for v in column)
+    return column.count(first) == len(column) and set(map(type, column)) == {type(first)}
