@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import geopandas as gpd
@@ -61,10 +61,6 @@ def sql_column(values: pd.Series) -> list[Any]:
     if pd.api.types.infer_dtype(present, skipna=False) in ("string", "empty"):
         return list(array)
     return [sql_value(value) for value in array]
-
-
-def sql_rows(frame: pd.DataFrame, columns: Sequence[str]) -> Iterator[tuple[Any, ...]]:
-    return zip(*sql_columns(frame, columns), strict=True)
 
 
 def sql_columns(frame: pd.DataFrame, columns: Sequence[str]) -> list[list[Any]]:
