@@ -134,14 +134,17 @@ def _ended_communes(store: Store, units: gpd.GeoDataFrame | None, codes: set[str
     """Those of ``codes`` naming a commune that has ended (in the store or the batch)."""
     if not codes:
         return set()
-    stored = store.units(
+    # Every ended commune, then those of ``codes``: far fewer rows to read than the
+    # communes of a national import, and no long code list for SQL to match.
+    ended = store.units(
         UnitQuery(
             level=int(Level.COMMUNE),
-            codes=tuple(sorted(codes)),
+            ended=True,
             with_geometry=False,
             columns=("code", "valid_from", "valid_to"),
         )
     )
+    stored = ended[member_of(ended["code"], codes)]
     incoming = None if units is None else units[_levels(units) == Level.COMMUNE]
     communes = overlay(stored, incoming)
     return _codes(communes.loc[communes["valid_to"].notna(), "code"]) & codes

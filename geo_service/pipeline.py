@@ -190,8 +190,7 @@ def _check_parents(store: Store, units: gpd.GeoDataFrame, report: ValidationRepo
     outside = sorted(named - {""} - set(units["code"].to_numpy(dtype=object).tolist()))
     if not outside:
         return
-    query = UnitQuery(codes=tuple(outside), with_geometry=False, columns=("code",))
-    unknown = set(outside) - set(store.units(query)["code"])
+    unknown = set(outside) - store.held_codes(outside)
     if not unknown:
         return
     source = unit_source(units)

@@ -8,6 +8,7 @@ lands whole or leaves the store exactly as it was.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -65,6 +66,7 @@ class UnitQuery:
     ``with_geometry=False`` leaves the geometry column empty (None), for callers that
     need only the attributes: much cheaper for large reads. ``columns`` narrows the
     attributes further to those named (of ``UNIT_COLUMNS``); the others are left out.
+    ``ended=True`` keeps only units that have ended (``valid_to`` set).
     """
 
     as_of: date | None = None
@@ -75,6 +77,7 @@ class UnitQuery:
     parent_codes: tuple[str, ...] | None = None
     with_geometry: bool = True
     columns: tuple[str, ...] | None = None
+    ended: bool = False
 
 
 class Store(ABC):
@@ -100,6 +103,13 @@ class Store(ABC):
     @abstractmethod
     def units(self, query: UnitQuery | None = None) -> gpd.GeoDataFrame:
         """Units matching ``query`` (EPSG:4326). Called by ``GET /api/units`` and coverage."""
+
+    def held_codes(self, codes: Iterable[str]) -> set[str]:
+        """Those of ``codes`` that name a stored unit, of any date. Called by every import
+        (the parent check); backends may answer it more cheaply than ``units``."""
+        wanted = tuple(dict.fromkeys(codes))
+        query = UnitQuery(codes=wanted, with_geometry=False, columns=("code",))
+        return set(self.units(query)["code"])
 
     @abstractmethod
     def lineage(self) -> pd.DataFrame:

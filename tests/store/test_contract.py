@@ -160,6 +160,18 @@ def test_units_read_with_only_some_columns(store: Store) -> None:
         store.units(UnitQuery(columns=("code", "members")))
 
 
+def test_ended_units_and_held_codes(store: Store) -> None:
+    store.apply(ImportBatch(SOURCE, units=units_frame([PROVINCE, COMMUNE_OLD, VILLAGE])))
+    ended = store.units(UnitQuery(ended=True, with_geometry=False))
+    assert sorted(ended["code"]) == ["09496", "27"]  # those with a valid_to
+    assert store.units(UnitQuery(ended=True, level=3))["code"].tolist() == ["09496"]
+    assert store.held_codes(["27", "09496-001", "nope", "27"]) == {"27", "09496-001"}
+    assert store.held_codes([]) == set()
+    # a national import's list: far longer than the table, mostly codes not stored
+    many = [f"{i:05d}" for i in range(40_000)] + ["09496"]
+    assert store.held_codes(many) == {"09496"}
+
+
 def test_unit_closures_end_validity(store: Store) -> None:
     store.apply(ImportBatch(SOURCE, units=units_frame([VILLAGE])))
     store.apply(ImportBatch(SOURCE, unit_closures=[("09496-001", None, date(2025, 7, 1))]))
