@@ -87,6 +87,28 @@ def nfc(text: str) -> str:
     return " ".join(text.split())
 
 
+_JOINER = "\ue000"  # a private-use character: NFC and the tone rules never cross it
+_SPACES = re.compile(r"\s+")  # str.split's whitespace exactly
+
+
+def nfc_each(texts: list[str]) -> list[str]:
+    """``nfc`` of every text, worked out on all of them at once.
+
+    A national file has tens of thousands of distinct names; joined by a private-use
+    character, which NFC composes with nothing and the tone rule reads as a word end, they
+    are normalised in one pass of each step instead of one call per name.
+    """
+    if not texts or any(_JOINER in text for text in texts):
+        return [nfc(text) for text in texts]
+    joined = _JOINER.join(texts)
+    if not joined.isascii():
+        if _NEEDS_CLEANUP.search(joined):
+            joined = joined.translate(_CLEANUP)
+        joined = unicodedata.normalize("NFC", joined)
+        joined = _NEW_STYLE_TONE.sub(_move_tone, joined)
+    return [text.strip(" ") for text in _SPACES.sub(" ", joined).split(_JOINER)]
+
+
 def _strip_marks(text: str) -> str:
     """Lowercase without diacritics; keeps the length of NFC Vietnamese text."""
     return text.lower().translate(_FOLD)

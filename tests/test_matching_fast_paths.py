@@ -254,6 +254,19 @@ def test_names_with_one_match_key_have_one_signature(demo_units: pd.DataFrame) -
     assert key_signature("Thôn Đông An") != key_signature("Xóm Tân Lập")
 
 
+def test_nfc_each_gives_nfc_of_every_name(demo_units: pd.DataFrame) -> None:
+    """Names are normalised all at once (``nfc_each``): exactly ``nfc`` of each one."""
+    rng = random.Random(SEED)
+    unit_names = sorted({*demo_units["name"], *synthetic_units()["name"]})
+    typed = sorted({variant for name in unit_names for variant in variants(name, rng)})
+    typed += ["Hòa", "hoá ", " Thủy\u00a0Nguyên", "ÐỒNG", "a\u00ad b", "\u0301x", "", " ", "Khoẻ"]
+    assert names.nfc_each(typed) == [nfc(text) for text in typed]
+    assert names.nfc_each(["Thôn 1", "KP3"]) == ["Thôn 1", "KP3"]  # ASCII and not
+    with_joiner = ["Thôn\ue000Một", "Hòa"]  # the joining character itself: one by one
+    assert names.nfc_each(with_joiner) == [nfc(text) for text in with_joiner]
+    assert names.nfc_each([]) == []
+
+
 # --- 3. caches do not change answers ----------------------------------------------------------
 
 

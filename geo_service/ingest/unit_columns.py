@@ -49,7 +49,7 @@ from geo_service.ingest.unit_cells import (
 from geo_service.ingest.unit_duplicates import UnitCells, check_duplicates
 from geo_service.ingest.unit_levels import level_cells, levels_of_types, unit_types
 from geo_service.keys import combined_keys
-from geo_service.names import fold, nfc
+from geo_service.names import fold, nfc_each
 from geo_service.validate import ValidationReport
 
 _DISTRICT_CODES = ("district_code", "ma_huyen", "gso_district_code_2019")
@@ -213,7 +213,7 @@ def _unit_table(
     starts = _given(start, len(frame)) if start else dates(frame, fields["valid_from"], 8, problems)
     ends = _given(end, len(frame)) if end else dates(frame, fields["valid_to"], 9, problems)
     _check_periods(starts, ends, fields, problems)
-    stored_names = names.map(_stored_name)
+    stored_names = _stored_names(names)
     table = pd.DataFrame(
         {
             "code": text_column(code_values),
@@ -341,8 +341,11 @@ def _resolve_fields(
     return _Fields(columns, others)
 
 
-def _stored_name(name: str | None) -> str | None:
-    return nfc(name) if name else None
+def _stored_names(names: Distinct[str | None]) -> Distinct[str | None]:
+    """Names as stored: NFC with old-style tones and single spaces (``names.nfc``)."""
+    given = [name for name in names.parsed if name]
+    normalised = iter(nfc_each(given))
+    return Distinct(names.positions, [next(normalised) if name else None for name in names.parsed])
 
 
 def _assemble(table: pd.DataFrame, frame: gpd.GeoDataFrame, source: str) -> gpd.GeoDataFrame:
