@@ -158,6 +158,10 @@ def test_units_read_with_only_some_columns(store: Store) -> None:
     assert narrow["code"].tolist() == ["09496"] and narrow["valid_to"].tolist() == ["2025-07-01"]
     with pytest.raises(ValueError, match="no unit column"):
         store.units(UnitQuery(columns=("code", "members")))
+    many = (*(f"X{i:05d}" for i in range(40_000)), "09496-001")  # a national import's list
+    named = store.units(UnitQuery(codes=many, columns=("name",)))
+    assert [c for c in named.columns if c != "geometry"] == ["name"]
+    assert named["name"].tolist() == ["Khu phố 1"] and named.geometry.isna().all()
 
 
 def test_ended_units_and_held_codes(store: Store) -> None:
