@@ -274,12 +274,7 @@ class GeoPackageStore(Store):
     # -- reads ----------------------------------------------------------------------------
 
     def units(self, query: UnitQuery | None = None) -> gpd.GeoDataFrame:
-        query = query or UnitQuery()
-        # A long code list (a national import asks for each of its 80,000 codes) is matched
-        # here rather than in SQL: see _cheaper_to_scan.
-        wanted = None
-        if query.codes is not None and self._cheaper_to_scan(len(query.codes)):
-            wanted, query = set(query.codes), replace(query, codes=None)
+        query, wanted = self._long_code_list(query or UnitQuery())
         where, params = _unit_filters(query)
         geometry_column = "geom" if query.with_geometry else "NULL AS geom"
         columns = _selected(query.columns)
@@ -306,6 +301,21 @@ class GeoPackageStore(Store):
             frame["level"] = frame["level"].astype(int)
         with_count_dtypes(frame)
         return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(geometry, crs=WGS84), crs=WGS84)
+
+    def _long_code_list(self, query: UnitQuery) -> tuple[UnitQuery, set[str] | None]:
+        """A long code list (a national import asks for each of its 80,000 codes), made
+        cheap: first narrowed to the codes the store holds, read from the code index
+        alone (none, for the villages of a first import); if that still leaves most of the
+        table, the rows are all read and those codes kept while reading, without SQL
+        matching each code. Returns the query to run and the codes to keep, if any.
+        """
+        if query.codes is None or not self._cheaper_to_scan(len(query.codes)):
+            return query, None
+        held = self.held_codes(query.codes)
+        codes = tuple(code for code in query.codes if code in held)
+        if self._cheaper_to_scan(len(codes)):
+            return replace(query, codes=None), set(codes)
+        return replace(query, codes=codes), None
 
     def held_codes(self, codes: Iterable[str]) -> set[str]:
         wanted = set(codes)

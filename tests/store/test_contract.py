@@ -139,6 +139,32 @@ def test_filters_by_many_parent_codes_and_long_code_lists(store: Store) -> None:
     assert store.units(UnitQuery(codes=many, level=1))["code"].tolist() == ["27"]
 
 
+def test_long_code_lists_find_what_short_ones_find(store: Store) -> None:
+    villages = [
+        VILLAGE
+        | {"code": f"V{i:05d}", "name": f"Thôn {i}", "population": i}
+        | ({"geometry": box(106.2 + i * 1e-4, 21.0, 106.2001 + i * 1e-4, 21.001)} if i % 2 else {})
+        for i in range(3_000)
+    ]
+    store.apply(ImportBatch(SOURCE, units=units_frame([PROVINCE, COMMUNE_OLD, *villages])))
+    short = pd.concat(  # the same rows, asked for 500 codes at a time
+        store.units(UnitQuery(codes=tuple(f"V{i:05d}" for i in range(start, start + 500))))
+        for start in range(0, 3_000, 500)
+    ).reset_index(drop=True)
+    absent = [f"X{i:05d}" for i in range(20_000)]
+    asked = (*absent, *(f"V{i:05d}" for i in range(3_000)), "V00001")  # mostly stored codes
+    found = store.units(UnitQuery(codes=asked))
+    pd.testing.assert_frame_equal(
+        pd.DataFrame(found[UNIT_COLUMNS]), pd.DataFrame(short[UNIT_COLUMNS])
+    )
+    assert shapely.equals_exact(found.geometry.values, short.geometry.values, 0).sum() == 1_500
+    assert found.geometry.isna().sum() == 1_500
+    few = store.units(UnitQuery(codes=(*absent, "V02999", "27"), with_geometry=False))
+    assert few["code"].tolist() == ["27", "V02999"] and few.geometry.isna().all()
+    light = store.units(UnitQuery(codes=asked, level=4, columns=("population",)))
+    assert light["population"].tolist() == list(range(3_000))
+
+
 def test_units_without_geometry_keep_every_attribute(store: Store) -> None:
     store.apply(ImportBatch(SOURCE, units=units_frame([PROVINCE, COMMUNE_OLD, VILLAGE])))
     light = store.units(UnitQuery(with_geometry=False))
