@@ -274,23 +274,18 @@ class GeoPackageStore(Store):
     # -- reads ----------------------------------------------------------------------------
 
     def units(self, query: UnitQuery | None = None) -> gpd.GeoDataFrame:
-        query, wanted = self._long_code_list(query or UnitQuery())
+        query = self._held_codes_only(query or UnitQuery())
         where, params = _unit_filters(query)
         geometry_column = "geom" if query.with_geometry else "NULL AS geom"
         columns = _selected(query.columns)
-        read = columns if wanted is None or "code" in columns else ["code", *columns]
         sql = (
-            f"SELECT {geometry_column}, {', '.join(read)} FROM units "
+            f"SELECT {geometry_column}, {', '.join(columns)} FROM units "
             f"WHERE {' AND '.join(where)} ORDER BY level, code, valid_from"
         )
         names, rows = self._query(sql, params)
-        if wanted is not None:
-            at = names.index("code")
-            rows = [row for row in rows if row[at] in wanted]
         frame = pd.DataFrame.from_records(rows, columns=names)
         if frame.empty:
-            frame = pd.DataFrame(columns=["geom", *read])
-        frame = frame[["geom", *columns]]
+            frame = pd.DataFrame(columns=["geom", *columns])
         blobs = frame.pop("geom")
         geometry = (
             gpkg_geometry.decode(list(blobs))
@@ -302,20 +297,16 @@ class GeoPackageStore(Store):
         with_count_dtypes(frame)
         return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(geometry, crs=WGS84), crs=WGS84)
 
-    def _long_code_list(self, query: UnitQuery) -> tuple[UnitQuery, set[str] | None]:
-        """A long code list (a national import asks for each of its 80,000 codes), made
-        cheap: first narrowed to the codes the store holds, read from the code index
-        alone (none, for the villages of a first import); if that still leaves most of the
-        table, the rows are all read and those codes kept while reading, without SQL
-        matching each code. Returns the query to run and the codes to keep, if any.
+    def _held_codes_only(self, query: UnitQuery) -> UnitQuery:
+        """``query`` with a long code list narrowed to the codes the store holds, read from
+        the code index alone: a national import asks for each of its 80,000 codes, none of
+        which is stored the first time. Rows are then matched in SQL as usual (reading
+        them all instead would also read the large polygons of every province and commune).
         """
         if query.codes is None or not self._cheaper_to_scan(len(query.codes)):
-            return query, None
+            return query
         held = self.held_codes(query.codes)
-        codes = tuple(code for code in query.codes if code in held)
-        if self._cheaper_to_scan(len(codes)):
-            return replace(query, codes=None), set(codes)
-        return replace(query, codes=codes), None
+        return replace(query, codes=tuple(code for code in query.codes if code in held))
 
     def held_codes(self, codes: Iterable[str]) -> set[str]:
         wanted = set(codes)
@@ -326,8 +317,8 @@ class GeoPackageStore(Store):
         }
 
     def _cheaper_to_scan(self, count: int) -> bool:
-        """Whether reading every stored row (or code) and keeping the wanted ones beats
-        matching ``count`` codes in SQL.
+        """Whether reading every stored code and keeping the wanted ones beats matching
+        ``count`` codes in SQL.
 
         Matching a code through ``json_each`` costs about 1.5 µs, reading a stored code
         about 0.2 µs: a national import asks for 80,000 codes at once.
