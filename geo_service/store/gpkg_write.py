@@ -24,7 +24,7 @@ from numpy.typing import NDArray
 
 from geo_service.domain import UNIT_COLUMNS
 from geo_service.store import gpkg_geometry, gpkg_rtree
-from geo_service.store.sqlite_bulk import insert_rows
+from geo_service.store.sqlite_bulk import Repeated, insert_rows
 from geo_service.values import plain
 
 RTREE_INSERT_TRIGGER = """
@@ -67,6 +67,33 @@ def sql_columns(frame: pd.DataFrame, columns: Sequence[str]) -> list[list[Any]]:
     return [sql_column(frame[column]) for column in columns]
 
 
+def insert_columns(frame: pd.DataFrame, columns: Sequence[str]) -> list[Sequence[Any]]:
+    """``sql_columns`` for ``insert_rows``: a column holding one value throughout (the
+    level, dates and source of a whole file) is not converted row by row at all."""
+    return [_repeated(frame[column]) or sql_column(frame[column]) for column in columns]
+
+
+def _repeated(values: pd.Series) -> Repeated | None:
+    count = len(values)
+    if count < 2:
+        return None
+    first, *others = values.iloc[[0, count // 2, count - 1]].tolist()
+    if any(_differ(first, other) for other in others):  # most columns: no full pass
+        return None
+    if values.nunique(dropna=False) != 1:
+        return None
+    if values.dtype == object and len(set(map(type, values.to_numpy()))) != 1:
+        return None  # 1, 1.0 and True hash alike but are different SQLite values
+    return Repeated(sql_value(first), count)
+
+
+def _differ(first: Any, other: Any) -> bool:
+    first_missing, other_missing = pd.isna(first), pd.isna(other)
+    if first_missing or other_missing:
+        return bool(first_missing != other_missing)
+    return bool(first != other)
+
+
 def insert_units(
     connection: sqlite3.Connection, units: gpd.GeoDataFrame, import_id: int
 ) -> NDArray[np.float64]:
@@ -76,12 +103,12 @@ def insert_units(
     first = _next_fid(connection)
     fids = np.arange(first, first + len(units), dtype=np.int64)
     indexed = ~np.isnan(bounds).any(axis=1)
-    columns = sql_columns(units, UNIT_COLUMNS)
+    columns = insert_columns(units, UNIT_COLUMNS)
     connection.execute("DROP TRIGGER IF EXISTS rtree_units_geom_insert")
     insert_rows(
         connection,
         f"INSERT INTO units (fid, geom, {', '.join(UNIT_COLUMNS)}, import_id)",
-        [fids.tolist(), blobs, *columns, [import_id] * len(units)],
+        [fids.tolist(), blobs, *columns, Repeated(import_id, len(units))],
     )
     _index(connection, fids[indexed], bounds[indexed])
     connection.execute(RTREE_INSERT_TRIGGER)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Sequence
 from itertools import chain
-from typing import Any
+from typing import Any, overload
 
 _ROWS_PER_STATEMENT = 200
 
@@ -61,10 +61,38 @@ def _row(shared: list[int], columns: int, row: int) -> str:
     return f"({', '.join(names)})"
 
 
+class Repeated(Sequence[Any]):
+    """One value ``count`` times, without a list of them: a column known to hold a single
+    value, which ``insert_rows`` binds once per statement."""
+
+    def __init__(self, value: Any, count: int) -> None:
+        self.value, self.count_ = value, count
+
+    def __len__(self) -> int:
+        return self.count_
+
+    @overload
+    def __getitem__(self, index: int) -> Any: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[Any]: ...
+
+    def __getitem__(self, index: int | slice) -> Any:
+        if isinstance(index, slice):
+            return [self.value] * len(range(*index.indices(self.count_)))
+        if not -self.count_ <= index < self.count_:
+            raise IndexError(index)
+        return self.value
+
+
 def _one_value(column: Sequence[Any]) -> bool:
     """Whether every value is equal to the first and of its type (1, 1.0 and True are
     equal in Python but not the same in SQLite)."""
-    first = column[0]
+    if isinstance(column, Repeated):
+        return True
+    first, last = column[0], column[-1]
+    if type(last) is not type(first) or last != first:  # most columns differ: no scan
+        return False
     if not isinstance(column, list):
         column = list(column)
     return column.count(first) == len(column) and set(map(type, column)) == {type(first)}
