@@ -92,6 +92,8 @@ def test_repeated_is_one_value_everywhere() -> None:
         pd.Series([date(2008, 8, 1), "2008-08-01"] * 150, dtype=object),
         pd.Series([*["a"] * 150, None, *["a"] * 149], dtype=object),
         pd.Series(range(300)),
+        pd.Series([*range(100), *[pd.NA] * 100, *range(100)], dtype="Int64"),
+        pd.Series([*[0.5] * 100, *[float("nan")] * 100, *[2.0] * 100]),
     ],
 )
 def test_insert_columns_store_what_sql_columns_store(values: pd.Series) -> None:

@@ -13,6 +13,7 @@ the standard triggers and an R-tree that matches the table.
 from __future__ import annotations
 
 import json
+import math
 import sqlite3
 from collections.abc import Sequence
 from typing import Any
@@ -44,8 +45,13 @@ def sql_value(value: Any) -> Any:
     return plain(value)
 
 
-def sql_column(values: pd.Series) -> list[Any]:
-    """``sql_value`` of every value of a column; numbers and text without a call per value."""
+def sql_column(values: pd.Series, missing_number: float | None = None) -> list[Any]:
+    """``sql_value`` of every value of a column; numbers and text without a call per value.
+
+    ``missing_number`` stands for a missing value in a numeric column: NaN binds faster
+    than None (pysqlite looks for an adapter for None, not for a float) and SQLite stores
+    a NaN as NULL, so a bulk insert passes NaN.
+    """
     if isinstance(values.dtype, pd.StringDtype):  # text by construction: no checks needed
         text: list[Any] = values.array.to_numpy(dtype=object, na_value=None).tolist()
         return text
@@ -54,7 +60,7 @@ def sql_column(values: pd.Series) -> list[Any]:
     missing = pd.isna(array)
     if missing.any():
         array = array.copy()
-        array[missing] = None
+        array[missing] = missing_number if numeric else None
     if numeric:
         return list(array)  # numpy's object cast gives Python int/float/bool
     present = array[~missing]
@@ -70,7 +76,7 @@ def sql_columns(frame: pd.DataFrame, columns: Sequence[str]) -> list[list[Any]]:
 def insert_columns(frame: pd.DataFrame, columns: Sequence[str]) -> list[Sequence[Any]]:
     """``sql_columns`` for ``insert_rows``: a column holding one value throughout (the
     level, dates and source of a whole file) is not converted row by row at all."""
-    return [_repeated(frame[column]) or sql_column(frame[column]) for column in columns]
+    return [_repeated(frame[c]) or sql_column(frame[c], math.nan) for c in columns]
 
 
 def _repeated(values: pd.Series) -> Repeated | None:
