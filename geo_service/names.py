@@ -89,6 +89,7 @@ def nfc(text: str) -> str:
 
 _JOINER = "\ue000"  # a private-use character: NFC and the tone rules never cross it
 _SPACES = re.compile(r"\s+")  # str.split's whitespace exactly
+_ODD_SPACES = re.compile(r"[^\S ]|  ")  # what " ".join(text.split()) would change inside
 
 
 def nfc_each(texts: list[str]) -> list[str]:
@@ -106,7 +107,13 @@ def nfc_each(texts: list[str]) -> list[str]:
             joined = joined.translate(_CLEANUP)
         joined = unicodedata.normalize("NFC", joined)
         joined = _NEW_STYLE_TONE.sub(_move_tone, joined)
-    return [text.strip(" ") for text in _SPACES.sub(" ", joined).split(_JOINER)]
+    if _ODD_SPACES.search(joined):  # rare: most names have single spaces only
+        joined = _SPACES.sub(" ", joined)
+    texts = joined.split(_JOINER)
+    edges = (" " + _JOINER, _JOINER + " ")
+    if joined[:1] == " " or joined[-1:] == " " or any(edge in joined for edge in edges):
+        texts = [text.strip(" ") for text in texts]
+    return texts
 
 
 def _strip_marks(text: str) -> str:

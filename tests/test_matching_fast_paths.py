@@ -262,6 +262,9 @@ def test_nfc_each_gives_nfc_of_every_name(demo_units: pd.DataFrame) -> None:
     typed += ["Hòa", "hoá ", " Thủy\u00a0Nguyên", "ÐỒNG", "a\u00ad b", "\u0301x", "", " ", "Khoẻ"]
     assert names.nfc_each(typed) == [nfc(text) for text in typed]
     assert names.nfc_each(["Thôn 1", "KP3"]) == ["Thôn 1", "KP3"]  # ASCII and not
+    edges_only = [" Thôn 1", "Xóm Hòa Bình ", "Ấp  3", " ", "Bản Mòa"]
+    for texts in (edges_only, edges_only[:2], edges_only[1:2], edges_only[2:3]):
+        assert names.nfc_each(texts) == [nfc(text) for text in texts]
     with_joiner = ["Thôn\ue000Một", "Hòa"]  # the joining character itself: one by one
     assert names.nfc_each(with_joiner) == [nfc(text) for text in with_joiner]
     assert names.nfc_each([]) == []
