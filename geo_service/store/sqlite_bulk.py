@@ -66,10 +66,10 @@ class Repeated(Sequence[Any]):
     value, which ``insert_rows`` binds once per statement."""
 
     def __init__(self, value: Any, count: int) -> None:
-        self.value, self.count_ = value, count
+        self.value, self.length = value, count
 
     def __len__(self) -> int:
-        return self.count_
+        return self.length
 
     @overload
     def __getitem__(self, index: int) -> Any: ...
@@ -79,8 +79,8 @@ class Repeated(Sequence[Any]):
 
     def __getitem__(self, index: int | slice) -> Any:
         if isinstance(index, slice):
-            return [self.value] * len(range(*index.indices(self.count_)))
-        if not -self.count_ <= index < self.count_:
+            return [self.value] * len(range(*index.indices(self.length)))
+        if not -self.length <= index < self.length:
             raise IndexError(index)
         return self.value
 
