@@ -11,6 +11,7 @@ village names are found by ``ingest.unit_duplicates``.
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
 
@@ -30,7 +31,6 @@ from geo_service.domain import (
     WGS84,
     Level,
 )
-from geo_service.ingest.halves import in_halves
 from geo_service.ingest.layers import without_gc_pauses
 from geo_service.ingest.text_columns import (
     code_texts,
@@ -162,11 +162,14 @@ def normalise_units(
     numbered = frame.index.name in _ROW_INDEX_NAMES
     rows = frame.index.to_numpy().tolist() if numbered else list(range(1, len(frame) + 1))
     problems = RowProblems(rows)
-    with without_gc_pauses():
+    # Label points need the geometry alone: GEOS places them (without the GIL) on a worker
+    # thread while this one parses the text columns.
+    with without_gc_pauses(), ThreadPoolExecutor(max_workers=1) as geos:
+        labels = geos.submit(_label_points, np.asarray(frame.geometry.values, dtype=object))
         table, cells = _unit_table(frame, fields, file_level, (valid_from, valid_to), problems)
         problems.report_to(report)
         check_duplicates(table, cells, rows, (fields["code"], fields["name"]), report)
-        units = _assemble(table, frame, source)
+        units = _assemble(table, frame, source, *labels.result())
     # Later checks (e.g. parents against the store) name the file's own rows and columns.
     units.attrs[SOURCE_ATTR] = UnitSource(rows, {"parent_code": fields["parent"]})
     return units, report
@@ -348,11 +351,20 @@ def _stored_names(names: Distinct[str | None]) -> Distinct[str | None]:
     return Distinct(names.positions, [next(normalised) if name else None for name in names.parsed])
 
 
-def _assemble(table: pd.DataFrame, frame: gpd.GeoDataFrame, source: str) -> gpd.GeoDataFrame:
-    geometry = frame.geometry.values
-    shapes = np.asarray(geometry, dtype=object)
+def _label_points(shapes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Which rows have a geometry, and a point inside each (the map's label)."""
     present = ~(shapely.is_missing(shapes) | shapely.is_empty(shapes))
-    labels = in_halves(shapely.point_on_surface, shapes)
+    return present, shapely.point_on_surface(shapes)
+
+
+def _assemble(
+    table: pd.DataFrame,
+    frame: gpd.GeoDataFrame,
+    source: str,
+    present: np.ndarray,
+    labels: np.ndarray,
+) -> gpd.GeoDataFrame:
+    geometry = frame.geometry.values
     table["geometry_quality"] = pd.array(
         pc.if_else(pa.array(present), GEOMETRY_SURVEYED, GEOMETRY_NONE), dtype="str"
     )
