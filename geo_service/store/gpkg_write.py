@@ -16,6 +16,7 @@ import json
 import math
 import sqlite3
 from collections.abc import Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 import geopandas as gpd
@@ -111,37 +112,47 @@ def insert_units(
     indexed = ~np.isnan(bounds).any(axis=1)
     columns = insert_columns(units, UNIT_COLUMNS)
     connection.execute("DROP TRIGGER IF EXISTS rtree_units_geom_insert")
-    insert_rows(
-        connection,
-        f"INSERT INTO units (fid, geom, {', '.join(UNIT_COLUMNS)}, import_id)",
-        [fids.tolist(), blobs, *columns, Repeated(import_id, len(units))],
-    )
-    _index(connection, fids[indexed], bounds[indexed])
+    # A whole new tree is packed (numpy, mostly without the GIL) on a worker thread while
+    # SQLite (also without the GIL) inserts the rows.
+    with ThreadPoolExecutor(max_workers=1) as packing:
+        tree = _packed_tree(connection, packing, fids[indexed], bounds[indexed])
+        insert_rows(
+            connection,
+            f"INSERT INTO units (fid, geom, {', '.join(UNIT_COLUMNS)}, import_id)",
+            [fids.tolist(), blobs, *columns, Repeated(import_id, len(units))],
+        )
+        if tree is None:
+            connection.executemany(
+                "INSERT INTO rtree_units_geom VALUES (?, ?, ?, ?, ?)",
+                zip(fids[indexed].tolist(), *bounds[indexed].T.tolist(), strict=True),
+            )
+        else:
+            gpkg_rtree.write(connection, "rtree_units_geom", tree.result())
     connection.execute(RTREE_INSERT_TRIGGER)
     return bounds[indexed]
 
 
-def _index(
-    connection: sqlite3.Connection, fids: NDArray[np.int64], bounds: NDArray[np.float64]
-) -> None:
-    """Add R-tree entries: one by one for a few, by rebuilding the tree for many.
+def _packed_tree(
+    connection: sqlite3.Connection,
+    packing: ThreadPoolExecutor,
+    fids: NDArray[np.int64],
+    bounds: NDArray[np.float64],
+) -> Future[gpkg_rtree.PackedTree] | None:
+    """The whole R-tree with these entries added, being packed; None when they are better
+    inserted one by one.
 
     Packing the whole tree costs about a third of inserting an entry per entry held, so it
     pays once the new entries are at least half as many as those already there.
     """
     (held,) = connection.execute("SELECT count(*) FROM rtree_units_geom_rowid").fetchone()
-    if len(fids) >= BULK_RTREE_MIN and 2 * len(fids) >= held:
-        old_ids, old_boxes = gpkg_rtree.entries(connection, "rtree_units_geom")
-        tree = gpkg_rtree.pack(
-            np.concatenate([old_ids, fids]),
-            np.concatenate([old_boxes, gpkg_rtree.as_stored(bounds)]),
-            gpkg_rtree.node_size(connection, "rtree_units_geom"),
-        )
-        gpkg_rtree.write(connection, "rtree_units_geom", tree)
-        return
-    connection.executemany(
-        "INSERT INTO rtree_units_geom VALUES (?, ?, ?, ?, ?)",
-        zip(fids.tolist(), *bounds.T.tolist(), strict=True),
+    if len(fids) < BULK_RTREE_MIN or 2 * len(fids) < held:
+        return None
+    old_ids, old_boxes = gpkg_rtree.entries(connection, "rtree_units_geom")
+    return packing.submit(
+        gpkg_rtree.pack,
+        np.concatenate([old_ids, fids]),
+        np.concatenate([old_boxes, gpkg_rtree.as_stored(bounds)]),
+        gpkg_rtree.node_size(connection, "rtree_units_geom"),
     )
 
 
