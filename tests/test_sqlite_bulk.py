@@ -117,3 +117,12 @@ def test_only_columns_of_one_sqlite_value_are_repeated() -> None:
     )
     kinds = [isinstance(c, Repeated) for c in insert_columns(frame, list(frame.columns))]
     assert kinds == [True, True, False, False]
+
+
+def test_whole_numbers_with_gaps_stay_integers_and_nulls() -> None:
+    frame = pd.DataFrame({"k": range(4), "a": pd.Series([7, pd.NA, 2**40, -1], dtype="Int64")})
+    for convert in (sql_columns, insert_columns):
+        connection = _table()
+        insert_rows(connection, "INSERT INTO t (k, a)", convert(frame, ["k", "a"]))
+        got = connection.execute("SELECT a, typeof(a) FROM t ORDER BY k").fetchall()
+        assert got == [(7, "integer"), (None, "null"), (2**40, "integer"), (-1, "integer")]

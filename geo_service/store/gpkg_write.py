@@ -57,6 +57,12 @@ def sql_column(values: pd.Series, missing_number: float | None = None) -> list[A
         text: list[Any] = values.array.to_numpy(dtype=object, na_value=None).tolist()
         return text
     numeric = pd.api.types.is_numeric_dtype(values.dtype)
+    if pd.api.types.is_signed_integer_dtype(values.dtype):  # Int64 & co, maybe with NA
+        missing = values.isna().to_numpy()
+        whole: list[Any] = values.to_numpy(dtype="int64", na_value=0).tolist()
+        for index in np.flatnonzero(missing).tolist():
+            whole[index] = missing_number
+        return whole
     array = values.to_numpy(dtype=object)
     missing = pd.isna(array)
     if missing.any():
