@@ -22,7 +22,8 @@ from geo_service.domain import UNIT_TYPES, Level
 from geo_service.ingest.match_report import Lookup, MatchReport
 from geo_service.ingest.name_index import NameMatch, decided_by_key, lookup_among
 from geo_service.ingest.unit_tree import ANYWHERE, UnitTree
-from geo_service.names import KeyEndings, analyse, key_signature, last_word, nfc, numeral_value
+from geo_service.name_endings import KeyEndings, key_signature, last_word
+from geo_service.names import analyse, nfc, numeral_value
 from geo_service.pipeline import import_models
 from geo_service.store import Store, open_store
 

@@ -17,7 +17,8 @@ import pandas as pd
 from rapidfuzz import fuzz, process
 
 from geo_service.domain import Level
-from geo_service.names import LONGEST_TYPE_WORDS, KeyEndings, NameKeys, analyse, last_word
+from geo_service.name_endings import KeyEndings, last_word
+from geo_service.names import LONGEST_TYPE_WORDS, NameKeys, analyse
 from geo_service.values import member_of
 
 MatchStatus = Literal["exact", "ambiguous", "unmatched"]

@@ -18,7 +18,8 @@ from geo_service.domain import Level
 from geo_service.ingest.text_columns import distinct_value_keys, value_keys
 from geo_service.ingest.unit_cells import Distinct
 from geo_service.keys import combined_keys
-from geo_service.names import key_signature, match_key
+from geo_service.name_endings import key_signature
+from geo_service.names import match_key
 from geo_service.validate import ValidationReport
 
 
