@@ -50,13 +50,14 @@ def key_signature(name: str) -> str:
     (Greek final sigma).
     """
     last = last_word(name).casefold()
-    if (
-        any(char.isdigit() for char in last)
-        or last in _NUMERAL_WORDS
-        or _ROMAN_LETTERS.fullmatch(last)
-    ):
+    if any(char.isdigit() for char in last) or _numeral_word(last):
         return "#"
     return last
+
+
+def _numeral_word(word: str) -> bool:
+    """Whether a folded last word may end a spelled-out or Roman numeral."""
+    return word in _NUMERAL_WORDS or _ROMAN_LETTERS.fullmatch(word) is not None
 
 
 class KeyEndings:
@@ -87,6 +88,6 @@ class KeyEndings:
         words = self._words
         if last.isdigit():
             return _DIGITS.sub(_keep_digit, last) in words
-        if self._numbers and (last in _NUMERAL_WORDS or _ROMAN_LETTERS.fullmatch(last)):
+        if self._numbers and _numeral_word(last):
             return True
         return any(last[i:] in words for i in range(len(last)))

@@ -78,12 +78,17 @@ def nfc(text: str) -> str:
     """NFC, old-style tone placement, single spaces, no invisible characters.
 
     Cached: a register or a unit list repeats its names (and counts) many times over."""
+    return " ".join(_composed(text).split())
+
+
+def _composed(text: str) -> str:
+    """``nfc`` but for spaces: invisible characters out, NFC, old-style tone placement."""
     if not text.isascii():
         if _NEEDS_CLEANUP.search(text):
             text = text.translate(_CLEANUP)
         text = unicodedata.normalize("NFC", text)
         text = _NEW_STYLE_TONE.sub(_move_tone, text)
-    return " ".join(text.split())
+    return text
 
 
 _JOINER = "\ue000"  # a private-use character: NFC and the tone rules never cross it
@@ -100,12 +105,7 @@ def nfc_each(texts: list[str]) -> list[str]:
     """
     if not texts or any(_JOINER in text for text in texts):
         return [nfc(text) for text in texts]
-    joined = _JOINER.join(texts)
-    if not joined.isascii():
-        if _NEEDS_CLEANUP.search(joined):
-            joined = joined.translate(_CLEANUP)
-        joined = unicodedata.normalize("NFC", joined)
-        joined = _NEW_STYLE_TONE.sub(_move_tone, joined)
+    joined = _composed(_JOINER.join(texts))
     if _ODD_SPACES.search(joined):  # rare: most names have single spaces only
         joined = _SPACES.sub(" ", joined)
     texts = joined.split(_JOINER)

@@ -305,13 +305,17 @@ class GeoPackageStore(Store):
         """
         if query.codes is None or not self._cheaper_to_scan(len(query.codes)):
             return query
-        held = self.held_codes(query.codes)
+        held = self._stored_among(set(query.codes))
         return replace(query, codes=tuple(code for code in query.codes if code in held))
 
     def held_codes(self, codes: Iterable[str]) -> set[str]:
         wanted = set(codes)
         if not self._cheaper_to_scan(len(wanted)):
             return super().held_codes(wanted)
+        return self._stored_among(wanted)
+
+    def _stored_among(self, wanted: set[str]) -> set[str]:
+        """Those of ``wanted`` among every stored code, read from the code index."""
         return {
             code for (code,) in self._query("SELECT DISTINCT code FROM units")[1] if code in wanted
         }

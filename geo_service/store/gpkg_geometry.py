@@ -26,11 +26,6 @@ _HEADER = np.dtype(
 )
 
 
-def encode(geometries: NDArray[np.object_], srs_id: int = SRS_WGS84) -> list[bytearray | None]:
-    """GPKG blobs with an XY envelope (what the R-tree triggers read); None stays None."""
-    return encode_with_bounds(geometries, srs_id)[0]
-
-
 def encode_with_bounds(
     geometries: NDArray[np.object_], srs_id: int = SRS_WGS84
 ) -> tuple[list[bytearray | None], NDArray[np.float64]]:

@@ -127,7 +127,11 @@ def keep_replaced_rows(
         codes, starts, _ = zip(*batch.unit_closures, strict=True)
         closing = {"code": list(codes), "valid_from": [sql_value(start) for start in starts]}
         unit_keys.append(_key_frame(closing, replaces=False))
-    replaced = _keep(connection, import_id, "units", _concat(unit_keys)) if unit_keys else []
+    replaced = (
+        _keep(connection, import_id, "units", pd.concat(unit_keys, ignore_index=True))
+        if unit_keys
+        else []
+    )
     for table, frame in (
         ("lineage", batch.lineage),
         ("model_types", batch.model_types),
@@ -146,10 +150,6 @@ def keep_replaced_rows(
         held = {"team_id": [team_id for (team_id,) in team_ids]}
         _keep(connection, import_id, "teams", _key_frame(held, replaces=True))
     return replaced
-
-
-def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
-    return frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
 
 
 def undo_import(connection: sqlite3.Connection, import_id: int) -> None:
