@@ -1,0 +1,55 @@
+"""Python's cyclic garbage collector, paused while an import runs.
+
+An import builds hundreds of thousands of short-lived containers (rows, tuples, lists of
+names). Each burst makes the collector walk the young objects again, and now and then
+every object of the process: measured on the national village import, 40–50 collections
+cost 0.05–0.15 s of a 2 s import, and found next to nothing to free (reference counting
+frees almost everything; the few cycles wait until the import ends).
+
+The pause is process-wide, so it is counted: concurrent imports (API uploads on worker
+threads) keep it until the last one ends, and a collector that was already off stays off.
+"""
+
+from __future__ import annotations
+
+import functools
+import gc
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import ParamSpec, TypeVar
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+_lock = threading.Lock()
+_holders = 0
+_enable_after = False
+
+
+@contextmanager
+def collection_paused() -> Iterator[None]:
+    global _holders, _enable_after
+    with _lock:
+        if _holders == 0:
+            _enable_after = gc.isenabled()
+            gc.disable()
+        _holders += 1
+    try:
+        yield
+    finally:
+        with _lock:
+            _holders -= 1
+            if _holders == 0 and _enable_after:
+                gc.enable()
+
+
+def gc_paused(function: Callable[P, R]) -> Callable[P, R]:
+    """``function`` runs with the cyclic collector paused (see ``collection_paused``)."""
+
+    @functools.wraps(function)
+    def paused(*args: P.args, **kwargs: P.kwargs) -> R:
+        with collection_paused():
+            return function(*args, **kwargs)
+
+    return paused
