@@ -21,6 +21,7 @@ from geopandas.array import GeometryDtype
 from numpy.typing import NDArray
 from shapely.geometry.base import BaseGeometry
 
+from geo_service import wkb_memo
 from geo_service.keys import combined_keys
 from geo_service.store.gpkg_geometry import as_multipolygons
 from geo_service.values import plain
@@ -54,7 +55,7 @@ def canonical_column(values: pd.Series) -> NDArray[np.object_]:
     """``canonical`` of every value of a column, vectorised for the common column kinds."""
     if isinstance(values.dtype, GeometryDtype):
         geometry = as_multipolygons(values.to_numpy())
-        return np.asarray(shapely.to_wkb(geometry, byte_order=1), dtype=object)
+        return wkb_memo.wkb_of(geometry, _to_wkb)
     if pd.api.types.is_bool_dtype(values.dtype) and not values.hasnans:
         return values.to_numpy(dtype=object)
     if pd.api.types.is_integer_dtype(values.dtype):  # exact, also beyond 2**53
@@ -73,6 +74,10 @@ def canonical_column(values: pd.Series) -> NDArray[np.object_]:
         array[missing] = None
         return array
     return _canonical_each(array)
+
+
+def _to_wkb(geometries: NDArray[np.object_]) -> NDArray[np.object_]:
+    return np.asarray(shapely.to_wkb(geometries, byte_order=1), dtype=object)
 
 
 def _canonical_numbers(numbers: NDArray[np.float64]) -> NDArray[np.object_]:

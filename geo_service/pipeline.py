@@ -16,6 +16,7 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
+from geo_service import wkb_memo
 from geo_service.carry_forward import with_carry_forward
 from geo_service.changes import TableChanges, canonical, compare, keyed_rows
 from geo_service.coverage import CoverageResult, compute_coverage
@@ -139,6 +140,7 @@ def _finish(
 
 
 @gc_paused
+@wkb_memo.remembering
 def import_boundaries(
     store: Store,
     path: Path,
@@ -251,6 +253,7 @@ def _communes_on(communes: gpd.GeoDataFrame, day: date) -> gpd.GeoDataFrame:
 
 
 @gc_paused
+@wkb_memo.remembering
 def import_villages(
     store: Store,
     points_path: Path,
@@ -273,6 +276,7 @@ def import_villages(
 
 
 @gc_paused
+@wkb_memo.remembering
 def import_lineage(store: Store, path: Path, *, dry_run: bool = False) -> ImportOutcome:
     """``geo-service import lineage FILE``: old→new links (CSV, or the 2025 JSON lists).
 
@@ -318,6 +322,7 @@ def ensure_catalogue(store: Store) -> None:
 
 
 @gc_paused
+@wkb_memo.remembering
 def import_models(
     store: Store,
     path: Path,

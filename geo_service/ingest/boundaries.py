@@ -21,6 +21,7 @@ from pyproj import CRS
 
 from geo_service.crs import CRSInputError, parse_crs
 from geo_service.domain import WGS84
+from geo_service.gc_paused import collection_paused
 from geo_service.ingest.geometry_checks import (
     Expect,
     placed_in_wgs84,
@@ -33,7 +34,6 @@ from geo_service.ingest.layers import (
     clean_gdal_message,
     fail,
     read_gdal_layer,
-    without_gc_pauses,
 )
 from geo_service.ingest.shapefiles import shapefile_encoding, zipped_shapefile
 from geo_service.ingest.sheets import TABLE_SUFFIXES
@@ -72,7 +72,7 @@ def read_boundaries(
     without a location are kept with no geometry.
     """
     name = display_name or path.name
-    with without_gc_pauses():
+    with collection_paused():
         return _read_boundaries(path, name, crs, layer, expect)
 
 

@@ -8,12 +8,9 @@ CRS the file declares. The attribute index holds the numbers problems are report
 
 from __future__ import annotations
 
-import gc
 import unicodedata
 import warnings
 import zipfile
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import NoReturn
@@ -26,6 +23,7 @@ import shapely
 from pandas.api.extensions import ExtensionArray
 from pyogrio.raw import read_arrow
 
+from geo_service import wkb_memo
 from geo_service.legacy_encodings import decode_legacy, looks_legacy
 from geo_service.validate import ValidationReport, reject
 
@@ -56,22 +54,6 @@ class RawRead:
     crs: object | None
     wkb: np.ndarray
     attributes: pd.DataFrame
-
-
-@contextmanager
-def without_gc_pauses() -> Iterator[None]:
-    """Hold off Python's cyclic garbage collector while a file's rows are built.
-
-    Reading 80,000 features allocates millions of objects and no reference cycles; the
-    collector's repeated full passes over them cost about a tenth of the read.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def fail(name: str, message: str, *, field: str | None = None, row: int | None = None) -> NoReturn:
@@ -147,6 +129,7 @@ def decode_wkb(wkb: np.ndarray, rows: np.ndarray, report: ValidationReport) -> n
         dtype=object,
     )
     geometry = np.asarray(shapely.from_wkb(wkb, on_invalid="ignore"), dtype=object)
+    wkb_memo.remember(geometry, wkb)  # before repairs: a repaired geometry is a new object
     for index in np.flatnonzero(shapely.is_missing(geometry) & (wkb != None)):  # noqa: E711
         row = int(rows[index])
         fixed = shapely.from_wkb(wkb[index], on_invalid="fix")

@@ -16,8 +16,8 @@ from typing import cast
 import pandas as pd
 
 from geo_service.domain import MODEL_COLUMNS, TEAM_COLUMNS
+from geo_service.gc_paused import collection_paused
 from geo_service.ingest.cells import Cell, Formula, cell_text, fold_header
-from geo_service.ingest.layers import without_gc_pauses
 from geo_service.ingest.mapping import read_mapping
 from geo_service.ingest.match_report import MatchReport
 from geo_service.ingest.merged_cells import warn_merged_cells
@@ -165,7 +165,7 @@ def read_register(
     """
     # Reading allocates a few objects per cell, all alive to the end: collector passes
     # over the unit tree and frames cost a third of a 10,000-row register.
-    with without_gc_pauses():
+    with collection_paused():
         return _read_register(path, units, model_types, file_name, mapping, matches)
 
 

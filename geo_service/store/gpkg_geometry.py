@@ -13,6 +13,8 @@ import numpy as np
 import shapely
 from numpy.typing import NDArray
 
+from geo_service import wkb_memo
+
 SRS_WGS84 = 4326
 _ENVELOPE_BYTES = {0: 0, 1: 32, 2: 48, 3: 48, 4: 64}
 _LITTLE_ENDIAN = 0x01
@@ -39,7 +41,7 @@ def encode_with_bounds(
     geometries = np.asarray(geometries, dtype=object)
     present = ~shapely.is_missing(geometries)
     empty = present & shapely.is_empty(geometries)
-    wkbs = shapely.to_wkb(geometries, byte_order=1, output_dimension=2)
+    wkbs = wkb_memo.wkb_of(geometries, _to_wkb)  # the file's own, where passed through as is
     minx, miny, maxx, maxy = shapely.bounds(geometries).T
     envelopes = np.column_stack([minx, maxx, miny, maxy])
     header = np.zeros(len(geometries), dtype=_HEADER)
@@ -60,6 +62,10 @@ def encode_with_bounds(
     return blobs, envelopes
 
 
+def _to_wkb(geometries: NDArray[np.object_]) -> NDArray[np.object_]:
+    return np.asarray(shapely.to_wkb(geometries, byte_order=1, output_dimension=2), dtype=object)
+
+
 def as_multipolygons(geometries: Any) -> NDArray[np.object_]:
     """Promote Polygons so the layer holds only its declared MULTIPOLYGON type."""
     array = np.asarray(geometries, dtype=object)
@@ -76,8 +82,12 @@ def _wkb_offset(blob: bytes) -> int:
 
 
 def decode(blobs: list[bytes | None]) -> NDArray[np.object_]:
-    wkbs = [None if blob is None else blob[_wkb_offset(blob) :] for blob in blobs]
-    return np.asarray(shapely.from_wkb(wkbs), dtype=object)
+    wkbs = np.asarray(
+        [None if blob is None else blob[_wkb_offset(blob) :] for blob in blobs], dtype=object
+    )
+    geometries = np.asarray(shapely.from_wkb(wkbs), dtype=object)
+    wkb_memo.remember(geometries, wkbs)  # an import compares them as WKB again
+    return geometries
 
 
 def envelope(blob: bytes | None) -> tuple[float, float, float, float] | None:
