@@ -266,10 +266,16 @@ def test_an_old_village_list_imported_again_after_the_reform_changes_nothing(
 # -- the national path, small ----------------------------------------------------------------
 
 
-def test_import_of_a_canonical_village_file_and_its_reimport(tmp_path: Path) -> None:
+@pytest.mark.parametrize("order", ["by code", "shuffled"])
+def test_import_of_a_canonical_village_file_and_its_reimport(tmp_path: Path, order: str) -> None:
     # 1,600 villages: enough for the bulk R-tree build (gpkg_write.BULK_RTREE_MIN)
     parents, villages, count = write_inputs(seed=3, scale=0.02, folder=tmp_path)
     assert count >= BULK_RTREE_MIN
+    if order == "shuffled":  # rows are inserted in code order whatever the file's order
+        in_file = pyogrio.read_dataframe(villages)
+        shuffled = in_file.iloc[np.random.default_rng(3).permutation(count)]
+        assert not shuffled["code"].is_monotonic_increasing
+        pyogrio.write_dataframe(shuffled, villages, layer="villages", driver="GPKG")
     store_path = template_store(parents, tmp_path)
     store = open_store(str(store_path))
     first = import_boundaries(store, villages)
@@ -278,6 +284,11 @@ def test_import_of_a_canonical_village_file_and_its_reimport(tmp_path: Path) -> 
     _assert_rtree_matches_table(store_path)
     stored = store.units(UnitQuery(level=4))
     assert len(stored) == count and stored["parent_code"].notna().all()
+    with sqlite3.connect(store_path) as connection:
+        fid_order = [
+            c for (c,) in connection.execute("SELECT code FROM units WHERE level = 4 ORDER BY fid")
+        ]
+    assert fid_order == sorted(fid_order)
     expected = pyogrio.read_dataframe(villages).set_index("code")
     assert shapely.equals(
         stored.set_index("code").geometry.sort_index().values,

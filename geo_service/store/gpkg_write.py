@@ -111,6 +111,7 @@ def insert_units(
     connection: sqlite3.Connection, units: gpd.GeoDataFrame, import_id: int
 ) -> NDArray[np.float64]:
     """Insert ``units`` with their R-tree entries; return their (minx, maxx, miny, maxy)."""
+    units = _in_code_order(units)
     geometry = gpkg_geometry.as_multipolygons(units.geometry.values)
     blobs, bounds = gpkg_geometry.encode_with_bounds(geometry)
     first = _next_fid(connection)
@@ -136,6 +137,17 @@ def insert_units(
             gpkg_rtree.write(connection, "rtree_units_geom", tree.result())
     connection.execute(RTREE_INSERT_TRIGGER)
     return bounds[indexed]
+
+
+def _in_code_order(units: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """``units`` sorted by code (fids follow): each new entry of the code index then lands
+    at its right edge. In file order, when the file is not sorted by code, every entry
+    lands on a random page of the index: 80,000 shuffled villages took 1.24 s to insert
+    instead of 0.40 s."""
+    codes = units["code"]
+    if codes.is_monotonic_increasing:
+        return units
+    return units.iloc[np.asarray(codes.array.argsort(kind="stable"))]
 
 
 def _packed_tree(
