@@ -190,9 +190,13 @@ def test_a_failed_bulk_write_leaves_rtree_and_triggers_untouched(tmp_path: Path)
     store = open_store(str(path))
     store.apply(ImportBatch(SOURCE, units=units_frame([PROVINCE])))
     before = (_rtree(path), _triggers(path), _extent(path), store.units())
-    broken = units_frame([COMMUNE_OLD, COMMUNE_OLD | {"code": "09497", "name": None}])
-    with pytest.raises(sqlite3.IntegrityError):  # name is NOT NULL: fails mid-insert
-        store.apply(ImportBatch(SOURCE, units=broken))
+    # name and code are NOT NULL: each fails mid-insert (a missing code also in code order)
+    for broken in (
+        units_frame([COMMUNE_OLD, COMMUNE_OLD | {"code": "09497", "name": None}]),
+        units_frame([COMMUNE_OLD | {"code": "09499"}, COMMUNE_OLD | {"code": None}]),
+    ):
+        with pytest.raises(sqlite3.IntegrityError):
+            store.apply(ImportBatch(SOURCE, units=broken))
     assert (_rtree(path), _triggers(path), _extent(path)) == before[:3]
     pd.testing.assert_frame_equal(store.units(), before[3])
 
