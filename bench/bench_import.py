@@ -14,7 +14,9 @@ a template store (untimed). Then, alternating, each run times
 and reports medians, the ratio ours/baseline (target: at most 2) and the time of each
 stage. Stages are timed by wrapping the functions ``import_boundaries`` calls (looked up in
 ``geo_service.pipeline`` at call time), so the measured path is the real one. Finally the
-same file is imported again into the last store: that must write nothing.
+same file is imported again into the last store: that must write nothing. Then as many
+imports again, each in a fresh process after the same reads (``bench.import_once``): what
+a user's ``geo-service import`` runs in.
 
     python -m bench.bench_import --seed 42 --scale 1 --repeat 3
 """
@@ -24,7 +26,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import sqlite3
 import statistics
 import tempfile
 import time
@@ -45,6 +46,8 @@ from bench import options
 from bench.bench_coverage import machine
 from bench.cold import forget_memoised
 from bench.generate import generate
+from bench.import_once import fresh_process_runs
+from bench.import_reads import BASELINE, REFERENCE_READS, check_store, timed_reads
 from geo_service import pipeline
 from geo_service.domain import UNIT_COLUMNS, Level
 from geo_service.store import Store, open_store
@@ -226,47 +229,6 @@ def timed_import(store: Store, villages: Path) -> tuple[pipeline.ImportOutcome, 
     return outcome, Run(total, stages)
 
 
-# Reads of the same file, timed in every run. The first is the baseline of the target (the
-# read an analyst writes); the others show where it sits among pyogrio's read paths.
-REFERENCE_READS: dict[str, Callable[[Path], int]] = {
-    "pyogrio.read_dataframe": lambda path: len(pyogrio.read_dataframe(path)),
-    "pyogrio.raw.read": lambda path: len(pyogrio.raw.read(path)[2]),
-    "pyogrio.read_dataframe(use_arrow=True)": lambda path: len(
-        pyogrio.read_dataframe(path, use_arrow=True)
-    ),
-}
-BASELINE = next(iter(REFERENCE_READS))
-
-
-def timed_reads(villages: Path, expected: int) -> dict[str, float]:
-    seconds: dict[str, float] = {}
-    for name, read in REFERENCE_READS.items():
-        started = time.perf_counter()
-        count = read(villages)
-        seconds[name] = time.perf_counter() - started
-        if count != expected:
-            raise AssertionError(f"{name} read {count} villages, expected {expected}")
-    return seconds
-
-
-def check_store(store_path: Path, villages: int, parents: int) -> None:
-    """The import landed whole, and GDAL's R-tree holds one entry per stored geometry."""
-    with sqlite3.connect(store_path) as connection:
-        (stored,) = connection.execute("SELECT count(*) FROM units WHERE level = 4").fetchone()
-        (total,) = connection.execute("SELECT count(*) FROM units").fetchone()
-        (indexed,) = connection.execute("SELECT count(*) FROM rtree_units_geom").fetchone()
-        (with_geometry,) = connection.execute(
-            "SELECT count(*) FROM units WHERE geom IS NOT NULL"
-        ).fetchone()
-    if stored != villages or total != villages + parents or indexed != with_geometry:
-        raise AssertionError(
-            f"store holds {stored} villages of {villages}, {total} units, "
-            f"{indexed} R-tree entries for {with_geometry} geometries"
-        )
-    if pyogrio.read_info(store_path, layer="units")["features"] != total:
-        raise AssertionError("GDAL does not see every stored unit")
-
-
 def run(seed: int, scale: float, repeat: int, out: Path | None, console: Console) -> dict[str, Any]:
     load_at_start = os.getloadavg()
     folder = Path(tempfile.mkdtemp(prefix="bench-import-"))
@@ -300,6 +262,8 @@ def run(seed: int, scale: float, repeat: int, out: Path | None, console: Console
             raise AssertionError(f"re-importing the same file changed the store: {again.changes}")
         check_store(store_path, n_villages, n_parents)
         report = _report(seed, scale, repeat, reads, runs, reimport, n_villages, n_parents)
+        console.print(f"{repeat} more imports, each in a fresh process…")
+        report["fresh_processes"] = fresh_process_runs(villages_path, template, repeat)
         report["load_average_1_5_15"] = {"start": load_at_start, "end": os.getloadavg()}
     finally:
         shutil.rmtree(folder, ignore_errors=True)
@@ -381,6 +345,17 @@ def print_report(report: dict[str, Any], console: Console) -> None:
             f"per run, import / {name}: median {statistics.median(ratios):.2f}x, "
             f"{min(ratios):.2f}-{max(ratios):.2f}x"
         )
+    fresh = report.get("fresh_processes")
+    if fresh:
+        console.print(
+            f"each import in a fresh process: median {fresh['import_median_s']:.2f} s "
+            f"(runs {', '.join(f'{s:.2f}' for s in fresh['import_s'])})"
+        )
+        for name, ratios in fresh["per_run_ratios"].items():
+            console.print(
+                f"  per run, import / {name}: median {statistics.median(ratios):.2f}x, "
+                f"{min(ratios):.2f}-{max(ratios):.2f}x"
+            )
 
 
 def main(argv: list[str] | None = None) -> None:

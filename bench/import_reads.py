@@ -1,0 +1,50 @@
+"""The reads an import is compared with, and the check of the store it leaves."""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pyogrio
+
+# Reads of the same file, timed in every run. The first is the baseline of the target (the
+# read an analyst writes); the others show where it sits among pyogrio's read paths.
+REFERENCE_READS: dict[str, Callable[[Path], int]] = {
+    "pyogrio.read_dataframe": lambda path: len(pyogrio.read_dataframe(path)),
+    "pyogrio.raw.read": lambda path: len(pyogrio.raw.read(path)[2]),
+    "pyogrio.read_dataframe(use_arrow=True)": lambda path: len(
+        pyogrio.read_dataframe(path, use_arrow=True)
+    ),
+}
+BASELINE = next(iter(REFERENCE_READS))
+
+
+def timed_reads(villages: Path, expected: int) -> dict[str, float]:
+    seconds: dict[str, float] = {}
+    for name, read in REFERENCE_READS.items():
+        started = time.perf_counter()
+        count = read(villages)
+        seconds[name] = time.perf_counter() - started
+        if count != expected:
+            raise AssertionError(f"{name} read {count} villages, expected {expected}")
+    return seconds
+
+
+def check_store(store_path: Path, villages: int, parents: int) -> None:
+    """The import landed whole, and GDAL's R-tree holds one entry per stored geometry."""
+    with sqlite3.connect(store_path) as connection:
+        (stored,) = connection.execute("SELECT count(*) FROM units WHERE level = 4").fetchone()
+        (total,) = connection.execute("SELECT count(*) FROM units").fetchone()
+        (indexed,) = connection.execute("SELECT count(*) FROM rtree_units_geom").fetchone()
+        (with_geometry,) = connection.execute(
+            "SELECT count(*) FROM units WHERE geom IS NOT NULL"
+        ).fetchone()
+    if stored != villages or total != villages + parents or indexed != with_geometry:
+        raise AssertionError(
+            f"store holds {stored} villages of {villages}, {total} units, "
+            f"{indexed} R-tree entries for {with_geometry} geometries"
+        )
+    if pyogrio.read_info(store_path, layer="units")["features"] != total:
+        raise AssertionError("GDAL does not see every stored unit")
