@@ -12,15 +12,10 @@ threads) keep it until the last one ends, and a collector that was already off s
 
 from __future__ import annotations
 
-import functools
 import gc
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import ParamSpec, TypeVar
-
-P = ParamSpec("P")
-R = TypeVar("R")
 
 _lock = threading.Lock()
 _holders = 0
@@ -29,6 +24,7 @@ _enable_after = False
 
 @contextmanager
 def collection_paused() -> Iterator[None]:
+    """Paused inside (also as a decorator: ``@collection_paused()``)."""
     global _holders, _enable_after
     with _lock:
         if _holders == 0:
@@ -42,14 +38,3 @@ def collection_paused() -> Iterator[None]:
             _holders -= 1
             if _holders == 0 and _enable_after:
                 gc.enable()
-
-
-def gc_paused(function: Callable[P, R]) -> Callable[P, R]:
-    """``function`` runs with the cyclic collector paused (see ``collection_paused``)."""
-
-    @functools.wraps(function)
-    def paused(*args: P.args, **kwargs: P.kwargs) -> R:
-        with collection_paused():
-            return function(*args, **kwargs)
-
-    return paused

@@ -27,7 +27,7 @@ from geo_service.domain import (
     TEAM_COLUMNS,
     UNIT_COLUMNS,
 )
-from geo_service.gc_paused import gc_paused
+from geo_service.gc_paused import collection_paused
 from geo_service.hierarchy import resolve_codes, subtree_codes, valid_on
 from geo_service.ingest.boundaries import normalise_units, read_boundaries
 from geo_service.ingest.lineage import read_lineage
@@ -139,8 +139,8 @@ def _finish(
 # -- boundaries, villages, lineage ------------------------------------------------------------
 
 
-@gc_paused
-@wkb_memo.remembering
+@collection_paused()
+@wkb_memo.scope()
 def import_boundaries(
     store: Store,
     path: Path,
@@ -252,8 +252,8 @@ def _communes_on(communes: gpd.GeoDataFrame, day: date) -> gpd.GeoDataFrame:
     return ordered.drop_duplicates("code", keep="last").drop(columns=["_valid", "_end"])
 
 
-@gc_paused
-@wkb_memo.remembering
+@collection_paused()
+@wkb_memo.scope()
 def import_villages(
     store: Store,
     points_path: Path,
@@ -275,8 +275,8 @@ def import_villages(
     return _finish(store, batch, report, dry_run)
 
 
-@gc_paused
-@wkb_memo.remembering
+@collection_paused()
+@wkb_memo.scope()
 def import_lineage(store: Store, path: Path, *, dry_run: bool = False) -> ImportOutcome:
     """``geo-service import lineage FILE``: old→new links (CSV, or the 2025 JSON lists).
 
@@ -321,8 +321,8 @@ def ensure_catalogue(store: Store) -> None:
     )
 
 
-@gc_paused
-@wkb_memo.remembering
+@collection_paused()
+@wkb_memo.scope()
 def import_models(
     store: Store,
     path: Path,

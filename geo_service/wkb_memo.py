@@ -11,27 +11,22 @@ Only plain 2D little-endian MultiPolygon WKB is remembered: that is byte for byt
 same whichever way it was made. Anything else (Z, big-endian, a repaired geometry) is
 simply encoded as before.
 
-Memos are kept per thread and only inside ``remembering`` (an import), and dropped when
+Memos are kept per thread and only inside a ``scope`` (an import), and dropped when
 the outermost one ends: nothing is retained between requests of the server.
 """
 
 from __future__ import annotations
 
 import ctypes
-import functools
 import sys
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import ParamSpec, TypeVar
 
 import numpy as np
 import shapely
 from numpy.typing import NDArray
-
-P = ParamSpec("P")
-R = TypeVar("R")
 
 MULTIPOLYGON_2D_LE = b"\x01\x06\x00\x00\x00"
 _MEMOS_PER_THREAD = 4
@@ -64,7 +59,8 @@ _local = _ThreadMemos()
 
 @contextmanager
 def scope() -> Iterator[None]:
-    """Within this (in this thread), decoded geometries remember their WKB."""
+    """Within this (in this thread), decoded geometries remember their WKB (also as a
+    decorator: ``@scope()``)."""
     _local.depth += 1
     try:
         yield
@@ -72,17 +68,6 @@ def scope() -> Iterator[None]:
         _local.depth -= 1
         if _local.depth == 0:
             _local.memos.clear()
-
-
-def remembering(function: Callable[P, R]) -> Callable[P, R]:
-    """``function`` runs inside a ``scope``."""
-
-    @functools.wraps(function)
-    def scoped(*args: P.args, **kwargs: P.kwargs) -> R:
-        with scope():
-            return function(*args, **kwargs)
-
-    return scoped
 
 
 def remember(geometries: NDArray[np.object_], wkbs: NDArray[np.object_]) -> None:

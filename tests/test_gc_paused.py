@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from geo_service import pipeline
-from geo_service.gc_paused import collection_paused, gc_paused
+from geo_service.gc_paused import collection_paused
 from geo_service.settings import DEMO_DATA_DIR
 from geo_service.store import Store
 
@@ -26,7 +26,7 @@ def collector_on() -> Iterator[None]:
 def test_paused_inside_and_given_back_after_a_return_or_an_error() -> None:
     seen: list[bool] = []
 
-    @gc_paused
+    @collection_paused()
     def work(fail: bool) -> str:
         seen.append(gc.isenabled())
         if fail:

@@ -111,6 +111,20 @@ def _blobs(path: Path) -> list[tuple[str, bytes | None]]:
         return connection.execute("SELECT code, geom FROM units ORDER BY code").fetchall()
 
 
+def _count_encodings(monkeypatch: pytest.MonkeyPatch, module: Any) -> list[int]:
+    """How many geometries each call of ``module._to_wkb`` encodes, from now on (it still
+    encodes them)."""
+    counts: list[int] = []
+    to_wkb = module._to_wkb
+
+    def counting(geometries: Any) -> Any:
+        counts.append(len(geometries))
+        return to_wkb(geometries)
+
+    monkeypatch.setattr(module, "_to_wkb", counting)
+    return counts
+
+
 def test_an_import_writes_the_same_blobs_with_and_without_reuse(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -119,14 +133,7 @@ def test_an_import_writes_the_same_blobs_with_and_without_reuse(
     shutil.copyfile(template, reused)
     shutil.copyfile(template, encoded)
 
-    encoded_counts: list[int] = []
-    to_wkb = gpkg_geometry._to_wkb
-
-    def counting(geometries: Any) -> Any:
-        encoded_counts.append(len(geometries))
-        return to_wkb(geometries)
-
-    monkeypatch.setattr(gpkg_geometry, "_to_wkb", counting)
+    encoded_counts = _count_encodings(monkeypatch, gpkg_geometry)
     outcome = pipeline.import_boundaries(open_store(str(reused)), villages)
     assert outcome.import_id is not None
     # Every village geometry was written from the file's WKB, but for those the import
@@ -161,14 +168,7 @@ def test_a_reimport_compares_the_stored_and_the_read_wkb_without_encoding(
     first = pipeline.import_boundaries(store, villages)
     repaired = sum(p.code == "repaired_geometry" for p in first.report.problems)
 
-    encoded_counts: list[int] = []
-    to_wkb = changes._to_wkb
-
-    def counting(geometries: Any) -> Any:
-        encoded_counts.append(len(geometries))
-        return to_wkb(geometries)
-
-    monkeypatch.setattr(changes, "_to_wkb", counting)
+    encoded_counts = _count_encodings(monkeypatch, changes)
     again = pipeline.import_boundaries(store, villages)
     assert not again.changed
     assert again.changes["units"] == changes.TableChanges(unchanged=first.counts["units"])
