@@ -1,0 +1,166 @@
+"""A/B of the national village import: this checkout against an older revision.
+
+The VM's speed drifts within minutes (``docs/benchmarks.md``), so two benchmark runs taken
+one after the other can differ by more than the change being measured. This alternates
+the two codes instead, one import per process (as a user's ``geo-service import`` runs):
+round k runs base then head, round k+1 head then base, and so on. Each process times
+``pyogrio.raw.read`` and ``read_dataframe`` of the file, then imports it into a fresh copy
+of a store holding the parents, built by the same code.
+
+The base revision is checked out with ``git worktree`` into a temporary folder and
+removed afterwards. Only ``pipeline.import_boundaries`` and ``store.open_store`` are used
+on either side, so any revision since the Foundation issue can be compared.
+
+    python -m bench.ab_import --base 56c73d6 --runs 10    # writes bench/out/ab_import.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from bench.bench_import import write_inputs
+
+REPOSITORY = Path(__file__).resolve().parent.parent
+
+_TEMPLATE = """
+import sys
+from pathlib import Path
+from geo_service import pipeline
+from geo_service.store import open_store
+outcome = pipeline.import_boundaries(open_store(sys.argv[1]), Path(sys.argv[2]))
+assert outcome.import_id is not None, outcome.report
+"""
+
+_ONE_RUN = """
+import json, shutil, sys, tempfile, time
+from pathlib import Path
+import pyogrio
+import geo_service
+from geo_service import pipeline
+from geo_service.store import open_store
+template, villages = Path(sys.argv[1]), Path(sys.argv[2])
+folder = Path(tempfile.mkdtemp())
+shutil.copyfile(template, folder / "store.gpkg")
+store = open_store(str(folder / "store.gpkg"))
+started = time.perf_counter(); count = len(pyogrio.raw.read(villages)[2])
+raw = time.perf_counter() - started
+started = time.perf_counter(); pyogrio.read_dataframe(villages)
+frame = time.perf_counter() - started
+started = time.perf_counter(); outcome = pipeline.import_boundaries(store, villages)
+seconds = time.perf_counter() - started
+assert outcome.import_id is not None and outcome.changes["units"].new == count, outcome.changes
+shutil.rmtree(folder)
+print(json.dumps({"import_s": seconds, "raw_read_s": raw, "read_dataframe_s": frame,
+                  "code": geo_service.__file__}))
+"""
+
+
+def _python(code: Path, script: str, *args: str) -> str:
+    finished = subprocess.run(
+        [sys.executable, "-c", script, *args],
+        cwd=code,
+        env=os.environ | {"PYTHONPATH": str(code)},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return finished.stdout
+
+
+def compare(base: str, runs: int, seed: int, scale: float) -> dict[str, Any]:
+    folder = Path(tempfile.mkdtemp(prefix="bench-ab-import-"))
+    base_code = folder / "base"
+    subprocess.run(
+        ["git", "worktree", "add", "--detach", str(base_code), base],
+        cwd=REPOSITORY,
+        check=True,
+        capture_output=True,
+    )
+    try:
+        parents, villages, count = write_inputs(seed, scale, folder)
+        codes = {"base": base_code, "head": REPOSITORY}
+        templates = {}
+        for side, code in codes.items():
+            templates[side] = folder / f"template-{side}.gpkg"
+            _python(code, _TEMPLATE, str(templates[side]), str(parents))
+        measured: dict[str, list[dict[str, Any]]] = {side: [] for side in codes}
+        for round_ in range(runs):
+            for side in ("base", "head") if round_ % 2 == 0 else ("head", "base"):
+                out = _python(codes[side], _ONE_RUN, str(templates[side]), str(villages))
+                run = json.loads(out.strip().splitlines()[-1])
+                if not Path(run["code"]).resolve().is_relative_to(codes[side].resolve()):
+                    raise RuntimeError(f"the {side} run imported {run['code']}")
+                measured[side].append(run)
+    finally:
+        subprocess.run(
+            ["git", "worktree", "remove", "--force", str(base_code)],
+            cwd=REPOSITORY,
+            capture_output=True,
+        )
+        shutil.rmtree(folder, ignore_errors=True)
+    return {
+        "command": f"python -m bench.ab_import --base {base} --runs {runs} --seed {seed} "
+        f"--scale {scale}",
+        "villages": count,
+        "base": base,
+        "head": _head_revision(),
+        "sides": {side: _summary(rows) for side, rows in measured.items()},
+    }
+
+
+def _summary(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    return {
+        "import_s": [round(row["import_s"], 3) for row in rows],
+        "import_median_s": round(statistics.median(row["import_s"] for row in rows), 3),
+        "per_run_import_over_raw_read": round(
+            statistics.median(row["import_s"] / row["raw_read_s"] for row in rows), 2
+        ),
+        "per_run_import_over_read_dataframe": round(
+            statistics.median(row["import_s"] / row["read_dataframe_s"] for row in rows), 2
+        ),
+    }
+
+
+def _head_revision() -> str:
+    return subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"],
+        cwd=REPOSITORY,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--base", required=True, help="git revision to compare against")
+    parser.add_argument("--runs", type=int, default=10, help="imports per side")
+    parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--scale", type=float, default=1.0)
+    parser.add_argument("--out", type=Path, default=REPOSITORY / "bench/out/ab_import.json")
+    args = parser.parse_args(argv)
+    report = compare(args.base, args.runs, args.seed, args.scale)
+    for side, summary in report["sides"].items():
+        revision = report[side]
+        print(
+            f"{side} ({revision}): import median {summary['import_median_s']:.2f} s "
+            f"(runs {', '.join(f'{s:.2f}' for s in summary['import_s'])}); per run, import / "
+            f"raw.read {summary['per_run_import_over_raw_read']:.2f}x, import / "
+            f"read_dataframe {summary['per_run_import_over_read_dataframe']:.2f}x"
+        )
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    print(f"written {args.out}")
+
+
+if __name__ == "__main__":
+    main()
