@@ -29,6 +29,8 @@ import shapely
 from numpy.typing import NDArray
 
 MULTIPOLYGON_2D_LE = b"\x01\x06\x00\x00\x00"
+# An import reads its file and makes a few store queries; a memo dropped early only means
+# encoding those geometries again.
 _MEMOS_PER_THREAD = 4
 
 
@@ -76,8 +78,11 @@ def remember(geometries: NDArray[np.object_], wkbs: NDArray[np.object_]) -> None
         return
     geometries = np.asarray(geometries, dtype=object)
     wkbs = np.asarray(wkbs, dtype=object)
-    # Fixed-width bytes keep each WKB's first five bytes (a missing one becomes b"None").
-    reusable = (wkbs.astype("S5") == MULTIPOLYGON_2D_LE) & ~shapely.is_missing(geometries)
+    try:  # fixed-width bytes keep each WKB's first five bytes (a missing one: b"None")
+        heads = wkbs.astype("S5")
+    except (TypeError, ValueError, UnicodeError):  # not all bytes: encode them as before
+        return
+    reusable = (heads == MULTIPOLYGON_2D_LE) & ~shapely.is_missing(geometries)
     if not reusable.any():
         return
     kept = geometries[reusable]

@@ -45,6 +45,8 @@ def test_only_plain_2d_little_endian_multipolygons_are_remembered_and_only_in_a_
             shapely.to_wkb(MULTI, byte_order=1),  # reused as is
             shapely.to_wkb(SQUARE, byte_order=1),  # becomes a MultiPolygon: reused
             _big_endian(MULTI),  # big-endian: encoded again
+            # EWKB with an SRID: encoded again
+            shapely.to_wkb(shapely.set_srid(MULTI, 4326), byte_order=1, include_srid=True),
             _unclosed_ring_polygon(),  # repaired: a new geometry, encoded again
             None,
         ],
@@ -55,7 +57,7 @@ def test_only_plain_2d_little_endian_multipolygons_are_remembered_and_only_in_a_
         geometry = decode_wkb(wkb.copy(), rows, ValidationReport("test.gpkg"))
         found, remembered = wkb_memo.known(geometry)
         encoded = gpkg_geometry._to_wkb(geometry)
-    assert remembered.tolist() == [True, True, False, False, False]
+    assert remembered.tolist() == [True, True, False, False, False, False]
     assert found[0] == encoded[0] == wkb[0]
     assert found[1] == encoded[1] == b"\x01\x06\x00\x00\x00\x01\x00\x00\x00" + wkb[1]
     # With heights in the file every geometry is made 2D: new objects, encoded again.
@@ -67,6 +69,15 @@ def test_only_plain_2d_little_endian_multipolygons_are_remembered_and_only_in_a_
     assert not wkb_memo.known(geometry)[1].any()
     decode_wkb(wkb.copy(), rows, ValidationReport("test.gpkg"))
     assert not wkb_memo.known(geometry)[1].any()
+
+
+def test_wkb_that_is_not_bytes_is_not_remembered() -> None:
+    wkb = np.empty(1, dtype=object)
+    wkb[0] = bytearray(shapely.to_wkb(MULTI, byte_order=1))
+    geometry = np.asarray([shapely.from_wkb(bytes(wkb[0]))], dtype=object)
+    with wkb_memo.scope():
+        wkb_memo.remember(geometry, wkb)
+        assert not wkb_memo.known(geometry)[1].any()
 
 
 def test_another_thread_does_not_see_this_threads_memo() -> None:
