@@ -24,6 +24,8 @@ import statistics
 import subprocess
 import sys
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -76,15 +78,30 @@ def _python(code: Path, script: str, *args: str) -> str:
     return finished.stdout
 
 
-def compare(base: str, runs: int, seed: int, scale: float) -> dict[str, Any]:
-    folder = Path(tempfile.mkdtemp(prefix="bench-ab-import-"))
-    base_code = folder / "base"
+@contextmanager
+def checked_out(revision: str) -> Iterator[Path]:
+    """``revision`` of this repository in a temporary ``git worktree``."""
+    folder = Path(tempfile.mkdtemp(prefix="bench-ab-base-")) / "code"
     subprocess.run(
-        ["git", "worktree", "add", "--detach", str(base_code), base],
+        ["git", "worktree", "add", "--detach", str(folder), revision],
         cwd=REPOSITORY,
         check=True,
         capture_output=True,
     )
+    try:
+        yield folder
+    finally:
+        subprocess.run(
+            ["git", "worktree", "remove", "--force", str(folder)],
+            cwd=REPOSITORY,
+            capture_output=True,
+        )
+        shutil.rmtree(folder.parent, ignore_errors=True)
+
+
+def compare(base_code: Path, runs: int, seed: int, scale: float) -> dict[str, Any]:
+    """Alternate imports by the code in ``base_code`` and by this checkout's code."""
+    folder = Path(tempfile.mkdtemp(prefix="bench-ab-import-"))
     try:
         parents, villages, count = write_inputs(seed, scale, folder)
         codes = {"base": base_code, "head": REPOSITORY}
@@ -101,20 +118,8 @@ def compare(base: str, runs: int, seed: int, scale: float) -> dict[str, Any]:
                     raise RuntimeError(f"the {side} run imported {run['code']}")
                 measured[side].append(run)
     finally:
-        subprocess.run(
-            ["git", "worktree", "remove", "--force", str(base_code)],
-            cwd=REPOSITORY,
-            capture_output=True,
-        )
         shutil.rmtree(folder, ignore_errors=True)
-    return {
-        "command": f"python -m bench.ab_import --base {base} --runs {runs} --seed {seed} "
-        f"--scale {scale}",
-        "villages": count,
-        "base": base,
-        "head": _head_revision(),
-        "sides": {side: _summary(rows) for side, rows in measured.items()},
-    }
+    return {"villages": count, "sides": {side: _summary(rows) for side, rows in measured.items()}}
 
 
 def _summary(rows: list[dict[str, Any]]) -> dict[str, Any]:
@@ -148,7 +153,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--scale", type=float, default=1.0)
     parser.add_argument("--out", type=Path, default=REPOSITORY / "bench/out/ab_import.json")
     args = parser.parse_args(argv)
-    report = compare(args.base, args.runs, args.seed, args.scale)
+    with checked_out(args.base) as base_code:
+        report = compare(base_code, args.runs, args.seed, args.scale)
+    report |= {
+        "command": f"python -m bench.ab_import --base {args.base} --runs {args.runs} "
+        f"--seed {args.seed} --scale {args.scale}",
+        "base": args.base,
+        "head": _head_revision(),
+    }
     for side, summary in report["sides"].items():
         revision = report[side]
         print(
