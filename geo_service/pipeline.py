@@ -217,6 +217,7 @@ def _with_carry_forward(store: Store, batch: ImportBatch) -> ImportBatch:
     return with_carry_forward(store, batch)
 
 
+@collection_paused()
 def derive_villages(
     store: Store,
     points_path: Path,

@@ -21,7 +21,6 @@ from pyproj import CRS
 
 from geo_service.crs import CRSInputError, parse_crs
 from geo_service.domain import WGS84
-from geo_service.gc_paused import collection_paused
 from geo_service.ingest.geometry_checks import (
     Expect,
     placed_in_wgs84,
@@ -72,13 +71,6 @@ def read_boundaries(
     without a location are kept with no geometry.
     """
     name = display_name or path.name
-    with collection_paused():
-        return _read_boundaries(path, name, crs, layer, expect)
-
-
-def _read_boundaries(
-    path: Path, name: str, crs: str | None, layer: str | None, expect: Expect
-) -> tuple[gpd.GeoDataFrame, ValidationReport]:
     report = ValidationReport(name)
     try:
         user_crs = _parse_user_crs(crs, name)

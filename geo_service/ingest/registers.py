@@ -16,7 +16,6 @@ from typing import cast
 import pandas as pd
 
 from geo_service.domain import MODEL_COLUMNS, TEAM_COLUMNS
-from geo_service.gc_paused import collection_paused
 from geo_service.ingest.cells import Cell, Formula, cell_text, fold_header
 from geo_service.ingest.mapping import read_mapping
 from geo_service.ingest.match_report import MatchReport
@@ -163,20 +162,6 @@ def read_register(
     how every row was matched. Models with errors are left out of the frames; the report
     says why.
     """
-    # Reading allocates a few objects per cell, all alive to the end: collector passes
-    # over the unit tree and frames cost a third of a 10,000-row register.
-    with collection_paused():
-        return _read_register(path, units, model_types, file_name, mapping, matches)
-
-
-def _read_register(
-    path: Path,
-    units: pd.DataFrame,
-    model_types: pd.DataFrame,
-    file_name: str,
-    mapping: Path | None,
-    matches: MatchReport | None,
-) -> tuple[RegisterRows, ValidationReport]:
     report = ValidationReport(file_name)
     matches = matches if matches is not None else MatchReport()
     matches.file = file_name

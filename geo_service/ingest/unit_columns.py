@@ -31,7 +31,6 @@ from geo_service.domain import (
     WGS84,
     Level,
 )
-from geo_service.gc_paused import collection_paused
 from geo_service.ingest.text_columns import (
     code_texts,
     column_texts,
@@ -164,7 +163,7 @@ def normalise_units(
     problems = RowProblems(rows)
     # Label points need the geometry alone: GEOS places them (without the GIL) on a worker
     # thread while this one parses the text columns.
-    with collection_paused(), ThreadPoolExecutor(max_workers=1) as geos:
+    with ThreadPoolExecutor(max_workers=1) as geos:
         labels = geos.submit(_label_points, np.asarray(frame.geometry.values, dtype=object))
         table, cells = _unit_table(frame, fields, file_level, (valid_from, valid_to), problems)
         problems.report_to(report)
