@@ -3,9 +3,9 @@
 The VM's speed drifts within minutes (``docs/benchmarks.md``), so two benchmark runs taken
 one after the other can differ by more than the change being measured. This alternates
 the two codes instead, one import per process (as a user's ``geo-service import`` runs):
-round k runs base then head, round k+1 head then base, and so on. Each process times
-``pyogrio.raw.read`` and ``read_dataframe`` of the file, then imports it into a fresh copy
-of a store holding the parents, built by the same code.
+round k runs base then head, round k+1 head then base, and so on. Each process times the
+reference reads of the file, then imports it into a fresh copy of a store holding the
+parents, built by the same code (``bench.import_once``).
 
 The base revision is checked out with ``git worktree`` into a temporary folder and
 removed afterwards. Only ``pipeline.import_boundaries`` and ``store.open_store`` are used
@@ -18,20 +18,18 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import shutil
 import statistics
 import subprocess
-import sys
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from bench import import_once as once
 from bench.bench_import import write_inputs
-
-REPOSITORY = Path(__file__).resolve().parent.parent
+from bench.import_once import REPOSITORY, in_process_of
 
 _TEMPLATE = """
 import sys
@@ -41,41 +39,6 @@ from geo_service.store import open_store
 outcome = pipeline.import_boundaries(open_store(sys.argv[1]), Path(sys.argv[2]))
 assert outcome.import_id is not None, outcome.report
 """
-
-_ONE_RUN = """
-import json, shutil, sys, tempfile, time
-from pathlib import Path
-import pyogrio
-import geo_service
-from geo_service import pipeline
-from geo_service.store import open_store
-template, villages = Path(sys.argv[1]), Path(sys.argv[2])
-folder = Path(tempfile.mkdtemp())
-shutil.copyfile(template, folder / "store.gpkg")
-store = open_store(str(folder / "store.gpkg"))
-started = time.perf_counter(); count = len(pyogrio.raw.read(villages)[2])
-raw = time.perf_counter() - started
-started = time.perf_counter(); pyogrio.read_dataframe(villages)
-frame = time.perf_counter() - started
-started = time.perf_counter(); outcome = pipeline.import_boundaries(store, villages)
-seconds = time.perf_counter() - started
-assert outcome.import_id is not None and outcome.changes["units"].new == count, outcome.changes
-shutil.rmtree(folder)
-print(json.dumps({"import_s": seconds, "raw_read_s": raw, "read_dataframe_s": frame,
-                  "code": geo_service.__file__}))
-"""
-
-
-def _python(code: Path, script: str, *args: str) -> str:
-    finished = subprocess.run(
-        [sys.executable, "-c", script, *args],
-        cwd=code,
-        env=os.environ | {"PYTHONPATH": str(code)},
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return finished.stdout
 
 
 @contextmanager
@@ -108,30 +71,24 @@ def compare(base_code: Path, runs: int, seed: int, scale: float) -> dict[str, An
         templates = {}
         for side, code in codes.items():
             templates[side] = folder / f"template-{side}.gpkg"
-            _python(code, _TEMPLATE, str(templates[side]), str(parents))
+            in_process_of(code, _TEMPLATE, str(templates[side]), str(parents))
         measured: dict[str, list[dict[str, Any]]] = {side: [] for side in codes}
         for round_ in range(runs):
             for side in ("base", "head") if round_ % 2 == 0 else ("head", "base"):
-                out = _python(codes[side], _ONE_RUN, str(templates[side]), str(villages))
-                run = json.loads(out.strip().splitlines()[-1])
-                if not Path(run["code"]).resolve().is_relative_to(codes[side].resolve()):
-                    raise RuntimeError(f"the {side} run imported {run['code']}")
-                measured[side].append(run)
+                measured[side].append(
+                    once.import_once(villages, templates[side], codes[side], label=side)
+                )
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     return {"villages": count, "sides": {side: _summary(rows) for side, rows in measured.items()}}
 
 
 def _summary(rows: list[dict[str, Any]]) -> dict[str, Any]:
-    return {
-        "import_s": [round(row["import_s"], 3) for row in rows],
-        "import_median_s": round(statistics.median(row["import_s"] for row in rows), 3),
-        "per_run_import_over_raw_read": round(
-            statistics.median(row["import_s"] / row["raw_read_s"] for row in rows), 2
-        ),
-        "per_run_import_over_read_dataframe": round(
-            statistics.median(row["import_s"] / row["read_dataframe_s"] for row in rows), 2
-        ),
+    totals = once.summary(rows)
+    ratios = totals["per_run_ratios"]
+    return totals | {
+        "per_run_import_over_raw_read": statistics.median(ratios["pyogrio.raw.read"]),
+        "per_run_import_over_read_dataframe": statistics.median(ratios["pyogrio.read_dataframe"]),
     }
 
 

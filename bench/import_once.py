@@ -3,71 +3,103 @@
 ``bench_import`` times its runs in one process, with every cache of the service cleared
 before each. This runs each import in a fresh Python process instead (nothing memoised,
 nothing allocated before it, as a user's command), after the reference reads of the same
-file timed in that process, and alternates nothing else with it. It is the closest to what
-a user waits for, short of the interpreter's start-up and the module imports.
+file timed in that process. It is the closest to what a user waits for, short of the
+interpreter's start-up and the module imports.
 
-    python -m bench.import_once VILLAGES.gpkg TEMPLATE.gpkg   # prints one JSON line
+The process runs a self-contained script against a folder of code (this checkout, or an
+older revision for ``bench.ab_import``): it uses only ``pipeline.import_boundaries`` and
+``store.open_store``, which every revision since the Foundation issue has.
 """
 
 from __future__ import annotations
 
 import json
-import shutil
-import sqlite3
+import os
 import statistics
 import subprocess
 import sys
-import tempfile
-import time
 from pathlib import Path
 from typing import Any
 
-import pyogrio
+from bench.import_reads import REFERENCE_READS
 
-from bench.import_reads import REFERENCE_READS, check_store, timed_reads
+REPOSITORY = Path(__file__).resolve().parent.parent
+
+# The reads are those of ``import_reads.REFERENCE_READS``, by the same names.
+_ONE_IMPORT = """
+import json, shutil, sqlite3, sys, tempfile, time
+from pathlib import Path
+import pyogrio
+import geo_service
 from geo_service import pipeline
 from geo_service.store import open_store
+template, villages = Path(sys.argv[1]), Path(sys.argv[2])
+reads = {
+    "pyogrio.read_dataframe": lambda: len(pyogrio.read_dataframe(villages)),
+    "pyogrio.raw.read": lambda: len(pyogrio.raw.read(villages)[2]),
+    "pyogrio.read_dataframe(use_arrow=True)": lambda: len(
+        pyogrio.read_dataframe(villages, use_arrow=True)
+    ),
+}
+count = pyogrio.read_info(villages)["features"]
+seconds = {}
+for name, read in reads.items():
+    started = time.perf_counter()
+    assert read() == count, name
+    seconds[name] = time.perf_counter() - started
+folder = Path(tempfile.mkdtemp())
+store_path = folder / "store.gpkg"
+shutil.copyfile(template, store_path)
+with sqlite3.connect(template) as connection:
+    (parents,) = connection.execute("SELECT count(*) FROM units").fetchone()
+started = time.perf_counter()
+outcome = pipeline.import_boundaries(open_store(str(store_path)), villages)
+import_s = time.perf_counter() - started
+assert outcome.import_id is not None and outcome.changes["units"].new == count, outcome.changes
+with sqlite3.connect(store_path) as connection:
+    (stored,) = connection.execute("SELECT count(*) FROM units").fetchone()
+    (indexed,) = connection.execute("SELECT count(*) FROM rtree_units_geom").fetchone()
+    (shapes,) = connection.execute("SELECT count(*) FROM units WHERE geom NOT NULL").fetchone()
+assert stored == parents + count and indexed == shapes, (stored, indexed, shapes)
+assert pyogrio.read_info(store_path, layer="units")["features"] == stored
+shutil.rmtree(folder)
+print(json.dumps({"import_s": import_s, "reads_s": seconds, "code": geo_service.__file__}))
+"""
 
 
-def import_once(villages: Path, template: Path) -> dict[str, Any]:
+def in_process_of(code: Path, script: str, *args: str) -> str:
+    """Run ``script`` in a new Python process that imports ``geo_service`` from ``code``;
+    return what it printed (a failing script raises ``CalledProcessError``)."""
+    finished = subprocess.run(
+        [sys.executable, "-c", script, *args],
+        cwd=code,
+        env=os.environ | {"PYTHONPATH": str(code)},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return finished.stdout
+
+
+def import_once(
+    villages: Path, template: Path, code: Path = REPOSITORY, label: str = "head"
+) -> dict[str, Any]:
     """Time the reference reads, then the import of ``villages`` into a copy of
-    ``template``; check the store it leaves."""
-    folder = Path(tempfile.mkdtemp(prefix="bench-import-once-"))
-    try:
-        store_path = folder / "store.gpkg"
-        shutil.copyfile(template, store_path)
-        store = open_store(str(store_path))
-        villages_held = pyogrio.read_info(villages)["features"]
-        reads = timed_reads(villages, villages_held)
-        started = time.perf_counter()
-        outcome = pipeline.import_boundaries(store, villages)
-        seconds = time.perf_counter() - started
-        if outcome.import_id is None or outcome.changes["units"].new != villages_held:
-            raise AssertionError(f"the import did not add every village: {outcome.changes}")
-        check_store(store_path, villages_held, _held_units(template))
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
-    return {"import_s": seconds, "reads_s": reads}
-
-
-def _held_units(template: Path) -> int:
-    with sqlite3.connect(template) as connection:
-        (count,) = connection.execute("SELECT count(*) FROM units").fetchone()
-    return int(count)
+    ``template``, in a new process running ``code``; the store it leaves is checked."""
+    run: dict[str, Any] = json.loads(
+        in_process_of(code, _ONE_IMPORT, str(template), str(villages)).strip().splitlines()[-1]
+    )
+    if not Path(run["code"]).resolve().is_relative_to(code.resolve()):
+        raise RuntimeError(f"the {label} run imported {run['code']}")
+    return run
 
 
 def fresh_process_runs(villages: Path, template: Path, repeat: int) -> dict[str, Any]:
     """``repeat`` imports, each in a new process; medians and per-run ratios."""
-    runs = []
-    for _ in range(repeat):
-        finished = subprocess.run(
-            [sys.executable, "-m", "bench.import_once", str(villages), str(template)],
-            capture_output=True,
-            text=True,
-            check=True,
-            cwd=Path(__file__).resolve().parent.parent,
-        )
-        runs.append(json.loads(finished.stdout.strip().splitlines()[-1]))
+    return summary([import_once(villages, template) for _ in range(repeat)])
+
+
+def summary(runs: list[dict[str, Any]]) -> dict[str, Any]:
     return {
         "import_s": [round(run["import_s"], 3) for run in runs],
         "import_median_s": round(statistics.median(run["import_s"] for run in runs), 3),
@@ -80,7 +112,3 @@ def fresh_process_runs(villages: Path, template: Path, repeat: int) -> dict[str,
             for name in REFERENCE_READS
         },
     }
-
-
-if __name__ == "__main__":
-    print(json.dumps(import_once(Path(sys.argv[1]), Path(sys.argv[2]))))
