@@ -35,7 +35,7 @@ from geo_service.domain import (
 from geo_service.store import gpkg_geometry, gpkg_history, gpkg_write
 from geo_service.store.base import ImportBatch, Store, UnitQuery
 from geo_service.store.gpkg_write import RTREE_INSERT_TRIGGER, sql_columns, sql_value
-from geo_service.store.sqlite_bulk import insert_rows
+from geo_service.store.sqlite_bulk import Repeated, insert_rows
 
 RTREE_TRIGGERS = (
     "CREATE VIRTUAL TABLE IF NOT EXISTS rtree_units_geom USING rtree(id, minx, maxx, miny, maxy);"
@@ -253,7 +253,7 @@ class GeoPackageStore(Store):
         insert_rows(
             connection,
             f"INSERT INTO {table} ({', '.join(columns)}, import_id)",
-            [*sql_columns(frame, columns), [import_id] * len(frame)],
+            [*sql_columns(frame, columns), Repeated(import_id, len(frame))],
             f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {updates}",
         )
 
@@ -268,7 +268,7 @@ class GeoPackageStore(Store):
         insert_rows(
             connection,
             f"INSERT INTO teams ({', '.join(TEAM_COLUMNS)}, import_id)",
-            [*sql_columns(batch.teams, TEAM_COLUMNS), [import_id] * len(batch.teams)],
+            [*sql_columns(batch.teams, TEAM_COLUMNS), Repeated(import_id, len(batch.teams))],
         )
 
     # -- reads ----------------------------------------------------------------------------

@@ -19,14 +19,14 @@ def insert_rows(
     more than SQLite's own work for a national import; a statement of a few hundred rows
     writes the same rows in about two thirds of the time. Binding a value from Python is
     most of what is left, so a column holding one value throughout (the import, the level,
-    the validity dates of a whole file) is bound once per statement, as parameter ``?N``
-    shared by every row.
+    the validity dates of a whole file), given as ``Repeated``, is bound once per
+    statement, as parameter ``?N`` shared by every row.
     """
     count = len(columns[0]) if columns else 0
     if not count:
         return
     limit = connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
-    shared = [index for index, column in enumerate(columns) if _one_value(column)]
+    shared = [index for index, column in enumerate(columns) if isinstance(column, Repeated)]
     if limit < len(columns):  # a row must fit one statement whatever is shared
         shared = []
     varying = [columns[index] for index in range(len(columns)) if index not in shared]
@@ -83,16 +83,3 @@ class Repeated(Sequence[Any]):
         if not -self.length <= index < self.length:
             raise IndexError(index)
         return self.value
-
-
-def _one_value(column: Sequence[Any]) -> bool:
-    """Whether every value is equal to the first and of its type (1, 1.0 and True are
-    equal in Python but not the same in SQLite)."""
-    if isinstance(column, Repeated):
-        return True
-    first, last = column[0], column[-1]
-    if type(last) is not type(first) or last != first:  # most columns differ: no scan
-        return False
-    if not isinstance(column, list):
-        column = list(column)
-    return column.count(first) == len(column) and set(map(type, column)) == {type(first)}
