@@ -30,6 +30,7 @@ from typing import Any
 from bench import import_once as once
 from bench.bench_import import write_inputs
 from bench.import_once import REPOSITORY, in_process_of
+from bench.import_reads import BASELINE, RAW_READ
 
 _TEMPLATE = """
 import sys
@@ -87,8 +88,8 @@ def _summary(rows: list[dict[str, Any]]) -> dict[str, Any]:
     totals = once.summary(rows)
     ratios = totals["per_run_ratios"]
     return totals | {
-        "per_run_import_over_raw_read": statistics.median(ratios["pyogrio.raw.read"]),
-        "per_run_import_over_read_dataframe": statistics.median(ratios["pyogrio.read_dataframe"]),
+        "per_run_import_over_raw_read": statistics.median(ratios[RAW_READ]),
+        "per_run_import_over_read_dataframe": statistics.median(ratios[BASELINE]),
     }
 
 

@@ -46,8 +46,9 @@ from bench import options
 from bench.bench_coverage import machine
 from bench.cold import forget_memoised
 from bench.generate import generate
+from bench.import_floor import geometry_s, store_rows_s
 from bench.import_once import fresh_process_runs
-from bench.import_reads import BASELINE, REFERENCE_READS, check_store, timed_reads
+from bench.import_reads import BASELINE, RAW_READ, REFERENCE_READS, check_store, timed_reads
 from geo_service import pipeline
 from geo_service.domain import UNIT_COLUMNS, Level
 from geo_service.store import Store, open_store
@@ -61,6 +62,8 @@ STAGES = {
     "batch_changes": "change detection",
 }
 STORE_STAGE = "store write"
+FLOOR_ROWS = "SQLite inserting the rows alone"
+FLOOR_GEOMETRY = "GDAL reading + GEOS decoding and validating alone"
 OTHER_STAGE = "other (hash, checks)"
 
 
@@ -243,6 +246,7 @@ def run(seed: int, scale: float, repeat: int, out: Path | None, console: Console
         )
         reads: list[dict[str, float]] = []
         runs: list[Run] = []
+        floors: list[dict[str, float]] = []
         store_path = folder / "store.gpkg"
         for attempt in range(repeat):
             reads.append(timed_reads(villages_path, n_villages))
@@ -253,6 +257,12 @@ def run(seed: int, scale: float, repeat: int, out: Path | None, console: Console
                 raise AssertionError(f"run {attempt + 1}: the import did not add every village")
             check_store(store_path, n_villages, n_parents)
             runs.append(measured)
+            floors.append(
+                {
+                    FLOOR_ROWS: store_rows_s(template, store_path, folder),
+                    FLOOR_GEOMETRY: geometry_s(villages_path, n_villages),
+                }
+            )
             console.print(
                 f"run {attempt + 1}: baseline {reads[-1][BASELINE]:.2f} s, import "
                 f"{measured.total_s:.2f} s"
@@ -262,6 +272,7 @@ def run(seed: int, scale: float, repeat: int, out: Path | None, console: Console
             raise AssertionError(f"re-importing the same file changed the store: {again.changes}")
         check_store(store_path, n_villages, n_parents)
         report = _report(seed, scale, repeat, reads, runs, reimport, n_villages, n_parents)
+        report["floor"] = _floor_report(floors, reads, runs)
         console.print(f"{repeat} more imports, each in a fresh process…")
         report["fresh_processes"] = fresh_process_runs(villages_path, template, repeat)
         report["load_average_1_5_15"] = {"start": load_at_start, "end": os.getloadavg()}
@@ -324,6 +335,25 @@ def _report(
     }
 
 
+def _floor_report(
+    floors: list[dict[str, float]], reads: list[dict[str, float]], runs: list[Run]
+) -> dict[str, Any]:
+    """The floor (``bench.import_floor``) of each run, beside that run's raw read and import."""
+    totals = [sum(floor.values()) for floor in floors]
+    return {
+        "parts_median_s": {
+            name: round(statistics.median(floor[name] for floor in floors), 3) for name in floors[0]
+        },
+        "total_s": [round(total, 3) for total in totals],
+        "per_run_floor_over_raw_read": [
+            round(total / read[RAW_READ], 2) for total, read in zip(totals, reads, strict=True)
+        ],
+        "per_run_import_beyond_floor_s": [
+            round(run.total_s - total, 3) for run, total in zip(runs, totals, strict=True)
+        ],
+    }
+
+
 def print_report(report: dict[str, Any], console: Console) -> None:
     table = Table(title=f"Import of {report['villages']:,} village polygons (median of runs)")
     for header in ("stage", "import s", "re-import s"):
@@ -345,6 +375,13 @@ def print_report(report: dict[str, Any], console: Console) -> None:
             f"per run, import / {name}: median {statistics.median(ratios):.2f}x, "
             f"{min(ratios):.2f}-{max(ratios):.2f}x"
         )
+    floor = report["floor"]
+    parts = " + ".join(f"{name} {s:.2f} s" for name, s in floor["parts_median_s"].items())
+    console.print(
+        f"floor: {parts}; per run {statistics.median(floor['per_run_floor_over_raw_read']):.2f}x "
+        f"{RAW_READ} (median), and the import spends a median "
+        f"{statistics.median(floor['per_run_import_beyond_floor_s']):.2f} s beyond it"
+    )
     fresh = report.get("fresh_processes")
     if fresh:
         console.print(
