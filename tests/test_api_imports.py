@@ -7,7 +7,7 @@ import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
+import httpx2
 import pytest
 from fastapi.testclient import TestClient
 
@@ -30,7 +30,9 @@ def uploads(demo_gpkg: Path, tmp_path: Path) -> Iterator[tuple[TestClient, Path]
         yield client, path
 
 
-def post(client: TestClient, kind: str, name: str, content: bytes, **params: str) -> httpx.Response:
+def post(
+    client: TestClient, kind: str, name: str, content: bytes, **params: str
+) -> httpx2.Response:
     return client.post(
         f"/api/imports/{kind}",
         params=params,
