@@ -11,9 +11,10 @@ a template store (untimed). Then, alternating, each run times
   store: the whole user path (read, normalise, parent check, carry-forward, change
   detection, store write, commit),
 
-and reports medians, the ratio ours/baseline (target: at most 2) and the time of each
-stage. Stages are timed by wrapping the functions ``import_boundaries`` calls (looked up in
-``geo_service.pipeline`` at call time), so the measured path is the real one. Finally the
+and reports medians, the ratio ours/baseline and ours over each other read (the issue's
+target: at most 2x ``pyogrio.raw.read``) and the time of each stage. Stages are timed by
+wrapping the functions ``import_boundaries`` calls (looked up in ``geo_service.pipeline``
+at call time), so the measured path is the real one. Finally the
 same file is imported again into the last store: that must write nothing. Then as many
 imports again, each in a fresh process after the same reads (``bench.import_once``): what
 a user's ``geo-service import`` runs in.
@@ -364,12 +365,11 @@ def print_report(report: dict[str, Any], console: Console) -> None:
     for name, seconds in report["reference_reads_median_s"].items():
         table.add_row(f"read only: {name}", f"{seconds:.2f}", "")
     console.print(table)
-    console.print(
-        f"import / {BASELINE} = {report['ratio_import_over_baseline']:.2f}x (target: at most 2x)"
-    )
+    console.print(f"import / {BASELINE} = {report['ratio_import_over_baseline']:.2f}x")
     for name, seconds in report["reference_reads_median_s"].items():
         if name != BASELINE:
-            console.print(f"import / {name} = {report['import_median_s'] / seconds:.2f}x")
+            target = " (the issue's target: at most 2x)" if name == RAW_READ else ""
+            console.print(f"import / {name} = {report['import_median_s'] / seconds:.2f}x{target}")
     for name, ratios in report["per_run_ratios"].items():
         console.print(
             f"per run, import / {name}: median {statistics.median(ratios):.2f}x, "
