@@ -17,12 +17,12 @@ from geo_service.cli_common import (
     err,
     out,
     parse_as_of,
+    reading_store,
     run_import,
     settings_for,
     store_at,
 )
 from geo_service.cli_imports import import_app, imports_app, villages_app
-from geo_service.store import open_store
 
 app = typer.Typer(
     no_args_is_help=True,
@@ -76,9 +76,7 @@ def coverage(
 
     settings = settings_for(store)
     try:
-        view = coverage_as_of(
-            open_store(str(settings.store_path)), settings.coverage, parse_as_of(as_of), unit
-        )
+        view = coverage_as_of(reading_store(store), settings.coverage, parse_as_of(as_of), unit)
     except LookupError as exc:
         err.print(f"[red]error:[/] {exc}")
         raise typer.Exit(2) from None
@@ -123,7 +121,7 @@ def write_map(
     from geo_service.web.map import write_map_file
 
     settings = settings_for(store)
-    the_store = open_store(str(settings.store_path))
+    the_store = store_at(store) if demo else reading_store(store)
     if demo and the_store.is_empty():
         run_import(lambda: load_demo(the_store))
     try:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from typing import Annotated, TypeVar
@@ -14,7 +15,7 @@ from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeEl
 from geo_service.pipeline import ImportOutcome
 from geo_service.progress import reporting
 from geo_service.settings import Settings
-from geo_service.store import Store, open_store
+from geo_service.store import Store, StoreError, open_store
 from geo_service.validate import ImportRejected, ValidationReport
 
 out = Console()
@@ -41,7 +42,26 @@ def settings_for(store_path: Path | None, **overrides: object) -> Settings:
 
 
 def store_at(store_path: Path | None) -> Store:
+    """The store for a command that may write: it is created by its first import."""
     return open_store(str(settings_for(store_path).store_path))
+
+
+def reading_store(store_path: Path | None) -> Store:
+    """The store for a command that only reads: a missing one is an error (exit 2), and
+    is not created."""
+    with store_errors():
+        return open_store(str(settings_for(store_path).store_path), must_exist=True)
+
+
+@contextmanager
+def store_errors() -> Iterator[None]:
+    """A store that cannot be read or written (missing, full disk, read-only, busy) ends
+    the command with its message and exit code 2."""
+    try:
+        yield
+    except StoreError as exc:
+        err.print(f"[red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        raise typer.Exit(2) from None
 
 
 def parse_as_of(value: str | None) -> date:
@@ -73,7 +93,11 @@ def run_import(action: Callable[[], T]) -> T:
     )
     task = bar.add_task("starting", total=None)
     try:
-        with bar, reporting(lambda label: bar.update(task, description=label, refresh=True)):
+        with (
+            store_errors(),
+            bar,
+            reporting(lambda label: bar.update(task, description=label, refresh=True)),
+        ):
             return action()
     except ImportRejected as exc:
         print_report(exc.report)

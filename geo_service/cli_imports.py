@@ -18,8 +18,10 @@ from geo_service.cli_common import (
     out,
     parse_as_of,
     print_report,
+    reading_store,
     run_import,
     store_at,
+    store_errors,
 )
 from geo_service.pipeline import ImportOutcome
 from geo_service.validate import ImportRejected, ValidationReport
@@ -107,7 +109,8 @@ def import_models(
     matches = MatchReport()
     outcome: ImportOutcome | None = None
     try:
-        outcome = run(store_at(store), file, dry_run=dry_run, mapping=mapping, matches=matches)
+        with store_errors():
+            outcome = run(store_at(store), file, dry_run=dry_run, mapping=mapping, matches=matches)
         problems = outcome.report
     except ImportRejected as exc:
         problems = exc.report
@@ -185,7 +188,7 @@ def villages_derive(
     """Approximate village areas from village points (Voronoi inside each commune)."""
     from geo_service.pipeline import derive_villages, import_villages
 
-    the_store = store_at(store)
+    the_store = reading_store(store)  # the communes are read from it
     on = parse_as_of(as_of)
     villages, report = run_import(
         lambda: derive_villages(the_store, points, as_of=on, crs=crs, layer=layer)
@@ -212,7 +215,7 @@ def imports_list(
     store: StoreOption = None, as_json: Annotated[bool, typer.Option("--json")] = False
 ) -> None:
     """Every import: when, what file (and its SHA-256), what it wrote, whether undone."""
-    log = store_at(store).imports()
+    log = reading_store(store).imports()
     if as_json:
         from geo_service.api.serialise import records
 
@@ -235,7 +238,7 @@ def imports_undo(
     store: StoreOption = None,
 ) -> None:
     """Undo the latest import (repeat to go further back)."""
-    the_store = store_at(store)
+    the_store = reading_store(store)
     log = the_store.imports()
     live = log[log["undone_at"].isna()]
     if import_id is None:
@@ -244,7 +247,8 @@ def imports_undo(
             raise typer.Exit(2)
         import_id = int(live["id"].iloc[-1])
     try:
-        the_store.undo(import_id)
+        with store_errors():
+            the_store.undo(import_id)
     except (LookupError, ValueError) as exc:
         err.print(f"[red]error:[/] {str(exc).strip(chr(39))}")
         raise typer.Exit(2) from None

@@ -2,12 +2,14 @@
 
 The CLI and the API routes both call these functions; neither re-implements the flow.
 Every import validates completely before anything is written, and writes in one store
-transaction, so a rejected file changes nothing.
+transaction, so a rejected file (or a dry run) changes nothing, not even the file system.
+Imports running at the same time do not write over each other: see ``_apply_current``.
 """
 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -37,13 +39,25 @@ from geo_service.ingest.unit_columns import unit_source
 from geo_service.ingest.villages import derive_village_areas, read_village_points
 from geo_service.progress import stage
 from geo_service.settings import DEMO_DATA_DIR, PACKAGE_DIR, CoveragePolicy
-from geo_service.store import ImportBatch, ImportSource, Store, UnitQuery
+from geo_service.store import (
+    ImportBatch,
+    ImportSource,
+    Store,
+    StoreBusy,
+    StoreChanged,
+    UnitQuery,
+)
 from geo_service.validate import ValidationReport
 from geo_service.values import member_of
 
 CATALOGUE = PACKAGE_DIR / "catalogue" / "model_types.csv"
 DEMO_REGISTER = DEMO_DATA_DIR.parent / "registers" / "demo_models.csv"
 DEMO_VILLAGES_ON = date(2025, 6, 30)
+# Another import landing between our comparison and our write makes us compare again; if
+# imports keep landing, give up rather than wait for ever.
+COMPARE_ATTEMPTS = 3
+
+Build = Callable[[], tuple[ImportBatch, ValidationReport]]
 
 
 @dataclass
@@ -123,17 +137,44 @@ def batch_changes(store: Store, batch: ImportBatch) -> dict[str, TableChanges]:
     return changes
 
 
-def _finish(
-    store: Store, batch: ImportBatch, report: ValidationReport, dry_run: bool
+def _apply_current(
+    store: Store, build: Build, dry_run: bool, *, report_errors: bool = False
 ) -> ImportOutcome:
-    report.raise_if_errors()
-    stage("comparing with the store")
-    changes = batch_changes(store, batch)
-    outcome = ImportOutcome(report, batch.counts(), None, dry_run, changes)
-    if not dry_run and outcome.changed:
+    """Build the batch against the store as it is now, compare, and write what changed.
+
+    ``build`` reads the store (parents, carry-forward, matching) and returns the batch and
+    its report. The store's generation is read before it, and the write only lands if the
+    generation is still the same inside the write transaction. Otherwise another import
+    wrote meanwhile, and the batch is built and compared again: when that import wrote
+    the same rows, this one has nothing left to change and is neither applied nor logged.
+    With ``report_errors``, a dry run returns its report with errors instead of raising.
+    """
+    for _ in range(COMPARE_ATTEMPTS):
+        seen = store.generation()
+        batch, report = build()
+        if report_errors and dry_run and not report.ok:
+            return ImportOutcome(report, batch.counts(), dry_run=True)
+        report.raise_if_errors()
+        stage("comparing with the store")
+        outcome = ImportOutcome(report, batch.counts(), None, dry_run, batch_changes(store, batch))
+        if dry_run or not outcome.changed:
+            return outcome
         stage("writing (one transaction)")
-        outcome.import_id = store.apply(batch)
-    return outcome
+        try:
+            outcome.import_id = store.apply(batch, expected_generation=seen)
+        except StoreChanged:
+            stage("another import wrote to the store meanwhile; comparing again")
+            continue
+        return outcome
+    raise StoreBusy(
+        f"other imports kept changing the store while {report.file} was compared with it; "
+        "nothing was imported; try again"
+    )
+
+
+def _copy(report: ValidationReport) -> ValidationReport:
+    """A report to extend in one attempt of ``_apply_current`` (an attempt may repeat)."""
+    return ValidationReport(report.file, list(report.problems))
 
 
 # -- boundaries, villages, lineage ------------------------------------------------------------
@@ -179,12 +220,16 @@ def import_boundaries(
         )
         report.extend(unit_report)
         report.raise_if_errors()
-        stage("checking parents")
-        _check_parents(store, units, report)
         source = ImportSource("boundaries", name, digest.result())
-    stage("following the administrative reforms")
-    batch = _with_carry_forward(store, ImportBatch(source, units=units))
-    return _finish(store, batch, report, dry_run)
+
+    def build() -> tuple[ImportBatch, ValidationReport]:
+        attempt = _copy(report)
+        stage("checking parents")
+        _check_parents(store, units, attempt)
+        stage("following the administrative reforms")
+        return _with_carry_forward(store, ImportBatch(source, units=units)), attempt
+
+    return _apply_current(store, build, dry_run)
 
 
 def _check_parents(store: Store, units: gpd.GeoDataFrame, report: ValidationReport) -> None:
@@ -266,14 +311,15 @@ def import_villages(
     layer: str | None = None,
 ) -> ImportOutcome:
     """``geo-service villages derive POINTS --import``: derive areas, then store them."""
-    villages, report = derive_villages(
-        store, points_path, display_name=display_name, as_of=as_of, crs=crs, layer=layer
-    )
-    name = display_name or points_path.name
-    batch = _with_carry_forward(
-        store, ImportBatch(ImportSource("villages", name, file_sha256(points_path)), units=villages)
-    )
-    return _finish(store, batch, report, dry_run)
+    source = ImportSource("villages", display_name or points_path.name, file_sha256(points_path))
+
+    def build() -> tuple[ImportBatch, ValidationReport]:
+        villages, report = derive_villages(
+            store, points_path, display_name=display_name, as_of=as_of, crs=crs, layer=layer
+        )
+        return _with_carry_forward(store, ImportBatch(source, units=villages)), report
+
+    return _apply_current(store, build, dry_run)
 
 
 @collection_paused()
@@ -287,39 +333,33 @@ def import_lineage(store: Store, path: Path, *, dry_run: bool = False) -> Import
     stage(f"reading {path.name}")
     frame, report = read_lineage(path)
     report.raise_if_errors()
-    known = set(store.units()["code"])
-    unknown = sorted((set(frame["old_code"]) | set(frame["new_code"])) - known)
-    if unknown:
-        report.warning(
-            f"{len(unknown)} codes are not in the store yet (e.g. "
-            f"{', '.join(unknown[:5])}); their links apply once they are imported",
-            field="old_code/new_code",
-            code="unknown_codes",
-        )
-    batch = _with_carry_forward(
-        store,
-        ImportBatch(
-            ImportSource("lineage", path.name, file_sha256(path)), lineage=frame[LINEAGE_COLUMNS]
-        ),
-    )
-    return _finish(store, batch, report, dry_run)
+    source = ImportSource("lineage", path.name, file_sha256(path))
+
+    def build() -> tuple[ImportBatch, ValidationReport]:
+        attempt = _copy(report)
+        held = store.units(UnitQuery(with_geometry=False, columns=("code",)))
+        unknown = sorted((set(frame["old_code"]) | set(frame["new_code"])) - set(held["code"]))
+        if unknown:
+            attempt.warning(
+                f"{len(unknown)} codes are not in the store yet (e.g. "
+                f"{', '.join(unknown[:5])}); their links apply once they are imported",
+                field="old_code/new_code",
+                code="unknown_codes",
+            )
+        batch = ImportBatch(source, lineage=frame[LINEAGE_COLUMNS])
+        return _with_carry_forward(store, batch), attempt
+
+    return _apply_current(store, build, dry_run)
 
 
 # -- model registers -----------------------------------------------------------------------
 
 
-def ensure_catalogue(store: Store) -> None:
-    """Load the bundled model-type catalogue into a store that has none."""
-    if not store.model_types().empty:
-        return
+def bundled_catalogue() -> pd.DataFrame:
+    """The model-type catalogue shipped with the service."""
     frame = pd.read_csv(CATALOGUE, dtype=str, keep_default_na=False)
     frame["counts_as_model"] = frame["counts_as_model"].str.lower().eq("true")
-    store.apply(
-        ImportBatch(
-            ImportSource("model_types", CATALOGUE.name, file_sha256(CATALOGUE)),
-            model_types=frame[MODEL_TYPE_COLUMNS],
-        )
-    )
+    return frame[MODEL_TYPE_COLUMNS]
 
 
 @collection_paused()
@@ -340,30 +380,36 @@ def import_models(
     outcome even when there are errors (they are in ``outcome.report``) instead of raising.
     """
     name = display_name or path.name
-    ensure_catalogue(store)
-    stage(f"reading and matching {name}")
-    rows, report = read_register(
-        path,
-        store.units(),
-        store.model_types(),
-        file_name=name,
-        mapping=mapping,
-        matches=matches,
-    )
-    batch = ImportBatch(
-        ImportSource("models", name, file_sha256(path)), models=rows.models, teams=rows.teams
-    )
-    if dry_run and matches is not None and not report.ok:
-        return ImportOutcome(report, batch.counts(), dry_run=True)
-    return _finish(store, batch, report, dry_run)
+    source = ImportSource("models", name, file_sha256(path))
+
+    def build() -> tuple[ImportBatch, ValidationReport]:
+        # A store without a catalogue gets the bundled one with its first register, in the
+        # same transaction: a dry run or a rejected register leaves no catalogue behind.
+        held = store.model_types()
+        catalogue = bundled_catalogue() if held.empty else None
+        if matches is not None:
+            matches.rows.clear()  # of an earlier attempt
+        stage(f"reading and matching {name}")
+        rows, report = read_register(
+            path,
+            store.units(),
+            held if catalogue is None else catalogue,
+            file_name=name,
+            mapping=mapping,
+            matches=matches,
+        )
+        batch = ImportBatch(source, model_types=catalogue, models=rows.models, teams=rows.teams)
+        return batch, report
+
+    return _apply_current(store, build, dry_run, report_errors=matches is not None)
 
 
 # -- demo ------------------------------------------------------------------------------------
 
 
 def load_demo(store: Store) -> list[ImportOutcome]:
-    """Load the bundled seed communes, their 2025 successors, villages and demo register."""
-    ensure_catalogue(store)
+    """Load the bundled seed communes, their 2025 successors, villages and demo register
+    (with the model-type catalogue)."""
     steps = [
         lambda: import_boundaries(store, DEMO_DATA_DIR / "units_pre2025.geojson"),
         lambda: import_boundaries(store, DEMO_DATA_DIR / "units_2025.geojson"),

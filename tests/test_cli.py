@@ -68,8 +68,9 @@ def test_dry_run_changes_nothing(tmp_path: Path) -> None:
         "--dry-run",
     )
     assert code == 0 and "would import" in output
+    assert not Path(store).exists()
     code, output = invoke("coverage", "--store", store, "--json")
-    assert code == 0 and json.loads(output) == []
+    assert code == 2 and f"no store at {store}" in output
 
 
 def test_rejected_import_exits_2_and_names_file_row_field(tmp_path: Path) -> None:
@@ -85,6 +86,7 @@ def test_rejected_import_exits_2_and_names_file_row_field(tmp_path: Path) -> Non
 
 def test_unknown_unit_and_bad_date_are_clear_errors(tmp_path: Path) -> None:
     store = str(tmp_path / "e.gpkg")
+    invoke("import", "boundaries", str(DEMO_DATA_DIR / "units_pre2025.geojson"), "--store", store)
     code, output = invoke("coverage", "--store", store, "--unit", "00000")
     assert code == 2 and "no unit with code '00000'" in output
     code, output = invoke("coverage", "--store", store, "--as-of", "30/06/2025")

@@ -103,7 +103,7 @@ def test_a_real_import_runs_without_a_single_collection(
         return last_stage
 
     monkeypatch.setattr(pipeline, "read_boundaries", entering(pipeline.read_boundaries))
-    monkeypatch.setattr(pipeline, "_finish", leaving(pipeline._finish))
+    monkeypatch.setattr(pipeline, "_apply_current", leaving(pipeline._apply_current))
     threshold = gc.get_threshold()
     gc.set_threshold(10)
     gc.callbacks.append(count)

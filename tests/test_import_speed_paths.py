@@ -151,7 +151,9 @@ def _units_with_odd_geometries() -> gpd.GeoDataFrame:
 def test_bulk_insert_keeps_rtree_triggers_and_extent_standard(tmp_path: Path) -> None:
     path = tmp_path / "bulk.gpkg"
     store = open_store(str(path))
-    fresh_triggers = _triggers(path)
+    fresh = tmp_path / "fresh.gpkg"  # a store is created by its first write
+    open_store(str(fresh)).apply(ImportBatch(SOURCE))
+    fresh_triggers = _triggers(fresh)
     store.apply(ImportBatch(SOURCE, units=_units_with_odd_geometries()))
     _assert_rtree_matches_table(path)
     assert _triggers(path) == fresh_triggers

@@ -2,7 +2,8 @@
 
 Bulk reads return (Geo)DataFrames with the columns listed in ``geo_service.domain``;
 every write goes through ``apply()``, which is a single transaction: an import either
-lands whole or leaves the store exactly as it was.
+lands whole or leaves the store exactly as it was. Opening a store writes nothing: a store
+that does not exist yet reads as empty and is created by its first write.
 """
 
 from __future__ import annotations
@@ -14,6 +15,38 @@ from datetime import date
 
 import geopandas as gpd
 import pandas as pd
+
+
+class StoreError(Exception):
+    """A store that cannot do what was asked; the message says why and what was left as is."""
+
+
+class StoreMissing(StoreError):
+    """A command that only reads was pointed at a store that does not exist."""
+
+    def __init__(self, location: str) -> None:
+        super().__init__(
+            f"no store at {location}; import boundaries first, or run `geo-service demo`"
+        )
+
+
+class StoreFull(StoreError):
+    """The disk (or the database's size limit) was full; the write was rolled back."""
+
+
+class StoreReadOnly(StoreError):
+    """The store cannot be written (a read-only mount or file); it can still be read."""
+
+
+class StoreBusy(StoreError):
+    """Another import held the store for too long, or kept changing it."""
+
+
+class StoreChanged(Exception):
+    """``apply(…, expected_generation=…)``: another write landed since that generation.
+
+    Not a ``StoreError``: the pipeline answers it by comparing again.
+    """
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,12 +117,28 @@ class Store(ABC):
     """Storage backend. Docstrings name the routes and commands that call each method."""
 
     @abstractmethod
-    def apply(self, batch: ImportBatch) -> int:
+    def apply(self, batch: ImportBatch, expected_generation: int | None = None) -> int:
         """Write ``batch`` in one transaction and record it; return the import id.
 
         Called by ``pipeline`` for every ``geo-service import …`` and demo load.
-        Raises without changing anything if any part of the batch fails.
+        Raises without changing anything if any part of the batch fails: ``StoreFull``,
+        ``StoreReadOnly`` or ``StoreBusy`` when the store cannot be written, and
+        ``StoreChanged`` when ``expected_generation`` is given and the store's generation,
+        read inside the write transaction, is another.
         """
+
+    @abstractmethod
+    def generation(self) -> int:
+        """A number that changes with every ``apply`` and ``undo`` (0 for a new store).
+
+        An import reads it before it reads anything else, and passes it to ``apply``: a
+        concurrent import that wrote in between is then noticed, not written over.
+        """
+
+    @abstractmethod
+    def exists(self) -> bool:
+        """Whether the store has been created (by a first write); reads of one that has
+        not answer as an empty store would."""
 
     @abstractmethod
     def undo(self, import_id: int) -> None:

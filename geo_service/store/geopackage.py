@@ -3,18 +3,17 @@
 Layers: ``units`` (features, MULTIPOLYGON, EPSG:4326, with an R-tree index) and the
 attribute tables ``lineage``, ``model_types``, ``models``, ``teams``, ``imports``.
 Each import is one SQLite transaction (``BEGIN IMMEDIATE`` … ``COMMIT``), so a failed
-import leaves the file exactly as it was.
+import leaves the file exactly as it was; the file itself is made by the first import
+(``gpkg_file``).
 """
 
 from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -33,61 +32,20 @@ from geo_service.domain import (
     with_count_dtypes,
 )
 from geo_service.store import gpkg_geometry, gpkg_history, gpkg_write
-from geo_service.store.base import ImportBatch, Store, UnitQuery
-from geo_service.store.gpkg_write import RTREE_INSERT_TRIGGER, sql_columns, sql_value
+from geo_service.store.base import ImportBatch, Store, StoreChanged, UnitQuery
+from geo_service.store.gpkg_file import GeoPackageFile
+from geo_service.store.gpkg_write import sql_columns, sql_value
 from geo_service.store.sqlite_bulk import Repeated, insert_rows
 
-RTREE_TRIGGERS = (
-    "CREATE VIRTUAL TABLE IF NOT EXISTS rtree_units_geom USING rtree(id, minx, maxx, miny, maxy);"
-    + RTREE_INSERT_TRIGGER
-    + """CREATE TRIGGER IF NOT EXISTS rtree_units_geom_update1 AFTER UPDATE OF geom ON units
-WHEN OLD.fid = NEW.fid AND (NEW.geom NOTNULL AND NOT ST_IsEmpty(NEW.geom)) BEGIN
-  INSERT OR REPLACE INTO rtree_units_geom VALUES (NEW.fid,
-    ST_MinX(NEW.geom), ST_MaxX(NEW.geom), ST_MinY(NEW.geom), ST_MaxY(NEW.geom));
-END;
-CREATE TRIGGER IF NOT EXISTS rtree_units_geom_update2 AFTER UPDATE OF geom ON units
-WHEN OLD.fid = NEW.fid AND (NEW.geom ISNULL OR ST_IsEmpty(NEW.geom)) BEGIN
-  DELETE FROM rtree_units_geom WHERE id = OLD.fid;
-END;
-CREATE TRIGGER IF NOT EXISTS rtree_units_geom_update3 AFTER UPDATE ON units
-WHEN OLD.fid != NEW.fid AND (NEW.geom NOTNULL AND NOT ST_IsEmpty(NEW.geom)) BEGIN
-  DELETE FROM rtree_units_geom WHERE id = OLD.fid;
-  INSERT OR REPLACE INTO rtree_units_geom VALUES (NEW.fid,
-    ST_MinX(NEW.geom), ST_MaxX(NEW.geom), ST_MinY(NEW.geom), ST_MaxY(NEW.geom));
-END;
-CREATE TRIGGER IF NOT EXISTS rtree_units_geom_update4 AFTER UPDATE ON units
-WHEN OLD.fid != NEW.fid AND (NEW.geom ISNULL OR ST_IsEmpty(NEW.geom)) BEGIN
-  DELETE FROM rtree_units_geom WHERE id IN (OLD.fid, NEW.fid);
-END;
-CREATE TRIGGER IF NOT EXISTS rtree_units_geom_delete AFTER DELETE ON units
-WHEN old.geom NOT NULL BEGIN
-  DELETE FROM rtree_units_geom WHERE id = OLD.fid;
-END;
-INSERT OR IGNORE INTO gpkg_extensions VALUES ('units', 'geom', 'gpkg_rtree_index',
-  'http://www.geopackage.org/spec120/#extension_rtree', 'write-only');
-"""
-)
+# Every write adds a row to the import log or marks one undone, and neither is ever taken
+# back: the largest id plus the number undone changes with each write.
+_GENERATION = "SELECT coalesce(max(fid), 0) + count(undone_at) FROM imports"
 
 _UPSERT_KEYS = {
     "lineage": ("old_code", "new_code"),
     "model_types": ("code",),
     "models": ("model_id",),
 }
-
-
-def _register_st_functions(connection: sqlite3.Connection) -> None:
-    """The SQL functions the standard R-tree triggers call (GDAL provides the same)."""
-
-    def bound(index: int) -> Any:
-        def read(blob: bytes | None) -> float | None:
-            found = gpkg_geometry.envelope(blob)
-            return None if found is None else found[index]
-
-        return read
-
-    for index, name in enumerate(("ST_MinX", "ST_MaxX", "ST_MinY", "ST_MaxY")):
-        connection.create_function(name, 1, bound(index), deterministic=True)
-    connection.create_function("ST_IsEmpty", 1, gpkg_geometry.is_empty, deterministic=True)
 
 
 def _in_list(column: str, values: Sequence[str]) -> tuple[str, list[Any]]:
@@ -141,35 +99,15 @@ def _unit_filters(query: UnitQuery) -> tuple[list[str], list[Any]]:
 class GeoPackageStore(Store):
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with self._connect() as connection:
-            schema = resources.files("geo_service.store").joinpath("sql/geopackage_schema.sql")
-            connection.executescript(schema.read_text(encoding="utf-8"))
-            connection.executescript(RTREE_TRIGGERS)
+        self._file = GeoPackageFile(self.path)
 
-    def _connect(self) -> sqlite3.Connection:
-        # A connection per call keeps threads (FastAPI's pool) independent; opening one is cheap.
-        connection = sqlite3.connect(self.path, isolation_level=None, timeout=30)
-        _register_st_functions(connection)
-        return connection
-
-    @contextmanager
-    def _transaction(self) -> Iterator[sqlite3.Connection]:
-        connection = self._connect()
-        try:
-            connection.execute("BEGIN IMMEDIATE")
-            yield connection
-            connection.execute("COMMIT")
-        except BaseException:
-            connection.execute("ROLLBACK")
-            raise
-        finally:
-            connection.close()
+    def exists(self) -> bool:
+        return self._file.exists()
 
     def _query(
         self, sql: str, params: Iterable[Any] = ()
     ) -> tuple[list[str], list[tuple[Any, ...]]]:
-        connection = self._connect()
+        connection = self._file.reading()
         try:
             cursor = connection.execute(sql, tuple(params))
             names = [d[0] for d in cursor.description]
@@ -186,8 +124,16 @@ class GeoPackageStore(Store):
 
     # -- writes ---------------------------------------------------------------------------
 
-    def apply(self, batch: ImportBatch) -> int:
-        with self._transaction() as connection:
+    def generation(self) -> int:
+        (generation,) = self._query(_GENERATION)[1][0]
+        return int(generation)
+
+    def apply(self, batch: ImportBatch, expected_generation: int | None = None) -> int:
+        with self._file.writing("imported") as connection:
+            if expected_generation is not None:
+                (now,) = connection.execute(_GENERATION).fetchone()
+                if now != expected_generation:
+                    raise StoreChanged(f"generation {expected_generation} became {now}")
             cursor = connection.execute(
                 "INSERT INTO imports (at, kind, file_name, sha256, counts) VALUES (?, ?, ?, ?, ?)",
                 (
@@ -364,7 +310,7 @@ class GeoPackageStore(Store):
         )
 
     def undo(self, import_id: int) -> None:
-        with self._transaction() as connection:
+        with self._file.writing("undone") as connection:
             gpkg_history.undo_import(connection, import_id)
             gpkg_write.update_extent(connection, None)
 

@@ -11,7 +11,7 @@ import shapely
 from shapely.geometry import MultiPolygon, box
 
 from geo_service.domain import MODEL_COLUMNS, TEAM_COLUMNS, UNIT_COLUMNS
-from geo_service.store import ImportBatch, ImportSource, Store, UnitQuery
+from geo_service.store import ImportBatch, ImportSource, Store, StoreChanged, UnitQuery
 
 SOURCE = ImportSource("boundaries", "test.geojson", "0" * 64)
 
@@ -322,3 +322,36 @@ def test_only_the_latest_live_import_can_be_undone(store: Store) -> None:
         store.undo(second)
     store.undo(first)
     assert store.units().empty
+
+
+def test_a_store_exists_from_its_first_write(store: Store) -> None:
+    assert not store.exists() and store.generation() == 0
+    store.apply(ImportBatch(SOURCE, units=units_frame([PROVINCE])))
+    assert store.exists()
+
+
+def test_generation_changes_with_every_write(store: Store) -> None:
+    seen = [store.generation()]
+    first = store.apply(ImportBatch(SOURCE, units=units_frame([PROVINCE])))
+    seen.append(store.generation())
+    second = store.apply(ImportBatch(SOURCE, units=units_frame([COMMUNE_OLD])))
+    seen.append(store.generation())
+    store.undo(second)
+    seen.append(store.generation())
+    store.undo(first)
+    seen.append(store.generation())
+    store.apply(ImportBatch(SOURCE, units=units_frame([COMMUNE_OLD])))
+    seen.append(store.generation())
+    assert len(set(seen)) == len(seen)
+    store.units(), store.imports()
+    assert store.generation() == seen[-1]  # reads change nothing
+
+
+def test_a_write_expecting_an_older_generation_changes_nothing(store: Store) -> None:
+    seen = store.generation()
+    store.apply(ImportBatch(SOURCE, units=units_frame([PROVINCE])), expected_generation=seen)
+    units, log = store.units(), store.imports()
+    with pytest.raises(StoreChanged):
+        store.apply(ImportBatch(SOURCE, units=units_frame([COMMUNE_OLD])), expected_generation=seen)
+    pd.testing.assert_frame_equal(store.units(), units)
+    pd.testing.assert_frame_equal(store.imports(), log)
