@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Annotated, TypeVar
 
 import typer
+from pydantic import ValidationError
 from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
@@ -35,10 +36,18 @@ AsOfOption = Annotated[
 
 
 def settings_for(store_path: Path | None, **overrides: object) -> Settings:
+    """The settings from the environment and the command's options; an invalid one (say a
+    --store that is not a .gpkg) is an error line, exit 2."""
     values = dict(overrides)
     if store_path is not None:
         values["store_path"] = store_path
-    return Settings(**values)  # type: ignore[arg-type]
+    try:
+        return Settings(**values)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        for problem in exc.errors():
+            name = ".".join(str(part) for part in problem["loc"])
+            err.print(f"[red]error:[/] {name}: {problem['msg']}", highlight=False, soft_wrap=True)
+        raise typer.Exit(2) from None
 
 
 def store_at(store_path: Path | None) -> Store:
@@ -48,9 +57,11 @@ def store_at(store_path: Path | None) -> Store:
 
 def reading_store(store_path: Path | None) -> Store:
     """The store for a command that only reads: a missing one is an error (exit 2), and
-    is not created."""
+    is not created; so is a file that is not a store (found by reading its generation)."""
     with store_errors():
-        return open_store(str(settings_for(store_path).store_path), must_exist=True)
+        store = open_store(str(settings_for(store_path).store_path), must_exist=True)
+        store.generation()
+        return store
 
 
 @contextmanager

@@ -126,3 +126,17 @@ def test_a_new_store_reads_as_empty_without_existing(tmp_path: Path) -> None:
     assert not store.exists() and store.is_empty() and store.generation() == 0
     assert store.units().empty and store.lineage().empty and store.teams().empty
     assert tree_digest(tmp_path) == {".": "dir"}
+
+
+def test_a_file_that_is_not_a_store_is_an_error_line(tmp_path: Path) -> None:
+    notes = tmp_path / "notes.gpkg"
+    notes.write_text("not a database\n", encoding="utf-8")
+    lineage = str(DEMO_DATA_DIR / "lineage_2025.csv")
+    before = tree_digest(tmp_path)
+    for args in (["coverage"], ["imports", "list"], ["import", "lineage", lineage]):
+        code, output = invoke(*args, "--store", str(notes))
+        assert code == 2 and f"{notes} is not a geo-service store" in output, args
+        assert "Traceback" not in output
+    code, output = invoke("imports", "list", "--store", str(tmp_path / "x.db"))
+    assert code == 2 and "store_path must end in .gpkg" in output
+    assert tree_digest(tmp_path) == before

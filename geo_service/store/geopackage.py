@@ -107,13 +107,7 @@ class GeoPackageStore(Store):
     def _query(
         self, sql: str, params: Iterable[Any] = ()
     ) -> tuple[list[str], list[tuple[Any, ...]]]:
-        connection = self._file.reading()
-        try:
-            cursor = connection.execute(sql, tuple(params))
-            names = [d[0] for d in cursor.description]
-            return names, cursor.fetchall()
-        finally:
-            connection.close()
+        return self._file.query(sql, params)
 
     def _frame(self, sql: str, columns: Sequence[str], params: Iterable[Any] = ()) -> pd.DataFrame:
         names, rows = self._query(sql, params)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import errno
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager, suppress
 from functools import cache
 from importlib import resources
@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from geo_service.store import gpkg_geometry
-from geo_service.store.base import StoreBusy, StoreFull, StoreReadOnly
+from geo_service.store.base import StoreBusy, StoreError, StoreFull, StoreReadOnly
 from geo_service.store.gpkg_write import RTREE_INSERT_TRIGGER
 
 BUSY_TIMEOUT_S = 30  # how long a write waits for another import to finish
@@ -93,6 +93,19 @@ class GeoPackageFile:
         except OSError:
             return False
 
+    def query(
+        self, sql: str, params: Iterable[Any] = ()
+    ) -> tuple[list[str], list[tuple[Any, ...]]]:
+        """The column names and rows ``sql`` selects."""
+        connection = self.reading()
+        try:
+            cursor = connection.execute(sql, tuple(params))
+            return [d[0] for d in cursor.description], cursor.fetchall()
+        except sqlite3.Error as exc:
+            raise self._unreadable(exc) from exc
+        finally:
+            connection.close()
+
     def reading(self) -> sqlite3.Connection:
         """A connection that cannot create or change the file: read-only on the file when it
         exists, else an empty database in memory."""
@@ -139,6 +152,15 @@ class GeoPackageFile:
         finally:
             connection.close()
 
+    def _unreadable(self, exc: sqlite3.Error) -> Exception:
+        """The ``StoreError`` a failed read means, or ``exc`` itself (a bug of ours)."""
+        primary = getattr(exc, "sqlite_errorcode", 0) & 0xFF
+        if primary == sqlite3.SQLITE_NOTADB or "no such table" in str(exc):
+            return StoreError(f"{self.path} is not a geo-service store ({exc})")
+        if primary in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
+            return StoreBusy(f"the store at {self.path} is busy; try again")
+        return exc
+
     def _refusal(self, exc: sqlite3.Error | OSError, nothing_done: str) -> Exception:
         """The ``StoreError`` ``exc`` means, or ``exc`` itself when it is not one of them."""
         if isinstance(exc, OSError):
@@ -161,6 +183,8 @@ class GeoPackageFile:
                 f"the store at {self.path} is held by another import; nothing was "
                 f"{nothing_done}; try again when it has finished"
             )
+        if primary == sqlite3.SQLITE_NOTADB:
+            return StoreError(f"{self.path} is not a geo-service store; nothing was {nothing_done}")
         return exc
 
 
