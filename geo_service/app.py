@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -11,7 +12,7 @@ from fastapi.staticfiles import StaticFiles
 from geo_service import __version__
 from geo_service.api import coverage, errors, gaps, imports, model_types, models, pages, units
 from geo_service.settings import PACKAGE_DIR, Settings
-from geo_service.store import open_store
+from geo_service.store import StoreError, open_store
 
 STATIC_DIR = PACKAGE_DIR / "web" / "static"
 
@@ -21,11 +22,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # Opening writes nothing: a new path is served as an empty store until an import.
         store = open_store(str(settings.store_path))
         if settings.demo and store.is_empty():
             from geo_service.pipeline import load_demo
 
-            load_demo(store)
+            try:
+                load_demo(store)
+            except StoreError as exc:  # e.g. a read-only mount: serve what there is
+                logging.getLogger("uvicorn.error").error("the demo was not loaded: %s", exc)
         app.state.store = store
         try:
             yield

@@ -162,3 +162,15 @@ def test_a_read_only_store_is_served_and_refuses_uploads(read_only_demo: Path) -
         assert response.json()["detail"] == (
             f"the store at {read_only_demo} is read-only; nothing was {done}"
         )
+
+
+def test_the_demo_on_a_read_only_mount_is_not_loaded_and_the_server_starts(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    with tmpfs(tmp_path / "ro", 64) as folder:
+        read_only(folder)
+        settings = Settings(store_path=folder / "demo.gpkg", demo=True)
+        with TestClient(create_app(settings)) as client:
+            assert client.get("/api/imports").json() == {"count": 0, "imports": []}
+        assert f"cannot create the store at {folder / 'demo.gpkg'}" in caplog.text
+        assert tree_digest(folder) == {".": "dir"}
