@@ -311,12 +311,13 @@ def import_villages(
     layer: str | None = None,
 ) -> ImportOutcome:
     """``geo-service villages derive POINTS --import``: derive areas, then store them."""
-    source = ImportSource("villages", display_name or points_path.name, file_sha256(points_path))
+    name = display_name or points_path.name
 
     def build() -> tuple[ImportBatch, ValidationReport]:
         villages, report = derive_villages(
             store, points_path, display_name=display_name, as_of=as_of, crs=crs, layer=layer
         )
+        source = ImportSource("villages", name, file_sha256(points_path))
         return _with_carry_forward(store, ImportBatch(source, units=villages)), report
 
     return _apply_current(store, build, dry_run)
