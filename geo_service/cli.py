@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import json
-import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from geo_service.cli_common import (
     AsOfOption,
@@ -23,12 +20,36 @@ from geo_service.cli_common import (
     store_at,
 )
 from geo_service.cli_imports import import_app, imports_app, villages_app
+from geo_service.cli_rows import print_json, print_table
+
+LEVEL_ROWS = {1: "provinces", 2: "districts", 3: "communes", 4: "villages"}
+# column → table header; --json keys its records by the columns.
+ROLLUP_HEADERS = {
+    "code": "code",
+    "name": "name",
+    "villages_covered": "covered",
+    "villages_total": "villages",
+    "coverage_pct": "%",
+    "models": "models",
+    "teams": "teams",
+    "members": "members",
+}
+VILLAGE_HEADERS = {
+    "code": "code",
+    "name": "name",
+    "parent_code": "commune",
+    "status": "status",
+    "model_count": "models",
+    "members": "members",
+}
 
 app = typer.Typer(
     no_args_is_help=True,
     help="Coverage of Vietnam's villages by community security self-management models: "
     "import boundaries and registers, compute coverage, serve the map and the API.",
     pretty_exceptions_enable=False,
+    # Plain help: typer's Rich panels label every flag "<bool>", as if it took a value.
+    rich_markup_mode=None,
 )
 app.add_typer(import_app, name="import")
 app.add_typer(imports_app, name="imports")
@@ -38,9 +59,11 @@ app.add_typer(villages_app, name="villages")
 @app.command()
 def serve(
     store: StoreOption = None,
-    demo: Annotated[bool, typer.Option(help="Load the bundled demo into an empty store.")] = False,
-    host: Annotated[str, typer.Option()] = "127.0.0.1",
-    port: Annotated[int, typer.Option()] = 8000,
+    demo: Annotated[
+        bool, typer.Option("--demo", help="Load the bundled demo into an empty store.")
+    ] = False,
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
 ) -> None:
     """Start the web service (map at /, API at /api, OpenAPI docs at /docs)."""
     import uvicorn
@@ -48,7 +71,12 @@ def serve(
     from geo_service.app import create_app
 
     settings = settings_for(store, demo=demo, host=host, port=port)
-    out.print(f"geo-service: store {settings.store_path.resolve()}; http://{host}:{port}/")
+    out.print(
+        f"geo-service: serving {settings.store_path.resolve()} at http://{host}:{port}/",
+        highlight=False,
+        markup=False,
+        soft_wrap=True,
+    )
     uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
 
 
@@ -64,12 +92,14 @@ def demo_load(store: StoreOption = None) -> None:
 @app.command()
 def coverage(
     store: StoreOption = None,
-    unit: Annotated[str | None, typer.Option(help="Only this unit's subtree")] = None,
+    unit: Annotated[str | None, typer.Option(help="Only this unit's subtree (its code)")] = None,
     as_of: AsOfOption = None,
     level: Annotated[
         int, typer.Option(min=1, max=4, help="Rows: 3 communes (default), 4 villages")
     ] = 3,
-    as_json: Annotated[bool, typer.Option("--json")] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the rows as JSON (missing figures are null).")
+    ] = False,
 ) -> None:
     """Print coverage: covered/total villages per unit."""
     from geo_service.pipeline import coverage_as_of
@@ -80,41 +110,32 @@ def coverage(
     except LookupError as exc:
         err.print(f"[red]error:[/] {exc}")
         raise typer.Exit(2) from None
-    if level == 4:
-        rows = view.result.villages
-        columns = ["code", "name", "parent_code", "status", "model_count", "members"]
-    else:
-        rows = view.result.rollups[view.result.rollups["level"] == level]
-        columns = [
-            "code",
-            "name",
-            "villages_covered",
-            "villages_total",
-            "coverage_pct",
-            "models",
-            "teams",
-            "members",
-        ]
-    if as_json:
-        from geo_service.api.serialise import records
-
-        json.dump(records(rows, columns), sys.stdout, ensure_ascii=False, indent=1)
+    villages, rollups = view.result.villages, view.result.rollups
+    rows = villages if level == 4 else rollups[rollups["level"] == level]
+    what = f"{LEVEL_ROWS[level]}{f' in {unit}' if unit else ''} on {view.as_of.isoformat()}"
+    if rows.empty and not as_json:
+        present = sorted(set(rollups["level"]) | ({4} if len(villages) else set()))
+        hint = f" (there are rows at --level {', '.join(map(str, present))})" if present else ""
+        err.print(f"no {what}{hint}", highlight=False)
         return
-    table = Table(title=f"Coverage on {view.as_of.isoformat()}")
-    for column in columns:
-        table.add_column(column)
-    for record in rows[columns].itertuples(index=False):
-        table.add_row(*("" if v is None or v != v else str(v) for v in record))
-    out.print(table)
+    headers = VILLAGE_HEADERS if level == 4 else ROLLUP_HEADERS
+    if as_json:
+        print_json(rows, list(headers))
+    else:
+        print_table(out, rows, headers, title=f"Coverage: {what}")
 
 
 @app.command("map")
 def write_map(
-    output: Annotated[Path, typer.Option("-o", "--output", help="maps/NAME.html")],
+    output: Annotated[
+        Path, typer.Option("-o", "--output", help="HTML file to write, e.g. maps/NAME.html")
+    ],
     unit: Annotated[str | None, typer.Option(help="Focus on this unit")] = None,
     store: StoreOption = None,
     as_of: AsOfOption = None,
-    demo: Annotated[bool, typer.Option(help="Load the demo first if the store is empty")] = False,
+    demo: Annotated[
+        bool, typer.Option("--demo", help="Load the demo first if the store is empty.")
+    ] = False,
 ) -> None:
     """Write the coverage map as one standalone HTML file (works offline)."""
     from geo_service.pipeline import coverage_as_of, load_demo

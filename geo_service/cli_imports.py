@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -23,26 +22,53 @@ from geo_service.cli_common import (
     store_at,
     store_errors,
 )
+from geo_service.cli_rows import print_json
 from geo_service.pipeline import ImportOutcome
 from geo_service.validate import ImportRejected, ValidationReport
+from geo_service.values import plain
 
-import_app = typer.Typer(no_args_is_help=True, help="Import files into the store (all-or-nothing).")
-villages_app = typer.Typer(no_args_is_help=True, help="Villages: derive approximate areas.")
-imports_app = typer.Typer(no_args_is_help=True, help="The import log: list and undo imports.")
+# Plain help, as for the main app (cli.py): Rich panels label every flag "<bool>".
+import_app = typer.Typer(
+    no_args_is_help=True,
+    help="Import files into the store (all-or-nothing).",
+    rich_markup_mode=None,
+)
+villages_app = typer.Typer(
+    no_args_is_help=True, help="Villages: derive approximate areas.", rich_markup_mode=None
+)
+imports_app = typer.Typer(
+    no_args_is_help=True, help="The import log: list and undo imports.", rich_markup_mode=None
+)
 
 
 @import_app.command("boundaries")
 def import_boundaries(
-    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="GeoJSON, GPKG, .zip")],
+    file: Annotated[
+        Path,
+        typer.Argument(
+            exists=True,
+            dir_okay=False,
+            help="GeoJSON, GeoPackage, zipped Shapefile, KML/KMZ, or CSV/XLSX with lon/lat or WKT",
+        ),
+    ],
     store: StoreOption = None,
     level: Annotated[int | None, typer.Option(min=1, max=4, help="1 province … 4 village")] = None,
     crs: Annotated[
         str | None, typer.Option(help="Source CRS when the file has none, e.g. EPSG:9210")
     ] = None,
-    layer: Annotated[str | None, typer.Option()] = None,
-    code_field: Annotated[str | None, typer.Option()] = None,
-    name_field: Annotated[str | None, typer.Option()] = None,
-    parent_field: Annotated[str | None, typer.Option()] = None,
+    layer: Annotated[
+        str | None,
+        typer.Option(help="GeoPackage layer, Shapefile in the zip, KML folder or XLSX sheet"),
+    ] = None,
+    code_field: Annotated[
+        str | None, typer.Option(help="Column holding the unit codes (default: found by name)")
+    ] = None,
+    name_field: Annotated[
+        str | None, typer.Option(help="Column holding the unit names (default: found by name)")
+    ] = None,
+    parent_field: Annotated[
+        str | None, typer.Option(help="Column holding the parents' codes (default: found by name)")
+    ] = None,
     valid_from: Annotated[str | None, typer.Option(help="ISO date the units start")] = None,
     valid_to: Annotated[str | None, typer.Option(help="ISO date the units end (exclusive)")] = None,
     dry_run: DryRun = False,
@@ -147,7 +173,9 @@ def import_models(
 
 @import_app.command("lineage")
 def import_lineage(
-    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False)],
+    file: Annotated[
+        Path, typer.Argument(exists=True, dir_okay=False, help="CSV or the 2025 JSON lists")
+    ],
     store: StoreOption = None,
     dry_run: DryRun = False,
 ) -> None:
@@ -212,24 +240,35 @@ def villages_derive(
 
 @imports_app.command("list")
 def imports_list(
-    store: StoreOption = None, as_json: Annotated[bool, typer.Option("--json")] = False
+    store: StoreOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the log as JSON.")] = False,
 ) -> None:
     """Every import: when, what file (and its SHA-256), what it wrote, whether undone."""
     log = reading_store(store).imports()
     if as_json:
-        from geo_service.api.serialise import records
-
-        json.dump(records(log, list(log.columns)), sys.stdout, ensure_ascii=False, indent=1)
+        print_json(log, list(log.columns))
         return
-    table = Table(title="Imports")
-    columns = ["id", "at", "kind", "file_name", "sha256", "counts", "undone_at"]
-    for column in columns:
-        table.add_column(column)
-    for record in log[columns].itertuples(index=False, name=None):
-        cells = ["" if value is None or value != value else str(value) for value in record]
-        cells[4] = cells[4][:12]
-        table.add_row(*cells)
-    out.print(table)
+    if log.empty:
+        err.print("no imports yet", highlight=False)
+        return
+    # One line per import: seven columns do not fit a table on an 80-column terminal.
+    for entry in log.itertuples(index=False):
+        counts = json.loads(plain(entry.counts) or "{}")
+        wrote = ", ".join(f"{table} {n}" for table, n in counts.items())
+        line = (
+            f"#{entry.id}  {utc_minute(entry.at)}  {entry.kind}  {entry.file_name}  "
+            f"(sha256 {str(entry.sha256)[:12]})  {wrote}"
+        )
+        if undone := utc_minute(entry.undone_at):
+            line += f"  — undone {undone}"
+        out.print(line, highlight=False, markup=False, soft_wrap=True)
+
+
+def utc_minute(stamp: object) -> str:
+    """'2025-07-01T09:30:12+00:00' (how the log stores times, in UTC) → '2025-07-01 09:30 UTC';
+    missing → ''."""
+    text = plain(stamp)
+    return "" if text is None else f"{str(text)[:16].replace('T', ' ')} UTC"
 
 
 @imports_app.command("undo")
