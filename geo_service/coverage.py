@@ -11,6 +11,12 @@ Examples
 >>> result = compute_coverage(units, model_types, models, teams, CoveragePolicy(), date.today())
 >>> result.villages[["code", "covered"]]
 >>> result.rollups.loc[result.rollups.code == "09496", ["villages_covered", "villages_total"]]
+
+How complete a roll-up's village list is, is part of it: ``village_sources`` (from
+``hierarchy.village_list_sources``) names, per commune, the communes its villages come
+from and whether their villages are known. A commune formed by merging three communes,
+of which one had its villages listed, is ``partial`` (1 of 3), and one with no village
+listed is ``no_data``: its village counts are missing, never 0 of 0.
 """
 
 from __future__ import annotations
@@ -29,11 +35,20 @@ from geo_service.values import member_of
 SITE_COUNT_COLUMNS = ["members", "households", "cameras"]
 VILLAGE_STATUS_COVERED = "covered"
 VILLAGE_STATUS_UNCOVERED = "uncovered"
+DATA_COMPLETE = "complete"
+DATA_PARTIAL = "partial"
+DATA_NONE = "no_data"
+VILLAGE_COUNT_COLUMNS = ["villages_total", "villages_covered", "villages_uncovered"]
 
 
 @dataclass(frozen=True)
 class CoverageResult:
     """``villages``: one row per village; ``rollups``: one row per province/district/commune.
+
+    Each roll-up says how complete its village list is: ``communes_with_villages`` of
+    ``communes_total``, ``source_communes_with_villages`` of ``source_communes_total``
+    (the communes its villages come from: predecessors for a commune formed by a reform)
+    and ``data_status`` (complete, partial or no_data; no_data rows have no village counts).
 
     ``sites`` are the active model sites placed in the tree (model_id, type_code,
     counts_as_model, unit_code, teams, members, households, cameras): what a village popup
@@ -54,8 +69,14 @@ def compute_coverage(
     teams: pd.DataFrame,
     policy: CoveragePolicy,
     as_of: date,
+    village_sources: pd.DataFrame | None = None,
 ) -> CoverageResult:
-    """Coverage of every village in ``units`` and roll-ups for every administrative unit."""
+    """Coverage of every village in ``units`` and roll-ups for every administrative unit.
+
+    ``village_sources`` (commune_code, source_code, source_valid_from, villages_known) say
+    where each commune's villages come from; without it, or for a commune it omits, a
+    commune is its own source, known when it has villages.
+    """
     active = _active_models(models, model_types, policy, as_of)
     sites = _sites(active, teams)
     index = pd.Index(units["code"])
@@ -69,6 +90,7 @@ def compute_coverage(
     upward = _SiteStats(tree.size, *tree.spread(position[placed][model_sites], sites[model_sites]))
     village_table = _village_table(units, tree, at_unit, policy)
     rollups = _rollups(units, tree, village_table["covered"].to_numpy(dtype=bool), upward)
+    _add_village_lists(rollups, tree, _sources(units, tree, village_sources))
     return CoverageResult(village_table, rollups, sites, unplaced, as_of)
 
 
@@ -84,6 +106,8 @@ class _UnitTree:
             chain.append(np.where(previous >= 0, parent[np.maximum(previous, 0)], -1))
         self.ancestors = np.stack(chain, axis=1)
         self.is_village = units["level"].to_numpy() == int(Level.VILLAGE)
+        self.is_commune = units["level"].to_numpy() == int(Level.COMMUNE)
+        self.codes = index
 
     def spread(self, positions: np.ndarray, rows: pd.DataFrame) -> tuple[np.ndarray, pd.DataFrame]:
         """Repeat each row once for every ancestor of its unit (itself included)."""
@@ -227,3 +251,68 @@ def _rollups(
     upward.put(table, rows, models="models", teams="teams")
     with_count_dtypes(table)
     return gpd.GeoDataFrame(table, geometry="geometry", crs=units.crs)
+
+
+def _sources(units: gpd.GeoDataFrame, tree: _UnitTree, given: pd.DataFrame | None) -> pd.DataFrame:
+    """(commune position, source key, villages_known) for every commune of the tree."""
+    communes = np.flatnonzero(tree.is_commune)
+    villages = _count_upwards(tree, np.flatnonzero(tree.is_village))
+    codes = units["code"].to_numpy(dtype=object)[communes]
+    own = pd.DataFrame(
+        {
+            "commune_code": codes,
+            "source_code": codes,
+            "source_valid_from": None,
+            "villages_known": villages[communes] > 0,
+        }
+    )
+    if given is not None:
+        listed = given[member_of(given["commune_code"], codes)]
+        own = pd.concat(
+            [listed, own[~member_of(own["commune_code"], listed["commune_code"])]],
+            ignore_index=True,
+        )
+    # Codes are reused by reforms: a source is a code with the day it started.
+    source_key = pd.MultiIndex.from_arrays(
+        [own["source_code"].astype(object), own["source_valid_from"].astype(object).fillna("")]
+    )
+    return pd.DataFrame(
+        {
+            "position": tree.codes.get_indexer(pd.Index(own["commune_code"])),
+            "key": pd.factorize(source_key)[0],
+            "known": own["villages_known"].astype(bool).to_numpy(),
+        }
+    )
+
+
+def _add_village_lists(rollups: gpd.GeoDataFrame, tree: _UnitTree, sources: pd.DataFrame) -> None:
+    """How complete each roll-up's village list is (in place); see ``CoverageResult``."""
+    rows = np.flatnonzero(~tree.is_village)
+    communes = np.flatnonzero(tree.is_commune)
+    villages = _count_upwards(tree, np.flatnonzero(tree.is_village))
+    rollups["communes_total"] = _count_upwards(tree, communes)[rows]
+    rollups["communes_with_villages"] = _count_upwards(tree, communes[villages[communes] > 0])[rows]
+    owners, spread = tree.spread(sources["position"].to_numpy(), sources)
+    known = spread["known"].to_numpy(dtype=bool)
+    total = _distinct_count(owners, spread["key"], tree.size)[rows]
+    found = _distinct_count(owners[known], spread["key"][known], tree.size)[rows]
+    rollups["source_communes_total"] = total
+    rollups["source_communes_with_villages"] = found
+    status = np.array([data_status_of(k, t) for k, t in zip(found, total, strict=True)])
+    rollups["data_status"] = status
+    # No village list is no data: its counts are missing, not 0 of 0 (nor 0 covered).
+    for column in VILLAGE_COUNT_COLUMNS:
+        rollups[column] = rollups[column].astype("Int64").mask(status == DATA_NONE)
+
+
+def data_status_of(known: int, total: int) -> str:
+    """complete, partial or no_data: of ``total`` source communes, ``known`` have villages."""
+    if known == 0:
+        return DATA_NONE
+    return DATA_PARTIAL if known < total else DATA_COMPLETE
+
+
+def _count_upwards(tree: _UnitTree, positions: np.ndarray) -> np.ndarray:
+    """Per unit, how many of ``positions`` lie in its subtree (itself included)."""
+    ancestors = tree.ancestors[positions]
+    return np.bincount(ancestors[ancestors >= 0], minlength=tree.size)

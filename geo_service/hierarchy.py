@@ -111,11 +111,11 @@ def carry_villages_forward(units: gpd.GeoDataFrame, lineage: pd.DataFrame) -> Ca
     """
     empty = CarryForward(_empty_like(units))
     level = units["level"].to_numpy()
-    communes = _dated(units, np.flatnonzero(level == int(Level.COMMUNE)))
+    communes = dated_rows(units, np.flatnonzero(level == int(Level.COMMUNE)))
     ended = set(communes.loc[communes["end"].notna(), "code"])
     if not ended:
         return empty
-    villages = _dated(units, np.flatnonzero(level == int(Level.VILLAGE)))
+    villages = dated_rows(units, np.flatnonzero(level == int(Level.VILLAGE)))
     candidates = villages[member_of(villages["parent_code"], ended)]
     leaving = _villages_leaving(candidates, communes, villages)
     if leaving.empty:
@@ -164,7 +164,7 @@ def _iso(values: pd.Series) -> NDArray[np.object_]:
     return out
 
 
-def _dated(units: pd.DataFrame, positions: NDArray[np.intp]) -> pd.DataFrame:
+def dated_rows(units: pd.DataFrame, positions: NDArray[np.intp]) -> pd.DataFrame:
     """code, parent_code, start/end as ISO text (or None) and the row's position in ``units``."""
     rows = units.iloc[positions]
     return pd.DataFrame(
@@ -178,7 +178,7 @@ def _dated(units: pd.DataFrame, positions: NDArray[np.intp]) -> pd.DataFrame:
     )
 
 
-def _valid_at(start: pd.Series, end: pd.Series, day: pd.Series) -> pd.Series:
+def valid_at(start: pd.Series, end: pd.Series, day: pd.Series) -> pd.Series:
     """Row-wise ``valid_on`` over ISO text: start <= day < end, missing bounds open."""
     return (start.isna() | (start.fillna("") <= day)) & (end.isna() | (end.fillna("") > day))
 
@@ -199,7 +199,7 @@ def _villages_leaving(
     # An undated village belongs to the earliest unit that carried the code; a dated one
     # to the first unit of that code valid on its start day.
     undated = pairs["start"].isna()
-    valid = _valid_at(pairs["c_start"], pairs["c_end"], pairs["start"].fillna(""))
+    valid = valid_at(pairs["c_start"], pairs["c_end"], pairs["start"].fillna(""))
     pairs = pairs[undated | valid]
     order = pairs["c_start"].fillna("").where(pairs["start"].isna(), "")
     pairs = (
@@ -238,7 +238,7 @@ def _successors(
             on="new_code",
         )
     )
-    valid = _valid_at(successors_of["start"], successors_of["end"], successors_of["parent_end"])
+    valid = valid_at(successors_of["start"], successors_of["end"], successors_of["parent_end"])
     successors_of = successors_of[valid].drop_duplicates(["parent_code", "parent_end", "position"])
     options = (
         moving[["parent_code", "parent_end", "position"]]
