@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from geo_service.cli_common import (
     AsOfOption,
@@ -21,6 +22,7 @@ from geo_service.cli_common import (
 )
 from geo_service.cli_imports import import_app, imports_app, villages_app
 from geo_service.cli_rows import print_json, print_table
+from geo_service.unit_fate import explain
 
 LEVEL_ROWS = {1: "provinces", 2: "districts", 3: "communes", 4: "villages"}
 # column → table header; --json keys its records by the columns.
@@ -30,6 +32,7 @@ ROLLUP_HEADERS = {
     "villages_covered": "covered",
     "villages_total": "villages",
     "coverage_pct": "%",
+    "data_status": "village list",  # complete, partial or no_data (see coverage.py)
     "models": "models",
     "teams": "teams",
     "members": "members",
@@ -107,8 +110,8 @@ def coverage(
     settings = settings_for(store)
     try:
         view = coverage_as_of(reading_store(store), settings.coverage, parse_as_of(as_of), unit)
-    except LookupError as exc:
-        err.print(f"[red]error:[/] {exc}")
+    except LookupError as exc:  # a retired unit's message names its successors
+        err.print(f"[red]error:[/] {escape(explain(exc, '--as-of '))}")
         raise typer.Exit(2) from None
     villages, rollups = view.result.villages, view.result.rollups
     rows = villages if level == 4 else rollups[rollups["level"] == level]
@@ -146,9 +149,11 @@ def write_map(
     if demo and the_store.is_empty():
         run_import(lambda: load_demo(the_store))
     try:
-        view = coverage_as_of(the_store, settings.coverage, parse_as_of(as_of), unit)
-    except LookupError as exc:
-        err.print(f"[red]error:[/] {exc}")
+        view = coverage_as_of(
+            the_store, settings.coverage, parse_as_of(as_of), unit, with_no_data_areas=True
+        )
+    except LookupError as exc:  # a retired unit's message names its successors
+        err.print(f"[red]error:[/] {escape(explain(exc, '--as-of '))}")
         raise typer.Exit(2) from None
     path = write_map_file(view, unit, output)
     out.print(f"wrote {path}")

@@ -124,3 +124,49 @@ def test_split_commune_villages_land_in_each_successor(demo_store: Store) -> Non
     totals = {c: int(rollup(after, c)["villages_total"]) for c in successors}
     assert sum(totals.values()) == 14
     assert all(total > 0 for total in totals.values())
+
+
+# -- how complete the village lists are (issue 10, item 8) ---------------------------------------
+
+
+def village_list(row: pd.Series) -> tuple[str, int, int]:
+    return (
+        row["data_status"],
+        int(row["source_communes_with_villages"]),
+        int(row["source_communes_total"]),
+    )
+
+
+def test_thua_has_its_whole_village_list_before_the_reform(demo_store: Store) -> None:
+    thua = rollup(view(demo_store, BEFORE), "09496")
+    assert village_list(thua) == ("complete", 1, 1)
+    assert (thua["villages_covered"], thua["villages_total"]) == (8, 8)
+
+
+@pytest.mark.parametrize(
+    ("code", "name", "known", "sources", "covered", "total"),
+    [
+        ("09496", "Xã Lương Tài", 1, 3, 8, 8),  # Thứa + Phú Hòa + Tân Lãng
+        ("07054", "Xã Quảng La", 1, 4, 3, 4),  # Bằng Cả + Tân Dân, Dân Chủ, Quảng La
+        ("15796", "Xã Thiệu Quang", 1, 6, 1, 1),  # a part of Thị trấn Thiệu Hóa, and 5 more
+    ],
+)
+def test_merged_communes_are_partial_not_complete(
+    demo_store: Store, code: str, name: str, known: int, sources: int, covered: int, total: int
+) -> None:
+    merged = rollup(view(demo_store, AFTER), code)
+    assert merged["name"] == name
+    assert village_list(merged) == ("partial", known, sources)
+    assert (merged["villages_covered"], merged["villages_total"]) == (covered, total)
+
+
+def test_communes_without_villages_are_no_data_not_0_of_0(demo_store: Store) -> None:
+    after = view(demo_store, AFTER)
+    rollups = after.result.rollups
+    communes = rollups[rollups["level"] == 3]
+    empty = communes[communes["communes_with_villages"] == 0]
+    assert len(empty) == 14 and set(empty["data_status"]) == {"no_data"}  # of 21
+    assert empty["villages_total"].isna().all() and empty["villages_covered"].isna().all()
+    bac_ninh = rollup(after, "24")
+    assert (bac_ninh["communes_with_villages"], bac_ninh["communes_total"]) == (1, 4)
+    assert bac_ninh["data_status"] == "partial"

@@ -386,14 +386,16 @@ def test_page_on_an_empty_store_says_there_is_no_data(tmp_path: Path) -> None:
     with TestClient(app) as empty_client:
         response = empty_client.get("/")
     assert response.status_code == 200
-    assert "No villages in the data on this date." in response.text
-    assert '<span class="big villages-covered">0/0</span>' in response.text
+    assert "No data yet" in response.text
+    assert "<code>geo-service import boundaries FILE</code>" in response.text
+    # No data is neither covered nor uncovered: no 0/0.
+    assert '<span class="big villages-covered">—</span>' in response.text
 
 
 def test_page_rejects_unknown_units_and_bad_dates(client: TestClient) -> None:
     missing = client.get("/", params={"unit": "99999", "as_of": "2025-06-30"})
     assert missing.status_code == 404
-    assert "no unit with code &#x27;99999&#x27; on 2025-06-30" in missing.text
+    assert "no unit with code &#39;99999&#39; on 2025-06-30" in missing.text
     as_json = client.get("/", params={"unit": "99999"}, headers={"accept": "application/json"})
     assert as_json.status_code == 404 and "99999" in as_json.json()["detail"]
     for bad in ("2025-13-01", "yesterday", "<script>"):

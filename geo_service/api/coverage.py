@@ -44,6 +44,12 @@ ROLLUP_COLUMNS = [
     "villages_covered",
     "villages_uncovered",
     "coverage_pct",
+    # How complete the village list is (no_data rows have no village counts).
+    "data_status",
+    "communes_with_villages",
+    "communes_total",
+    "source_communes_with_villages",
+    "source_communes_total",
     "models",
     "model_types",
     "teams",

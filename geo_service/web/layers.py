@@ -28,12 +28,15 @@ from geo_service.web.panels import (
     COMMUNE_LINE,
     COVERED_FILL,
     COVERED_LINE,
+    NO_DATA_FILL,
+    NO_DATA_LINE,
     UNCOVERED_FILL,
     UNCOVERED_LINE,
 )
 from geo_service.web.popups import (
     display_name,
     esc,
+    no_data_tooltip,
     template_safe,
     unit_popup,
     unit_tooltip,
@@ -283,6 +286,29 @@ def add_unit_areas(
         ).add_to(fmap)
 
 
+def add_no_data_areas(fmap: folium.Map, areas: gpd.GeoDataFrame, *, tolerance: float) -> None:
+    """Grey the areas whose villages are not known (``village_lists.areas_without_villages``):
+    neither covered nor uncovered. Above the commune areas, below the villages."""
+    if areas.empty:
+        return
+    features = []
+    geometries = _geojson_strings(areas, tolerance)
+    for row, geometry in zip(_records(areas), geometries, strict=True):
+        # One commune may lack the lists of several sources, and a split source may feed
+        # several communes: the pair names the area.
+        code = f"{row['commune_code']}/{row['source_code']}"
+        tooltip = no_data_tooltip(row)
+        properties = {"code": code, "tooltip": tooltip, "popup": tooltip}
+        features.append(_feature(code, geometry, properties))
+    folium.GeoJson(
+        _collection(features),
+        name="Chưa có danh sách thôn / no village list",
+        style_function=_no_data_style,
+        on_each_feature=_BIND_POPUPS,
+        pane=AREA_PANE,
+    ).add_to(fmap)
+
+
 def add_unit_outlines(
     fmap: folium.Map, rollups: gpd.GeoDataFrame, pane: str, *, tolerance: float
 ) -> None:
@@ -332,6 +358,17 @@ def _village_style(feature: dict[str, Any]) -> dict[str, Any]:
         style["dashArray"] = "6 4"
     style["className"] = classes
     return style
+
+
+def _no_data_style(_feature: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "className": "no-data-area",
+        "color": NO_DATA_LINE,
+        "weight": 1,
+        "dashArray": "2 4",
+        "fillColor": NO_DATA_FILL,
+        "fillOpacity": 0.55,
+    }
 
 
 def _type_style(type_code: str, colour: str) -> Any:

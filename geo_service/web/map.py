@@ -27,7 +27,7 @@ import geopandas as gpd
 import pandas as pd
 from folium.map import CustomPane
 
-from geo_service.coverage import CoverageResult
+from geo_service.coverage import DATA_COMPLETE, DATA_NONE, CoverageResult, data_status_of
 from geo_service.domain import Level
 from geo_service.values import member_of
 from geo_service.web import layers
@@ -40,7 +40,9 @@ from geo_service.web.panels import (
     header_html,
     legend_html,
     no_geometry_html,
+    no_units_notice,
     notice_html,
+    sources_html,
     summary_html,
     unit_choices,
 )
@@ -65,6 +67,12 @@ class CoverageViewLike(Protocol):
 
     @property
     def root(self) -> str | None: ...
+
+    @property
+    def village_sources(self) -> pd.DataFrame | None: ...
+
+    @property
+    def no_data_areas(self) -> gpd.GeoDataFrame | None: ...
 
 
 class MapBuildError(RuntimeError):
@@ -110,7 +118,9 @@ def build_coverage_map(
     units, notices = _units_to_draw(scope.rollups, limits)
     if too_many:
         notices.insert(0, _too_many_notice(len(drawable)))
-    if scope.villages.empty:
+    if view.result.rollups.empty and view.result.villages.empty:
+        notices.insert(0, no_units_notice())
+    elif scope.villages.empty:
         notices.insert(
             0,
             notice_html(
@@ -121,6 +131,9 @@ def build_coverage_map(
 
     tolerance = layers.outline_tolerance(layers.scope_bounds(scope))
     layers.add_unit_areas(fmap, units, sites, choropleth=too_many, tolerance=tolerance)
+    if view.no_data_areas is not None and (units["level"] == int(Level.COMMUNE)).any():
+        areas = view.no_data_areas[member_of(view.no_data_areas["commune_code"], scope.codes)]
+        layers.add_no_data_areas(fmap, areas, tolerance=tolerance)
     if not too_many:
         type_names = dict(zip(view.model_types["code"], view.model_types["name_vi"], strict=True))
         village_features = layers.village_features(drawable, scope, sites, type_names)
@@ -134,7 +147,7 @@ def build_coverage_map(
         choices = None  # a file opened from disk cannot ask the server for another unit
     elif choices is None:
         choices = unit_choices(view.result.rollups)
-    _add_page(fmap, scope, view.result, choices, notices)
+    _add_page(fmap, scope, view.result, choices, notices, view.village_sources)
     return fmap
 
 
@@ -186,6 +199,7 @@ def _add_page(
     result: CoverageResult,
     choices: list[UnitChoice] | None,
     notices: list[str],
+    sources: pd.DataFrame | None,
 ) -> None:
     figure = fmap.get_root()
     title_unit = _title_unit(scope)
@@ -205,6 +219,7 @@ def _add_page(
         '<aside class="map-side">'
         + "".join(notices)
         + summary_html(_summary(scope))
+        + sources_html(sources, focus)
         + legend_html()
         + no_geometry_html(missing, commune_names)
         + "</aside>"
@@ -237,6 +252,8 @@ def _summary(scope: layers.Scope) -> Summary:
     tops = layers.root_rollups(scope.rollups)
     if tops.empty:
         return _summary_of_villages(scope.villages)
+    known = int(tops["source_communes_with_villages"].sum())
+    sources = int(tops["source_communes_total"].sum())
     return Summary(
         int(tops["villages_total"].sum()),
         int(tops["villages_covered"].sum()),
@@ -244,6 +261,11 @@ def _summary(scope: layers.Scope) -> Summary:
         _model_households(tops),
         int(tops["models"].sum()),
         int(tops["teams"].sum()),
+        data_status_of(known, sources),
+        int(tops["communes_with_villages"].sum()),
+        int(tops["communes_total"].sum()),
+        known,
+        sources,
     )
 
 
@@ -255,6 +277,7 @@ def _summary_of_villages(villages: gpd.GeoDataFrame) -> Summary:
         _model_households(villages),
         int(villages["model_count"].sum()),
         int(villages["team_count"].sum()),
+        DATA_COMPLETE if len(villages) else DATA_NONE,
     )
 
 

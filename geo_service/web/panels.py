@@ -1,5 +1,8 @@
 """The page around the map: header, unit picker, summary, legend and the no-geometry list.
 
+The summary says how complete the village list is (a merged commune whose villages are
+known for 1 of its 3 source communes is partial) and never shows missing data as 0 of 0.
+
 Plain HTML and CSS only (no scripts beyond an inline ``onchange``), so the page needs no
 external asset and still reads when JavaScript or tiles fail. Data values are escaped.
 """
@@ -21,6 +24,8 @@ COVERED_LINE = "#0b5e2a"
 UNCOVERED_FILL = "#d7191c"
 UNCOVERED_LINE = "#67000d"
 COMMUNE_LINE = "#08306b"
+NO_DATA_FILL = "#8c8c8c"
+NO_DATA_LINE = "#4d4d4d"
 NO_GEOMETRY_LIST_LIMIT = 300
 
 PAGE_CSS = f"""
@@ -47,6 +52,10 @@ header .unit-context {{ font-weight: normal; font-size: 13px; color: #e6efe9; }}
 .swatch-uncovered {{ background: {UNCOVERED_FILL}; border: 3px solid {UNCOVERED_LINE}; }}
 .swatch-commune {{ border: 3px solid {COMMUNE_LINE}; background: transparent; }}
 .swatch-approximate {{ border: 2px dashed #333; background: #ddd; }}
+.swatch-no-data {{ background: {NO_DATA_FILL}; border: 2px dotted {NO_DATA_LINE}; }}
+.village-list {{ margin-top: 4px; }}
+.village-list-partial, .village-list-no_data {{ color: #5c4400; }}
+.sources li {{ margin: 2px 0; }}
 .no-geometry li {{ margin: 2px 0; }}
 .notice {{ background: #fff3cd; border: 1px solid #e0c36b; padding: 6px; margin: 6px 0; }}
 .badge {{ display: inline-block; padding: 1px 6px; border-radius: 3px; margin: 2px 4px 2px 0;
@@ -87,12 +96,20 @@ class UnitChoice:
 
 @dataclass(frozen=True, slots=True)
 class Summary:
+    """The figures of the summary panel; the last five say how complete the village list
+    is (see ``coverage.CoverageResult``)."""
+
     villages_total: int
     villages_covered: int
     members: float
     households: float
     models: int
     teams: int
+    data_status: str = "complete"
+    communes_with_villages: int = 0
+    communes_total: int = 0
+    sources_with_villages: int = 0
+    sources_total: int = 0
 
 
 def unit_choices(units: pd.DataFrame) -> list[UnitChoice]:
@@ -164,11 +181,22 @@ def _unit_form(choices: Sequence[UnitChoice], focus_code: str | None, as_of: dat
 
 def summary_html(summary: Summary) -> str:
     covered, total = summary.villages_covered, summary.villages_total
+    if summary.data_status == "no_data":
+        # Not 0/0: nothing is known about the villages, covered or not.
+        villages = (
+            '<div><span class="big villages-covered">—</span> '
+            f"{bilingual('chưa có danh sách thôn', 'no village list yet')}</div>"
+        )
+    else:
+        villages = (
+            f'<div><span class="big villages-covered">{count_text(covered)}/'
+            f"{count_text(total)}</span>"
+            f" {bilingual('thôn, tổ dân phố có mô hình', 'villages covered')}</div>"
+        )
     return (
         '<section class="summary"><h2>'
         f"{bilingual('Tổng hợp', 'summary')}</h2>"
-        f'<div><span class="big villages-covered">{count_text(covered)}/{count_text(total)}</span>'
-        f" {bilingual('thôn, tổ dân phố có mô hình', 'villages covered')}</div>"
+        f"{villages}{village_list_html(summary)}"
         f'<div><span class="members">{count_text(summary.members)}</span> '
         f"{bilingual('thành viên', 'members')} · {count_text(summary.households)} "
         f"{bilingual('hộ', 'households')}</div>"
@@ -177,10 +205,76 @@ def summary_html(summary: Summary) -> str:
     )
 
 
+def village_list_html(summary: Summary) -> str:
+    """How complete the village list behind the figures is."""
+    status = summary.data_status
+    known, sources = summary.sources_with_villages, summary.sources_total
+    if status == "complete":
+        text = bilingual("Danh sách thôn đầy đủ", "village list complete")
+    elif status == "partial":
+        text = bilingual(
+            f"Mới có danh sách thôn của {known}/{sources} xã hợp thành; "
+            "vùng xám chưa có danh sách thôn",
+            f"villages known for {known} of {sources} source communes; "
+            "grey areas have no village list",
+        )
+    else:
+        text = bilingual(
+            "Chưa có dữ liệu thôn: không tính là có hay chưa có mô hình",
+            "no village data: counted neither as covered nor as uncovered",
+        )
+    communes = ""
+    if summary.communes_total > 1:
+        with_villages = f"{summary.communes_with_villages}/{summary.communes_total}"
+        communes = "<br>" + bilingual(
+            f"{with_villages} xã, phường có danh sách thôn", f"{with_villages} communes listed"
+        )
+    return (
+        f'<div class="village-list village-list-{esc(status)}" data-status="{esc(status)}">'
+        f"{text}{communes}</div>"
+    )
+
+
+def sources_html(sources: pd.DataFrame | None, focus_code: str | None) -> str:
+    """For a focused commune: the communes its villages come from, and which are listed."""
+    if sources is None or focus_code is None:
+        return ""
+    own = sources[sources["commune_code"] == focus_code]
+    if len(own) < 2 and (own["source_code"] == focus_code).all():
+        return ""  # the commune is its own, only source: nothing to explain
+    items = []
+    for row in own.to_dict("records"):
+        state = (
+            bilingual("có danh sách thôn", "villages listed")
+            if bool(row["villages_known"])
+            else bilingual("chưa có danh sách thôn", "no village list")
+        )
+        listed = "listed" if bool(row["villages_known"]) else "unlisted"
+        name = display_name(row["source_name"] or row["source_code"], row["source_unit_type"])
+        items.append(
+            f'<li class="source source-{listed}" data-code="{esc(row["source_code"])}">'
+            f"{esc(name)} <small class='en'>({esc(row['source_code'])})</small> — {state}</li>"
+        )
+    title = bilingual("Hợp thành từ", "formed from")
+    return f'<section class="sources"><h2>{title}</h2><ul>{"".join(items)}</ul></section>'
+
+
+def no_units_notice() -> str:
+    """The page of a date (or a store) without any unit: how to get data in."""
+    return (
+        '<div class="notice no-units">'
+        f"{bilingual('Không có đơn vị nào ở ngày này.', 'No units on this date.')}<br>"
+        f"{bilingual('Chưa có dữ liệu? Nhập ranh giới hoặc bản demo:', 'No data yet:')} "
+        "<code>geo-service import boundaries FILE</code> "
+        f"{bilingual('hoặc', 'or')} <code>geo-service demo</code></div>"
+    )
+
+
 def legend_html() -> str:
     items = (
         ("covered", "Thôn có mô hình", "covered village"),
         ("uncovered", "Thôn chưa có mô hình", "uncovered village"),
+        ("no-data", "Chưa có danh sách thôn", "no village list"),
         ("commune", "Ranh giới xã, phường", "commune boundary"),
         ("approximate", "Vùng ước lượng (viền đứt)", "approximate area (dashed)"),
     )

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping
+from datetime import date
 from html import escape
 from typing import Any
 
@@ -206,13 +207,37 @@ def village_tooltip(village: Mapping[str, Any]) -> str:
 
 
 def rollup_line(rollup: Mapping[str, Any], unit_type: object) -> str:
-    """ "3/8 thôn có mô hình (37,5%)" for a commune or larger unit."""
+    """ "3/8 thôn có mô hình (37,5%)" for a commune or larger unit, and how complete its
+    village list is; a unit without one shows no count (it is no data, not 0 of 0)."""
     word = village_word(unit_type) if unit_type in ("xa", "phuong", "thi_tran") else "thôn"
-    return (
+    status = rollup.get("data_status")
+    if status == "no_data":
+        return bilingual(f"Chưa có danh sách {word}", "no village list")
+    line = (
         f"{count_text(rollup['villages_covered'])}/{count_text(rollup['villages_total'])} "
         f"{word} có mô hình ({percent_text(rollup.get('coverage_pct'))}) "
         '<small class="en">villages covered</small>'
     )
+    if status == "partial":
+        known = count_text(rollup.get("source_communes_with_villages"))
+        total = count_text(rollup.get("source_communes_total"))
+        line += "<br>" + bilingual(
+            f"mới có danh sách {word} của {known}/{total} xã hợp thành",
+            f"villages known for {known} of {total} source communes",
+        )
+    return line
+
+
+def no_data_tooltip(area: Mapping[str, Any]) -> str:
+    """Hover text of an area without a village list (a commune, or a part that a reform
+    brought into one)."""
+    name = esc(display_name(area["name"] or area["source_code"], area["unit_type"]))
+    ended = area.get("valid_to")
+    before = ""
+    if ended:
+        day = date.fromisoformat(str(ended))
+        before = f" ({bilingual(f'trước {day:%d/%m/%Y}', f'before {day.isoformat()}')})"
+    return f"<b>{name}</b>{before}<br>{bilingual('Chưa có danh sách thôn', 'no village list')}"
 
 
 def unit_tooltip(rollup: Mapping[str, Any]) -> str:
