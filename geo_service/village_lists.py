@@ -134,12 +134,11 @@ def _with_own_list(tree_villages: pd.DataFrame, villages: pd.DataFrame) -> set[s
     """Communes with a village on ``as_of`` that was listed for them, not carried to them
     from a predecessor (a carried village continues a row of its code that ended the day
     it started)."""
-    continued = set(zip(villages["code"], villages["end"], strict=True))
-    carried = [
-        (code, start) in continued
-        for code, start in zip(tree_villages["code"], tree_villages["start"], strict=True)
-    ]
-    own = tree_villages[~np.asarray(carried, dtype=bool)]
+    ends = villages.loc[villages["end"].notna(), ["code", "end"]].drop_duplicates()
+    rows = tree_villages[["code", "start", "parent_code"]].merge(
+        ends.rename(columns={"end": "start"}), on=["code", "start"], how="left", indicator=True
+    )
+    own = rows[(rows["_merge"] == "left_only").to_numpy()]
     return set(own["parent_code"].dropna())
 
 
