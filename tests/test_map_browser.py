@@ -38,7 +38,6 @@ CHROMIUM_ARGS = [
 ]
 TILE_HOSTS = {"tile.openstreetmap.org"}
 BEFORE = date(2025, 6, 30)
-SCREENSHOT = Path("/tmp/map.png")
 
 
 @dataclass
@@ -154,7 +153,7 @@ def test_every_village_is_drawn_and_only_local_assets_load(
 
 
 def test_clicking_a_village_in_thua_opens_its_popup(
-    page_and_log: tuple[Page, Recorder], live_server: LiveServer
+    page_and_log: tuple[Page, Recorder], live_server: LiveServer, tmp_path: Path
 ) -> None:
     page, log = page_and_log
     view = live_server.view("09496")
@@ -175,8 +174,9 @@ def test_clicking_a_village_in_thua_opens_its_popup(
     assert row.nth(2).inner_text() == str(members)
     assert "Vùng ước lượng" in text
     page.wait_for_timeout(400)  # let the popup finish fading in
-    page.screenshot(path=str(SCREENSHOT))
-    assert SCREENSHOT.stat().st_size > 10_000
+    screenshot = tmp_path / "thua-popup.png"
+    page.screenshot(path=str(screenshot))
+    assert screenshot.stat().st_size > 10_000
     assert log.foreign_hosts() == set() and log.errors == []
 
 
