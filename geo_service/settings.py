@@ -13,7 +13,9 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 REPO_DIR = PACKAGE_DIR.parent
-DEMO_DATA_DIR = REPO_DIR / "data" / "boundaries"
+# Inside the package, so that a wheel carries the demo; in the work tree this is a link to
+# data/, where the bundled files and their sources and licences are kept (pyproject.toml).
+DEMO_DATA_DIR = PACKAGE_DIR / "demo_data" / "boundaries"
 
 
 class CoveragePolicy(BaseModel):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import tomllib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -25,3 +26,14 @@ def test_ci_runs_the_readme_test_command() -> None:
     _, test = readme_commands()
     ci_lines = (ROOT / ".ci" / "run").read_text(encoding="utf-8").strip().splitlines()
     assert ci_lines[-1] == test
+
+
+def test_the_test_command_selects_every_test() -> None:
+    """No marker or keyword filter: CI runs the browser tests and builds and serves the wheel."""
+    _, test = readme_commands()
+    pytest_args = test.rsplit(".venv/bin/pytest", 1)[1].split()
+    addopts = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"][
+        "pytest"
+    ]["ini_options"]["addopts"].split()
+    for arg in pytest_args + addopts:
+        assert not arg.startswith(("-m", "-k", "--deselect", "--ignore")), arg
