@@ -8,9 +8,20 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
+from fastapi_offline import FastAPIOffline
 
 from geo_service import __version__
-from geo_service.api import coverage, errors, gaps, imports, model_types, models, pages, units
+from geo_service.api import (
+    coverage,
+    docs_pages,
+    errors,
+    gaps,
+    imports,
+    model_types,
+    models,
+    pages,
+    units,
+)
 from geo_service.settings import PACKAGE_DIR, Settings
 from geo_service.store import StoreError, open_store
 
@@ -37,7 +48,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         finally:
             store.close()
 
-    app = FastAPI(
+    # /docs and /redoc load Swagger UI and ReDoc from the app (/static-offline-docs), as the
+    # map's assets are: FastAPI's own pages fetch them from a CDN and are blank offline.
+    app = FastAPIOffline(
         title="geo-service",
         version=__version__,
         description=(
@@ -47,6 +60,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.settings = settings
+    app.add_middleware(docs_pages.LocalImagesOnDocsPages)
     errors.install(app)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     for module in (units, coverage, gaps, models, model_types, imports, pages):

@@ -1,4 +1,5 @@
-"""The coverage map in a real browser: the real app under uvicorn, Debian's Chromium.
+"""The coverage map and the API docs in a real browser: the real app under uvicorn,
+Debian's Chromium.
 
 Without /usr/bin/chromium these tests skip on a workstation and fail with CI=true.
 Tile requests are recorded, then aborted (the tests run offline); every other request must
@@ -19,7 +20,8 @@ from urllib.parse import urlsplit
 
 import pytest
 import uvicorn
-from playwright.sync_api import Browser, Page, Route, sync_playwright
+from playwright.sync_api import Browser, Page, Request, Route, sync_playwright
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from geo_service.app import create_app
 from geo_service.pipeline import CoverageView, coverage_as_of
@@ -53,8 +55,19 @@ class LiveServer:
 class Recorder:
     """Everything the page asked for and every script error it raised."""
 
-    hosts: list[str] = field(default_factory=list)
+    urls: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
+    # Requests the page's own Content-Security-Policy stopped inside the browser.
+    blocked: list[str] = field(default_factory=list)
+
+    def request_failed(self, request: Request) -> None:
+        (self.blocked if request.failure == "csp" else self.failed).append(request.url)
+
+    @property
+    def hosts(self) -> list[str]:
+        """The hosts the browser sent requests to."""
+        return [urlsplit(url).hostname or "" for url in self.urls if url not in self.blocked]
 
     def foreign_hosts(self) -> set[str]:
         return {h for h in self.hosts if h not in {"127.0.0.1", "localhost"} | TILE_HOSTS}
@@ -104,8 +117,9 @@ def page_and_log(browser: Browser) -> Iterator[tuple[Page, Recorder]]:
     context = browser.new_context(viewport={"width": 1280, "height": 800})
     page = context.new_page()
     log = Recorder()
-    page.on("request", lambda request: log.hosts.append(urlsplit(request.url).hostname or ""))
+    page.on("request", lambda request: log.urls.append(request.url))
     page.on("pageerror", lambda error: log.errors.append(str(error)))
+    page.on("requestfailed", log.request_failed)
 
     def offline(route: Route) -> None:
         route.abort()
@@ -248,4 +262,39 @@ def test_exported_map_file_works_from_disk_with_no_server(
     assert page.locator("path.village").count() == 8
     assert page.locator("path.village-covered").count() == 8
     assert set(log.hosts) <= {""} | TILE_HOSTS  # file:// only (plus refused tiles)
+    assert log.errors == []
+
+
+def open_docs(page: Page, url: str, rendered: str, log: Recorder) -> None:
+    """Open a docs page and wait until its UI has drawn ``rendered``, or say what broke it."""
+    page.goto(url)
+    try:
+        page.wait_for_selector(rendered, timeout=15_000)
+    except PlaywrightTimeoutError:
+        pytest.fail(
+            f"{url} drew no {rendered!r}: script errors {log.errors}, "
+            f"other hosts {sorted(log.foreign_hosts())}, failed requests {log.failed}"
+        )
+
+
+def test_swagger_ui_renders_offline_from_local_assets(
+    page_and_log: tuple[Page, Recorder], live_server: LiveServer
+) -> None:
+    page, log = page_and_log
+    open_docs(page, f"{live_server.url}/docs", ".opblock-summary-path", log)
+    paths = page.locator(".opblock-summary-path").all_inner_texts()
+    assert "/api/units" in {path.replace("\u200b", "") for path in paths}
+    assert page.locator(".swagger-ui .info .title").inner_text().startswith("geo-service")
+    assert log.foreign_hosts() == set() and log.failed == []
+    assert log.errors == []
+
+
+def test_redoc_renders_offline_from_local_assets(
+    page_and_log: tuple[Page, Recorder], live_server: LiveServer
+) -> None:
+    page, log = page_and_log
+    open_docs(page, f"{live_server.url}/redoc", ".menu-content li[data-item-id]", log)
+    assert page.locator(".menu-content li[data-item-id]").count() > 5
+    assert "/api/units" in page.locator(".api-content").inner_text()
+    assert log.foreign_hosts() == set() and log.failed == []
     assert log.errors == []

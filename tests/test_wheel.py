@@ -134,6 +134,9 @@ def test_the_installed_wheel_serves_the_demo_from_an_unrelated_folder(
             assert "Thị trấn Thứa" in page and "09496-003" in page  # the demo was loaded
             assert get(f"{url}/static/vendor/leaflet/leaflet.js")[0] == 200
             assert get(f"{url}/api/units?q=thua")[0] == 200
+            status, docs = get(f"{url}/docs")  # its assets come from a declared dependency
+            assert status == 200 and "/static-offline-docs/swagger-ui-bundle.js" in docs
+            assert get(f"{url}/static-offline-docs/swagger-ui-bundle.js")[0] == 200
         finally:
             server.terminate()
             server.wait(timeout=30)
