@@ -47,6 +47,11 @@ class Case:
 
 
 GEOMETRY, PARENT_COLUMN = "geometry", "ma_huyen"
+MINUS_FORMULA = "-2+3+cmd|' /C calc'!A0"  # a formula that begins with "-"
+# Personal data is named masked: "0912 345 678" is shown as "091* *** *78".
+PHONE_WORDS = ("personal data", "phone number", "091* *** *78")
+# The numbers typed into the corpus, which no message may repeat.
+PERSONAL_NUMBERS = ("0912 345 678", "912.345.678", "001089012345", "0987 654 321")
 CASES = [
     # -- boundaries ---------------------------------------------------------------------------
     Case("boundaries/broken_json.geojson", BOUNDARIES, None, None, ("cannot read", "GeoJSON")),
@@ -102,6 +107,16 @@ CASES = [
     Case("boundaries/zip_bomb.zip", BOUNDARIES, None, None, ("refused", "ratio 100")),
     Case("boundaries/zip_bomb_declared.zip", BOUNDARIES, None, None, ("refused", "1,073,741,824")),
     Case("boundaries/text.gpkg", BOUNDARIES, None, None, ("cannot read", "GeoPackage")),
+    Case("boundaries/formula_code.geojson", BOUNDARIES, 2, "ma_xa", ("=HYPERLINK", "5 digits")),
+    Case(
+        "boundaries/formula_parent_code.geojson",
+        BOUNDARIES,
+        2,
+        PARENT_COLUMN,
+        ("parent code '=1+1'", "3 digits"),
+    ),
+    Case("boundaries/formula_name.geojson", BOUNDARIES, 2, "ten_xa", ("formula", MINUS_FORMULA)),
+    Case("boundaries/phone_in_name.geojson", BOUNDARIES, 2, "ten_xa", PHONE_WORDS),
     # -- registers ----------------------------------------------------------------------------
     Case("registers/empty.csv", MODELS, None, None, ("empty", "0 bytes")),
     Case(
@@ -134,6 +149,38 @@ CASES = [
     ),
     Case("registers/formula_in_name.csv", MODELS, 3, "Tên mô hình", ("formula", "=HYPERLINK")),
     Case("registers/script_in_name.csv", MODELS, 3, "Tên tổ", ("markup",)),
+    Case("registers/formula_minus_team.csv", MODELS, 3, "Tên tổ", ("formula", MINUS_FORMULA)),
+    Case("registers/formula_minus_key.csv", MODELS, 3, "Mã mô hình", ("formula",)),
+    Case("registers/formula_minus_note.csv", MODELS, 2, "Ghi chú", ("formula",)),
+    Case("registers/phone_in_leader_role.csv", MODELS, 3, "Chức danh tổ trưởng", PHONE_WORDS),
+    Case(
+        "registers/phone_in_team_name.csv",
+        MODELS,
+        3,
+        "Tên tổ",
+        ("personal data", "phone number", "+84 9**.***.*78"),
+    ),
+    Case(
+        "registers/cccd_in_notes.csv",
+        MODELS,
+        2,
+        "Ghi chú",
+        ("personal data", "CCCD", "001*******45"),
+    ),
+    Case(
+        "registers/email_in_notes.csv",
+        MODELS,
+        2,
+        "Ghi chú",
+        ("personal data", "e-mail", "t***@example.com"),
+    ),
+    Case(
+        "registers/personal_figure.csv",
+        MODELS,
+        2,
+        "Chỉ số khác",
+        ("personal data", "sdt_to_truong", "phone number"),
+    ),
     Case("registers/negative_members.csv", MODELS, 3, "Số thành viên", ("-5", "whole number")),
     Case(
         "registers/impossible_date.csv",
@@ -166,6 +213,8 @@ CASES = [
     Case("villages/duplicate_names.csv", VILLAGES, 3, "name", ("Thôn Một", "repeats row 2")),
     Case("villages/missing_name.csv", VILLAGES, 3, "name", ("name is missing",)),
     Case("villages/missing_lat_column.csv", VILLAGES, 1, "lat", ("missing column",)),
+    Case("villages/formula_name.csv", VILLAGES, 3, "name", ("formula", MINUS_FORMULA)),
+    Case("villages/phone_in_name.csv", VILLAGES, 3, "name", ("personal data", "098* *** *21")),
 ]
 
 
@@ -299,6 +348,18 @@ def in_review_table(case: Case, lines: list[str]) -> bool:
         and "Rows to review" in "\n".join(lines)
         and any(line.startswith(f"│ {case.row} ") for line in lines)
     )
+
+
+@pytest.mark.parametrize(
+    "case",
+    list({case.file: case for case in CASES if "personal data" in case.words}.values()),
+    ids=lambda case: case.file,
+)
+def test_personal_data_is_named_masked_never_repeated(case: Case, demo_store: Store) -> None:
+    result = CliRunner().invoke(app, cli_args(case, store_path(demo_store)))
+    assert result.exit_code == 2, result.output
+    assert "personal data" in result.output
+    assert not any(number in result.output for number in PERSONAL_NUMBERS), result.output
 
 
 # -- repaired and accepted --------------------------------------------------------------------

@@ -563,9 +563,9 @@ def test_unknown_and_mismatched_types_are_errors(tmp_path: Path) -> None:
     path = geojson_units(
         tmp_path,
         [
-            {"ma_xa": "1", "ten_xa": "Lương Tài", "loai": "Khu công nghiệp"},
-            {"ma_xa": "2", "ten_xa": "Lương Tài", "loai": "Huyện"},
-            {"ma_xa": "3", "ten_xa": "Trung Kênh", "loai": "xa"},
+            {"ma_xa": "00001", "ten_xa": "Lương Tài", "loai": "Khu công nghiệp"},
+            {"ma_xa": "00002", "ten_xa": "Lương Tài", "loai": "Huyện"},
+            {"ma_xa": "00003", "ten_xa": "Trung Kênh", "loai": "xa"},
         ],
     )
     units, report = read_units(path, level=3)
@@ -576,7 +576,7 @@ def test_unknown_and_mismatched_types_are_errors(tmp_path: Path) -> None:
 
 
 def test_name_without_a_type_word_is_an_error(tmp_path: Path) -> None:
-    path = geojson_units(tmp_path, [{"ma_xa": "1", "ten_xa": "Trung tâm huấn luyện Cấm Sơn"}])
+    path = geojson_units(tmp_path, [{"ma_xa": "00001", "ten_xa": "Trung tâm huấn luyện Cấm Sơn"}])
     problem = only_error(read_units(path, level=3)[1])
     assert (problem.row, problem.field, problem.code) == (1, "ten_xa", "unknown_type")
 
@@ -629,3 +629,79 @@ def test_reprojects_a_raw_frame_that_is_not_wgs84() -> None:
 def test_invalid_level_is_an_error() -> None:
     _, report = normalise_units(communes(), file_name="xa.geojson", level=7)
     assert only_error(report).field == "level"
+
+
+# -- codes have the published pattern of their level (issue 10, item 14) ----------------------
+
+HYPERLINK = '=HYPERLINK("http://example.invalid/x","x")'
+
+
+@pytest.mark.parametrize(
+    ("level", "good", "bad"),
+    [
+        (1, ["27", "01"], ["1", "270", "Bắc Ninh", "+27"]),
+        (2, ["264", "001"], ["26", "2640", "-264"]),
+        (3, ["09496", "00004"], ["9496", "094960", HYPERLINK, "@0949"]),
+        (4, ["07057-001", "T1", "ma.thon_2"], [HYPERLINK, "-2+3+cmd", "T 1", "07057/1", "Thôn1"]),
+    ],
+)
+def test_codes_follow_the_published_pattern_of_their_level(
+    tmp_path: Path, level: int, good: list[str], bad: list[str]
+) -> None:
+    parents = {1: None, 2: "27", 3: "264", 4: "07057"}
+    rows: list[dict[str, object]] = [
+        {"code": code, "name": f"Thôn {i}", "parent_code": parents[level]}
+        for i, code in enumerate([*good, *bad], start=1)
+    ]
+    _, report = read_units(geojson_units(tmp_path, rows), level=level)
+    wrong = [p for p in report.errors if p.code == "invalid_code"]
+    assert [(p.row, p.field) for p in wrong] == [
+        (row, "code") for row in range(len(good) + 1, len(rows) + 1)
+    ]
+    rule = {1: "2 digits", 2: "3 digits", 3: "5 digits", 4: "letters, digits, '-', '_' or '.'"}
+    assert all("is not valid" in p.message and rule[level] in p.message for p in wrong)
+
+
+def test_a_numeric_code_keeps_its_zeros_and_passes(tmp_path: Path) -> None:
+    path = geojson_units(tmp_path, [{"ma_xa": 4, "ten_xa": "Phường Ba Đình", "ma_huyen": "001"}])
+    units, report = read_units(path, level=3)
+    assert report.ok, report.summary()
+    assert units["code"][0] == "00004"
+
+
+@pytest.mark.parametrize(
+    ("level", "parent", "words"),
+    [
+        (4, "7057", "a commune code is 5 digits"),
+        (4, HYPERLINK, "a commune code is 5 digits"),
+        (3, "09496", "a district code is 3 digits (GSO), e.g. 264; a province code is 2"),
+        (2, "=1+1", "a province code is 2 digits"),
+        (1, "VN", "a province has no parent"),
+    ],
+)
+def test_parent_codes_name_a_possible_parent(
+    tmp_path: Path, level: int, parent: str, words: str
+) -> None:
+    names = {1: "Tỉnh Bắc Ninh", 2: "Huyện Lương Tài", 3: "Xã Phú Hòa", 4: "Thôn Đông"}
+    codes = {1: "27", 2: "264", 3: "09511", 4: "07057-009"}
+    path = geojson_units(
+        tmp_path, [{"code": codes[level], "name": names[level], "parent_code": parent}]
+    )
+    problem = only_error(read_units(path, level=level)[1])
+    assert (problem.row, problem.field, problem.code) == (1, "parent_code", "invalid_code")
+    assert words in problem.message
+
+
+def test_a_formula_name_beginning_with_minus_is_refused(tmp_path: Path) -> None:
+    path = geojson_units(
+        tmp_path, [{"ma_xa": "09511", "ten_xa": "-2+3+cmd|' /C calc'!A0", "loai": "xa"}]
+    )
+    problem = only_error(read_units(path, level=3)[1])
+    assert (problem.row, problem.field, problem.code) == (1, "ten_xa", "formula")
+
+
+def test_personal_data_in_a_unit_name_is_refused_masked(tmp_path: Path) -> None:
+    path = geojson_units(tmp_path, [{"ma_xa": "09511", "ten_xa": "Xã Phú Hòa (0912 345 678)"}])
+    problem = only_error(read_units(path, level=3)[1])
+    assert (problem.row, problem.field, problem.code) == (1, "ten_xa", "personal_data")
+    assert "091* *** *78" in problem.message and "0912 345 678" not in problem.message

@@ -150,3 +150,77 @@ def test_ambiguous_commune_name_is_reported_with_candidates(
     assert len(errors) == 1
     assert "row 2, field 'Xã/Phường'" in errors[0] and "matches several" in errors[0]
     assert "07066" in errors[0] and "09574" in errors[0]
+
+
+# -- formulas that begin with "-", and personal data typed into allowed columns (issue 10) ----
+
+NOTES_HEADER = HEADER + ",Quyết định,Chỉ số khác"
+DDE = "-2+3+cmd|' /C calc'!A0"  # runs in Excel although it begins with "-", not "="
+
+
+def with_notes(row: str, notes: str = "", extra: str = "") -> str:
+    return f'{row},"{notes}","{extra}"'
+
+
+@pytest.mark.parametrize(
+    ("row", "field", "words"),
+    [
+        (GOOD_ROW.replace("Tổ 1", DDE), "Tên tổ", "formula"),
+        (GOOD_ROW.replace("NEW-1", DDE), "Mã mô hình", "formula"),
+        (GOOD_ROW.replace("Tổ tuần tra thôn 4", "+SUM(1;2)"), "Tên mô hình", "formula"),
+        (GOOD_ROW.replace("Tổ 1", "- Đã sáp nhập"), "Tên tổ", "formula"),
+        (with_notes(GOOD_ROW, DDE), "Quyết định", "formula"),
+        (
+            GOOD_ROW.replace("Tổ trưởng", '"Tổ trưởng Nguyễn Văn An, SĐT 0912 345 678"'),
+            "Chức danh tổ trưởng",
+            "a phone number (091* *** *78)",
+        ),
+        (GOOD_ROW.replace("Tổ 1", "Tổ 1 - 0987.654.321"), "Tên tổ", "a phone number"),
+        (GOOD_ROW.replace("Tổ 1", "Tổ 1 (+84 24 3825 1234)"), "Tên tổ", "a phone number"),
+        (with_notes(GOOD_ROW, "CCCD tổ trưởng 001089012345"), "Quyết định", "a CCCD"),
+        (with_notes(GOOD_ROW, "CMND số 125456789"), "Quyết định", "a CMND"),
+        (with_notes(GOOD_ROW, "Liên hệ an.nguyen@example.com"), "Quyết định", "an e-mail"),
+        (with_notes(GOOD_ROW, extra="sdt_to_truong=912345678"), "Chỉ số khác", "phone number"),
+        (with_notes(GOOD_ROW, extra="so_dien_thoai=1"), "Chỉ số khác", "named like a phone"),
+        (with_notes(GOOD_ROW, extra="email=1"), "Chỉ số khác", "named like an e-mail"),
+        (with_notes(GOOD_ROW, extra="cccd=1"), "Chỉ số khác", "named like an ID"),
+        (with_notes(GOOD_ROW, extra="ho_ten_to_truong=1"), "Chỉ số khác", "a person's name"),
+        (with_notes(GOOD_ROW, extra="nguoi=0912345678"), "Chỉ số khác", "a phone number"),
+    ],
+)
+def test_formulas_and_personal_data_in_text_columns_are_refused(
+    demo_store: Store, tmp_path: Path, row: str, field: str, words: str
+) -> None:
+    errors = rejected(demo_store, write(tmp_path, row, header=NOTES_HEADER))
+    assert any(f"row 2, field '{field}'" in e and words in e for e in errors), errors
+    assert not any(number in e for e in errors for number in ("0912 345 678", "001089012345"))
+
+
+def test_numbers_that_are_not_personal_data_are_accepted(demo_store: Store, tmp_path: Path) -> None:
+    notes = "Quyết định số 123/QĐ-UBND ngày 16/06/2022; kinh phí 150.000.000 đồng; năm 2024"
+    row = GOOD_ROW.replace(",9,", ",1.250,").replace("Tổ 1", "Tổ 1 thôn 4 (07057)")
+    path = write(
+        tmp_path,
+        with_notes(row, notes, "nguoi_duoc_giup_do=124; kinh_phi=150000000"),
+        header=NOTES_HEADER,
+    )
+    outcome = import_models(demo_store, path)
+    assert outcome.report.ok, outcome.report.summary()
+    model = demo_store.models().set_index("model_id").loc["NEW-1"]
+    assert model["decision"] == notes and model["members"] == 1250
+
+
+def test_a_phone_typed_as_a_number_in_a_workbook_is_refused(
+    demo_store: Store, tmp_path: Path
+) -> None:
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.active.append(HEADER.split(","))
+    cells: list[object] = [*GOOD_ROW.split(",")]
+    cells[-1] = 912345678  # Excel drops the leading 0 of a phone typed into a cell
+    book.active.append(cells)
+    path = tmp_path / "register.xlsx"
+    book.save(path)
+    errors = rejected(demo_store, path)
+    assert any("field 'Chức danh tổ trưởng'" in e and "a phone number" in e for e in errors)

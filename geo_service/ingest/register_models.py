@@ -14,6 +14,7 @@ from typing import Any, Literal, NamedTuple, TypeVar
 
 from geo_service.ingest.cells import Cell, cell_text, fold_header, parse_count, parse_date
 from geo_service.ingest.match_report import MatchReport, Placed, RowMatch, not_checked
+from geo_service.ingest.personal_data import find_personal_data, personal_key
 from geo_service.ingest.tables import Problems, Table
 from geo_service.ingest.unit_matching import NamedPlaces, UnitMatcher
 from geo_service.validate import ValidationReport
@@ -366,14 +367,29 @@ def _status(row: Row, value: Cell) -> str:
 
 def _extra(row: Row, value: Cell) -> dict[str, float]:
     extra: dict[str, float] = {}
+    field = row.header("extra")
     for part in filter(None, (p.strip() for p in cell_text(value).split(";"))):
         name, sep, number = part.partition("=")
+        key = fold_header(name).replace(" ", "_")
+        if refused := _personal_figure(key, number.strip()):
+            row.problems.error(refused, row=row.number, field=field, code="personal_data")
+            continue
         try:
             if not sep:
                 raise ValueError
-            extra[fold_header(name).replace(" ", "_")] = float(number.strip().replace(",", "."))
+            extra[key] = float(number.strip().replace(",", "."))
         except ValueError:
-            row.problems.error(
-                f"'{part}' is not 'name=number'", row=row.number, field=row.header("extra")
-            )
+            row.problems.error(f"'{part}' is not 'name=number'", row=row.number, field=field)
     return extra
+
+
+def _personal_figure(key: str, number: str) -> str | None:
+    """Why a figure is refused as personal data: its name ("sdt_to_truong"), or its value
+    (a figure never starts with 0 or +, a phone or CCCD number does), else None."""
+    if kind := personal_key(key):
+        return (
+            f"personal data is not accepted: the figure '{key}' is named like {kind}; "
+            "figures are counts (names, phones and ID numbers belong in the members register)"
+        )
+    found = find_personal_data(number) if number.startswith(("0", "+")) else None
+    return found.message() if found else None

@@ -20,6 +20,7 @@ from geo_service.ingest.cells import Cell, Formula, cell_text, fold_header
 from geo_service.ingest.mapping import read_mapping
 from geo_service.ingest.match_report import MatchReport
 from geo_service.ingest.merged_cells import warn_merged_cells
+from geo_service.ingest.personal_data import MAYBE_PERSONAL
 from geo_service.ingest.register_models import Catalogue, Row, Sheet, SheetRole, build_models
 from geo_service.ingest.spreadsheets import SheetGrid, is_workbook, read_workbook
 from geo_service.ingest.tables import (
@@ -136,8 +137,9 @@ TEXT_FIELDS = [
 ]
 
 
-# Whatever check_cell_text might refuse: a formula start or markup anywhere.
-_MAYBE_UNSAFE = re.compile(r"[=@+\-<>]")
+# Whatever check_cell_text might refuse: a formula start or markup anywhere, or what
+# might be personal data (an "@", nine digits close together).
+_MAYBE_UNSAFE = re.compile(r"[=@+\-<>\t\r]|" + MAYBE_PERSONAL.pattern)
 
 
 @dataclass(frozen=True)
@@ -322,8 +324,9 @@ def _plain_text(cells: dict[str, Cell], names: list[str]) -> bool:
 
 def _check_text_cells(row: Row) -> None:
     texts = [row.cells.get(name) for name in TEXT_FIELDS]
+    # A number typed into a text column (an XLSX phone number lost its 0) is checked too.
     if not any(isinstance(t, Formula) for t in texts) and not _MAYBE_UNSAFE.search(
-        "\n".join(t for t in texts if isinstance(t, str))
+        "\n".join(cell_text(t) for t in texts)
     ):
         return  # the common case, decided with one search
     for name, value in zip(TEXT_FIELDS, texts, strict=True):

@@ -18,6 +18,7 @@ from typing import NoReturn
 from geo_service.ingest.cells import Cell, Formula, cell_text, fold_header
 from geo_service.ingest.cells import parse_count as parse_count
 from geo_service.ingest.cells import parse_date as parse_date
+from geo_service.ingest.personal_data import find_personal_data
 from geo_service.legacy_encodings import (
     CP1258,
     TCVN3,
@@ -33,8 +34,10 @@ from geo_service.validate import ValidationReport, reject
 MAX_TABLE_BYTES = 50 * 1024 * 1024
 HEADER_SEARCH_ROWS = 20  # title lines above the header ("DANH SÁCH MÔ HÌNH ...") are skipped
 ENCODING_NAMES = {CP1258: "Windows-1258", TCVN3: "TCVN3 (ABC)", VNI: "VNI-Windows"}
-# Cells that a spreadsheet would run as a formula ("=HYPERLINK(...)", "+cmd", "@SUM").
-_FORMULA = re.compile(r"^\s*(=|@|[+\-]\s*[A-Za-z(])")
+# Cells that a spreadsheet would run as a formula ("=HYPERLINK(...)", "+cmd", "@SUM",
+# "-2+3+cmd|' /C calc'!A0"): whatever begins with "=" or "@", a sign followed by anything
+# ("-" or "+" alone is a dash, not a formula), or a tab or carriage return (OWASP's list).
+_FORMULA = re.compile(r"^(?:[\t\r]|\s*(?:[=@]|[+\-]\s*\S))")
 _MARKUP = re.compile(r"[<>]")
 # Excel writes '?' for each letter its ANSI code page lacks: "Hoạt động" -> "Ho?t ??ng".
 _LOST_LETTER = re.compile(r"[^\W\d_]\?|\?[^\W\d_]")
@@ -295,8 +298,12 @@ def _convert_legacy_column(
 
 
 def check_cell_text(problems: Problems, value: Cell, *, row: int, field: str) -> bool:
-    """Refuse spreadsheet formulas and markup in text cells (they would run on export/display)."""
+    """Refuse personal data (phones, ID numbers, e-mail addresses; reported masked), and
+    spreadsheet formulas and markup, which would run on export or display, in text cells."""
     text = cell_text(value)
+    if personal := find_personal_data(text):
+        problems.error(personal.message(), row=row, field=field, code="personal_data")
+        return False
     if isinstance(value, Formula) or _FORMULA.match(text):
         problems.error(
             f"'{text[:40]}' looks like a spreadsheet formula; formulas are not "

@@ -18,13 +18,14 @@ from typing import Any, Generic, TypeVar
 import numpy as np
 import pandas as pd
 
+from geo_service.ingest.personal_data import might_hold_personal_data
 from geo_service.ingest.tables import check_cell_text, parse_count, parse_date
 from geo_service.keys import first_rows
 from geo_service.validate import ValidationReport
 
 T = TypeVar("T")
 U = TypeVar("U")
-_FORMULA_STARTS = ("=", "@", "+", "-")
+_FORMULA_STARTS = ("=", "@", "+", "-", "\t", "\r")
 
 
 @dataclass
@@ -43,11 +44,14 @@ class RowProblems:
 
 
 def unsafe_text(value: str, column: str) -> tuple[str, str] | None:
-    """(message, code) when ``value`` is a spreadsheet formula or markup, else None.
+    """(message, code) when ``value`` is a spreadsheet formula or markup, or holds personal
+    data (a phone or ID number, an e-mail address), else None.
 
-    Names end up in maps and CSV downloads, where both would run.
+    Names end up in maps and CSV downloads, where formulas and markup would run, and which
+    are public.
     """
-    if not (value[:1] in _FORMULA_STARTS or "<" in value or ">" in value):
+    unusual = value[:1] in _FORMULA_STARTS or "<" in value or ">" in value
+    if not (unusual or might_hold_personal_data(value)):
         return None  # the usual case, decided without the full check
     found = ValidationReport("")
     if check_cell_text(found, value, row=0, field=column):

@@ -45,6 +45,7 @@ from geo_service.ingest.unit_cells import (
     dates,
     unsafe_text,
 )
+from geo_service.ingest.unit_codes import code_problems, parent_problems
 from geo_service.ingest.unit_duplicates import UnitCells, check_duplicates
 from geo_service.ingest.unit_levels import level_cells, levels_of_types, unit_types
 from geo_service.keys import combined_keys
@@ -208,7 +209,11 @@ def _unit_table(
     code_values = code_texts(frame, fields["code"], levels)
     for position in _null_positions(code_values):
         problems.add(position, 4, "missing code", fields["code"], "missing_value")
+    for position, message in code_problems(code_values, levels):
+        problems.add(position, 4, message, fields["code"], "invalid_code")
     parents = _parents(frame, levels, fields, problems)
+    for position, message in parent_problems(parents, levels):
+        problems.add(position, 5, message, fields["parent"] or "parent_code", "invalid_code")
     population = counts(frame, fields["population"], 6, problems)
     households = counts(frame, fields["households"], 7, problems)
     start, end = given_dates

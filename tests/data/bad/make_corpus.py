@@ -47,6 +47,9 @@ GOOD_REGISTER_ROW = [
     "1/3/2024", "Hoạt động", "Tổ 1", "9", "Tổ trưởng",
 ]
 # fmt: on
+# A DDE payload that begins with "-" rather than "=" (OWASP's CSV injection examples).
+MINUS_FORMULA = "-2+3+cmd|' /C calc'!A0"
+EVIL_LINK = "http://example.invalid/x"
 POINTS_HEADER = ["commune_code", "name", "unit_type", "lon", "lat", "households", "population"]
 GOOD_POINT_ROW = [BANG_CA, "Thôn 1", "thon", *map(str, BANG_CA_THON_1), "150", "543"]
 
@@ -379,6 +382,10 @@ CORPUS: dict[str, Callable[[], bytes]] = {
     "boundaries/zip_bomb.zip": zip_bomb,
     "boundaries/zip_bomb_declared.zip": zip_bomb_declared,
     "boundaries/text.gpkg": text_as_gpkg,
+    "boundaries/formula_code.geojson": two_communes(code=f'=HYPERLINK("{EVIL_LINK}","x")'),
+    "boundaries/formula_parent_code.geojson": two_communes(parent="=1+1"),
+    "boundaries/formula_name.geojson": two_communes(name=MINUS_FORMULA),
+    "boundaries/phone_in_name.geojson": two_communes(name="Xã Thử Hai 0912 345 678"),
     # boundaries that are repaired with a warning and then accepted
     "boundaries/repaired/unclosed_ring.geojson": two_communes(
         {"type": "Polygon", "coordinates": [ring(1)[:-1]]}
@@ -406,6 +413,16 @@ CORPUS: dict[str, Callable[[], bytes]] = {
         **{"Tên mô hình": '=HYPERLINK("http://example.invalid/x","Bấm vào đây")'}
     ),
     "registers/script_in_name.csv": bad_row_register(**{"Tên tổ": "<script>alert(1)</script>"}),
+    "registers/formula_minus_team.csv": bad_row_register(**{"Tên tổ": MINUS_FORMULA}),
+    "registers/formula_minus_key.csv": bad_row_register(**{"Mã mô hình": MINUS_FORMULA}),
+    "registers/formula_minus_note.csv": with_columns(**{"Ghi chú": MINUS_FORMULA}),
+    "registers/phone_in_leader_role.csv": bad_row_register(
+        **{"Chức danh tổ trưởng": "Tổ trưởng Nguyễn Văn An, SĐT 0912 345 678"}
+    ),
+    "registers/phone_in_team_name.csv": bad_row_register(**{"Tên tổ": "Tổ 3 (LH +84 912.345.678)"}),
+    "registers/cccd_in_notes.csv": with_columns(**{"Ghi chú": "Tổ trưởng: CCCD 001089012345"}),
+    "registers/email_in_notes.csv": with_columns(**{"Ghi chú": "Liên hệ to.truong@example.com"}),
+    "registers/personal_figure.csv": with_columns(**{"Chỉ số khác": "sdt_to_truong=912345678"}),
     "registers/negative_members.csv": bad_row_register(**{"Số thành viên": "-5"}),
     "registers/impossible_date.csv": bad_row_register(**{"Ngày ra mắt": "31/02/2024"}),
     "registers/conflicting_model_fields.csv": conflicting_model_fields,
@@ -422,6 +439,8 @@ CORPUS: dict[str, Callable[[], bytes]] = {
     "villages/duplicate_names.csv": bad_point(name="Thôn Một"),
     "villages/missing_name.csv": bad_point(name=""),
     "villages/missing_lat_column.csv": without_column(POINTS_HEADER, GOOD_POINT_ROW, "lat"),
+    "villages/formula_name.csv": bad_point(name=MINUS_FORMULA),
+    "villages/phone_in_name.csv": bad_point(name="Thôn 2 - 0987 654 321"),
 }
 
 
