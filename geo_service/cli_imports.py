@@ -19,6 +19,7 @@ from geo_service.cli_common import (
     print_report,
     reading_store,
     run_import,
+    settings_for,
     store_at,
     store_errors,
 )
@@ -92,6 +93,7 @@ def import_boundaries(
                 valid_from=starts,
                 valid_to=ends,
                 dry_run=dry_run,
+                max_vertices=settings_for(store).max_vertices_per_feature,
             )
         )
     )

@@ -39,7 +39,12 @@ from geo_service.ingest.registers import read_register
 from geo_service.ingest.unit_columns import unit_source
 from geo_service.ingest.villages import derive_village_areas, read_village_points
 from geo_service.progress import stage
-from geo_service.settings import DEMO_DATA_DIR, PACKAGE_DIR, CoveragePolicy
+from geo_service.settings import (
+    DEFAULT_MAX_VERTICES_PER_FEATURE,
+    DEMO_DATA_DIR,
+    PACKAGE_DIR,
+    CoveragePolicy,
+)
 from geo_service.store import (
     ImportBatch,
     ImportSource,
@@ -209,15 +214,21 @@ def import_boundaries(
     valid_to: date | None = None,
     display_name: str | None = None,
     dry_run: bool = False,
+    max_vertices: int = DEFAULT_MAX_VERTICES_PER_FEATURE,
 ) -> ImportOutcome:
-    """``geo-service import boundaries FILE``: GeoJSON, GeoPackage or zipped Shapefile."""
+    """``geo-service import boundaries FILE``: GeoJSON, GeoPackage or zipped Shapefile.
+
+    ``max_vertices``: ``Settings.max_vertices_per_feature``, which the CLI and API pass.
+    """
     name = display_name or path.name
     # The file's hash is only needed at the end: compute it alongside the read (hashlib
     # releases the GIL), which hides it for a large file.
     with ThreadPoolExecutor(max_workers=1) as hashing:
         digest = hashing.submit(file_sha256, path)
         stage(f"reading {name}")
-        raw, report = read_boundaries(path, crs=crs, layer=layer, display_name=name)
+        raw, report = read_boundaries(
+            path, crs=crs, layer=layer, display_name=name, max_vertices=max_vertices
+        )
         report.raise_if_errors()
         stage("checking codes, names and types")
         units, unit_report = normalise_units(

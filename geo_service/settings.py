@@ -16,6 +16,9 @@ REPO_DIR = PACKAGE_DIR.parent
 # Inside the package, so that a wheel carries the demo; in the work tree this is a link to
 # data/, where the bundled files and their sources and licences are kept (pyproject.toml).
 DEMO_DATA_DIR = PACKAGE_DIR / "demo_data" / "boundaries"
+# Far above any real boundary (the 2025 communes at full resolution have at most 3,837
+# vertices, provinces 8,814), far below what weighs down a page or the server.
+DEFAULT_MAX_VERTICES_PER_FEATURE = 100_000
 
 
 class CoveragePolicy(BaseModel):
@@ -48,6 +51,12 @@ class Settings(BaseSettings):
         description="Accept imports over HTTP (POST /api/imports/...). Off until roles exist.",
     )
     max_upload_bytes: int = Field(default=50 * 1024 * 1024, ge=1024)
+    max_vertices_per_feature: int = Field(
+        default=DEFAULT_MAX_VERTICES_PER_FEATURE,
+        ge=4,
+        description="Most vertices one imported boundary may have; a file with a larger "
+        "one is refused, naming its row.",
+    )
     host: str = "127.0.0.1"
     port: int = 8000
 

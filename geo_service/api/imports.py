@@ -144,6 +144,7 @@ async def upload(
                 valid_from=valid_from,
                 valid_to=valid_to,
                 dry_run=dry_run,
+                max_vertices=settings.max_vertices_per_feature,
             )
         else:
             outcome = await run_in_threadpool(RUNS[kind], store, path, dry_run=dry_run)

@@ -26,6 +26,7 @@ from geo_service.ingest.geometry_checks import (
     placed_in_wgs84,
     repair_and_promote,
     usable_geometries,
+    within_vertex_limit,
 )
 from geo_service.ingest.kml import read_kml
 from geo_service.ingest.layers import (
@@ -38,6 +39,7 @@ from geo_service.ingest.shapefiles import shapefile_encoding, zipped_shapefile
 from geo_service.ingest.sheets import TABLE_SUFFIXES
 from geo_service.ingest.tabular_geometry import read_table_layer
 from geo_service.ingest.unit_columns import normalise_units
+from geo_service.settings import DEFAULT_MAX_VERTICES_PER_FEATURE
 from geo_service.validate import ImportRejected, ValidationReport
 
 __all__ = ["SUPPORTED", "normalise_units", "read_boundaries"]
@@ -60,6 +62,7 @@ def read_boundaries(
     layer: str | None = None,
     display_name: str | None = None,
     expect: Expect = "polygons",
+    max_vertices: int = DEFAULT_MAX_VERTICES_PER_FEATURE,
 ) -> tuple[gpd.GeoDataFrame, ValidationReport]:
     """Read a boundary file into MultiPolygons in EPSG:4326, with a validation report.
 
@@ -68,14 +71,16 @@ def read_boundaries(
     ``display_name`` is the name used in messages (e.g. an upload's original name). The
     frame's index (``feature``, or ``row`` for tables) numbers the rows as problems do;
     rows with errors are left out. ``expect="points"`` reads points instead: rows
-    without a location are kept with no geometry.
+    without a location are kept with no geometry. A geometry of more than ``max_vertices``
+    vertices is an error (``Settings.max_vertices_per_feature``).
     """
     name = display_name or path.name
     report = ValidationReport(name)
     try:
         user_crs = _parse_user_crs(crs, name)
         raw = _usable_rows(_read_layer(path, name, layer, user_crs, expect, report))
-        rows = raw.attributes.index.to_numpy()
+        raw = _kept(raw, within_vertex_limit(raw.geometry, _rows(raw), max_vertices, report))
+        rows = _rows(raw)
         geometry, keep = usable_geometries(raw.geometry, rows, expect, report)
         frame = placed_in_wgs84(raw, geometry, keep, user_crs, report)
     except ImportRejected as rejected:
@@ -130,8 +135,17 @@ def _usable_rows(raw: RawLayer) -> RawLayer:
     """Leave out the rows the reader has already reported as errors."""
     if raw.rejected is None or not raw.rejected.any():
         return raw
-    keep = ~raw.rejected
+    return _kept(raw, ~raw.rejected)
+
+
+def _kept(raw: RawLayer, keep: np.ndarray) -> RawLayer:
+    if keep.all():
+        return raw
     return RawLayer(raw.attributes[keep], raw.geometry[keep], raw.crs)
+
+
+def _rows(raw: RawLayer) -> np.ndarray:
+    return raw.attributes.index.to_numpy()
 
 
 def _gpkg_layer(

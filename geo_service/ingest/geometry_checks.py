@@ -33,6 +33,25 @@ POLYGONS_HINT = (
 )
 
 
+def within_vertex_limit(
+    geometry: np.ndarray, rows: np.ndarray, limit: int, report: ValidationReport
+) -> np.ndarray:
+    """A mask of the rows whose geometry has at most ``limit`` vertices; each other row is
+    an error. Checked before any other geometry work, which a huge geometry would slow."""
+    vertices = shapely.get_num_coordinates(geometry)
+    over = vertices > limit
+    for index in np.flatnonzero(over):
+        report.error(
+            f"the geometry has {int(vertices[index]):,} vertices, more than the limit of "
+            f"{limit:,} per feature (GEO_SERVICE_MAX_VERTICES_PER_FEATURE); simplify it "
+            "(e.g. QGIS: Vector > Geometry Tools > Simplify) and import it again",
+            row=int(rows[index]),
+            field=GEOMETRY_FIELD,
+            code="too_many_vertices",
+        )
+    return ~over
+
+
 def usable_geometries(
     geometry: np.ndarray, rows: np.ndarray, expect: Expect, report: ValidationReport
 ) -> tuple[np.ndarray, np.ndarray]:
