@@ -11,6 +11,7 @@ from typing import Annotated, TypeVar
 import typer
 from pydantic import ValidationError
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from geo_service.pipeline import ImportOutcome
@@ -88,7 +89,8 @@ def parse_as_of(value: str | None) -> date:
 def print_report(report: ValidationReport) -> None:
     for problem in report.problems:
         colour = "red" if problem.severity == "error" else "yellow"
-        err.print(f"[{colour}]{problem}[/]", highlight=False, markup=True, soft_wrap=True)
+        # A problem quotes the file's own text ("[/x]" in a cell is not Rich markup).
+        err.print(f"[{colour}]{escape(str(problem))}[/]", highlight=False, soft_wrap=True)
 
 
 def run_import(action: Callable[[], T]) -> T:
@@ -129,4 +131,4 @@ def done(outcome: ImportOutcome) -> None:
         verb = "would import"
     else:
         verb = f"imported (import #{outcome.import_id})"
-    out.print(f"[green]{outcome.report.file}: {verb}[/] — {summary}", highlight=False)
+    out.print(f"[green]{escape(outcome.report.file)}: {verb}[/] — {summary}", highlight=False)

@@ -150,13 +150,13 @@ def import_models(
     if outcome is not None and problems.ok:
         done(outcome)
         if dry_run:
-            out.print(matches.summary_line(), highlight=False)
+            out.print(matches.summary_line(), highlight=False, markup=False)
         return
     # The table shows the unmatched and ambiguous names; the list shows everything else.
     shown = [p for p in problems.problems if p.code not in ("unmatched", "ambiguous")]
     print_report(ValidationReport(problems.file, shown if matches.rows else problems.problems))
     if matches.rows:
-        out.print(matches.summary_line(), highlight=False)
+        out.print(matches.summary_line(), highlight=False, markup=False)
         failures = matches.failure_rows()
         if failures:
             table = Table(title="Rows to review (suggestions are never applied on their own)")

@@ -151,6 +151,13 @@ CASES = [
     Case("registers/script_in_name.csv", MODELS, 3, "Tên tổ", ("markup",)),
     Case("registers/formula_minus_team.csv", MODELS, 3, "Tên tổ", ("formula", MINUS_FORMULA)),
     Case("registers/formula_minus_key.csv", MODELS, 3, "Mã mô hình", ("formula",)),
+    Case(
+        "registers/console_markup_in_cell.csv",
+        MODELS,
+        3,
+        "Tên tổ",
+        ("'=[/x] [bold]y'", "formula"),  # quoted as typed, not read as the terminal's markup
+    ),
     Case("registers/formula_minus_note.csv", MODELS, 2, "Ghi chú", ("formula",)),
     Case("registers/phone_in_leader_role.csv", MODELS, 3, "Chức danh tổ trưởng", PHONE_WORDS),
     Case(

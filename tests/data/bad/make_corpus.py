@@ -414,6 +414,7 @@ CORPUS: dict[str, Callable[[], bytes]] = {
     ),
     "registers/script_in_name.csv": bad_row_register(**{"Tên tổ": "<script>alert(1)</script>"}),
     "registers/formula_minus_team.csv": bad_row_register(**{"Tên tổ": MINUS_FORMULA}),
+    "registers/console_markup_in_cell.csv": bad_row_register(**{"Tên tổ": "=[/x] [bold]y"}),
     "registers/formula_minus_key.csv": bad_row_register(**{"Mã mô hình": MINUS_FORMULA}),
     "registers/formula_minus_note.csv": with_columns(**{"Ghi chú": MINUS_FORMULA}),
     "registers/phone_in_leader_role.csv": bad_row_register(
