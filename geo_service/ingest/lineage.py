@@ -20,6 +20,7 @@ import pandas as pd
 
 from geo_service.domain import LINEAGE_COLUMNS, REFORM_DATE
 from geo_service.ingest.tables import decode_utf8
+from geo_service.ingest.unit_codes import is_gso_code
 from geo_service.validate import ValidationReport, reject
 
 KINDS = ("full", "partial")
@@ -95,6 +96,13 @@ def _check_rows(frame: pd.DataFrame, report: ValidationReport) -> None:
         for value, column in ((old, "old_code"), (new, "new_code")):
             if not value.strip():
                 report.error("code is empty", row=int(row), field=column)
+            elif not is_gso_code(value):
+                report.error(
+                    f"code '{value[:40]}' is not a GSO code (2, 3 or 5 digits, e.g. 09496)",
+                    row=int(row),
+                    field=column,
+                    code="invalid_code",
+                )
         if kind not in KINDS:
             report.error(
                 f"kind '{kind}' is not one of {', '.join(KINDS)}", row=int(row), field="kind"
