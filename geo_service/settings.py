@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field, SecretStr, ValidationInfo, field_validator
+from pydantic_core import PydanticCustomError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -16,6 +17,7 @@ REPO_DIR = PACKAGE_DIR.parent
 # Inside the package, so that a wheel carries the demo; in the work tree this is a link to
 # data/, where the bundled files and their sources and licences are kept (pyproject.toml).
 DEMO_DATA_DIR = PACKAGE_DIR / "demo_data" / "boundaries"
+MIN_WRITE_TOKEN_CHARS = 16
 # Far above any real boundary (the 2025 communes at full resolution have at most 3,837
 # vertices, provinces 8,814), far below what weighs down a page or the server.
 DEFAULT_MAX_VERTICES_PER_FEATURE = 100_000
@@ -50,6 +52,12 @@ class Settings(BaseSettings):
         default=False,
         description="Accept imports over HTTP (POST /api/imports/...). Off until roles exist.",
     )
+    write_token: SecretStr | None = Field(
+        default=None,
+        validate_default=True,
+        description="Bearer token every write over HTTP (uploads, undo) must send as "
+        "'Authorization: Bearer <token>'. Required when uploads are enabled.",
+    )
     max_upload_bytes: int = Field(default=50 * 1024 * 1024, ge=1024)
     max_vertices_per_feature: int = Field(
         default=DEFAULT_MAX_VERTICES_PER_FEATURE,
@@ -59,6 +67,21 @@ class Settings(BaseSettings):
     )
     host: str = "127.0.0.1"
     port: int = 8000
+
+    @field_validator("write_token")
+    @classmethod
+    def _token_for_uploads(cls, value: SecretStr | None, info: ValidationInfo) -> SecretStr | None:
+        """Uploads without a token would let anyone who reaches the port import and undo."""
+        token = value.get_secret_value().strip() if value is not None else ""
+        if info.data.get("uploads_enabled") and len(token) < MIN_WRITE_TOKEN_CHARS:
+            raise PydanticCustomError(
+                "write_token_missing",
+                "uploads are enabled but GEO_SERVICE_WRITE_TOKEN is "
+                + ("not set" if not token else f"shorter than {MIN_WRITE_TOKEN_CHARS} characters")
+                + "; set it to a long random secret (python -c 'import secrets; "
+                "print(secrets.token_urlsafe(32))'), or turn uploads off",
+            )
+        return SecretStr(token) if token else None
 
     @field_validator("store_path")
     @classmethod

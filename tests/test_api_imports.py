@@ -11,9 +11,9 @@ import httpx2
 import pytest
 from fastapi.testclient import TestClient
 
-from geo_service.app import create_app
-from geo_service.settings import DEMO_DATA_DIR, Settings
+from geo_service.settings import DEMO_DATA_DIR
 from geo_service.store import open_store
+from tests.uploading import upload_settings, writer
 
 NEW_TEAM = (
     "Mã mô hình,Loại mô hình,Mã xã,Thôn/TDP,Ngày ra mắt,Số thành viên\n"
@@ -25,8 +25,7 @@ NEW_TEAM = (
 def uploads(demo_gpkg: Path, tmp_path: Path) -> Iterator[tuple[TestClient, Path]]:
     path = tmp_path / "uploads.gpkg"
     shutil.copy(demo_gpkg, path)
-    settings = Settings(store_path=path, uploads_enabled=True, max_upload_bytes=64 * 1024)
-    with TestClient(create_app(settings)) as client:
+    with writer(upload_settings(path, max_upload_bytes=64 * 1024)) as client:
         yield client, path
 
 
@@ -81,7 +80,7 @@ def test_boundaries_upload_with_options(demo_gpkg: Path, tmp_path: Path) -> None
     path = tmp_path / "b.gpkg"
     shutil.copy(demo_gpkg, path)
     content = (DEMO_DATA_DIR / "units_2025.geojson").read_bytes()
-    with TestClient(create_app(Settings(store_path=path, uploads_enabled=True))) as client:
+    with writer(upload_settings(path)) as client:
         response = post(client, "boundaries", "units_2025.geojson", content, dry_run="true")
     assert response.status_code == 200, response.text
     assert response.json()["changes"]["units"]["unchanged"] == 26
@@ -100,7 +99,7 @@ def test_oversized_uploads_get_413_before_anything_is_written(
 def test_a_200_mb_upload_is_refused_with_the_default_limit(demo_gpkg: Path, tmp_path: Path) -> None:
     path = tmp_path / "big.gpkg"
     shutil.copy(demo_gpkg, path)
-    settings = Settings(store_path=path, uploads_enabled=True)
+    settings = upload_settings(path)
     assert settings.max_upload_bytes < 200 * 2**20
 
     def body() -> Iterator[bytes]:  # streamed: no Content-Length, never held whole
@@ -110,7 +109,7 @@ def test_a_200_mb_upload_is_refused_with_the_default_limit(demo_gpkg: Path, tmp_
             yield chunk
         yield b"\r\n--B--\r\n"
 
-    with TestClient(create_app(settings)) as client:
+    with writer(settings) as client:
         response = client.post(
             "/api/imports/models",
             content=body(),

@@ -1,8 +1,10 @@
 """``/api/imports``: upload files through the same pipeline as the CLI, and the import log.
 
-Uploads are off unless ``GEO_SERVICE_UPLOADS_ENABLED=true`` (editors' roles come later).
-The body is counted while it streams in, so an oversized upload is refused with 413
-before it is written anywhere; a rejected file answers 422 with the full report.
+Uploads are off unless ``GEO_SERVICE_UPLOADS_ENABLED=true`` (editors' roles come later),
+and every write needs the server's token (``deps.require_write_access``), checked before
+the body is read. The body is counted while it streams in, so an oversized upload is
+refused with 413 before it is written anywhere; a rejected file answers 422 with the full
+report.
 """
 
 from __future__ import annotations
@@ -13,14 +15,14 @@ from datetime import date
 from pathlib import Path, PurePath
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 from starlette.formparsers import MultiPartException, MultiPartParser
 
 from geo_service import pipeline
-from geo_service.api.deps import SettingsDep, StoreDep
+from geo_service.api.deps import SettingsDep, StoreDep, WriteAccess
 from geo_service.api.serialise import records
 from geo_service.ingest.match_report import MatchReport
 from geo_service.settings import Settings
@@ -40,7 +42,7 @@ class _TooLarge(Exception):
     pass
 
 
-def _require_uploads(settings: Settings) -> None:
+def _require_uploads(settings: SettingsDep) -> None:
     if not settings.uploads_enabled:
         raise HTTPException(
             403,
@@ -116,7 +118,15 @@ def list_imports(store: StoreDep) -> dict[str, Any]:
     return {"count": len(log), "imports": records(log, list(log.columns))}
 
 
-@router.post("/{kind}", summary="Upload a file and import it (all-or-nothing)")
+# Uploads first: a server with uploads off says so whatever the request carries.
+WRITES = [Depends(_require_uploads), WriteAccess]
+
+
+@router.post(
+    "/{kind}",
+    summary="Upload a file and import it (all-or-nothing); needs the write token",
+    dependencies=WRITES,
+)
 async def upload(
     kind: Kind,
     request: Request,
@@ -128,7 +138,6 @@ async def upload(
     valid_from: Annotated[date | None, Query(description="boundaries: start date")] = None,
     valid_to: Annotated[date | None, Query(description="boundaries: end date")] = None,
 ) -> Any:
-    _require_uploads(settings)
     with tempfile.TemporaryDirectory(prefix="geo-service-upload-") as folder:
         files = await _receive_files(request, settings, Path(folder))
         path = files["file"]
@@ -183,9 +192,12 @@ async def _import_register(store: Store, path: Path, mapping: Path | None, dry_r
     return _summary(outcome, matches)
 
 
-@router.post("/{import_id}/undo", summary="Undo the latest import")
-def undo(import_id: int, store: StoreDep, settings: SettingsDep) -> dict[str, Any]:
-    _require_uploads(settings)
+@router.post(
+    "/{import_id}/undo",
+    summary="Undo the latest import; needs the write token",
+    dependencies=WRITES,
+)
+def undo(import_id: int, store: StoreDep) -> dict[str, Any]:
     try:
         store.undo(import_id)
     except ValueError as exc:

@@ -24,6 +24,7 @@ from geo_service.cli import app
 from geo_service.settings import DEMO_DATA_DIR, Settings
 from geo_service.store import StoreFull, open_store
 from tests.tree_digest import tree_digest
+from tests.uploading import upload_settings, writer
 
 PARENTS = DEMO_DATA_DIR / "units_pre2025.geojson"
 LARGER = DEMO_DATA_DIR / "units_2025.geojson"  # ~440 KiB more in the store
@@ -99,10 +100,8 @@ def test_a_full_disk_is_reported_and_leaves_the_store_as_it_was(full_disk_store:
 
 def test_a_full_disk_answers_507_to_an_upload(full_disk_store: Path) -> None:
     before = tree_digest(full_disk_store.parent)
-    settings = Settings(
-        store_path=full_disk_store, uploads_enabled=True, max_upload_bytes=4 * 2**20
-    )
-    with TestClient(create_app(settings)) as client:
+    settings = upload_settings(full_disk_store, max_upload_bytes=4 * 2**20)
+    with writer(settings) as client:
         response = client.post(
             "/api/imports/boundaries", files={"file": (LARGER.name, LARGER.read_bytes())}
         )
@@ -148,8 +147,7 @@ def test_a_read_only_store_is_read_and_refuses_writes_in_the_cli(
 
 
 def test_a_read_only_store_is_served_and_refuses_uploads(read_only_demo: Path) -> None:
-    settings = Settings(store_path=read_only_demo, uploads_enabled=True)
-    with TestClient(create_app(settings)) as client:
+    with writer(upload_settings(read_only_demo)) as client:
         assert client.get("/api/coverage", params={"as_of": "2025-06-30"}).status_code == 200
         log = client.get("/api/imports").json()
         assert log["count"] == 5
