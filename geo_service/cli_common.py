@@ -14,6 +14,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
+from geo_service.ingest.zip_limits import apply_unzipped_limit
 from geo_service.pipeline import ImportOutcome
 from geo_service.progress import reporting
 from geo_service.settings import Settings
@@ -43,12 +44,15 @@ def settings_for(store_path: Path | None, **overrides: object) -> Settings:
     if store_path is not None:
         values["store_path"] = store_path
     try:
-        return Settings(**values)  # type: ignore[arg-type]
+        settings = Settings(**values)  # type: ignore[arg-type]
     except ValidationError as exc:
         for problem in exc.errors():
             name = ".".join(str(part) for part in problem["loc"])
             err.print(f"[red]error:[/] {name}: {problem['msg']}", highlight=False, soft_wrap=True)
         raise typer.Exit(2) from None
+    # A process runs one command: the limit of its settings holds for the rest of it.
+    apply_unzipped_limit(settings.max_unzipped_bytes)
+    return settings
 
 
 def store_at(store_path: Path | None) -> Store:

@@ -59,6 +59,12 @@ class Settings(BaseSettings):
         "'Authorization: Bearer <token>'. Required when uploads are enabled.",
     )
     max_upload_bytes: int = Field(default=50 * 1024 * 1024, ge=1024)
+    max_unzipped_bytes: int = Field(
+        default=1 << 30,
+        ge=1024,
+        description="Most bytes a zip (KMZ, zipped Shapefile, XLSX) may inflate to, counted "
+        "while inflating: its headers are not trusted.",
+    )
     max_vertices_per_feature: int = Field(
         default=DEFAULT_MAX_VERTICES_PER_FEATURE,
         ge=4,

@@ -25,6 +25,7 @@ from geo_service import pipeline
 from geo_service.api.deps import SettingsDep, StoreDep, WriteAccess
 from geo_service.api.serialise import records
 from geo_service.ingest.match_report import MatchReport
+from geo_service.ingest.zip_limits import unzipped_limit
 from geo_service.settings import Settings
 from geo_service.store import Store
 from geo_service.validate import ImportRejected
@@ -138,7 +139,10 @@ async def upload(
     valid_from: Annotated[date | None, Query(description="boundaries: start date")] = None,
     valid_to: Annotated[date | None, Query(description="boundaries: end date")] = None,
 ) -> Any:
-    with tempfile.TemporaryDirectory(prefix="geo-service-upload-") as folder:
+    with (
+        tempfile.TemporaryDirectory(prefix="geo-service-upload-") as folder,
+        unzipped_limit(settings.max_unzipped_bytes),  # copied into the worker threads
+    ):
         files = await _receive_files(request, settings, Path(folder))
         path = files["file"]
         if kind == "models":

@@ -27,8 +27,8 @@ from geo_service.ingest.layers import (
     decode_wkb,
     fail,
     read_gdal,
-    zip_members,
 )
+from geo_service.ingest.zip_limits import zip_members
 from geo_service.names import fold
 from geo_service.validate import ValidationReport
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import unicodedata
 import warnings
-import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import NoReturn
@@ -27,8 +26,6 @@ from geo_service import wkb_memo
 from geo_service.legacy_encodings import decode_legacy, looks_legacy
 from geo_service.validate import ValidationReport, reject
 
-MAX_UNZIPPED_BYTES = 1 << 30
-MAX_ZIP_RATIO = 100
 CP1258 = "cp1258"
 GEOMETRY_FIELD = "geometry"
 _LATIN1 = "ISO-8859-1"
@@ -64,24 +61,6 @@ def clean_gdal_message(problem: Exception, path: Path, name: str) -> str:
     """GDAL's message without server paths (uploads land in temporary files)."""
     text = str(problem).replace(f"/vsizip/{path}", name).replace(str(path), name)
     return text.split("; It might help")[0]
-
-
-def zip_members(archive: zipfile.ZipFile, name: str) -> list[zipfile.ZipInfo]:
-    """The archive's files (no folders, no macOS resource forks), refusing zip bombs."""
-    members = [
-        info
-        for info in archive.infolist()
-        if not info.is_dir() and not info.filename.startswith("__MACOSX/")
-    ]
-    unzipped = sum(info.file_size for info in members)
-    compressed = sum(info.compress_size for info in members)
-    if unzipped > MAX_UNZIPPED_BYTES or unzipped > MAX_ZIP_RATIO * max(compressed, 1):
-        fail(
-            name,
-            f"refused: the zip expands to {unzipped:,} bytes from {compressed:,} "
-            f"(limits: {MAX_UNZIPPED_BYTES:,} bytes, ratio {MAX_ZIP_RATIO})",
-        )
-    return members
 
 
 def read_gdal(

@@ -6,7 +6,8 @@ import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
-from geo_service.ingest.layers import CP1258, fail, zip_members
+from geo_service.ingest.layers import CP1258, fail
+from geo_service.ingest.zip_limits import zip_members
 from geo_service.validate import ValidationReport
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 import openpyxl
 from openpyxl.utils.exceptions import InvalidFileException
 
-from geo_service.ingest.layers import fail, zip_members
+from geo_service.ingest.layers import fail
 from geo_service.ingest.merged_cells import (
     MergedRange,
     fill_down,
@@ -26,6 +26,7 @@ from geo_service.ingest.merged_cells import (
     warn_merged_cells,
 )
 from geo_service.ingest.tables import check_size, split_csv
+from geo_service.ingest.zip_limits import zip_members
 from geo_service.legacy_encodings import decode_bytes
 from geo_service.names import fold, nfc
 from geo_service.validate import ValidationReport
