@@ -10,15 +10,16 @@ Accepted forms:
 from __future__ import annotations
 
 import io
-import json
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Annotated
 
 import pandas as pd
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, StringConstraints
 
 from geo_service.domain import LINEAGE_COLUMNS, REFORM_DATE
+from geo_service.ingest.json_input import checked_shape, parse_json
 from geo_service.ingest.tables import decode_utf8
 from geo_service.ingest.unit_codes import is_gso_code
 from geo_service.validate import ValidationReport, reject
@@ -32,12 +33,12 @@ def read_lineage(
     name = file_name or path.name
     if path.stat().st_size == 0:
         reject(name, "the file is empty (0 bytes)")
-    text = decode_utf8(path.read_bytes(), name)
+    data = path.read_bytes()
     report = ValidationReport(name)
     if path.suffix.lower() == ".json":
-        frame = _from_json(text, name, effective)
+        frame = _from_json(data, name, effective)
     else:
-        frame = _from_csv(text, report)
+        frame = _from_csv(decode_utf8(data, name), report)
     _check_rows(frame, report)
     return frame.drop_duplicates(["old_code", "new_code"]).reset_index(drop=True), report
 
@@ -54,34 +55,69 @@ def _from_csv(text: str, report: ValidationReport) -> pd.DataFrame:
     return frame[[*LINEAGE_COLUMNS, "_row"]]
 
 
-def _from_json(text: str, name: str, effective: date) -> pd.DataFrame:
-    try:
-        document = json.loads(text)
-        rows = list(_json_rows(document["data"], effective.isoformat()))
-    except (ValueError, KeyError, TypeError) as exc:
-        reject(name, f"not a lineage JSON list (expected 'data' with 'splits' or 'merges'): {exc}")
+def _from_json(data: bytes, name: str, effective: date) -> pd.DataFrame:
+    document = parse_json(data, name)
+    lists = checked_shape(document, _LineageList, name, _EXPECTED)
+    rows = list(_json_rows(lists.data, effective.isoformat()))
     frame = pd.DataFrame(rows, columns=LINEAGE_COLUMNS)
     frame["_row"] = range(1, len(frame) + 1)
     return frame
 
 
-def _json_rows(data: list[dict[str, Any]], effective: str) -> Iterator[tuple[str, str, str, str]]:
+_EXPECTED = "a lineage JSON list (expected 'data' with 'splits' or 'merges')"
+_Code = Annotated[str, StringConstraints(strip_whitespace=True)]
+
+
+class _Shape(BaseModel):
+    # Codes are text ("00007"), as published: a number would have lost its leading zeros.
+    model_config = ConfigDict(strict=True)
+
+
+class _Split(_Shape):
+    new_id: _Code
+
+
+class _Merge(_Shape):
+    old_id: _Code
+    type: str | None = None
+
+
+class _Unit(_Shape):
+    """A commune (``level3_id`` in the old→new list, ``level2_id`` in the new→old one)."""
+
+    id: _Code = Field(validation_alias=AliasChoices("level3_id", "level2_id"))
+    splits: list[_Split] | None = None
+    merges: list[_Merge] = []
+
+
+class _Province(_Shape):
+    level1_id: _Code
+    splits: list[_Split] | None = None
+    merges: list[_Merge] = []
+    level3s: list[_Unit] = []
+    level2s: list[_Unit] = []
+
+
+class _LineageList(_Shape):
+    data: list[_Province]
+
+
+def _json_rows(data: list[_Province], effective: str) -> Iterator[tuple[str, str, str, str]]:
     for province in data:
-        yield from _links(province, "level1_id", effective)
-        for unit in province.get("level3s", []) + province.get("level2s", []):
-            yield from _links(unit, "level3_id" if "level3_id" in unit else "level2_id", effective)
+        yield from _links(province.level1_id, province.splits, province.merges, effective)
+        for unit in province.level3s + province.level2s:
+            yield from _links(unit.id, unit.splits, unit.merges, effective)
 
 
 def _links(
-    unit: dict[str, Any], id_key: str, effective: str
+    code: str, splits: list[_Split] | None, merges: list[_Merge], effective: str
 ) -> Iterator[tuple[str, str, str, str]]:
-    if "splits" in unit:  # old -> new: one old unit went into one or more new ones
-        kind = "full" if len(unit["splits"]) == 1 else "partial"
-        for split in unit["splits"]:
-            yield str(unit[id_key]), str(split["new_id"]), kind, effective
-    for merge in unit.get("merges", []):  # new <- old
-        kind = "partial" if merge.get("type") == "partial" else "full"
-        yield str(merge["old_id"]), str(unit[id_key]), kind, effective
+    if splits is not None:  # old -> new: one old unit went into one or more new ones
+        kind = "full" if len(splits) == 1 else "partial"
+        for split in splits:
+            yield code, split.new_id, kind, effective
+    for merge in merges:  # new <- old
+        yield merge.old_id, code, "partial" if merge.type == "partial" else "full", effective
 
 
 def _check_rows(frame: pd.DataFrame, report: ValidationReport) -> None:

@@ -13,13 +13,14 @@ Whether the codes exist is checked by ``UnitMatcher.check_mapping``.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+
+from pydantic import BaseModel, ConfigDict
 
 from geo_service.ingest.cells import cell_text
+from geo_service.ingest.json_input import checked_shape, parse_json
 from geo_service.ingest.match_report import MAPPABLE_KINDS
 from geo_service.ingest.tables import Problems, read_csv_table
 from geo_service.names import nfc
@@ -39,7 +40,7 @@ class MappingEntry:
     parent_code: str
     given_name: str
     code: str
-    row: int  # in the mapping file (CSV row, or position in the JSON report's rows)
+    row: int  # in the mapping file (CSV row, or position in the JSON report's rows from 1)
     field: str
 
 
@@ -120,21 +121,39 @@ def _add(
 
 
 def _json_entries(path: Path, file_name: str) -> list[tuple[int, dict[str, str], str]]:
-    try:
-        document = json.loads(path.read_text(encoding="utf-8-sig"))
-        rows = document["rows"]
-    except (ValueError, KeyError, TypeError) as exc:
-        reject(file_name, f"not a match report written by --report ({exc})")
+    document = parse_json(path.read_bytes(), file_name)
+    report = checked_shape(document, _FilledReport, file_name, "a match report written by --report")
     entries: list[tuple[int, dict[str, str], str]] = []
-    for number, row in enumerate(rows, start=1):
+    for number, row in enumerate(report.rows, start=1):
         for part in ("commune", "village"):
-            lookup: Any = row.get(part) if isinstance(row, dict) else None
-            if isinstance(lookup, dict) and lookup.get("chosen_code"):
+            lookup: _Lookup | None = getattr(row, part)
+            if lookup is not None and lookup.chosen_code:
                 values = {
-                    "kind": str(lookup.get("kind", part)),
-                    "parent_code": str(lookup.get("parent_code") or ""),
-                    "given_name": str(lookup.get("given_name") or ""),
-                    "code": str(lookup["chosen_code"]),
+                    "kind": lookup.kind or part,
+                    "parent_code": lookup.parent_code or "",
+                    "given_name": lookup.given_name or "",
+                    "code": lookup.chosen_code,
                 }
-                entries.append((number, values, f"rows[{number}].{part}.chosen_code"))
+                entries.append((number, values, f"rows[{number - 1}].{part}.chosen_code"))
     return entries
+
+
+class _Lookup(BaseModel):
+    """What a reviewed lookup must hold; the report's other keys are for the reviewer."""
+
+    # Codes are text: a number typed into the report would have lost its leading zeros.
+    model_config = ConfigDict(strict=True)
+
+    kind: str | None = None
+    parent_code: str | None = None
+    given_name: str | None = None
+    chosen_code: str | None = None
+
+
+class _ReportRow(BaseModel):
+    commune: _Lookup | None = None
+    village: _Lookup | None = None
+
+
+class _FilledReport(BaseModel):
+    rows: list[_ReportRow]
