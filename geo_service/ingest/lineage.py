@@ -9,7 +9,6 @@ Accepted forms:
 
 from __future__ import annotations
 
-import io
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -20,7 +19,7 @@ from pydantic import AliasChoices, BaseModel, ConfigDict, Field, StringConstrain
 
 from geo_service.domain import LINEAGE_COLUMNS, REFORM_DATE
 from geo_service.ingest.json_input import checked_shape, parse_json
-from geo_service.ingest.tables import decode_utf8
+from geo_service.ingest.tables import decode_utf8, split_csv
 from geo_service.ingest.unit_codes import is_gso_code
 from geo_service.validate import ValidationReport, reject
 
@@ -38,21 +37,29 @@ def read_lineage(
     if path.suffix.lower() == ".json":
         frame = _from_json(data, name, effective)
     else:
-        frame = _from_csv(decode_utf8(data, name), report)
+        frame = _from_csv(decode_utf8(data, name), name, report)
     _check_rows(frame, report)
     return frame.drop_duplicates(["old_code", "new_code"]).reset_index(drop=True), report
 
 
-def _from_csv(text: str, report: ValidationReport) -> pd.DataFrame:
-    frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
-    frame.columns = [c.strip() for c in frame.columns]
+def _from_csv(text: str, name: str, report: ValidationReport) -> pd.DataFrame:
+    """The links of a CSV, each with its row as a spreadsheet numbers it (header = 1)."""
+    records = [(number, cells) for number, cells in split_csv(text, name) if "".join(cells).strip()]
+    if not records:
+        reject(name, f"no header row: expected {','.join(LINEAGE_COLUMNS)}")
+    header_row, header = records[0][0], [cell.strip() for cell in records[0][1]]
     for column in LINEAGE_COLUMNS:
-        if column not in frame.columns:
-            report.error(f"missing column '{column}'", row=1, field=column)
-    if not report.ok:
-        return pd.DataFrame(columns=LINEAGE_COLUMNS)
-    frame["_row"] = range(2, len(frame) + 2)
-    return frame[[*LINEAGE_COLUMNS, "_row"]]
+        if column not in header:
+            report.error(f"missing column '{column}'", row=header_row, field=column)
+    rows: list[list[object]] = []
+    if report.ok:
+        positions = [header.index(column) for column in LINEAGE_COLUMNS]
+        for number, cells in records[1:]:
+            if len(cells) > len(header):
+                extra = f"the row has {len(cells)} cells, the header {len(header)}"
+                report.error(extra, row=number)
+            rows.append([cells[i] if i < len(cells) else "" for i in positions] + [number])
+    return pd.DataFrame(rows, columns=[*LINEAGE_COLUMNS, "_row"])
 
 
 def _from_json(data: bytes, name: str, effective: date) -> pd.DataFrame:
