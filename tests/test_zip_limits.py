@@ -240,3 +240,27 @@ def test_honest_archives_pass_whole(tmp_path: Path) -> None:
     path = write_zip(tmp_path / "ok.zip", {"a/": b"", "a/doc.kml": kml_document(1000), "e": b""})
     with zipfile.ZipFile(path) as archive:
         assert [m.filename for m in zip_members(archive, "ok.zip")] == ["a/doc.kml", "e"]
+
+
+@pytest.mark.parametrize(
+    ("command", "name"),
+    [
+        (("import", "boundaries", "--level", "3"), "damaged.xlsx"),
+        (("import", "boundaries", "--level", "3"), "damaged.kmz"),
+        (("import", "boundaries", "--level", "3"), "damaged.zip"),
+        (("import", "models"), "damaged.xlsx"),
+    ],
+)
+def test_a_damaged_archive_is_an_error_line(
+    store: Path, tmp_path: Path, command: tuple[str, ...], name: str
+) -> None:
+    """Its end record is intact (so it looks like a zip), its central directory is not."""
+    data = bytearray(lying_workbook(tmp_path).read_bytes())
+    start = data.find(b"PK\x01\x02")
+    data[start : start + 2] = b"XX"
+    path = tmp_path / name
+    path.write_bytes(bytes(data))
+    assert zipfile.is_zipfile(path)
+    code, output = invoke(*command[:2], str(path), *command[2:], "--store", str(store))
+    assert code == 2, output
+    assert f"error: {name}" in output and "central directory" in output

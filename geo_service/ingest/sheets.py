@@ -70,9 +70,9 @@ def _xlsx_rows(
 ) -> list[tuple[int, list[object]]]:
     if not zipfile.is_zipfile(path):
         fail(name, "not an Excel .xlsx file (an .xlsx is a zip archive; old .xls is not read)")
-    with zipfile.ZipFile(path) as archive:
-        zip_members(archive, name)
     try:
+        with zipfile.ZipFile(path) as archive:
+            zip_members(archive, name)
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, OSError) as problem:
         fail(name, f"cannot read the file as an Excel workbook: {problem}")
