@@ -24,6 +24,7 @@ from geo_service.cli_common import (
     store_errors,
 )
 from geo_service.cli_rows import print_json
+from geo_service.output_geometry import rfc7946_geometries
 from geo_service.pipeline import ImportOutcome
 from geo_service.validate import ImportRejected, ValidationReport
 from geo_service.values import plain
@@ -226,7 +227,11 @@ def villages_derive(
     print_report(report)
     if output is not None:
         driver = "GPKG" if output.suffix.lower() == ".gpkg" else "GeoJSON"
-        villages.to_file(output, driver=driver, engine="pyogrio")
+        lon_lat = villages.to_crs(4326)  # written as the API writes GeoJSON (RFC 7946)
+        written = lon_lat.set_geometry(rfc7946_geometries(lon_lat.geometry.values), crs=4326)
+        # GDAL's RFC 7946 mode leaves out the "crs" member the standard does not allow.
+        options = {"RFC7946": "YES"} if driver == "GeoJSON" else {}
+        written.to_file(output, driver=driver, engine="pyogrio", layer_options=options)
         out.print(f"wrote {len(villages)} approximate village areas to {output}")
     if do_import or dry_run:
         done(

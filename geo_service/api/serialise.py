@@ -1,7 +1,8 @@
 """Bytes for responses: RFC 7946 GeoJSON, CSV for Excel, and download headers.
 
-GeoJSON is assembled from per-feature strings (shapely.to_geojson + orjson) rather than
-nested Python objects, so large collections stay cheap.
+GeoJSON is assembled from per-feature strings (``output_geometry.geojson_texts`` +
+orjson) rather than nested Python objects, so large collections stay cheap. Geometry is
+written whole (rounded to 7 decimals, wound as RFC 7946 asks); only the map simplifies.
 """
 
 from __future__ import annotations
@@ -15,13 +16,15 @@ import geopandas as gpd
 import numpy as np
 import orjson
 import pandas as pd
-import shapely
 from fastapi import Response
 
+from geo_service.output_geometry import COORDINATE_DECIMALS, geojson_texts
 from geo_service.values import plain as scalar
 
 GEOJSON_MEDIA_TYPE = "application/geo+json"
 CSV_MEDIA_TYPE = "text/csv; charset=utf-8"
+# Point coordinates carried as properties are rounded as the geometry is.
+COORDINATE_COLUMNS = ("label_lon", "label_lat")
 
 
 def plain(value: Any) -> Any:
@@ -36,9 +39,11 @@ def plain(value: Any) -> Any:
 
 
 def records(frame: pd.DataFrame, columns: Sequence[str]) -> list[dict[str, Any]]:
+    """Rows of ``columns`` as JSON-ready dicts (label coordinates rounded as geometry is)."""
+    table = rounded_coordinates(frame[list(columns)])
     return [
         {column: plain(value) for column, value in zip(columns, row, strict=True)}
-        for row in frame[list(columns)].itertuples(index=False, name=None)
+        for row in table.itertuples(index=False, name=None)
     ]
 
 
@@ -52,7 +57,7 @@ def feature_collection(
     """An RFC 7946 FeatureCollection (EPSG:4326, lon/lat; no "crs" member)."""
     if frame.crs is not None and frame.crs.to_epsg() != 4326:
         frame = frame.to_crs(4326)
-    geometries = shapely.to_geojson(np.asarray(frame.geometry.values, dtype=object))
+    geometries = geojson_texts(frame.geometry.values)
     parts = []
     for geometry, props in zip(geometries, records(frame, columns), strict=True):
         parts.append(
@@ -69,10 +74,21 @@ def feature_collection(
     return opening + b",".join(parts) + b"]}"
 
 
+def rounded_coordinates(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with its label point coordinates rounded to ``COORDINATE_DECIMALS``."""
+    present = [column for column in COORDINATE_COLUMNS if column in frame.columns]
+    if not present:
+        return frame
+    out = frame.copy()
+    for column in present:
+        out[column] = pd.to_numeric(out[column], errors="coerce").round(COORDINATE_DECIMALS)
+    return out
+
+
 def csv_for_excel(frame: pd.DataFrame) -> bytes:
     """UTF-8 with BOM, so Excel shows Vietnamese correctly."""
     buffer = io.StringIO()
-    frame.to_csv(buffer, index=False)
+    rounded_coordinates(frame).to_csv(buffer, index=False)
     return "\ufeff".encode() + buffer.getvalue().encode("utf-8")
 
 

@@ -14,7 +14,6 @@ import geopandas as gpd
 import numpy as np
 import orjson
 import pandas as pd
-import shapely
 from fastapi import APIRouter, Query, Response
 from fastapi.responses import JSONResponse
 from numpy.typing import NDArray
@@ -25,6 +24,7 @@ from geo_service.api.serialise import GEOJSON_MEDIA_TYPE, records
 from geo_service.domain import UNIT_COLUMNS
 from geo_service.hierarchy import ancestor_pairs
 from geo_service.names import fold
+from geo_service.output_geometry import geojson_text
 from geo_service.store import Store, UnitQuery
 from geo_service.unit_fate import row_fates, unit_fate
 
@@ -129,6 +129,6 @@ def get_unit(store: StoreDep, code: str, as_of: AsOf = None) -> Any:
         "type": "Feature",
         "id": code,
         "properties": props,
-        "geometry": None if geometry is None else orjson.loads(shapely.to_geojson(geometry)),
+        "geometry": None if geometry is None else orjson.loads(geojson_text(geometry)),
     }
     return Response(orjson.dumps(feature), media_type=GEOJSON_MEDIA_TYPE)

@@ -15,14 +15,13 @@ from typing import Any, Protocol
 
 import folium
 import geopandas as gpd
-import numpy as np
 import pandas as pd
-import shapely
 from folium.map import CustomPane
 from folium.utilities import JsCode
 
 from geo_service.coverage import CoverageResult
 from geo_service.domain import GEOMETRY_APPROXIMATE, Level
+from geo_service.output_geometry import display_geometries, geojson_texts
 from geo_service.values import member_of
 from geo_service.web.panels import (
     COMMUNE_LINE,
@@ -44,10 +43,6 @@ from geo_service.web.popups import (
     village_tooltip,
 )
 
-# Coordinates are rounded to ~0.1 m and unit outlines simplified to about 1/4000 of the
-# view's extent: invisible on screen, but it cuts the embedded GeoJSON several times over.
-COORDINATE_GRID = 1e-6
-OUTLINE_DETAIL = 4000
 AREA_PANE = "unit-areas"  # below the villages, still clickable where no village is drawn
 # No reds or greens: those mean uncovered/covered on this map.
 TYPE_COLOURS = (
@@ -165,18 +160,16 @@ def scope_bounds(scope: Scope) -> tuple[float, float, float, float] | None:
     return float(bounds[0]), float(bounds[1]), float(bounds[2]), float(bounds[3])
 
 
-def outline_tolerance(bounds: tuple[float, float, float, float] | None) -> float:
-    """Simplification tolerance (degrees) for unit outlines in a view of ``bounds``."""
-    if bounds is None:
-        return 0.0
-    west, south, east, north = bounds
-    return max(east - west, north - south) / OUTLINE_DETAIL
-
-
 def village_features(
-    villages: gpd.GeoDataFrame, scope: Scope, sites: pd.DataFrame, type_names: dict[str, str]
+    villages: gpd.GeoDataFrame,
+    scope: Scope,
+    sites: pd.DataFrame,
+    type_names: dict[str, str],
+    *,
+    tolerance: float,
 ) -> list[dict[str, Any]]:
-    """GeoJSON features of drawable villages with their popup and tooltip HTML."""
+    """GeoJSON features of drawable villages with their popup and tooltip HTML, drawn
+    simplified by ``tolerance`` degrees (``output_geometry.display_tolerance``)."""
     parents = {
         str(code): display_name(name, unit_type)
         for code, name, unit_type in zip(
@@ -186,7 +179,7 @@ def village_features(
     by_unit = {str(code): rows for code, rows in sites.groupby("unit_code")}
     empty = sites.iloc[0:0]
     features = []
-    geometries = _geojson_strings(villages, tolerance=0.0)
+    geometries = _geojson_strings(villages, tolerance)
     for row, geometry in zip(_records(villages), geometries, strict=True):
         code = str(row["code"])
         own_sites = by_unit.get(code, empty)
@@ -422,11 +415,10 @@ def _outline_style(feature: dict[str, Any]) -> dict[str, Any]:
 
 
 def _geojson_strings(frame: gpd.GeoDataFrame, tolerance: float) -> list[str]:
-    geometries = np.asarray(frame.geometry.values)
-    if tolerance > 0:
-        geometries = shapely.simplify(geometries, tolerance, preserve_topology=True)
-    rounded = shapely.set_precision(geometries, COORDINATE_GRID, mode="pointwise")
-    return list(shapely.to_geojson(rounded))
+    """Each geometry simplified for the view, then written as every GeoJSON the service
+    writes is (``output_geometry``: RFC 7946 winding, 7 decimals)."""
+    texts = geojson_texts(display_geometries(frame.geometry.values, tolerance))
+    return [text or "null" for text in texts]
 
 
 def _records(frame: gpd.GeoDataFrame) -> list[dict[str, Any]]:

@@ -29,6 +29,7 @@ from folium.map import CustomPane
 
 from geo_service.coverage import DATA_COMPLETE, DATA_NONE, CoverageResult, data_status_of
 from geo_service.domain import Level
+from geo_service.output_geometry import display_tolerance
 from geo_service.values import member_of
 from geo_service.web import layers
 from geo_service.web.assets import AssetMode, RawHtml, external_asset_urls, use_local_assets
@@ -129,14 +130,16 @@ def build_coverage_map(
             ),
         )
 
-    tolerance = layers.outline_tolerance(layers.scope_bounds(scope))
+    tolerance = display_tolerance(layers.scope_bounds(scope))
     layers.add_unit_areas(fmap, units, sites, choropleth=too_many, tolerance=tolerance)
     if view.no_data_areas is not None and (units["level"] == int(Level.COMMUNE)).any():
         areas = view.no_data_areas[member_of(view.no_data_areas["commune_code"], scope.codes)]
         layers.add_no_data_areas(fmap, areas, tolerance=tolerance)
     if not too_many:
         type_names = dict(zip(view.model_types["code"], view.model_types["name_vi"], strict=True))
-        village_features = layers.village_features(drawable, scope, sites, type_names)
+        village_features = layers.village_features(
+            drawable, scope, sites, type_names, tolerance=tolerance
+        )
         layers.add_village_layer(fmap, village_features)
         layers.add_type_layers(fmap, village_features, drawable, view.model_types)
     layers.add_unit_outlines(fmap, units, OUTLINE_PANE, tolerance=tolerance)
