@@ -8,7 +8,13 @@ from fastapi import APIRouter, Query, Response
 
 from geo_service.api.deps import SettingsDep, StoreDep
 from geo_service.api.params import AsOf, Format, ModelTypeFilter, Parent, day
-from geo_service.api.views import coverage_view, policy_of, table_response, with_place_names
+from geo_service.api.views import (
+    Download,
+    coverage_view,
+    policy_of,
+    table_response,
+    with_place_names,
+)
 from geo_service.domain import Level
 
 router = APIRouter(prefix="/api/coverage", tags=["coverage"])
@@ -69,11 +75,12 @@ def get_coverage(
     model_type: ModelTypeFilter = None,
     as_of: AsOf = None,
     format: Format = "geojson",
+    download: Download = False,
 ) -> Response:
     when = day(as_of)
     view = coverage_view(store, settings, when, parent, model_type)
     if level == int(Level.VILLAGE):
-        frame = with_place_names(view, view.result.villages)
+        frame = with_place_names(store, when, view.result.villages)
         columns = VILLAGE_COLUMNS
     else:
         frame = view.result.rollups[view.result.rollups["level"] == level]
@@ -92,4 +99,5 @@ def get_coverage(
         format=format,
         stem=f"coverage_{parent or 'all'}_level{level}_{when.isoformat()}",
         extra=extra,
+        download_file=download,
     )

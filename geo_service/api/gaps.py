@@ -7,7 +7,13 @@ from fastapi import APIRouter, Response
 from geo_service.api.coverage import VILLAGE_COLUMNS
 from geo_service.api.deps import SettingsDep, StoreDep
 from geo_service.api.params import AsOf, Format, ModelTypeFilter, Parent, day
-from geo_service.api.views import coverage_view, policy_of, table_response, with_place_names
+from geo_service.api.views import (
+    Download,
+    coverage_view,
+    policy_of,
+    table_response,
+    with_place_names,
+)
 
 router = APIRouter(prefix="/api/gaps", tags=["gaps"])
 CSV_COLUMNS = [
@@ -15,7 +21,7 @@ CSV_COLUMNS = [
     "name",
     "unit_type",
     "commune_name",
-    "district_or_province_name",
+    "district_name",
     "province_name",
     "population",
     "households",
@@ -35,11 +41,12 @@ def get_gaps(
     model_type: ModelTypeFilter = None,
     as_of: AsOf = None,
     format: Format = "geojson",
+    download: Download = False,
 ) -> Response:
     when = day(as_of)
     view = coverage_view(store, settings, when, parent, model_type)
     villages = view.result.villages
-    gaps = with_place_names(view, villages[~villages["covered"]])
+    gaps = with_place_names(store, when, villages[~villages["covered"]])
     gaps = gaps.sort_values(["parent_code", "name"])
     extra = {"as_of": when.isoformat(), "parent": parent, "policy": policy_of(settings, model_type)}
     return table_response(
@@ -49,4 +56,5 @@ def get_gaps(
         format=format,
         stem=f"gaps_{parent or 'all'}_{when.isoformat()}",
         extra=extra,
+        download_file=download,
     )

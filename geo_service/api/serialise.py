@@ -3,6 +3,7 @@
 GeoJSON is assembled from per-feature strings (``output_geometry.geojson_texts`` +
 orjson) rather than nested Python objects, so large collections stay cheap. Geometry is
 written whole (rounded to 7 decimals, wound as RFC 7946 asks); only the map simplifies.
+CSV text cells are made inert (``spreadsheet_cells``), so no cell runs as a formula.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import pandas as pd
 from fastapi import Response
 
 from geo_service.output_geometry import COORDINATE_DECIMALS, geojson_texts
+from geo_service.spreadsheet_cells import inert_frame
 from geo_service.values import plain as scalar
 
 GEOJSON_MEDIA_TYPE = "application/geo+json"
@@ -86,9 +88,11 @@ def rounded_coordinates(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def csv_for_excel(frame: pd.DataFrame) -> bytes:
-    """UTF-8 with BOM, so Excel shows Vietnamese correctly."""
+    """UTF-8 with BOM, so Excel shows Vietnamese correctly. Text cells are inert (a text
+    beginning ``=``, ``+``, ``-``, ``@``, tab or CR gets a leading quote); numbers stay
+    numbers."""
     buffer = io.StringIO()
-    rounded_coordinates(frame).to_csv(buffer, index=False)
+    inert_frame(rounded_coordinates(frame)).to_csv(buffer, index=False)
     return "\ufeff".encode() + buffer.getvalue().encode("utf-8")
 
 
@@ -99,6 +103,7 @@ def download(content: bytes, media_type: str, filename: str, *, inline: bool = F
     return Response(content, media_type=media_type, headers={"Content-Disposition": disposition})
 
 
-def geojson_response(content: bytes, filename: str) -> Response:
-    """Shown inline by a browser; saved under ``filename``."""
-    return download(content, GEOJSON_MEDIA_TYPE, filename, inline=True)
+def geojson_response(content: bytes, filename: str, *, attachment: bool = False) -> Response:
+    """Shown inline by a browser (an API reply), or, with ``attachment``, saved by it as
+    ``filename`` (the map's download links); the name is offered either way."""
+    return download(content, GEOJSON_MEDIA_TYPE, filename, inline=not attachment)

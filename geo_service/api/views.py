@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import date
+from typing import Annotated
 
 import geopandas as gpd
 import pandas as pd
-from fastapi import HTTPException, Response
+from fastapi import HTTPException, Query, Response
 
 from geo_service.api.serialise import (
     CSV_MEDIA_TYPE,
@@ -16,9 +17,27 @@ from geo_service.api.serialise import (
     feature_collection,
     geojson_response,
 )
+from geo_service.domain import Level
 from geo_service.pipeline import CoverageView, coverage_as_of
 from geo_service.settings import Settings
-from geo_service.store import Store
+from geo_service.store import Store, UnitQuery
+
+Download = Annotated[
+    bool,
+    Query(
+        description="true (or 1): sent as a file to save (Content-Disposition: attachment), "
+        "as the map's download links ask; by default GeoJSON is shown inline. "
+        "CSV is always an attachment."
+    ),
+]
+# The place names a village row carries, by the level of the unit named: always all three
+# columns, so a CSV has one column set on every date (no districts after the 2025 reform:
+# district_name is then empty) and for every parent filter.
+PLACE_NAME_COLUMNS = {
+    int(Level.COMMUNE): "commune_name",
+    int(Level.DISTRICT): "district_name",
+    int(Level.PROVINCE): "province_name",
+}
 
 
 def policy_of(settings: Settings, model_type: str | None) -> dict[str, object]:
@@ -37,8 +56,10 @@ def table_response(
     stem: str,
     format: str,
     extra: Mapping[str, object],
+    download_file: bool = False,
 ) -> Response:
-    """The same rows as GeoJSON (shown inline) or as a CSV download for Excel."""
+    """The same rows as GeoJSON (shown inline, or saved with ``download_file``) or as a
+    CSV download for Excel."""
     if format == "csv":
         present = [c for c in csv_columns if c in frame.columns]
         table = frame[present].copy()
@@ -47,7 +68,7 @@ def table_response(
                 table[column] = table[column].map("; ".join)
         return download(csv_for_excel(table), CSV_MEDIA_TYPE, f"{stem}.csv")
     body = feature_collection(frame, columns, extra=dict(extra))
-    return geojson_response(body, f"{stem}.geojson")
+    return geojson_response(body, f"{stem}.geojson", attachment=download_file)
 
 
 def coverage_view(
@@ -64,18 +85,33 @@ def coverage_view(
     return coverage_as_of(store, policy, as_of, parent)
 
 
-def with_place_names(view: CoverageView, frame: pd.DataFrame) -> pd.DataFrame:
-    """Add commune/district/province names, so a row reads on its own in a spreadsheet."""
-    names = dict(zip(view.result.rollups["code"], view.result.rollups["name"], strict=True))
-    parents = dict(
-        zip(view.result.rollups["code"], view.result.rollups["parent_code"], strict=True)
+def with_place_names(store: Store, as_of: date, frame: pd.DataFrame) -> pd.DataFrame:
+    """Add the names of a row's commune, district and province (``PLACE_NAME_COLUMNS``),
+    so a row reads on its own in a spreadsheet. Read from the store, not from the
+    coverage view, which a parent filter narrows to that parent's subtree."""
+    places = pd.concat(
+        [
+            store.units(
+                UnitQuery(
+                    as_of=as_of,
+                    level=level,
+                    with_geometry=False,
+                    columns=("code", "name", "level", "parent_code"),
+                )
+            )
+            for level in PLACE_NAME_COLUMNS
+        ]
     )
+    names = dict(zip(places["code"], places["name"], strict=True))
+    levels = dict(zip(places["code"], places["level"].astype(int), strict=True))
+    parents = dict(zip(places["code"], places["parent_code"], strict=True))
     out = frame.copy()
-    level_names = ["commune_name", "district_or_province_name", "province_name"]
+    for column in PLACE_NAME_COLUMNS.values():
+        out[column] = pd.Series(None, index=out.index, dtype=object)
     current = out["parent_code"]
-    for column in level_names:
-        out[column] = current.map(names)
+    for _ in PLACE_NAME_COLUMNS:  # a village's parent, grandparent, great-grandparent
+        level, name = current.map(levels), current.map(names)
+        for at_level, column in PLACE_NAME_COLUMNS.items():
+            out[column] = out[column].where(level != at_level, name)
         current = current.map(parents)
-    if out["province_name"].isna().all():
-        out = out.drop(columns="province_name")
     return out

@@ -24,6 +24,7 @@ from geo_service.ingest.json_input import checked_shape, parse_json
 from geo_service.ingest.match_report import MAPPABLE_KINDS
 from geo_service.ingest.tables import Problems, read_csv_table
 from geo_service.names import nfc
+from geo_service.spreadsheet_cells import restored
 from geo_service.validate import reject
 
 MAPPING_ALIASES = {
@@ -76,7 +77,8 @@ def read_mapping(path: Path, problems: Problems) -> Mapping:
         if missing:
             reject(problems.file, f"missing column(s): {', '.join(missing)}", row=1)
         raw = [
-            (number, {name: cell_text(cells.get(name)) for name in MAPPING_ALIASES}, "code")
+            # restored: the template quotes a name that began like a formula
+            (number, {n: restored(cell_text(cells.get(n))) for n in MAPPING_ALIASES}, "code")
             for number, cells in table.rows
         ]
     mapping = Mapping(problems.file)

@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from geo_service.spreadsheet_cells import inert_text
+
 LookupStatus = Literal["matched", "unmatched", "ambiguous", "not_checked"]
 Kind = Literal["province", "district", "commune", "village"]
 MAPPABLE_KINDS = ("commune", "village")
@@ -228,5 +230,6 @@ class MatchReport:
         with path.open("w", encoding="utf-8-sig", newline="") as stream:
             writer = csv.DictWriter(stream, fieldnames=TEMPLATE_COLUMNS)
             writer.writeheader()
-            writer.writerows(rows)
+            # Names come from the register as typed: no cell may run as a formula.
+            writer.writerows({k: inert_text(v) for k, v in row.items()} for row in rows)
         return len(rows)

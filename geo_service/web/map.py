@@ -18,12 +18,15 @@ Examples
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from html import escape
 from pathlib import Path
 from typing import Any, Protocol
+from urllib.parse import urlencode
 
 import folium
 import geopandas as gpd
+import jinja2
 import pandas as pd
 from folium.map import CustomPane
 
@@ -51,6 +54,16 @@ from geo_service.web.popups import as_number, display_name, site_table
 
 VIETNAM_CENTER = (16.0, 106.0)
 OUTLINE_PANE = "unit-outlines"
+TEMPLATES = jinja2.Environment(
+    loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"), autoescape=True
+)
+# (key, API path, extra query, Vietnamese label, English label)
+DOWNLOADS: tuple[tuple[str, str, dict[str, str], str, str], ...] = (
+    ("coverage-geojson", "api/coverage", {}, "Độ phủ theo thôn (GeoJSON)", "coverage by village"),
+    ("coverage-csv", "api/coverage", {"format": "csv"}, "Độ phủ theo thôn (CSV)", "as CSV"),
+    ("gaps-geojson", "api/gaps", {}, "Thôn chưa có mô hình (GeoJSON)", "uncovered villages"),
+    ("gaps-csv", "api/gaps", {"format": "csv"}, "Thôn chưa có mô hình (CSV)", "as CSV"),
+)
 
 
 class CoverageViewLike(Protocol):
@@ -150,7 +163,8 @@ def build_coverage_map(
         choices = None  # a file opened from disk cannot ask the server for another unit
     elif choices is None:
         choices = unit_choices(view.result.rollups)
-    _add_page(fmap, scope, view.result, choices, notices, view.village_sources)
+    links = assets is AssetMode.SERVED
+    _add_page(fmap, scope, view.result, choices, notices, view.village_sources, links)
     return fmap
 
 
@@ -203,6 +217,7 @@ def _add_page(
     choices: list[UnitChoice] | None,
     notices: list[str],
     sources: pd.DataFrame | None,
+    links: bool,
 ) -> None:
     figure = fmap.get_root()
     title_unit = _title_unit(scope)
@@ -223,12 +238,30 @@ def _add_page(
         + "".join(notices)
         + summary_html(_summary(scope))
         + sources_html(sources, focus)
+        + (downloads_html(focus, result.as_of) if links else "")
         + legend_html()
         + no_geometry_html(missing, commune_names)
         + "</aside>"
     )
     figure.html.add_child(RawHtml(header), name="page_header")  # type: ignore[attr-defined]
     figure.html.add_child(RawHtml(aside), name="page_aside")  # type: ignore[attr-defined]
+
+
+def downloads_html(focus_code: str | None, as_of: date) -> str:
+    """Links to the page's data as files to save: the API with ``download=1``, for the
+    unit and date shown. Relative, so they work behind a path prefix too."""
+    scope = {"parent": focus_code} if focus_code else {}
+    links = [
+        {
+            "key": key,
+            "href": f"{path}?{urlencode({**scope, 'as_of': as_of.isoformat(), **query})}"
+            + "&download=1",
+            "label_vi": label_vi,
+            "label_en": label_en,
+        }
+        for key, path, query, label_vi, label_en in DOWNLOADS
+    ]
+    return TEMPLATES.get_template("downloads.html").render(links=links)
 
 
 def _title_unit(scope: layers.Scope) -> str:
