@@ -6,37 +6,24 @@ Without /usr/bin/chromium these tests skip on a workstation and fail with CI=tru
 
 from __future__ import annotations
 
-import os
 import shutil
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
 import pytest
-import uvicorn
-from playwright.sync_api import Browser, Page, Route, sync_playwright
+from playwright.sync_api import Browser, Page, Route
 
 from geo_service.app import create_app
 from geo_service.pipeline import coverage_as_of
 from geo_service.settings import CoveragePolicy, Settings
 from geo_service.store import open_store
+from tests.live import chromium, serving
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 TODAY = date.today()
 NO_DATA_GREY = "#8c8c8c"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 @pytest.fixture(scope="module")
@@ -44,32 +31,14 @@ def server(demo_gpkg: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterato
     """The real app under uvicorn over a copy of the demo store: (base URL, store path)."""
     store_path = tmp_path_factory.mktemp("fate") / "demo.gpkg"
     shutil.copy(demo_gpkg, store_path)
-    port = free_port()
-    app = create_app(Settings(store_path=store_path))
-    uvi = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=uvi.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 60
-    while not uvi.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            pytest.fail("uvicorn did not start")
-        time.sleep(0.1)
-    yield f"http://127.0.0.1:{port}", store_path
-    uvi.should_exit = True
-    thread.join(timeout=10)
+    with serving(create_app(Settings(store_path=store_path))) as url:
+        yield url, store_path
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    if not CHROMIUM.exists():
-        message = f"{CHROMIUM} is not installed"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message + " (CI=true: browser tests must run)")
-        pytest.skip(message)
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
+    with chromium() as launched:
+        yield launched
 
 
 @pytest.fixture

@@ -11,28 +11,23 @@ Without /usr/bin/chromium these tests skip on a workstation and fail with CI=tru
 
 from __future__ import annotations
 
-import os
 import shutil
-import socket
 import threading
-import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-import uvicorn
-from playwright.sync_api import Browser, sync_playwright
+from playwright.sync_api import Browser
 
 from geo_service.app import create_app
 from geo_service.store import open_store
+from tests.live import chromium, serving
 from tests.tree_digest import tree_digest
 from tests.uploading import WRITE_TOKEN, upload_settings
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 NEW_TEAM = (
     "Mã mô hình,Loại mô hình,Mã xã,Thôn/TDP,Ngày ra mắt,Số thành viên\n"
     "UP-1,patrol_team,07057,Thôn 4,1/3/2026,9\n"
@@ -53,32 +48,14 @@ async ([service, register, latest]) => {
 """
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
 @pytest.fixture
 def service(demo_gpkg: Path, tmp_path: Path) -> Iterator[tuple[str, Path]]:
     """The real app, taking uploads, under uvicorn over a copy of the demo store."""
     store_path = tmp_path / "store" / "demo.gpkg"
     store_path.parent.mkdir()
     shutil.copy(demo_gpkg, store_path)
-    port = free_port()
-    app = create_app(upload_settings(store_path))
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 60
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            pytest.fail("uvicorn did not start")
-        time.sleep(0.1)
-    yield f"http://127.0.0.1:{port}", store_path
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serving(create_app(upload_settings(store_path))) as url:
+        yield url, store_path
 
 
 class _HostilePage(BaseHTTPRequestHandler):
@@ -107,15 +84,8 @@ def hostile_origin() -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    if not CHROMIUM.exists():
-        message = f"{CHROMIUM} is not installed"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message + " (CI=true: browser tests must run)")
-        pytest.skip(message)
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
+    with chromium() as launched:
+        yield launched
 
 
 def test_a_page_on_another_origin_cannot_import_or_undo(

@@ -16,6 +16,7 @@ import typer
 from typer.testing import CliRunner
 
 from geo_service.cli import app
+from tests.live import free_port
 
 runner = CliRunner()
 
@@ -60,13 +61,6 @@ def test_help_shows_flags_as_flags_and_explains_every_option(path: tuple[str, ..
 def test_coverage_help_describes_json() -> None:
     output = runner.invoke(app, ["coverage", "--help"]).output
     assert "--json" in output and "Print the rows as JSON" in output
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 def test_serve_announces_the_store_and_the_url(demo_gpkg: Path, tmp_path: Path) -> None:

@@ -8,10 +8,6 @@ stay on the local server.
 
 from __future__ import annotations
 
-import os
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
@@ -19,8 +15,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-import uvicorn
-from playwright.sync_api import Browser, Page, Request, Route, sync_playwright
+from playwright.sync_api import Browser, Page, Request, Route
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from geo_service.app import create_app
@@ -28,16 +23,10 @@ from geo_service.pipeline import CoverageView, coverage_as_of
 from geo_service.settings import CoveragePolicy, Settings
 from geo_service.store import open_store
 from geo_service.web.layers import has_geometry
+from tests.live import chromium, serving
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-]
 TILE_HOSTS = {"tile.openstreetmap.org"}
 BEFORE = date(2025, 6, 30)
 
@@ -73,43 +62,20 @@ class Recorder:
         return {h for h in self.hosts if h not in {"127.0.0.1", "localhost"} | TILE_HOSTS}
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
 @pytest.fixture(scope="module")
 def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     """The real app with ``demo=True`` on an empty store, served by uvicorn in a thread."""
     store_path = tmp_path_factory.mktemp("browser") / "map.gpkg"
-    port = free_port()
     app = create_app(Settings(store_path=store_path, demo=True))
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 120  # the lifespan loads the demo before serving
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            pytest.fail("uvicorn did not start")
-        time.sleep(0.1)
-    yield LiveServer(f"http://127.0.0.1:{port}", store_path)
-    server.should_exit = True
-    thread.join(timeout=10)
+    # The lifespan loads the demo before serving.
+    with serving(app, start_timeout=120) as url:
+        yield LiveServer(url, store_path)
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    if not CHROMIUM.exists():
-        message = f"{CHROMIUM} is not installed"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message + " (CI=true: browser tests must run)")
-        pytest.skip(message)
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
+    with chromium() as launched:
+        yield launched
 
 
 @pytest.fixture
