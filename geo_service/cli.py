@@ -105,7 +105,7 @@ def coverage(
     ] = False,
 ) -> None:
     """Print coverage: covered/total villages per unit."""
-    from geo_service.pipeline import coverage_as_of
+    from geo_service.coverage_reads import coverage_as_of
 
     settings = settings_for(store)
     try:
@@ -141,7 +141,8 @@ def write_map(
     ] = False,
 ) -> None:
     """Write the coverage map as one standalone HTML file (works offline)."""
-    from geo_service.pipeline import coverage_as_of, load_demo
+    from geo_service.coverage_reads import coverage_as_of
+    from geo_service.pipeline import load_demo
     from geo_service.web.map import write_map_file
 
     settings = settings_for(store)

@@ -27,10 +27,10 @@ from fastapi.testclient import TestClient
 from shapely.geometry import box
 
 from geo_service.app import create_app
+from geo_service.coverage_reads import coverage_as_of
 from geo_service.domain import UNIT_COLUMNS
 from geo_service.ingest.mapping import read_mapping
 from geo_service.ingest.match_report import Lookup, MatchReport, Placed, RowMatch
-from geo_service.pipeline import coverage_as_of
 from geo_service.settings import CoveragePolicy, Settings
 from geo_service.spreadsheet_cells import inert, restored
 from geo_service.store import ImportBatch, ImportSource, open_store

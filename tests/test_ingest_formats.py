@@ -19,7 +19,7 @@ import shapely
 from pyproj import Transformer
 from pyproj.transformer import TransformerGroup
 
-from geo_service import pipeline
+from geo_service import coverage_reads, pipeline
 from geo_service.domain import GEOMETRY_APPROXIMATE, GEOMETRY_NONE, UNIT_COLUMNS
 from geo_service.ingest.boundaries import normalise_units, read_boundaries
 from geo_service.ingest.villages import derive_village_areas, read_village_points
@@ -420,7 +420,7 @@ def test_a_list_without_coordinate_columns_is_imported_and_counted(demo_store: S
     listed = villages[villages["parent_code"] == commune]
     assert sorted(listed["name"]) == ["Thôn Tây", "Thôn Đông"]
     assert set(listed["geometry_quality"]) == {GEOMETRY_NONE}
-    view = pipeline.coverage_as_of(demo_store, CoveragePolicy(), AS_OF)
+    view = coverage_reads.coverage_as_of(demo_store, CoveragePolicy(), AS_OF)
     rollups = view.result.rollups.set_index("code")
     assert rollups.loc[commune, "villages_total"] == 2
     assert rollups.loc[commune, "villages_covered"] == 0

@@ -19,7 +19,7 @@ from playwright.sync_api import Browser, Page, Request, Route
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from geo_service.app import create_app
-from geo_service.pipeline import CoverageView, coverage_as_of
+from geo_service.coverage_reads import CoverageView, coverage_as_of
 from geo_service.settings import CoveragePolicy, Settings
 from geo_service.store import open_store
 from geo_service.web.layers import has_geometry

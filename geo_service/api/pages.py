@@ -19,8 +19,8 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from geo_service.api.deps import SettingsDep, StoreDep
+from geo_service.coverage_reads import coverage_as_of
 from geo_service.domain import Level
-from geo_service.pipeline import coverage_as_of
 from geo_service.settings import PACKAGE_DIR
 from geo_service.store import Store, UnitQuery
 from geo_service.unit_fate import (

@@ -67,7 +67,7 @@ DOWNLOADS: tuple[tuple[str, str, dict[str, str], str, str], ...] = (
 
 
 class CoverageViewLike(Protocol):
-    """What the map needs from ``pipeline.CoverageView`` (kept structural: web does not
+    """What the map needs from ``coverage_reads.CoverageView`` (kept structural: web does not
     depend on the pipeline module, only on the shape of its result)."""
 
     @property
