@@ -45,4 +45,10 @@ def print_table(
         table.add_column(header, no_wrap=column != "name", overflow="fold")
     for values in frame[list(headers)].itertuples(index=False, name=None):
         table.add_row(*(cell(value) for value in values))
-    console.print(table)
+    if console.is_terminal:
+        console.print(table)
+        return
+    # Piped or redirected, the rows are for a file or another program: the 80 columns Rich
+    # assumes there squeezed the names to nothing, so the table takes the width it needs.
+    natural = console.measure(table, options=console.options.update_width(1_000)).maximum
+    Console(file=console.file, width=max(console.width, natural)).print(table)

@@ -7,8 +7,11 @@ Each must exit 0 with its rows, or 2 with an error line; never a traceback.
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
+import subprocess
+import sys
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -169,3 +172,20 @@ def test_imports_list_as_lines_and_json_after_an_undo(store: str) -> None:
     undone = log[4]["undone_at"][:16].replace("T", " ")
     assert lines[4].endswith(f"model_types 16, models 23, teams 128  — undone {undone} UTC")
     assert "undone" not in "".join(lines[:4])
+
+
+def test_piped_coverage_keeps_whole_names(store: str) -> None:
+    """Piped, Rich assumes 80 columns; the commune table is wider, and the names column
+    used to be squeezed to nothing there."""
+    env = {k: v for k, v in os.environ.items() if k != "COLUMNS"}
+    command = Path(sys.executable).with_name("geo-service")
+    done = subprocess.run(
+        [str(command), "coverage", "--store", store, "--unit", "24"],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    rows = table_rows(done.stdout)
+    assert rows["09496"][1] == "Xã Lương Tài", done.stdout
