@@ -59,7 +59,7 @@ STAGES = {
     "read_boundaries": "read",
     "normalise_units": "normalise",
     "_check_parents": "parent check",
-    "_with_carry_forward": "carry-forward",
+    "with_carry_forward": "carry-forward",
     "batch_changes": "change detection",
 }
 STORE_STAGE = "store write"

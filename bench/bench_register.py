@@ -42,7 +42,6 @@ from bench import options
 from bench.cold import forget_memoised
 from bench.generate import generate
 from geo_service.domain import UNIT_TYPES, Level
-from geo_service.gc_paused import collection_paused
 from geo_service.ingest.match_report import MatchReport
 from geo_service.ingest.registers import read_register
 
@@ -158,10 +157,9 @@ def make_register(seed: int, units: pd.DataFrame, path: Path) -> Register:
 def ours(register: Register, units: pd.DataFrame, model_types: pd.DataFrame) -> MatchReport:
     forget_memoised()  # every run analyses the names afresh
     matches = MatchReport()
-    with collection_paused():  # as pipeline.import_models reads a register
-        read_register(
-            register.path, units, model_types, file_name=register.path.name, matches=matches
-        )
+    read_register(
+        register.path, units, model_types, file_name=register.path.name, matches=matches
+    )
     return matches
 
 

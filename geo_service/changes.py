@@ -21,7 +21,6 @@ from geopandas.array import GeometryDtype
 from numpy.typing import NDArray
 from shapely.geometry.base import BaseGeometry
 
-from geo_service import wkb_memo
 from geo_service.keys import combined_keys
 from geo_service.store.gpkg_geometry import as_multipolygons
 from geo_service.values import plain
@@ -55,7 +54,7 @@ def canonical_column(values: pd.Series) -> NDArray[np.object_]:
     """``canonical`` of every value of a column, vectorised for the common column kinds."""
     if isinstance(values.dtype, GeometryDtype):
         geometry = as_multipolygons(values.to_numpy())
-        return wkb_memo.wkb_of(geometry, _to_wkb)
+        return _to_wkb(geometry)
     if pd.api.types.is_bool_dtype(values.dtype) and not values.hasnans:
         return values.to_numpy(dtype=object)
     if pd.api.types.is_integer_dtype(values.dtype):  # exact, also beyond 2**53

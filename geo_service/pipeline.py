@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -18,7 +17,6 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
-from geo_service import wkb_memo
 from geo_service.carry_forward import with_carry_forward
 from geo_service.changes import TableChanges, canonical, compare, keyed_rows
 from geo_service.domain import (
@@ -28,7 +26,6 @@ from geo_service.domain import (
     TEAM_COLUMNS,
     UNIT_COLUMNS,
 )
-from geo_service.gc_paused import collection_paused
 from geo_service.hierarchy import valid_on
 from geo_service.ingest.boundaries import normalise_units, read_boundaries
 from geo_service.ingest.lineage import read_lineage
@@ -171,8 +168,6 @@ def _copy(report: ValidationReport) -> ValidationReport:
 # -- boundaries, villages, lineage ------------------------------------------------------------
 
 
-@collection_paused()
-@wkb_memo.scope()
 def import_boundaries(
     store: Store,
     path: Path,
@@ -194,37 +189,33 @@ def import_boundaries(
     ``max_vertices``: ``Settings.max_vertices_per_feature``, which the CLI and API pass.
     """
     name = display_name or path.name
-    # The file's hash is only needed at the end: compute it alongside the read (hashlib
-    # releases the GIL), which hides it for a large file.
-    with ThreadPoolExecutor(max_workers=1) as hashing:
-        digest = hashing.submit(file_sha256, path)
-        stage(f"reading {name}")
-        raw, report = read_boundaries(
-            path, crs=crs, layer=layer, display_name=name, max_vertices=max_vertices
-        )
-        report.raise_if_errors()
-        stage("checking codes, names and types")
-        units, unit_report = normalise_units(
-            raw,
-            file_name=name,
-            level=level,
-            code_field=code_field,
-            name_field=name_field,
-            parent_field=parent_field,
-            valid_from=valid_from,
-            valid_to=valid_to,
-            source=name,
-        )
-        report.extend(unit_report)
-        report.raise_if_errors()
-        source = ImportSource("boundaries", name, digest.result())
+    stage(f"reading {name}")
+    raw, report = read_boundaries(
+        path, crs=crs, layer=layer, display_name=name, max_vertices=max_vertices
+    )
+    report.raise_if_errors()
+    stage("checking codes, names and types")
+    units, unit_report = normalise_units(
+        raw,
+        file_name=name,
+        level=level,
+        code_field=code_field,
+        name_field=name_field,
+        parent_field=parent_field,
+        valid_from=valid_from,
+        valid_to=valid_to,
+        source=name,
+    )
+    report.extend(unit_report)
+    report.raise_if_errors()
+    source = ImportSource("boundaries", name, file_sha256(path))
 
     def build() -> tuple[ImportBatch, ValidationReport]:
         attempt = _copy(report)
         stage("checking parents")
         _check_parents(store, units, attempt)
         stage("following the administrative reforms")
-        return _with_carry_forward(store, ImportBatch(source, units=units)), attempt
+        return with_carry_forward(store, ImportBatch(source, units=units)), attempt
 
     return _apply_current(store, build, dry_run)
 
@@ -251,15 +242,6 @@ def _check_parents(store: Store, units: gpd.GeoDataFrame, report: ValidationRepo
             )
 
 
-def _with_carry_forward(store: Store, batch: ImportBatch) -> ImportBatch:
-    """Add the rows that let villages follow their commune across reforms, in the same batch.
-
-    Reads only the part of the store the batch can affect (see ``carry_forward``).
-    """
-    return with_carry_forward(store, batch)
-
-
-@collection_paused()
 def derive_villages(
     store: Store,
     points_path: Path,
@@ -295,8 +277,6 @@ def _communes_on(communes: gpd.GeoDataFrame, day: date) -> gpd.GeoDataFrame:
     return ordered.drop_duplicates("code", keep="last").drop(columns=["_valid", "_end"])
 
 
-@collection_paused()
-@wkb_memo.scope()
 def import_villages(
     store: Store,
     points_path: Path,
@@ -315,13 +295,11 @@ def import_villages(
             store, points_path, display_name=display_name, as_of=as_of, crs=crs, layer=layer
         )
         source = ImportSource("villages", name, file_sha256(points_path))
-        return _with_carry_forward(store, ImportBatch(source, units=villages)), report
+        return with_carry_forward(store, ImportBatch(source, units=villages)), report
 
     return _apply_current(store, build, dry_run)
 
 
-@collection_paused()
-@wkb_memo.scope()
 def import_lineage(store: Store, path: Path, *, dry_run: bool = False) -> ImportOutcome:
     """``geo-service import lineage FILE``: old→new links (CSV, or the 2025 JSON lists).
 
@@ -345,7 +323,7 @@ def import_lineage(store: Store, path: Path, *, dry_run: bool = False) -> Import
                 code="unknown_codes",
             )
         batch = ImportBatch(source, lineage=frame[LINEAGE_COLUMNS])
-        return _with_carry_forward(store, batch), attempt
+        return with_carry_forward(store, batch), attempt
 
     return _apply_current(store, build, dry_run)
 
@@ -360,8 +338,6 @@ def bundled_catalogue() -> pd.DataFrame:
     return frame[MODEL_TYPE_COLUMNS]
 
 
-@collection_paused()
-@wkb_memo.scope()
 def import_models(
     store: Store,
     path: Path,

@@ -22,7 +22,6 @@ import shapely
 from pandas.api.extensions import ExtensionArray
 from pyogrio.raw import read_arrow
 
-from geo_service import wkb_memo
 from geo_service.legacy_encodings import decode_legacy, looks_legacy
 from geo_service.validate import ValidationReport, reject
 
@@ -108,7 +107,6 @@ def decode_wkb(wkb: np.ndarray, rows: np.ndarray, report: ValidationReport) -> n
         dtype=object,
     )
     geometry = np.asarray(shapely.from_wkb(wkb, on_invalid="ignore"), dtype=object)
-    wkb_memo.remember(geometry, wkb)  # before repairs: a repaired geometry is a new object
     for index in np.flatnonzero(shapely.is_missing(geometry) & (wkb != None)):  # noqa: E711
         row = int(rows[index])
         fixed = shapely.from_wkb(wkb[index], on_invalid="fix")

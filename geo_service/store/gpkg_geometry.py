@@ -13,8 +13,6 @@ import numpy as np
 import shapely
 from numpy.typing import NDArray
 
-from geo_service import wkb_memo
-
 SRS_WGS84 = 4326
 _ENVELOPE_BYTES = {0: 0, 1: 32, 2: 48, 3: 48, 4: 64}
 _LITTLE_ENDIAN = 0x01
@@ -41,7 +39,7 @@ def encode_with_bounds(
     geometries = np.asarray(geometries, dtype=object)
     present = ~shapely.is_missing(geometries)
     empty = present & shapely.is_empty(geometries)
-    wkbs = wkb_memo.wkb_of(geometries, _to_wkb)  # the file's own, where passed through as is
+    wkbs = _to_wkb(geometries)
     minx, miny, maxx, maxy = shapely.bounds(geometries).T
     envelopes = np.column_stack([minx, maxx, miny, maxy])
     header = np.zeros(len(geometries), dtype=_HEADER)
@@ -85,9 +83,7 @@ def decode(blobs: list[bytes | None]) -> NDArray[np.object_]:
     wkbs = np.asarray(
         [None if blob is None else blob[_wkb_offset(blob) :] for blob in blobs], dtype=object
     )
-    geometries = np.asarray(shapely.from_wkb(wkbs), dtype=object)
-    wkb_memo.remember(geometries, wkbs)  # an import compares them as WKB again
-    return geometries
+    return np.asarray(shapely.from_wkb(wkbs), dtype=object)
 
 
 def envelope(blob: bytes | None) -> tuple[float, float, float, float] | None:
