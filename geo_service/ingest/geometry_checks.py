@@ -18,7 +18,6 @@ from pyproj import CRS
 
 from geo_service.crs import resolve_source_crs, to_wgs84
 from geo_service.domain import WGS84
-from geo_service.ingest.halves import in_halves
 from geo_service.ingest.layers import GEOMETRY_FIELD, RawLayer
 from geo_service.validate import ValidationReport
 
@@ -168,7 +167,7 @@ def placed_in_wgs84(
 def repair_and_promote(frame: gpd.GeoDataFrame, report: ValidationReport) -> gpd.GeoDataFrame:
     """make_valid invalid rows (keeping polygons, with a warning), then all MultiPolygon."""
     geometry = np.asarray(frame.geometry.values, dtype=object)
-    invalid = np.flatnonzero(~in_halves(shapely.is_valid, geometry))
+    invalid = np.flatnonzero(~shapely.is_valid(geometry))
     single = shapely.get_type_id(geometry) == _POLYGON_IDS[0]
     if len(invalid) == 0 and not single.any():
         return frame.set_crs(WGS84, allow_override=True)  # the common case: nothing to do
