@@ -11,7 +11,6 @@ village names are found by ``ingest.unit_duplicates``.
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
 
@@ -162,14 +161,11 @@ def normalise_units(
     numbered = frame.index.name in _ROW_INDEX_NAMES
     rows = frame.index.to_numpy().tolist() if numbered else list(range(1, len(frame) + 1))
     problems = RowProblems(rows)
-    # Label points need the geometry alone: GEOS places them (without the GIL) on a worker
-    # thread while this one parses the text columns.
-    with ThreadPoolExecutor(max_workers=1) as geos:
-        labels = geos.submit(_label_points, np.asarray(frame.geometry.values, dtype=object))
-        table, cells = _unit_table(frame, fields, file_level, (valid_from, valid_to), problems)
-        problems.report_to(report)
-        check_duplicates(table, cells, rows, (fields["code"], fields["name"]), report)
-        units = _assemble(table, frame, source, *labels.result())
+    table, cells = _unit_table(frame, fields, file_level, (valid_from, valid_to), problems)
+    problems.report_to(report)
+    check_duplicates(table, cells, rows, (fields["code"], fields["name"]), report)
+    labels = _label_points(np.asarray(frame.geometry.values, dtype=object))
+    units = _assemble(table, frame, source, *labels)
     # Later checks (e.g. parents against the store) name the file's own rows and columns.
     units.attrs[SOURCE_ATTR] = UnitSource(rows, {"parent_code": fields["parent"]})
     return units, report
