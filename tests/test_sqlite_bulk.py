@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from geo_service.store.gpkg_write import insert_columns, sql_columns
-from geo_service.store.sqlite_bulk import Repeated, insert_rows
+from geo_service.store.sqlite_bulk import insert_rows
 
 
 def _table() -> sqlite3.Connection:
@@ -71,14 +71,6 @@ def test_no_rows_write_nothing() -> None:
     assert connection.execute("SELECT count(*) FROM t").fetchone() == (0,)
 
 
-def test_repeated_is_one_value_everywhere() -> None:
-    column = Repeated("Thôn", 5)
-    assert len(column) == 5 and column[0] == column[-5] == "Thôn" and list(column) == ["Thôn"] * 5
-    assert column[1:4] == ["Thôn"] * 3 and column[10:] == []
-    with pytest.raises(IndexError):
-        column[5]
-
-
 @pytest.mark.parametrize(
     "values",
     [
@@ -104,19 +96,6 @@ def test_insert_columns_store_what_sql_columns_store(values: pd.Series) -> None:
         insert_rows(connection, "INSERT INTO t (k, a)", convert(frame, ["k", "a"]))
         stored.append(connection.execute("SELECT k, a, typeof(a) FROM t ORDER BY k").fetchall())
     assert stored[0] == stored[1] and len(stored[0]) == 300
-
-
-def test_only_columns_of_one_sqlite_value_are_repeated() -> None:
-    frame = pd.DataFrame(
-        {
-            "level": pd.Series([4] * 300, dtype="Int64"),
-            "source": pd.Series(["x.gpkg"] * 300, dtype="str"),
-            "mixed": pd.Series([1, 1.0, True] * 100, dtype=object),
-            "code": pd.Series([f"{i:05d}" for i in range(300)], dtype="str"),
-        }
-    )
-    kinds = [isinstance(c, Repeated) for c in insert_columns(frame, list(frame.columns))]
-    assert kinds == [True, True, False, False]
 
 
 def test_whole_numbers_with_gaps_stay_integers_and_nulls() -> None:

@@ -35,7 +35,7 @@ from geo_service.store import gpkg_geometry, gpkg_history, gpkg_write
 from geo_service.store.base import ImportBatch, Store, StoreChanged, UnitQuery
 from geo_service.store.gpkg_file import GeoPackageFile
 from geo_service.store.gpkg_write import sql_columns, sql_value
-from geo_service.store.sqlite_bulk import Repeated, insert_rows
+from geo_service.store.sqlite_bulk import insert_rows
 
 # Every write adds a row to the import log or marks one undone, and neither is ever taken
 # back: the largest id plus the number undone changes with each write.
@@ -193,7 +193,7 @@ class GeoPackageStore(Store):
         insert_rows(
             connection,
             f"INSERT INTO {table} ({', '.join(columns)}, import_id)",
-            [*sql_columns(frame, columns), Repeated(import_id, len(frame))],
+            [*sql_columns(frame, columns), [import_id] * len(frame)],
             f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {updates}",
         )
 
@@ -208,7 +208,7 @@ class GeoPackageStore(Store):
         insert_rows(
             connection,
             f"INSERT INTO teams ({', '.join(TEAM_COLUMNS)}, import_id)",
-            [*sql_columns(batch.teams, TEAM_COLUMNS), Repeated(import_id, len(batch.teams))],
+            [*sql_columns(batch.teams, TEAM_COLUMNS), [import_id] * len(batch.teams)],
         )
 
     # -- reads ----------------------------------------------------------------------------

@@ -16,7 +16,6 @@ import json
 import math
 import sqlite3
 from collections.abc import Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 import geopandas as gpd
@@ -26,7 +25,7 @@ from numpy.typing import NDArray
 
 from geo_service.domain import UNIT_COLUMNS
 from geo_service.store import gpkg_geometry, gpkg_rtree
-from geo_service.store.sqlite_bulk import Repeated, insert_rows
+from geo_service.store.sqlite_bulk import insert_rows
 from geo_service.values import plain
 
 RTREE_INSERT_TRIGGER = """
@@ -80,31 +79,9 @@ def sql_columns(frame: pd.DataFrame, columns: Sequence[str]) -> list[list[Any]]:
     return [sql_column(frame[column]) for column in columns]
 
 
-def insert_columns(frame: pd.DataFrame, columns: Sequence[str]) -> list[Sequence[Any]]:
-    """``sql_columns`` for ``insert_rows``: a column holding one value throughout (the
-    level, dates and source of a whole file) is not converted row by row at all."""
-    return [_repeated(frame[c]) or sql_column(frame[c], math.nan) for c in columns]
-
-
-def _repeated(values: pd.Series) -> Repeated | None:
-    count = len(values)
-    if count < 2:
-        return None
-    first, *others = values.iloc[[0, count // 2, count - 1]].tolist()
-    if any(_differ(first, other) for other in others):  # most columns: no full pass
-        return None
-    if values.nunique(dropna=False) != 1:
-        return None
-    if values.dtype == object and len(set(map(type, values.to_numpy()))) != 1:
-        return None  # 1, 1.0 and True hash alike but are different SQLite values
-    return Repeated(sql_value(first), count)
-
-
-def _differ(first: Any, other: Any) -> bool:
-    first_missing, other_missing = pd.isna(first), pd.isna(other)
-    if first_missing or other_missing:
-        return bool(first_missing != other_missing)
-    return bool(first != other)
+def insert_columns(frame: pd.DataFrame, columns: Sequence[str]) -> list[list[Any]]:
+    """``sql_columns`` for ``insert_rows``: a missing number is NaN, which binds faster."""
+    return [sql_column(frame[c], math.nan) for c in columns]
 
 
 def insert_units(
@@ -119,22 +96,19 @@ def insert_units(
     indexed = ~np.isnan(bounds).any(axis=1)
     columns = insert_columns(units, UNIT_COLUMNS)
     connection.execute("DROP TRIGGER IF EXISTS rtree_units_geom_insert")
-    # A whole new tree is packed (numpy, mostly without the GIL) on a worker thread while
-    # SQLite (also without the GIL) inserts the rows.
-    with ThreadPoolExecutor(max_workers=1) as packing:
-        tree = _packed_tree(connection, packing, fids[indexed], bounds[indexed])
-        insert_rows(
-            connection,
-            f"INSERT INTO units (fid, geom, {', '.join(UNIT_COLUMNS)}, import_id)",
-            [fids.tolist(), blobs, *columns, Repeated(import_id, len(units))],
+    tree = _packed_tree(connection, fids[indexed], bounds[indexed])
+    insert_rows(
+        connection,
+        f"INSERT INTO units (fid, geom, {', '.join(UNIT_COLUMNS)}, import_id)",
+        [fids.tolist(), blobs, *columns, [import_id] * len(units)],
+    )
+    if tree is None:
+        connection.executemany(
+            "INSERT INTO rtree_units_geom VALUES (?, ?, ?, ?, ?)",
+            zip(fids[indexed].tolist(), *bounds[indexed].T.tolist(), strict=True),
         )
-        if tree is None:
-            connection.executemany(
-                "INSERT INTO rtree_units_geom VALUES (?, ?, ?, ?, ?)",
-                zip(fids[indexed].tolist(), *bounds[indexed].T.tolist(), strict=True),
-            )
-        else:
-            gpkg_rtree.write(connection, "rtree_units_geom", tree.result())
+    else:
+        gpkg_rtree.write(connection, "rtree_units_geom", tree)
     connection.execute(RTREE_INSERT_TRIGGER)
     return bounds[indexed]
 
@@ -152,11 +126,10 @@ def _in_code_order(units: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 
 def _packed_tree(
     connection: sqlite3.Connection,
-    packing: ThreadPoolExecutor,
     fids: NDArray[np.int64],
     bounds: NDArray[np.float64],
-) -> Future[gpkg_rtree.PackedTree] | None:
-    """The whole R-tree with these entries added, being packed; None when they are better
+) -> gpkg_rtree.PackedTree | None:
+    """The whole R-tree with these entries added, packed; None when they are better
     inserted one by one.
 
     Packing the whole tree costs about a third of inserting an entry per entry held, so it
@@ -166,8 +139,7 @@ def _packed_tree(
     if len(fids) < BULK_RTREE_MIN or 2 * len(fids) < held:
         return None
     old_ids, old_boxes = gpkg_rtree.entries(connection, "rtree_units_geom")
-    return packing.submit(
-        gpkg_rtree.pack,
+    return gpkg_rtree.pack(
         np.concatenate([old_ids, fids]),
         np.concatenate([old_boxes, gpkg_rtree.as_stored(bounds)]),
         gpkg_rtree.node_size(connection, "rtree_units_geom"),
