@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -270,13 +271,7 @@ def add_unit_areas(
         }
         features.append(_feature(code, geometry, properties))
     if features:
-        folium.GeoJson(
-            _collection(features),
-            name="Xã, phường / communes",
-            style_function=_area_style,
-            on_each_feature=_BIND_POPUPS,
-            pane=AREA_PANE,
-        ).add_to(fmap)
+        _add_area_layer(fmap, features, "Xã, phường / communes", _area_style)
 
 
 def add_no_data_areas(fmap: folium.Map, areas: gpd.GeoDataFrame, *, tolerance: float) -> None:
@@ -293,10 +288,17 @@ def add_no_data_areas(fmap: folium.Map, areas: gpd.GeoDataFrame, *, tolerance: f
         tooltip = no_data_tooltip(row)
         properties = {"code": code, "tooltip": tooltip, "popup": tooltip}
         features.append(_feature(code, geometry, properties))
+    _add_area_layer(fmap, features, "Chưa có danh sách thôn / no village list", _no_data_style)
+
+
+def _add_area_layer(
+    fmap: folium.Map, features: list[dict[str, Any]], name: str, style: Callable[..., Any]
+) -> None:
+    """Areas drawn below the villages, with their popups bound."""
     folium.GeoJson(
         _collection(features),
-        name="Chưa có danh sách thôn / no village list",
-        style_function=_no_data_style,
+        name=name,
+        style_function=style,
         on_each_feature=_BIND_POPUPS,
         pane=AREA_PANE,
     ).add_to(fmap)
