@@ -68,25 +68,15 @@ def village_list_sources(history: pd.DataFrame, lineage: pd.DataFrame, as_of: da
         villages_known=_listed_while_standing(predecessors, villages)
     )
     itself = current[~member_of(current["code"], formed["code"])]
-    own = pd.DataFrame(
-        {
-            "commune_code": itself["code"].to_numpy(dtype=object),
-            "source_code": itself["code"].to_numpy(dtype=object),
-            "source_valid_from": itself["start"].to_numpy(dtype=object),
-            "source_name": itself["name"].to_numpy(dtype=object),
-            "source_unit_type": itself["unit_type"].to_numpy(dtype=object),
-            "villages_known": member_of(itself["code"], tree_villages["parent_code"]),
-        }
+    own = _source_rows(
+        itself["code"],
+        itself.rename(columns={"code": "source_code", "start": "source_start"}),
+        member_of(itself["code"], tree_villages["parent_code"]),
     )
-    inherited = pd.DataFrame(
-        {
-            "commune_code": predecessors["code"].to_numpy(dtype=object),
-            "source_code": predecessors["old_code"].to_numpy(dtype=object),
-            "source_valid_from": predecessors["source_start"].to_numpy(dtype=object),
-            "source_name": predecessors["name"].to_numpy(dtype=object),
-            "source_unit_type": predecessors["unit_type"].to_numpy(dtype=object),
-            "villages_known": predecessors["villages_known"].to_numpy(dtype=bool),
-        }
+    inherited = _source_rows(
+        predecessors["code"],
+        predecessors.rename(columns={"old_code": "source_code"}),
+        predecessors["villages_known"].to_numpy(dtype=bool),
     )
     own_lists = _with_own_list(tree_villages, villages)
     inherited.loc[member_of(inherited["commune_code"], own_lists), "villages_known"] = True
@@ -211,3 +201,19 @@ def areas_without_villages(
     return gpd.GeoDataFrame(areas[drawn], geometry="geometry", crs=communes.crs)[
         NO_DATA_AREA_COLUMNS
     ].reset_index(drop=True)
+
+
+def _source_rows(commune_codes: pd.Series, sources: pd.DataFrame, known: object) -> pd.DataFrame:
+    """Rows of ``VILLAGE_SOURCE_COLUMNS``: each commune with one unit it was formed from
+    (``sources``: source_code, source_start, name, unit_type) and whether its villages are
+    known."""
+    return pd.DataFrame(
+        {
+            "commune_code": commune_codes.to_numpy(dtype=object),
+            "source_code": sources["source_code"].to_numpy(dtype=object),
+            "source_valid_from": sources["source_start"].to_numpy(dtype=object),
+            "source_name": sources["name"].to_numpy(dtype=object),
+            "source_unit_type": sources["unit_type"].to_numpy(dtype=object),
+            "villages_known": known,
+        }
+    )
