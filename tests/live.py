@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 import uvicorn
 from fastapi import FastAPI
-from playwright.sync_api import Browser, sync_playwright
+from playwright.sync_api import Browser, Page, sync_playwright
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -68,3 +68,17 @@ def chromium() -> Iterator[Browser]:
             yield browser
         finally:
             browser.close()
+
+
+def screen_point(page: Page, lon: float, lat: float) -> tuple[float, float]:
+    """Where (lon, lat) is on the screen, found through the page's folium (Leaflet) map."""
+    x, y = page.evaluate(
+        """([lat, lon]) => {
+            const div = document.querySelector('.folium-map');
+            const point = window[div.id].latLngToContainerPoint([lat, lon]);
+            const box = div.getBoundingClientRect();
+            return [box.left + point.x, box.top + point.y];
+        }""",
+        [lat, lon],
+    )
+    return float(x), float(y)

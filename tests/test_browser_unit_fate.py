@@ -18,7 +18,7 @@ from geo_service.app import create_app
 from geo_service.coverage_reads import coverage_as_of
 from geo_service.settings import CoveragePolicy, Settings
 from geo_service.store import open_store
-from tests.live import chromium, serving
+from tests.live import chromium, screen_point, serving
 
 pytestmark = pytest.mark.browser
 
@@ -55,19 +55,6 @@ def page(browser: Browser) -> Iterator[Page]:
     yield tab
     context.close()
     assert errors == []
-
-
-def screen_point(page: Page, lon: float, lat: float) -> tuple[float, float]:
-    x, y = page.evaluate(
-        """([lat, lon]) => {
-            const div = document.querySelector('.folium-map');
-            const point = window[div.id].latLngToContainerPoint([lat, lon]);
-            const box = div.getBoundingClientRect();
-            return [box.left + point.x, box.top + point.y];
-        }""",
-        [lat, lon],
-    )
-    return float(x), float(y)
 
 
 def test_retired_unit_page_leads_to_its_successor_and_its_own_figures(

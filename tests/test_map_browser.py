@@ -23,7 +23,7 @@ from geo_service.coverage_reads import CoverageView, coverage_as_of
 from geo_service.settings import CoveragePolicy, Settings
 from geo_service.store import open_store
 from geo_service.web.layers import has_geometry
-from tests.live import chromium, serving
+from tests.live import chromium, screen_point, serving
 
 pytestmark = pytest.mark.browser
 
@@ -103,16 +103,7 @@ def open_map(page: Page, url: str) -> None:
 
 def click_inside(page: Page, lon: float, lat: float) -> None:
     """Click the screen point of (lon, lat), found through the page's Leaflet map."""
-    x, y = page.evaluate(
-        """([lat, lon]) => {
-            const div = document.querySelector('.folium-map');
-            const point = window[div.id].latLngToContainerPoint([lat, lon]);
-            const box = div.getBoundingClientRect();
-            return [box.left + point.x, box.top + point.y];
-        }""",
-        [lat, lon],
-    )
-    page.mouse.click(x, y)
+    page.mouse.click(*screen_point(page, lon, lat))
 
 
 def test_every_village_is_drawn_and_only_local_assets_load(
