@@ -32,6 +32,16 @@ def demo_store(demo_gpkg: Path, tmp_path: Path) -> Store:
 
 
 @pytest.fixture
+def demo_copy_path(demo_gpkg: Path, tmp_path: Path) -> Path:
+    """A private copy of the demo store, alone in its folder, so that a test can hash the
+    folder before and after to prove nothing else was written there."""
+    path = tmp_path / "store" / "demo.gpkg"
+    path.parent.mkdir()
+    shutil.copy(demo_gpkg, path)
+    return path
+
+
+@pytest.fixture
 def empty_store(tmp_path: Path) -> Store:
     return open_store(str(tmp_path / "empty.gpkg"))
 

@@ -11,7 +11,6 @@ Without /usr/bin/chromium these tests skip on a workstation and fail with CI=tru
 
 from __future__ import annotations
 
-import shutil
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -49,13 +48,10 @@ async ([service, register, latest]) => {
 
 
 @pytest.fixture
-def service(demo_gpkg: Path, tmp_path: Path) -> Iterator[tuple[str, Path]]:
+def service(demo_copy_path: Path) -> Iterator[tuple[str, Path]]:
     """The real app, taking uploads, under uvicorn over a copy of the demo store."""
-    store_path = tmp_path / "store" / "demo.gpkg"
-    store_path.parent.mkdir()
-    shutil.copy(demo_gpkg, store_path)
-    with serving(create_app(upload_settings(store_path))) as url:
-        yield url, store_path
+    with serving(create_app(upload_settings(demo_copy_path))) as url:
+        yield url, demo_copy_path
 
 
 class _HostilePage(BaseHTTPRequestHandler):

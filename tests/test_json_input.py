@@ -5,7 +5,6 @@ whether their shape is wrong or their nesting is 200,000 deep."""
 from __future__ import annotations
 
 import json
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -32,11 +31,8 @@ def invoke(*args: str) -> tuple[int, str]:
 
 
 @pytest.fixture
-def store(demo_gpkg: Path, tmp_path: Path) -> Path:
-    path = tmp_path / "store" / "demo.gpkg"
-    path.parent.mkdir()
-    shutil.copy(demo_gpkg, path)
-    return path
+def store(demo_copy_path: Path) -> Path:
+    return demo_copy_path
 
 
 @pytest.mark.parametrize(

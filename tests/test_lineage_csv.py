@@ -3,7 +3,6 @@ row, never a pandas traceback (found beside issue 10, item 13)."""
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -35,11 +34,9 @@ runner = CliRunner()
     ],
 )
 def test_a_malformed_lineage_csv_is_an_error_naming_file_and_row(
-    demo_gpkg: Path, tmp_path: Path, text: str, expected: str
+    demo_copy_path: Path, tmp_path: Path, text: str, expected: str
 ) -> None:
-    store = tmp_path / "store" / "demo.gpkg"
-    store.parent.mkdir()
-    shutil.copy(demo_gpkg, store)
+    store = demo_copy_path
     links = tmp_path / "links.csv"
     links.write_text(text, encoding="utf-8")
     before = tree_digest(store.parent)

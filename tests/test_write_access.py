@@ -4,7 +4,6 @@ header; never a page on another site; and no uploads without a token at all."""
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -28,13 +27,10 @@ GEO_SERVICE = Path(sys.executable).with_name("geo-service")
 
 
 @pytest.fixture
-def server(demo_gpkg: Path, tmp_path: Path) -> Iterator[tuple[TestClient, Path]]:
+def server(demo_copy_path: Path) -> Iterator[tuple[TestClient, Path]]:
     """A server taking uploads; the client sends no token unless a test gives one."""
-    path = tmp_path / "store" / "writes.gpkg"
-    path.parent.mkdir()
-    shutil.copy(demo_gpkg, path)
-    with TestClient(create_app(upload_settings(path))) as client:
-        yield client, path
+    with TestClient(create_app(upload_settings(demo_copy_path))) as client:
+        yield client, demo_copy_path
 
 
 def upload(client: TestClient, headers: dict[str, bytes]) -> int:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextvars
 import os
-import shutil
 import subprocess
 import sys
 import zipfile
@@ -46,11 +45,8 @@ def invoke(*args: str, limit: int | None = None) -> tuple[int, str]:
 
 
 @pytest.fixture
-def store(demo_gpkg: Path, tmp_path: Path) -> Path:
-    path = tmp_path / "store" / "demo.gpkg"
-    path.parent.mkdir()
-    shutil.copy(demo_gpkg, path)
-    return path
+def store(demo_copy_path: Path) -> Path:
+    return demo_copy_path
 
 
 def lying_kmz(folder: Path, *, forge_crc: bool) -> Path:
