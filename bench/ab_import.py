@@ -35,7 +35,7 @@ from bench.import_reads import BASELINE, RAW_READ
 _TEMPLATE = """
 import sys
 from pathlib import Path
-from geo_service import pipeline
+from geo_service.imports import pipeline
 from geo_service.store import open_store
 outcome = pipeline.import_boundaries(open_store(sys.argv[1]), Path(sys.argv[2]))
 assert outcome.import_id is not None, outcome.report

@@ -42,7 +42,7 @@ from rich.table import Table
 
 from bench import options
 from bench.generate import NationalData, generate
-from geo_service.coverage import compute_coverage
+from geo_service.coverage.compute import compute_coverage
 from geo_service.domain import Level
 from geo_service.settings import CoveragePolicy
 

@@ -13,7 +13,7 @@ a template store (untimed). Then, alternating, each run times
 
 and reports medians, the ratio ours/baseline and ours over each other read (the issue's
 target: at most 2x ``pyogrio.raw.read``) and the time of each stage. Stages are timed by
-wrapping the functions ``import_boundaries`` calls (looked up in ``geo_service.pipeline``
+wrapping the functions ``import_boundaries`` calls (looked up in ``geo_service.imports.pipeline``
 at call time), so the measured path is the real one. Finally the
 same file is imported again into the last store: that must write nothing. Then as many
 imports again, each in a fresh process after the same reads (``bench.import_once``): what
@@ -50,8 +50,8 @@ from bench.generate import generate
 from bench.import_floor import geometry_s, store_rows_s
 from bench.import_once import fresh_process_runs
 from bench.import_reads import BASELINE, RAW_READ, REFERENCE_READS, check_store, timed_reads
-from geo_service import pipeline
 from geo_service.domain import UNIT_COLUMNS, Level
+from geo_service.imports import pipeline
 from geo_service.store import Store, open_store
 
 # pipeline function -> stage name, in the order import_boundaries calls them

@@ -7,7 +7,7 @@ words ("Thôn Mười Hai") or Roman numerals ("Ấp IV"), codes that lost their
 communes by name and district instead of code, and a few typos in the type word
 ("Thhôn 3"), which must be reported, never guessed.
 
-Ours: ``geo_service.ingest.registers.read_register`` (parse, validate, match every row,
+Ours: ``geo_service.ingest.registers.read.read_register`` (parse, validate, match every row,
 build the model and team frames). Baseline, the naive approach: ``pandas.read_csv`` and an
 exact-name ``merge`` of (commune code, village name) with the units. Each runs
 ``--repeat`` times alternating, with the name caches cleared before each of ours.
@@ -42,8 +42,8 @@ from bench import options
 from bench.cold import forget_memoised
 from bench.generate import generate
 from geo_service.domain import UNIT_TYPES, Level
-from geo_service.ingest.match_report import MatchReport
-from geo_service.ingest.registers import read_register
+from geo_service.ingest.registers.match_report import MatchReport
+from geo_service.ingest.registers.read import read_register
 
 ROWS = 10_000
 TARGET_SECONDS = 2.0

@@ -31,7 +31,7 @@ import json, shutil, sqlite3, sys, tempfile, time
 from pathlib import Path
 import pyogrio
 import geo_service
-from geo_service import pipeline
+from geo_service.imports import pipeline
 from geo_service.store import open_store
 template, villages = Path(sys.argv[1]), Path(sys.argv[2])
 reads = {

@@ -11,10 +11,10 @@ from fastapi.staticfiles import StaticFiles
 from fastapi_offline import FastAPIOffline
 
 from geo_service import __version__
-from geo_service.api import (
+from geo_service.api import errors
+from geo_service.api.routes import (
     coverage,
     docs_pages,
-    errors,
     gaps,
     imports,
     model_types,
@@ -36,7 +36,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # Opening writes nothing: a new path is served as an empty store until an import.
         store = open_store(str(settings.store_path))
         if settings.demo and store.is_empty():
-            from geo_service.pipeline import load_demo
+            from geo_service.imports.pipeline import load_demo
 
             try:
                 load_demo(store)

@@ -9,7 +9,7 @@ import numpy as np
 import pyarrow as pa
 import pytest
 
-from geo_service.ingest.layers import _column
+from geo_service.ingest.readers.layers import _column
 
 DECOMPOSED = unicodedata.normalize("NFD", "Thôn Hoà An")
 

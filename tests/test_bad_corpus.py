@@ -18,11 +18,16 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from geo_service.cli import app
-from geo_service.pipeline import ImportOutcome, import_boundaries, import_models, import_villages
+from geo_service.cli.main import app
+from geo_service.imports.pipeline import (
+    ImportOutcome,
+    import_boundaries,
+    import_models,
+    import_villages,
+)
+from geo_service.ingest.report import ImportRejected, Problem
 from geo_service.store import Store, UnitQuery, open_store
 from geo_service.store.geopackage import GeoPackageStore
-from geo_service.validate import ImportRejected, Problem
 
 CORPUS = Path(__file__).parent / "data" / "bad"
 BOUNDARIES, MODELS, VILLAGES = "boundaries", "models", "villages"

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from bench.cold import forget_memoised
-from geo_service import names
-from geo_service.ingest import cells
+from geo_service.ingest.readers import cells
+from geo_service.text import names
 
 
 def test_every_cache_of_the_service_is_emptied() -> None:

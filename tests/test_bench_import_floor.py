@@ -10,7 +10,7 @@ import pytest
 
 from bench.bench_import import template_store, write_inputs
 from bench.import_floor import geometry_s, store_rows_s
-from geo_service import pipeline
+from geo_service.imports import pipeline
 from geo_service.store import open_store
 
 

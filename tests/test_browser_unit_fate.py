@@ -15,7 +15,7 @@ import pytest
 from playwright.sync_api import Browser, Page, Route
 
 from geo_service.app import create_app
-from geo_service.coverage_reads import coverage_as_of
+from geo_service.coverage.reads import coverage_as_of
 from geo_service.settings import CoveragePolicy, Settings
 from geo_service.store import open_store
 from tests.live import chromium, screen_point, serving

@@ -10,7 +10,7 @@ from pathlib import Path
 import pyogrio
 from typer.testing import CliRunner
 
-from geo_service.cli import app
+from geo_service.cli.main import app
 from geo_service.settings import DEMO_DATA_DIR
 
 runner = CliRunner()

@@ -15,7 +15,7 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from geo_service.cli import app
+from geo_service.cli.main import app
 from tests.live import free_port
 
 runner = CliRunner()

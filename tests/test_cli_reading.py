@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from geo_service.cli import app
+from geo_service.cli.main import app
 
 runner = CliRunner()
 BEFORE, AFTER = "2025-06-30", "2025-07-01"  # the last day of the old tree, the first of the new

@@ -14,8 +14,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from geo_service import pipeline
-from geo_service.progress import reporting
+from geo_service.imports import pipeline
+from geo_service.imports.progress import reporting
 from geo_service.settings import DEMO_DATA_DIR
 from geo_service.store import open_store
 
@@ -75,8 +75,8 @@ def test_two_threads_importing_one_file_write_it_once(tmp_path: Path) -> None:
 IMPORT_IN_A_PROCESS = """
 import sys
 from pathlib import Path
-from geo_service import pipeline
-from geo_service.progress import reporting
+from geo_service.imports import pipeline
+from geo_service.imports.progress import reporting
 from geo_service.store import open_store
 store = open_store(sys.argv[1])
 print("opened", flush=True)

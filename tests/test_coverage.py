@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from shapely.geometry import box
 
-from geo_service.coverage import compute_coverage
+from geo_service.coverage.compute import compute_coverage
 from geo_service.domain import MODEL_COLUMNS, TEAM_COLUMNS
 from geo_service.settings import CoveragePolicy
 

@@ -10,7 +10,7 @@ import shapely
 from pyproj import CRS, Transformer
 from pyproj.transformer import TransformerGroup
 
-from geo_service.crs import (
+from geo_service.ingest.crs import (
     VN2000_CODES,
     CRSInputError,
     detect_crs_problem,
@@ -19,7 +19,7 @@ from geo_service.crs import (
     resolve_source_crs,
     to_wgs84,
 )
-from geo_service.validate import ImportRejected
+from geo_service.ingest.report import ImportRejected
 
 GEOD = pyproj.Geod(ellps="WGS84")
 HANOI = (105.8542, 21.0285)  # Hoàn Kiếm, as VN-2000 geographic lon/lat

@@ -7,7 +7,7 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from geo_service.coverage_reads import CoverageView, coverage_as_of
+from geo_service.coverage.reads import CoverageView, coverage_as_of
 from geo_service.settings import CoveragePolicy
 from geo_service.store import Store
 

@@ -24,9 +24,9 @@ from shapely.geometry import shape
 from typer.testing import CliRunner
 
 from geo_service.app import create_app
-from geo_service.cli import app as cli
+from geo_service.cli.main import app as cli
 from geo_service.domain import UNIT_COLUMNS
-from geo_service.output_geometry import (
+from geo_service.output.geometry import (
     DISPLAY_VERTEX_LIMIT,
     METRES_PER_DEGREE,
     display_geometries,

@@ -11,7 +11,7 @@ import re
 import pytest
 from fastapi.testclient import TestClient
 
-from geo_service.api.docs_pages import LOCAL_IMAGES_ONLY
+from geo_service.api.routes.docs_pages import LOCAL_IMAGES_ONLY
 
 ASSET = re.compile(r"""(?:src|href)=["']([^"']+)["']""")
 

@@ -27,14 +27,14 @@ from fastapi.testclient import TestClient
 from shapely.geometry import box
 
 from geo_service.app import create_app
-from geo_service.coverage_reads import coverage_as_of
+from geo_service.coverage.reads import coverage_as_of
 from geo_service.domain import UNIT_COLUMNS
-from geo_service.ingest.mapping import read_mapping
-from geo_service.ingest.match_report import Lookup, MatchReport, Placed, RowMatch
+from geo_service.ingest.registers.mapping import read_mapping
+from geo_service.ingest.registers.match_report import Lookup, MatchReport, Placed, RowMatch
+from geo_service.ingest.report import ValidationReport
+from geo_service.output.spreadsheet_cells import inert, restored
 from geo_service.settings import CoveragePolicy, Settings
-from geo_service.spreadsheet_cells import inert, restored
 from geo_service.store import ImportBatch, ImportSource, open_store
-from geo_service.validate import ValidationReport
 from geo_service.web.assets import AssetMode
 from geo_service.web.map import render_map_html
 

@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 from starlette.routing import Route
 
 from geo_service.app import create_app
-from geo_service.pipeline import import_boundaries
+from geo_service.imports.pipeline import import_boundaries
 from geo_service.settings import DEMO_DATA_DIR, Settings
 from geo_service.store import open_store
 

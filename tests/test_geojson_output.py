@@ -24,9 +24,9 @@ from shapely.geometry import Polygon, shape
 from typer.testing import CliRunner
 
 from geo_service.app import create_app
-from geo_service.cli import app as cli
+from geo_service.cli.main import app as cli
 from geo_service.domain import UNIT_COLUMNS
-from geo_service.output_geometry import rfc7946_geometries
+from geo_service.output.geometry import rfc7946_geometries
 from geo_service.settings import DEMO_DATA_DIR, Settings
 from geo_service.store import ImportBatch, ImportSource, Store, UnitQuery, open_store
 from tests.geojson_check import (

@@ -25,9 +25,9 @@ import shapely
 from shapely.geometry import MultiPolygon, Polygon, box
 
 from bench.bench_import import template_store, write_inputs
-from geo_service.changes import TableChanges, canonical, compare
 from geo_service.hierarchy import carry_villages_forward
-from geo_service.pipeline import import_boundaries, import_lineage, import_villages
+from geo_service.imports.changes import TableChanges, canonical, compare
+from geo_service.imports.pipeline import import_boundaries, import_lineage, import_villages
 from geo_service.settings import DEMO_DATA_DIR
 from geo_service.store import ImportBatch, ImportSource, Store, UnitQuery, open_store
 from geo_service.store.gpkg_write import BULK_RTREE_MIN

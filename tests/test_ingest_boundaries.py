@@ -17,8 +17,8 @@ from pyproj import Transformer
 from pyproj.transformer import TransformerGroup
 
 from geo_service.domain import UNIT_COLUMNS
-from geo_service.ingest.boundaries import normalise_units, read_boundaries
-from geo_service.validate import Problem, ValidationReport
+from geo_service.ingest.report import Problem, ValidationReport
+from geo_service.ingest.units.boundaries import normalise_units, read_boundaries
 
 GEOD = pyproj.Geod(ellps="WGS84")
 NAMES = ["Thị trấn Thứa", "Xã Bằng Cả", "Phường Viên Sơn"]

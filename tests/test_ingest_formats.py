@@ -19,14 +19,15 @@ import shapely
 from pyproj import Transformer
 from pyproj.transformer import TransformerGroup
 
-from geo_service import coverage_reads, pipeline
+from geo_service.coverage import reads as coverage_reads
 from geo_service.domain import GEOMETRY_APPROXIMATE, GEOMETRY_NONE, UNIT_COLUMNS
-from geo_service.ingest.boundaries import normalise_units, read_boundaries
-from geo_service.ingest.villages import derive_village_areas, read_village_points
+from geo_service.imports import pipeline
+from geo_service.ingest.report import ImportRejected, Problem, ValidationReport
+from geo_service.ingest.units.boundaries import normalise_units, read_boundaries
+from geo_service.ingest.villages.derive import derive_village_areas, read_village_points
 from geo_service.settings import CoveragePolicy
 from geo_service.store import Store, UnitQuery
 from geo_service.store.geopackage import GeoPackageStore
-from geo_service.validate import ImportRejected, Problem, ValidationReport
 
 ROOT = Path(__file__).resolve().parents[1]
 BOUNDARIES = ROOT / "data" / "boundaries"
@@ -483,7 +484,7 @@ def test_formulas_and_markup_in_names_are_errors(
 
 def test_dbf_text_typed_with_a_tcvn3_font_is_converted(tmp_path: Path) -> None:
     """Old cadastral Shapefiles hold names typed in TCVN3 (ABC) fonts as Latin-1 bytes."""
-    from geo_service.legacy_encodings import decode_tcvn3
+    from geo_service.text.legacy_encodings import decode_tcvn3
 
     tcvn3 = {"Thôn Thượng": "Th«n Th­îng", "Xóm Đình": "Xãm §×nh", "Tổ dân phố Hồng Hà": ""}
     tcvn3["Tổ dân phố Hồng Hà"] = "Tæ d©n phè Hång Hµ"

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from geo_service.legacy_encodings import (
+from geo_service.text.legacy_encodings import (
     decode_bytes,
     decode_legacy,
     decode_tcvn3,

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from geo_service.pipeline import import_lineage
+from geo_service.imports.pipeline import import_lineage
+from geo_service.ingest.report import ImportRejected
 from geo_service.store import Store
-from geo_service.validate import ImportRejected
 
 
 @pytest.mark.parametrize(

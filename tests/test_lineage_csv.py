@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from geo_service.cli import app
-from geo_service.pipeline import import_lineage
+from geo_service.cli.main import app
+from geo_service.imports.pipeline import import_lineage
+from geo_service.ingest.report import ImportRejected
 from geo_service.store import Store
-from geo_service.validate import ImportRejected
 from tests.tree_digest import tree_digest
 from tests.uploading import upload_settings, writer
 

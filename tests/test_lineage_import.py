@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from geo_service.coverage_reads import coverage_as_of
-from geo_service.pipeline import import_lineage
+from geo_service.coverage.reads import coverage_as_of
+from geo_service.imports.pipeline import import_lineage
+from geo_service.ingest.report import ImportRejected
 from geo_service.settings import REPO_DIR, CoveragePolicy
 from geo_service.store import Store
-from geo_service.validate import ImportRejected
 
 EXCERPTS = REPO_DIR / "tests" / "data" / "lineage"
 

@@ -21,10 +21,10 @@ from fastapi.testclient import TestClient
 from shapely.geometry import box
 
 from geo_service.app import create_app
-from geo_service.coverage import compute_coverage
-from geo_service.coverage_reads import CoverageView, coverage_as_of
+from geo_service.coverage.compute import compute_coverage
+from geo_service.coverage.reads import CoverageView, coverage_as_of
 from geo_service.domain import MODEL_COLUMNS, TEAM_COLUMNS, UNIT_COLUMNS
-from geo_service.pipeline import CATALOGUE
+from geo_service.imports.pipeline import CATALOGUE
 from geo_service.settings import CoveragePolicy, Settings
 from geo_service.store import Store, open_store
 from geo_service.web.assets import external_asset_urls

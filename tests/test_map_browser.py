@@ -19,7 +19,7 @@ from playwright.sync_api import Browser, Page, Request, Route
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from geo_service.app import create_app
-from geo_service.coverage_reads import CoverageView, coverage_as_of
+from geo_service.coverage.reads import CoverageView, coverage_as_of
 from geo_service.settings import CoveragePolicy, Settings
 from geo_service.store import open_store
 from geo_service.web.layers import has_geometry
@@ -196,7 +196,7 @@ def test_exported_map_file_works_from_disk_with_no_server(
 ) -> None:
     from typer.testing import CliRunner
 
-    from geo_service.cli import app as cli
+    from geo_service.cli.main import app as cli
 
     output = tmp_path / "thua.html"
     result = CliRunner().invoke(

@@ -14,8 +14,8 @@ import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
-from geo_service.cli import app
-from geo_service.coverage_reads import CoverageView, coverage_as_of
+from geo_service.cli.main import app
+from geo_service.coverage.reads import CoverageView, coverage_as_of
 from geo_service.settings import CoveragePolicy
 from geo_service.store import open_store
 from geo_service.web.map import build_coverage_map, render_map_html

@@ -15,11 +15,11 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from geo_service.cli import app
-from geo_service.ingest.match_report import MatchReport
-from geo_service.pipeline import import_models
+from geo_service.cli.main import app
+from geo_service.imports.pipeline import import_models
+from geo_service.ingest.registers.match_report import MatchReport
+from geo_service.ingest.report import ImportRejected
 from geo_service.store import Store, open_store
-from geo_service.validate import ImportRejected
 
 MESSY = Path(__file__).parent / "data" / "registers" / "messy_register.csv"
 runner = CliRunner()

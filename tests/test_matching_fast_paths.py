@@ -17,15 +17,15 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from geo_service import names
 from geo_service.domain import UNIT_TYPES, Level
-from geo_service.ingest.match_report import Lookup, MatchReport
-from geo_service.ingest.name_index import NameMatch, decided_by_key, lookup_among
-from geo_service.ingest.unit_tree import ANYWHERE, UnitTree
-from geo_service.name_endings import KeyEndings, key_signature, last_word
-from geo_service.names import analyse, nfc, numeral_value
-from geo_service.pipeline import import_models
+from geo_service.imports.pipeline import import_models
+from geo_service.ingest.registers.match_report import Lookup, MatchReport
+from geo_service.ingest.registers.name_index import NameMatch, decided_by_key, lookup_among
+from geo_service.ingest.units.tree import ANYWHERE, UnitTree
 from geo_service.store import Store, open_store
+from geo_service.text import names
+from geo_service.text.name_endings import KeyEndings, key_signature, last_word
+from geo_service.text.names import analyse, nfc, numeral_value
 
 SEED = 20251122
 REFORM = "2025-07-01"

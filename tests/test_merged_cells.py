@@ -17,18 +17,18 @@ import openpyxl
 import pytest
 import shapely
 
-from geo_service import pipeline
-from geo_service.ingest.boundaries import read_boundaries
-from geo_service.ingest.merged_cells import (
+from geo_service.imports import pipeline
+from geo_service.ingest.readers.merged_cells import (
     MergedRange,
     fill_down,
     merged_ranges,
     title_rows,
     warn_merged_cells,
 )
-from geo_service.ingest.spreadsheets import read_workbook
+from geo_service.ingest.readers.spreadsheets import read_workbook
+from geo_service.ingest.report import ImportRejected, ValidationReport
+from geo_service.ingest.units.boundaries import read_boundaries
 from geo_service.store import Store, UnitQuery
-from geo_service.validate import ImportRejected, ValidationReport
 
 AS_OF = date(2024, 1, 1)
 SQUARE_A = shapely.box(106.845, 21.095, 106.850, 21.100)  # inside Xã Bằng Cả (07057)

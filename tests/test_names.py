@@ -7,8 +7,8 @@ import unicodedata
 import pytest
 
 from geo_service.domain import UNIT_TYPES, Level
-from geo_service.ingest.name_index import NameIndex, NameMatch, lookup_among
-from geo_service.names import fold, match_key, nfc, numeral_value, split_unit_type
+from geo_service.ingest.registers.name_index import NameIndex, NameMatch, lookup_among
+from geo_service.text.names import fold, match_key, nfc, numeral_value, split_unit_type
 
 # --- nfc -------------------------------------------------------------------------------------
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from geo_service.ingest.personal_data import find_personal_data, personal_key
+from geo_service.ingest.registers.personal_data import find_personal_data, personal_key
 
 PHONES = [
     "Tổ trưởng Nguyễn Văn An, SĐT 0912 345 678",

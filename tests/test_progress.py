@@ -8,8 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from geo_service.pipeline import import_boundaries
-from geo_service.progress import reporting
+from geo_service.imports.pipeline import import_boundaries
+from geo_service.imports.progress import reporting
 from geo_service.settings import DEMO_DATA_DIR
 from geo_service.store import Store
 

@@ -11,11 +11,11 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from geo_service.ingest.cells import Formula, parse_count, parse_date
-from geo_service.legacy_encodings import _TCVN3_LEGACY, _TCVN3_UNICODE, _VNI_TABLE
-from geo_service.pipeline import import_models
+from geo_service.imports.pipeline import import_models
+from geo_service.ingest.readers.cells import Formula, parse_count, parse_date
+from geo_service.ingest.report import ImportRejected, ValidationReport
 from geo_service.store import Store
-from geo_service.validate import ImportRejected, ValidationReport
+from geo_service.text.legacy_encodings import _TCVN3_LEGACY, _TCVN3_UNICODE, _VNI_TABLE
 
 # --- files ----------------------------------------------------------------------------------
 

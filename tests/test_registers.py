@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from geo_service.pipeline import DEMO_REGISTER, import_models
+from geo_service.imports.pipeline import DEMO_REGISTER, import_models
+from geo_service.ingest.report import ImportRejected
 from geo_service.store import Store
-from geo_service.validate import ImportRejected
 
 HEADER = (
     "Mã mô hình,Loại mô hình,Tên mô hình,Mã xã,Xã/Phường,Thôn/TDP,Ngày ra mắt,"

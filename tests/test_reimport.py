@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from geo_service.pipeline import (
+from geo_service.imports.pipeline import (
     DEMO_REGISTER,
     DEMO_VILLAGES_ON,
     import_boundaries,

@@ -12,9 +12,8 @@ import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
-from geo_service.cli import app
-from geo_service.store import Store
-from geo_service.unit_fate import (
+from geo_service.cli.main import app
+from geo_service.coverage.unit_fate import (
     MERGED,
     NOT_YET,
     RENAMED,
@@ -25,6 +24,7 @@ from geo_service.unit_fate import (
     fate_of,
     unit_fate,
 )
+from geo_service.store import Store
 
 TODAY = "2026-01-01"
 BEFORE = "2025-06-30"

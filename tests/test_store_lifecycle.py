@@ -12,8 +12,8 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from geo_service.app import create_app
-from geo_service.cli import app
-from geo_service.pipeline import DEMO_REGISTER
+from geo_service.cli.main import app
+from geo_service.imports.pipeline import DEMO_REGISTER
 from geo_service.settings import DEMO_DATA_DIR, Settings
 from geo_service.store import open_store
 from tests.tree_digest import tree_digest

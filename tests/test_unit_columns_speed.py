@@ -17,9 +17,9 @@ import pyarrow as pa
 import pytest
 import shapely
 
-from geo_service.ingest.boundaries import normalise_units
-from geo_service.ingest.text_columns import code_texts, column_texts, distinct_texts
-from geo_service.ingest.unit_cells import column_values, text, texts
+from geo_service.ingest.units.boundaries import normalise_units
+from geo_service.ingest.units.cells import column_values, text, texts
+from geo_service.ingest.units.text_columns import code_texts, column_texts, distinct_texts
 from geo_service.keys import combined_keys
 
 MESSY_TEXTS = [

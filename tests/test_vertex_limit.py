@@ -21,15 +21,15 @@ from fastapi.testclient import TestClient
 from pydantic import SecretStr
 from typer.testing import CliRunner
 
-from geo_service import pipeline
 from geo_service.app import create_app
-from geo_service.cli import app
+from geo_service.cli.main import app
 from geo_service.domain import REFORM_DATE
-from geo_service.ingest.boundaries import read_boundaries
+from geo_service.imports import pipeline
+from geo_service.ingest.report import ImportRejected
+from geo_service.ingest.units.boundaries import read_boundaries
 from geo_service.settings import DEFAULT_MAX_VERTICES_PER_FEATURE, DEMO_DATA_DIR, Settings
 from geo_service.store import Store, UnitQuery, open_store
 from geo_service.store.geopackage import GeoPackageStore
-from geo_service.validate import ImportRejected
 from tests.tree_digest import tree_digest
 
 LIMIT = 50

@@ -12,10 +12,10 @@ import geopandas as gpd
 import pandas as pd
 from shapely.geometry import box
 
-from geo_service.coverage import compute_coverage
+from geo_service.coverage.compute import compute_coverage
+from geo_service.coverage.village_lists import areas_without_villages, village_list_sources
 from geo_service.domain import MODEL_COLUMNS, TEAM_COLUMNS
 from geo_service.settings import CoveragePolicy
-from geo_service.village_lists import areas_without_villages, village_list_sources
 
 BEFORE, AFTER = date(2025, 6, 30), date(2026, 1, 1)
 REFORM = "2025-07-01"

@@ -13,7 +13,7 @@ import pytest
 import shapely
 
 from geo_service.domain import METRIC_CRS, UNIT_COLUMNS, WGS84
-from geo_service.ingest.villages import derive_village_areas, read_village_points
+from geo_service.ingest.villages.derive import derive_village_areas, read_village_points
 
 ROOT = Path(__file__).resolve().parents[1]
 BOUNDARIES = ROOT / "data" / "boundaries"

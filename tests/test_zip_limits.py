@@ -24,8 +24,8 @@ import shapely
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
-from geo_service.cli import app
-from geo_service.validate import ImportRejected
+from geo_service.cli.main import app
+from geo_service.ingest.report import ImportRejected
 from tests.tree_digest import tree_digest
 from tests.uploading import upload_settings, writer
 from tests.zip_bombs import declare_size, incompressible_text, kml_document, write_zip
@@ -208,7 +208,7 @@ def test_memory_does_not_grow_with_what_a_lying_zip_inflates_to(
 
 
 def test_other_compression_methods_are_refused(tmp_path: Path) -> None:
-    from geo_service.ingest.zip_limits import zip_members
+    from geo_service.ingest.readers.zip_limits import zip_members
 
     path = tmp_path / "bzip2.zip"
     with zipfile.ZipFile(path, "w", zipfile.ZIP_BZIP2) as archive:
@@ -219,7 +219,7 @@ def test_other_compression_methods_are_refused(tmp_path: Path) -> None:
 
 
 def test_a_stored_member_that_lies_is_refused(tmp_path: Path) -> None:
-    from geo_service.ingest.zip_limits import zip_members
+    from geo_service.ingest.readers.zip_limits import zip_members
 
     path = tmp_path / "stored.zip"
     with zipfile.ZipFile(path, "w", zipfile.ZIP_STORED) as archive:
@@ -231,7 +231,7 @@ def test_a_stored_member_that_lies_is_refused(tmp_path: Path) -> None:
 
 
 def test_honest_archives_pass_whole(tmp_path: Path) -> None:
-    from geo_service.ingest.zip_limits import zip_members
+    from geo_service.ingest.readers.zip_limits import zip_members
 
     path = write_zip(tmp_path / "ok.zip", {"a/": b"", "a/doc.kml": kml_document(1000), "e": b""})
     with zipfile.ZipFile(path) as archive:

@@ -6,8 +6,8 @@ from __future__ import annotations
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
+from geo_service.ingest.report import ImportRejected
 from geo_service.store import StoreBusy, StoreError, StoreFull
-from geo_service.validate import ImportRejected
 
 RETRY_AFTER_S = 10  # an import usually finishes within seconds
 

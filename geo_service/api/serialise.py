@@ -19,8 +19,8 @@ import orjson
 import pandas as pd
 from fastapi import Response
 
-from geo_service.output_geometry import COORDINATE_DECIMALS, geojson_texts
-from geo_service.spreadsheet_cells import inert_frame
+from geo_service.output.geometry import COORDINATE_DECIMALS, geojson_texts
+from geo_service.output.spreadsheet_cells import inert_frame
 from geo_service.values import plain as scalar
 
 GEOJSON_MEDIA_TYPE = "application/geo+json"

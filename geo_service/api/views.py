@@ -17,7 +17,7 @@ from geo_service.api.serialise import (
     feature_collection,
     geojson_response,
 )
-from geo_service.coverage_reads import CoverageView, coverage_as_of
+from geo_service.coverage.reads import CoverageView, coverage_as_of
 from geo_service.domain import Level
 from geo_service.settings import Settings
 from geo_service.store import Store, UnitQuery

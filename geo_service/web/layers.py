@@ -20,9 +20,9 @@ import pandas as pd
 from folium.map import CustomPane
 from folium.utilities import JsCode
 
-from geo_service.coverage import CoverageResult
+from geo_service.coverage.compute import CoverageResult
 from geo_service.domain import GEOMETRY_APPROXIMATE, Level
-from geo_service.output_geometry import display_geometries, geojson_texts
+from geo_service.output.geometry import display_geometries, geojson_texts
 from geo_service.values import member_of
 from geo_service.web.panels import (
     COMMUNE_LINE,

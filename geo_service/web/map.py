@@ -30,9 +30,9 @@ import jinja2
 import pandas as pd
 from folium.map import CustomPane
 
-from geo_service.coverage import DATA_COMPLETE, DATA_NONE, CoverageResult, data_status_of
+from geo_service.coverage.compute import DATA_COMPLETE, DATA_NONE, CoverageResult, data_status_of
 from geo_service.domain import Level
-from geo_service.output_geometry import display_tolerance
+from geo_service.output.geometry import display_tolerance
 from geo_service.values import member_of
 from geo_service.web import layers
 from geo_service.web.assets import AssetMode, RawHtml, external_asset_urls, use_local_assets

@@ -18,9 +18,9 @@ import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
-from geo_service import pipeline
 from geo_service.app import create_app
-from geo_service.cli import app
+from geo_service.cli.main import app
+from geo_service.imports import pipeline
 from geo_service.settings import DEMO_DATA_DIR, Settings
 from geo_service.store import StoreFull, open_store
 from tests.tree_digest import tree_digest

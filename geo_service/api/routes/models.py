@@ -1,0 +1,57 @@
+"""``/api/models``: the model register, with per-site counts. No personal data is held here."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, HTTPException, Query
+
+from geo_service.api.deps import StoreDep
+from geo_service.api.params import AsOf, Parent, day
+from geo_service.api.serialise import plain, records
+from geo_service.coverage.reads import models_as_of
+from geo_service.domain import MODEL_COLUMNS, MODEL_STATUSES
+
+router = APIRouter(prefix="/api/models", tags=["models"])
+SITE_COLUMNS = ["unit_code", "unit_name", "name", "members", "households", "cameras", "leader_role"]
+
+
+@router.get("", summary="Models set up in a unit's subtree, with their sites")
+def list_models(
+    store: StoreDep,
+    parent: Parent = None,
+    type: Annotated[str | None, Query(description="model type code")] = None,
+    status: Annotated[str | None, Query(description=", ".join(MODEL_STATUSES))] = None,
+    as_of: AsOf = None,
+) -> dict[str, Any]:
+    when = day(as_of)
+    if status is not None and status not in MODEL_STATUSES:
+        raise HTTPException(
+            422, f"unknown status '{status}'; use one of {', '.join(MODEL_STATUSES)}"
+        )
+    models, teams, units = models_as_of(store, when, parent)
+    if type is not None:
+        models = models[models["type_code"] == type]
+    if status is not None:
+        models = models[models["status"] == status]
+    names = dict(zip(units["code"], units["name"], strict=True))
+    types = store.model_types()
+    type_names = dict(zip(types["code"], types["name_vi"], strict=True))
+    teams = teams.assign(unit_name=teams["unit_code"].map(names))
+    sites_by_model = {key: records(group, SITE_COLUMNS) for key, group in teams.groupby("model_id")}
+    out = []
+    for model in records(models, MODEL_COLUMNS):
+        model["unit_name"] = names.get(model["unit_code"])
+        model["type_name_vi"] = type_names.get(model["type_code"])
+        model["teams"] = sites_by_model.get(model["model_id"], [])
+        out.append(model)
+    return {"as_of": when.isoformat(), "count": len(out), "models": out}
+
+
+@router.get("/{model_id}", summary="One model with its sites")
+def get_model(store: StoreDep, model_id: str, as_of: AsOf = None) -> dict[str, Any]:
+    found = list_models(store, None, None, None, as_of)["models"]
+    for model in found:
+        if model["model_id"] == model_id:
+            return {k: plain(v) for k, v in model.items()}
+    raise HTTPException(404, f"no model with id '{model_id}'")

@@ -1,0 +1,134 @@
+"""``/api/units``: administrative units and villages.
+
+A search (``q``) also finds units that had ended by ``as_of`` — a commune merged away in
+a reform is still looked for by its old name — marked ``retired`` with their validity and
+the units that succeeded them, so that a search never ends at a dead name.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+
+import geopandas as gpd
+import numpy as np
+import orjson
+import pandas as pd
+from fastapi import APIRouter, Query, Response
+from fastapi.responses import JSONResponse
+from numpy.typing import NDArray
+
+from geo_service.api.deps import StoreDep
+from geo_service.api.params import AsOf, Parent, day
+from geo_service.api.serialise import GEOJSON_MEDIA_TYPE, records
+from geo_service.coverage.unit_fate import row_fates, unit_fate
+from geo_service.domain import UNIT_COLUMNS
+from geo_service.hierarchy import ancestor_pairs
+from geo_service.output.geometry import geojson_text
+from geo_service.store import Store, UnitQuery
+from geo_service.text.names import fold
+
+router = APIRouter(prefix="/api/units", tags=["units"])
+LIST_COLUMNS = [c for c in UNIT_COLUMNS if c != "source"]
+
+
+@router.get("", summary="List units (no geometry)")
+def list_units(
+    store: StoreDep,
+    level: Annotated[int | None, Query(ge=1, le=4, description="1 province … 4 village")] = None,
+    parent: Parent = None,
+    q: Annotated[
+        str | None, Query(max_length=200, description="name, accents/case ignored")
+    ] = None,
+    as_of: AsOf = None,
+    limit: Annotated[int, Query(ge=1, le=100_000)] = 1000,
+) -> dict[str, Any]:
+    when = day(as_of)
+    units = store.units(UnitQuery(as_of=when, level=level, parent_code=parent))
+    retired: list[dict[str, Any]] = []
+    if q:
+        needle = fold(q)
+        units = units[_matches(units["name"], needle)]
+        retired = _retired_matching(store, needle, when, level, parent)
+    rows = [row | {"retired": False, "successors": []} for row in _listed(units)] + retired
+    return {"as_of": when.isoformat(), "count": len(rows), "units": rows[:limit]}
+
+
+def _listed(units: gpd.GeoDataFrame) -> list[dict[str, Any]]:
+    """The listed columns as plain values, with whether each unit can be drawn."""
+    drawn = ~(units.geometry.isna() | units.geometry.is_empty).to_numpy(dtype=bool)
+    return [
+        row | {"has_geometry": bool(has)}
+        for row, has in zip(records(units, LIST_COLUMNS), drawn, strict=True)
+    ]
+
+
+def _matches(names: pd.Series, needle: str) -> NDArray[np.bool_]:
+    # A boolean array, not a list: indexing a frame with an empty list selects no columns.
+    return np.array([needle in fold(name) for name in names], dtype=bool)
+
+
+def _retired_matching(
+    store: Store,
+    needle: str,
+    when: date,
+    level: int | None,
+    parent: str | None,
+) -> list[dict[str, Any]]:
+    """Units that had ended by ``when`` and match ``needle``, with what became of them.
+
+    A code that still stands under the same name (a village carried into its new commune,
+    a province kept) is the same place, listed as it stands now (when the filters allow).
+    """
+    query = UnitQuery(level=level, parent_code=parent, ended=True, with_geometry=False)
+    ended = store.units(query)
+    ended = ended[(ended["valid_to"].astype(str) <= when.isoformat()).to_numpy(dtype=bool)]
+    ended = ended[_matches(ended["name"], needle)]
+    if ended.empty:
+        return []
+    # Only now the geometry, of the few units found (all ended ones would be every
+    # pre-reform commune and village).
+    found = set(zip(ended["code"], ended["valid_from"].astype(str), strict=True))
+    codes = tuple(sorted(set(ended["code"])))
+    standing = store.units(UnitQuery(as_of=when, codes=codes, with_geometry=False))
+    current = set(zip(standing["code"], standing["name"], strict=True))
+    ended = store.units(UnitQuery(codes=codes, ended=True))
+    keys = zip(ended["code"], ended["valid_from"].astype(str), ended["name"], strict=True)
+    keep = [(c, v) in found and (c, n) not in current for c, v, n in keys]
+    ended = ended[np.asarray(keep, dtype=bool)]
+    fates = row_fates(store, ended, when)
+    return [
+        row | {"retired": True, "successors": [s.as_dict() for s in fate.successors]}
+        for row, fate in zip(_listed(ended), fates, strict=True)
+    ]
+
+
+@router.get("/{code}", summary="One unit as a GeoJSON Feature, with its ancestors and lineage")
+def get_unit(store: StoreDep, code: str, as_of: AsOf = None) -> Any:
+    when = day(as_of)
+    tree = store.units(UnitQuery(as_of=when))
+    match = tree[tree["code"] == code]
+    if match.empty:
+        fate = unit_fate(store, code, when)
+        return JSONResponse(
+            status_code=404, content={"detail": fate.message(), "unit": fate.as_dict()}
+        )
+    pairs = ancestor_pairs(tree)
+    chain = pairs.loc[(pairs["code"] == code) & (pairs["ancestor_code"] != code), "ancestor_code"]
+    names = dict(zip(tree["code"], tree["name"], strict=True))
+    lineage = store.lineage()
+    props = records(match, UNIT_COLUMNS)[0] | {
+        "as_of": when.isoformat(),
+        "ancestors": [{"code": c, "name": names.get(c)} for c in chain],
+        "children": int((tree["parent_code"] == code).sum()),
+        "predecessors": sorted(lineage.loc[lineage["new_code"] == code, "old_code"]),
+        "successors": sorted(lineage.loc[lineage["old_code"] == code, "new_code"]),
+    }
+    geometry = match.geometry.iloc[0]
+    feature = {
+        "type": "Feature",
+        "id": code,
+        "properties": props,
+        "geometry": None if geometry is None else orjson.loads(geojson_text(geometry)),
+    }
+    return Response(orjson.dumps(feature), media_type=GEOJSON_MEDIA_TYPE)

@@ -1,0 +1,397 @@
+"""The data flow, written once: ingest → validate → store → coverage.
+
+The CLI and the API routes both call these functions; neither re-implements the flow.
+Every import validates completely before anything is written, and writes in one store
+transaction, so a rejected file (or a dry run) changes nothing, not even the file system.
+Imports running at the same time do not write over each other: see ``_apply_current``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+
+from geo_service.domain import (
+    LINEAGE_COLUMNS,
+    MODEL_COLUMNS,
+    MODEL_TYPE_COLUMNS,
+    TEAM_COLUMNS,
+    UNIT_COLUMNS,
+)
+from geo_service.hierarchy import valid_on
+from geo_service.imports.carry_forward import with_carry_forward
+from geo_service.imports.changes import TableChanges, canonical, compare, keyed_rows
+from geo_service.imports.progress import stage
+from geo_service.ingest.registers.match_report import MatchReport
+from geo_service.ingest.registers.read import read_register
+from geo_service.ingest.report import ValidationReport
+from geo_service.ingest.units.boundaries import normalise_units, read_boundaries
+from geo_service.ingest.units.columns import unit_source
+from geo_service.ingest.units.lineage import read_lineage
+from geo_service.ingest.villages.derive import derive_village_areas, read_village_points
+from geo_service.settings import (
+    DEFAULT_MAX_VERTICES_PER_FEATURE,
+    DEMO_DATA_DIR,
+    PACKAGE_DIR,
+)
+from geo_service.store import (
+    ImportBatch,
+    ImportSource,
+    Store,
+    StoreBusy,
+    StoreChanged,
+    UnitQuery,
+)
+
+CATALOGUE = PACKAGE_DIR / "catalogue" / "model_types.csv"
+DEMO_REGISTER = DEMO_DATA_DIR.parent / "registers" / "demo_models.csv"
+DEMO_VILLAGES_ON = date(2025, 6, 30)
+# Another import landing between our comparison and our write makes us compare again; if
+# imports keep landing, give up rather than wait for ever.
+COMPARE_ATTEMPTS = 3
+
+Build = Callable[[], tuple[ImportBatch, ValidationReport]]
+
+
+@dataclass
+class ImportOutcome:
+    """What an import did (or, with ``dry_run``, would do).
+
+    ``changes`` counts new/updated/unchanged/removed rows per table. An import that would
+    change nothing is not applied and not logged (``import_id`` stays None).
+    """
+
+    report: ValidationReport
+    counts: dict[str, int] = field(default_factory=dict)
+    import_id: int | None = None
+    dry_run: bool = False
+    changes: dict[str, TableChanges] = field(default_factory=dict)
+
+    @property
+    def changed(self) -> bool:
+        return any(c.any for c in self.changes.values())
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as stream:
+        for chunk in iter(lambda: stream.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def batch_changes(store: Store, batch: ImportBatch) -> dict[str, TableChanges]:
+    """Per table, how ``batch`` would change the store."""
+    changes: dict[str, TableChanges] = {}
+    if batch.units is not None:
+        codes = pd.unique(batch.units["code"].to_numpy(dtype=object))
+        existing = store.units(UnitQuery(codes=tuple(codes.tolist())))
+        columns = [*UNIT_COLUMNS, "geometry"]
+        changes["units"] = compare(existing, batch.units, ["code", "valid_from"], columns)
+    if batch.unit_closures:
+        codes = tuple(sorted({code for code, _, _ in batch.unit_closures}))
+        ends = keyed_rows(
+            store.units(UnitQuery(codes=codes, with_geometry=False)),
+            ["code", "valid_from"],
+            ["valid_to"],
+        )
+        closing = [
+            ends.get((code, canonical(start)), (None,))[0] != canonical(end)
+            for code, start, end in batch.unit_closures
+        ]
+        changes["unit_closures"] = TableChanges(
+            updated=sum(closing), unchanged=len(closing) - sum(closing)
+        )
+    for name, frame, key, columns, current in (
+        ("lineage", batch.lineage, ["old_code", "new_code"], LINEAGE_COLUMNS, store.lineage),
+        ("model_types", batch.model_types, ["code"], MODEL_TYPE_COLUMNS, store.model_types),
+        ("models", batch.models, ["model_id"], MODEL_COLUMNS, store.models),
+    ):
+        if frame is not None:
+            changes[name] = compare(current(), frame, key, columns)
+    if batch.teams is not None:
+        owners = set(batch.teams["model_id"])
+        if batch.models is not None:
+            owners |= set(batch.models["model_id"])
+        changes["teams"] = compare(
+            store.teams(sorted(owners)), batch.teams, ["team_id"], TEAM_COLUMNS, replace_all=True
+        )
+    return changes
+
+
+def _apply_current(
+    store: Store, build: Build, dry_run: bool, *, report_errors: bool = False
+) -> ImportOutcome:
+    """Build the batch against the store as it is now, compare, and write what changed.
+
+    ``build`` reads the store (parents, carry-forward, matching) and returns the batch and
+    its report. The store's generation is read before it, and the write only lands if the
+    generation is still the same inside the write transaction. Otherwise another import
+    wrote meanwhile, and the batch is built and compared again: when that import wrote
+    the same rows, this one has nothing left to change and is neither applied nor logged.
+    With ``report_errors``, a dry run returns its report with errors instead of raising.
+    """
+    for _ in range(COMPARE_ATTEMPTS):
+        seen = store.generation()
+        batch, report = build()
+        if report_errors and dry_run and not report.ok:
+            return ImportOutcome(report, batch.counts(), dry_run=True)
+        report.raise_if_errors()
+        stage("comparing with the store")
+        outcome = ImportOutcome(report, batch.counts(), None, dry_run, batch_changes(store, batch))
+        if dry_run or not outcome.changed:
+            return outcome
+        stage("writing (one transaction)")
+        try:
+            outcome.import_id = store.apply(batch, expected_generation=seen)
+        except StoreChanged:
+            stage("another import wrote to the store meanwhile; comparing again")
+            continue
+        return outcome
+    raise StoreBusy(
+        f"other imports kept changing the store while {report.file} was compared with it; "
+        "nothing was imported; try again"
+    )
+
+
+def _copy(report: ValidationReport) -> ValidationReport:
+    """A report to extend in one attempt of ``_apply_current`` (an attempt may repeat)."""
+    return ValidationReport(report.file, list(report.problems))
+
+
+# -- boundaries, villages, lineage ------------------------------------------------------------
+
+
+def import_boundaries(
+    store: Store,
+    path: Path,
+    *,
+    level: int | None = None,
+    crs: str | None = None,
+    layer: str | None = None,
+    code_field: str | None = None,
+    name_field: str | None = None,
+    parent_field: str | None = None,
+    valid_from: date | None = None,
+    valid_to: date | None = None,
+    display_name: str | None = None,
+    dry_run: bool = False,
+    max_vertices: int = DEFAULT_MAX_VERTICES_PER_FEATURE,
+) -> ImportOutcome:
+    """``geo-service import boundaries FILE``: GeoJSON, GeoPackage or zipped Shapefile.
+
+    ``max_vertices``: ``Settings.max_vertices_per_feature``, which the CLI and API pass.
+    """
+    name = display_name or path.name
+    stage(f"reading {name}")
+    raw, report = read_boundaries(
+        path, crs=crs, layer=layer, display_name=name, max_vertices=max_vertices
+    )
+    report.raise_if_errors()
+    stage("checking codes, names and types")
+    units, unit_report = normalise_units(
+        raw,
+        file_name=name,
+        level=level,
+        code_field=code_field,
+        name_field=name_field,
+        parent_field=parent_field,
+        valid_from=valid_from,
+        valid_to=valid_to,
+        source=name,
+    )
+    report.extend(unit_report)
+    report.raise_if_errors()
+    source = ImportSource("boundaries", name, file_sha256(path))
+
+    def build() -> tuple[ImportBatch, ValidationReport]:
+        attempt = _copy(report)
+        stage("checking parents")
+        _check_parents(store, units, attempt)
+        stage("following the administrative reforms")
+        return with_carry_forward(store, ImportBatch(source, units=units)), attempt
+
+    return _apply_current(store, build, dry_run)
+
+
+def _check_parents(store: Store, units: gpd.GeoDataFrame, report: ValidationReport) -> None:
+    """Every parent code names a unit of the file or of the store (of any date)."""
+    parents = pd.unique(units["parent_code"].to_numpy(dtype=object))
+    named = {parent for parent in parents if isinstance(parent, str)}
+    outside = sorted(named - {""} - set(units["code"].to_numpy(dtype=object).tolist()))
+    if not outside:
+        return
+    unknown = set(outside) - store.held_codes(outside)
+    if not unknown:
+        return
+    source = unit_source(units)
+    field = source.field("parent_code")
+    for row, parent in zip(source.rows, units["parent_code"], strict=True):
+        if parent in unknown:
+            report.error(
+                f"unknown parent code '{parent}' (import the parent units first)",
+                row=int(row),
+                field=field,
+                code="unknown_parent",
+            )
+
+
+def derive_villages(
+    store: Store,
+    points_path: Path,
+    *,
+    display_name: str | None = None,
+    as_of: date | None = None,
+    crs: str | None = None,
+    layer: str | None = None,
+) -> tuple[gpd.GeoDataFrame, ValidationReport]:
+    """Approximate village areas from village points inside the stored commune polygons.
+
+    Commune codes in the file mean the communes valid on ``as_of`` (default today): codes
+    were reused by the 2025 reform, so a pre-2025 village list needs a pre-2025 date.
+    """
+    name = display_name or points_path.name
+    stage(f"reading {name}")
+    points, report = read_village_points(points_path, file_name=name, crs=crs, layer=layer)
+    report.raise_if_errors()
+    stage("deriving approximate village areas")
+    codes = tuple(sorted(set(points["commune_code"])))
+    communes = _communes_on(store.units(UnitQuery(level=3, codes=codes)), as_of or date.today())
+    villages, derive_report = derive_village_areas(points, communes, file_name=name)
+    report.extend(derive_report)
+    report.raise_if_errors()
+    return villages, report
+
+
+def _communes_on(communes: gpd.GeoDataFrame, day: date) -> gpd.GeoDataFrame:
+    """One row per code: the unit valid on ``day``, else the one that ended last."""
+    ordered = communes.assign(
+        _valid=valid_on(communes, day), _end=communes["valid_to"].fillna("9999-12-31")
+    ).sort_values(["code", "_valid", "_end"])
+    return ordered.drop_duplicates("code", keep="last").drop(columns=["_valid", "_end"])
+
+
+def import_villages(
+    store: Store,
+    points_path: Path,
+    *,
+    display_name: str | None = None,
+    dry_run: bool = False,
+    as_of: date | None = None,
+    crs: str | None = None,
+    layer: str | None = None,
+) -> ImportOutcome:
+    """``geo-service villages derive POINTS --import``: derive areas, then store them."""
+    name = display_name or points_path.name
+
+    def build() -> tuple[ImportBatch, ValidationReport]:
+        villages, report = derive_villages(
+            store, points_path, display_name=display_name, as_of=as_of, crs=crs, layer=layer
+        )
+        source = ImportSource("villages", name, file_sha256(points_path))
+        return with_carry_forward(store, ImportBatch(source, units=villages)), report
+
+    return _apply_current(store, build, dry_run)
+
+
+def import_lineage(store: Store, path: Path, *, dry_run: bool = False) -> ImportOutcome:
+    """``geo-service import lineage FILE``: old→new links (CSV, or the 2025 JSON lists).
+
+    Links may name units not in the store yet (a national list against a few provinces):
+    they are kept, with one warning, and take effect when those units are imported.
+    """
+    stage(f"reading {path.name}")
+    frame, report = read_lineage(path)
+    report.raise_if_errors()
+    source = ImportSource("lineage", path.name, file_sha256(path))
+
+    def build() -> tuple[ImportBatch, ValidationReport]:
+        attempt = _copy(report)
+        held = store.units(UnitQuery(with_geometry=False, columns=("code",)))
+        unknown = sorted((set(frame["old_code"]) | set(frame["new_code"])) - set(held["code"]))
+        if unknown:
+            attempt.warning(
+                f"{len(unknown)} codes are not in the store yet (e.g. "
+                f"{', '.join(unknown[:5])}); their links apply once they are imported",
+                field="old_code/new_code",
+                code="unknown_codes",
+            )
+        batch = ImportBatch(source, lineage=frame[LINEAGE_COLUMNS])
+        return with_carry_forward(store, batch), attempt
+
+    return _apply_current(store, build, dry_run)
+
+
+# -- model registers -----------------------------------------------------------------------
+
+
+def bundled_catalogue() -> pd.DataFrame:
+    """The model-type catalogue shipped with the service."""
+    frame = pd.read_csv(CATALOGUE, dtype=str, keep_default_na=False)
+    frame["counts_as_model"] = frame["counts_as_model"].str.lower().eq("true")
+    return frame[MODEL_TYPE_COLUMNS]
+
+
+def import_models(
+    store: Store,
+    path: Path,
+    *,
+    display_name: str | None = None,
+    dry_run: bool = False,
+    mapping: Path | None = None,
+    matches: MatchReport | None = None,
+) -> ImportOutcome:
+    """``geo-service import models FILE``: a register of models and teams (CSV or XLSX).
+
+    ``mapping`` is a reviewed mapping file (CSV, or a JSON match report with chosen codes).
+    ``matches``, when given, receives how every row was matched; a dry run then returns its
+    outcome even when there are errors (they are in ``outcome.report``) instead of raising.
+    """
+    name = display_name or path.name
+    source = ImportSource("models", name, file_sha256(path))
+
+    def build() -> tuple[ImportBatch, ValidationReport]:
+        # A store without a catalogue gets the bundled one with its first register, in the
+        # same transaction: a dry run or a rejected register leaves no catalogue behind.
+        held = store.model_types()
+        catalogue = bundled_catalogue() if held.empty else None
+        if matches is not None:
+            matches.rows.clear()  # of an earlier attempt
+        stage(f"reading and matching {name}")
+        rows, report = read_register(
+            path,
+            store.units(),
+            held if catalogue is None else catalogue,
+            file_name=name,
+            mapping=mapping,
+            matches=matches,
+        )
+        batch = ImportBatch(source, model_types=catalogue, models=rows.models, teams=rows.teams)
+        return batch, report
+
+    return _apply_current(store, build, dry_run, report_errors=matches is not None)
+
+
+# -- demo ------------------------------------------------------------------------------------
+
+
+def load_demo(store: Store) -> list[ImportOutcome]:
+    """Load the bundled seed communes, their 2025 successors, villages and demo register
+    (with the model-type catalogue)."""
+    steps = [
+        lambda: import_boundaries(store, DEMO_DATA_DIR / "units_pre2025.geojson"),
+        lambda: import_boundaries(store, DEMO_DATA_DIR / "units_2025.geojson"),
+        lambda: import_lineage(store, DEMO_DATA_DIR / "lineage_2025.csv"),
+        # The demo's village list names pre-2025 communes.
+        lambda: import_villages(
+            store, DEMO_DATA_DIR / "village_points.csv", as_of=DEMO_VILLAGES_ON
+        ),
+        lambda: import_models(store, DEMO_REGISTER),
+    ]
+    return [step() for step in steps]

@@ -1,0 +1,235 @@
+"""How every register row was matched to units: for a person to read, as JSON, and as a
+mapping template to fill in and feed back with ``--mapping``.
+
+One ``Lookup`` is one name (or code) looked up: a model's commune, a row's village.
+A row is "matched" when all its lookups are; otherwise it takes the status of the first
+that failed (the commune before the village, whose lookup is then ``not_checked``).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from geo_service.output.spreadsheet_cells import inert_text
+
+LookupStatus = Literal["matched", "unmatched", "ambiguous", "not_checked"]
+Kind = Literal["province", "district", "commune", "village"]
+MAPPABLE_KINDS = ("commune", "village")
+FAILURE_COLUMNS = ["row", "model", "looked up", "status", "candidates", "suggestions (score)"]
+TEMPLATE_COLUMNS = [
+    "kind",
+    "parent_code",
+    "given_name",
+    "code",
+    "status",
+    "rows",
+    "candidates",
+    "suggestions",
+]
+
+
+@dataclass(slots=True)  # not frozen: frozen dataclasses are slow to create, and there
+class Lookup:  # is one per register row
+    kind: Kind
+    given_name: str
+    parent_code: str  # the unit it was looked up under; "" = anywhere
+    status: LookupStatus
+    how: str = ""  # for a match: "code", "name" or "mapping"
+    code: str | None = None
+    name: str | None = None  # the matched unit's name
+    given_code: str = ""
+    candidates: tuple[tuple[str, str], ...] = ()  # (code, name)
+    suggestions: tuple[tuple[str, str, float], ...] = ()  # (code, name, score 0-100)
+    reason: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "matched"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "given_name": self.given_name,
+            "given_code": self.given_code,
+            "parent_code": self.parent_code,
+            "status": self.status,
+            "how": self.how,
+            "code": self.code,
+            "name": self.name,
+            "candidates": [{"code": c, "name": n} for c, n in self.candidates],
+            "suggestions": [{"code": c, "name": n, "score": s} for c, n, s in self.suggestions],
+            "reason": self.reason,
+            # A person fills this in; the report then works as a mapping file (--mapping).
+            "chosen_code": None,
+        }
+
+
+def not_checked(kind: Kind, given_name: str, reason: str) -> Lookup:
+    return Lookup(kind, given_name, "", "not_checked", reason=reason)
+
+
+@dataclass(slots=True)
+class Placed:
+    """A lookup and where in the register its name was given."""
+
+    lookup: Lookup
+    file: str
+    row: int
+    field: str | None
+
+
+@dataclass(slots=True)
+class RowMatch:
+    file: str
+    row: int
+    model_key: str
+    commune: Placed | None
+    village: Placed | None
+
+    @property
+    def status(self) -> LookupStatus:
+        for placed in (self.commune, self.village):
+            if placed is not None and not placed.lookup.ok:
+                return placed.lookup.status
+        return "matched"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "file": self.file,
+            "row": self.row,
+            "model_key": self.model_key,
+            "status": self.status,
+            "commune": _placed_dict(self.commune),
+            "village": _placed_dict(self.village),
+        }
+
+
+def _placed_dict(placed: Placed | None) -> dict[str, Any] | None:
+    if placed is None:
+        return None
+    return {"file": placed.file, "row": placed.row, **placed.lookup.as_dict()}
+
+
+@dataclass
+class Failure:
+    placed: Placed
+    model_key: str
+    rows: list[int]  # every register row it affects
+
+
+@dataclass
+class MatchReport:
+    """Every register row with its commune and village lookups."""
+
+    file: str = ""
+    rows: list[RowMatch] = field(default_factory=list)
+
+    def add(self, row: RowMatch) -> None:
+        self.rows.append(row)
+
+    def counts(self) -> dict[str, int]:
+        counts = {"rows": len(self.rows), "matched": 0, "unmatched": 0, "ambiguous": 0}
+        for row in self.rows:
+            status = row.status
+            counts[status] = counts.get(status, 0) + 1
+        return counts
+
+    def failures(self) -> Iterator[Failure]:
+        """Each failed lookup once (a model's commune is shared by its rows), with the rows
+        it affects, in register order."""
+        found: dict[int, Failure] = {}
+        for row in self.rows:
+            for placed in (row.commune, row.village):
+                if placed is None or placed.lookup.status not in ("unmatched", "ambiguous"):
+                    continue
+                failure = found.setdefault(id(placed), Failure(placed, row.model_key, []))
+                failure.rows.append(row.row)
+        yield from sorted(found.values(), key=lambda f: (f.placed.file, f.placed.row))
+
+    def summary_line(self) -> str:
+        counts = self.counts()
+        return (
+            f"{self.file}: {counts['rows']} rows — {counts['matched']} matched, "
+            f"{counts['unmatched']} unmatched, {counts['ambiguous']} ambiguous"
+        )
+
+    def failure_rows(self) -> list[list[str]]:
+        """The failures as text cells under ``FAILURE_COLUMNS``, for a person to review."""
+        table = []
+        for failure in self.failures():
+            placed, lookup = failure.placed, failure.placed.lookup
+            where = str(placed.row)
+            if placed.file != self.file:  # a sheet: "[Tổ] 7"
+                where = f"{placed.file.removeprefix(self.file).strip()} {placed.row}"
+            others = [r for r in failure.rows if r != placed.row]
+            if others:
+                listed = ", ".join(map(str, others[:6])) + (" …" if len(others) > 6 else "")
+                where += f" (and {listed})"
+            looked_up = f"{lookup.kind} '{lookup.given_name or lookup.given_code}'"
+            if lookup.parent_code:
+                looked_up += f" in {lookup.parent_code}"
+            table.append(
+                [
+                    where,
+                    failure.model_key,
+                    looked_up,
+                    lookup.status,
+                    "\n".join(f"{c} {n}" for c, n in lookup.candidates) or lookup.reason,
+                    "\n".join(f"{c} {n} ({s:.0f})" for c, n, s in lookup.suggestions),
+                ]
+            )
+        return table
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "file": self.file,
+            "summary": self.counts(),
+            "how_to_use": (
+                "Fill 'chosen_code' of an unmatched or ambiguous commune/village and pass "
+                "this file back with --mapping; or use --mapping-template for a CSV."
+            ),
+            "rows": [row.as_dict() for row in self.rows],
+        }
+
+    def write_json(self, path: Path) -> None:
+        path.write_text(
+            json.dumps(self.as_dict(), ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
+        )
+
+    def template_rows(self) -> list[dict[str, str]]:
+        """One row per distinct failed (kind, parent, name), with an empty code to fill."""
+        rows: dict[tuple[str, str, str], dict[str, str]] = {}
+        for failure in self.failures():
+            lookup, affected = failure.placed.lookup, failure.rows
+            if lookup.kind not in MAPPABLE_KINDS:
+                continue
+            key = (lookup.kind, lookup.parent_code, lookup.given_name)
+            if key in rows:
+                rows[key]["rows"] += " " + " ".join(map(str, affected))
+                continue
+            rows[key] = {
+                "kind": lookup.kind,
+                "parent_code": lookup.parent_code,
+                "given_name": lookup.given_name,
+                "code": "",
+                "status": lookup.status,
+                "rows": " ".join(map(str, affected)),
+                "candidates": "; ".join(f"{c} {n}" for c, n in lookup.candidates),
+                "suggestions": "; ".join(f"{c} {n} ({s:.0f})" for c, n, s in lookup.suggestions),
+            }
+        return list(rows.values())
+
+    def write_mapping_template(self, path: Path) -> int:
+        """Write the template (UTF-8 with BOM, so Excel shows the accents); returns its rows."""
+        rows = self.template_rows()
+        with path.open("w", encoding="utf-8-sig", newline="") as stream:
+            writer = csv.DictWriter(stream, fieldnames=TEMPLATE_COLUMNS)
+            writer.writeheader()
+            # Names come from the register as typed: no cell may run as a formula.
+            writer.writerows({k: inert_text(v) for k, v in row.items()} for row in rows)
+        return len(rows)

@@ -1,0 +1,355 @@
+"""Model/team registers as communes keep them: CSV, or XLSX with one sheet of rows or a
+models sheet ("Mô hình") and a teams sheet ("Tổ") sharing "Mã mô hình".
+
+Every row is matched to a unit (commune by code, or by name within its parent; village by
+name within the commune). Anything unmatched, ambiguous or malformed is reported with its
+file (and sheet), row and field, and the whole register is rejected.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import cast
+
+import pandas as pd
+
+from geo_service.domain import MODEL_COLUMNS, TEAM_COLUMNS
+from geo_service.ingest.readers.cells import Cell, Formula, cell_text, fold_header
+from geo_service.ingest.readers.merged_cells import warn_merged_cells
+from geo_service.ingest.readers.spreadsheets import SheetGrid, is_workbook, read_workbook
+from geo_service.ingest.readers.tables import (
+    HEADER_SEARCH_ROWS,
+    check_cell_text,
+    read_csv_table,
+    table_from_grid,
+)
+from geo_service.ingest.registers.mapping import read_mapping
+from geo_service.ingest.registers.match_report import MatchReport
+from geo_service.ingest.registers.matching import UnitMatcher
+from geo_service.ingest.registers.models import Catalogue, Row, Sheet, SheetRole, build_models
+from geo_service.ingest.registers.personal_data import MAYBE_PERSONAL
+from geo_service.ingest.report import ValidationReport, reject
+from geo_service.text.legacy_encodings import decode_legacy
+
+ALIASES: dict[str, list[str]] = {
+    "model_key": ["Mã mô hình", "Mã MH", "Mã số mô hình", "model_id", "model id", "model key"],
+    "type": ["Loại mô hình", "Loại", "Loại hình", "Mô hình", "model_type", "type"],
+    "model_name": ["Tên mô hình", "Tên gọi mô hình", "model_name", "model name", "name"],
+    "commune_code": [
+        "Mã xã",
+        "Mã xã/phường",
+        "Mã xã, phường, thị trấn",
+        "Mã đơn vị",
+        "Mã ĐVHC",
+        "commune_code",
+        "commune code",
+        "unit_code",
+    ],
+    "commune_name": [
+        "Xã/Phường",
+        "Xã/Phường/Thị trấn",
+        "Xã, phường, thị trấn",
+        "Xã",
+        "Phường",
+        "Đơn vị",
+        "Tên xã",
+        "commune",
+        "commune name",
+    ],
+    "district_name": ["Huyện", "Quận/Huyện", "Huyện/Thị xã", "Quận, huyện", "district"],
+    "province_name": ["Tỉnh", "Tỉnh/Thành phố", "Tỉnh, thành phố", "province"],
+    "village": [
+        "Thôn/TDP",
+        "Thôn/Tổ dân phố",
+        "Thôn, tổ dân phố",
+        "Thôn, TDP",
+        "Thôn/Xóm",
+        "Thôn/Khu phố",
+        "Thôn",
+        "Tổ dân phố",
+        "Địa bàn",
+        "Địa bàn thôn",
+        "Thôn, xóm, tổ dân phố",
+        "village",
+        "hamlet",
+    ],
+    "village_code": ["Mã thôn", "Mã thôn/TDP", "Mã địa bàn", "village_code", "village code"],
+    "launch_date": [
+        "Ngày ra mắt",
+        "Ngày thành lập",
+        "Ngày ra mắt/thành lập",
+        "Thời gian ra mắt",
+        "launch_date",
+        "launch date",
+        "launched",
+    ],
+    "status": ["Trạng thái", "Tình trạng", "Tình trạng hoạt động", "status"],
+    "team_name": ["Tên tổ", "Tên tổ/điểm", "Tổ", "team_name", "team name", "team"],
+    "members": [
+        "Số thành viên",
+        "Số lượng thành viên",
+        "Số TV",
+        "Thành viên",
+        "Số người",
+        "Số người tham gia",
+        "members",
+    ],
+    "households": ["Số hộ", "Số hộ tham gia", "Số lượng hộ", "Số hộ gia đình", "households"],
+    "cameras": ["Số camera", "Số lượng camera", "Số mắt camera", "cameras"],
+    "leader_role": ["Chức danh tổ trưởng", "Tổ trưởng (chức danh)", "leader_role", "leader role"],
+    "tips": ["Tin báo", "Số tin báo", "tips"],
+    "valuable_tips": ["Tin có giá trị", "Số tin có giá trị", "valuable_tips", "valuable tips"],
+    "tips_year": ["Năm tin báo", "tips_year", "tips year"],
+    "decision": ["Quyết định", "Ghi chú", "Quyết định thành lập", "decision", "notes"],
+    "extra": ["Chỉ số khác", "extra"],
+}
+IGNORED_HEADERS = ["STT", "Số TT", "TT", "Số thứ tự", "No", "No.", "#"]
+# Headers that would bring personal data into a public register (Law 91/2025/QH15).
+PERSONAL_HEADERS = [
+    "Họ tên",
+    "Họ và tên",
+    "Tên thành viên",
+    "Số điện thoại",
+    "Điện thoại",
+    "SĐT",
+    "Địa chỉ",
+    "CCCD",
+    "CMND",
+    "Danh sách hộ",
+    "full name",
+    "phone",
+    "address",
+]
+MODELS_SHEETS = ["Mô hình", "Các mô hình", "Danh sách mô hình", "DS mô hình", "Models"]
+TEAMS_SHEETS = ["Tổ", "Các tổ", "Danh sách tổ", "DS tổ", "Tổ, điểm", "Tổ/điểm", "Teams", "Sites"]
+TEXT_FIELDS = [
+    "model_key",
+    "model_name",
+    "team_name",
+    "village",
+    "leader_role",
+    "decision",
+    "commune_name",
+    "district_name",
+    "province_name",
+]
+
+
+# Whatever check_cell_text might refuse: a formula start or markup anywhere, or what
+# might be personal data (an "@", nine digits close together).
+_MAYBE_UNSAFE = re.compile(r"[=@+\-<>\t\r]|" + MAYBE_PERSONAL.pattern)
+
+
+@dataclass(frozen=True)
+class RegisterRows:
+    models: pd.DataFrame
+    teams: pd.DataFrame
+
+
+def read_register(
+    path: Path,
+    units: pd.DataFrame,
+    model_types: pd.DataFrame,
+    *,
+    file_name: str,
+    mapping: Path | None = None,
+    matches: MatchReport | None = None,
+) -> tuple[RegisterRows, ValidationReport]:
+    """Parse and validate a register against the units and the model-type catalogue.
+
+    ``mapping`` (a reviewed mapping file, see ``ingest.mapping``) is consulted before names
+    are matched; its problems carry its own file name. ``matches``, when given, receives
+    how every row was matched. Models with errors are left out of the frames; the report
+    says why.
+    """
+    report = ValidationReport(file_name)
+    matches = matches if matches is not None else MatchReport()
+    matches.file = file_name
+    sheets = load_sheets(path, file_name, report)
+    for sheet in sheets:
+        _check_headers(sheet)
+    empty = RegisterRows(pd.DataFrame(columns=MODEL_COLUMNS), pd.DataFrame(columns=TEAM_COLUMNS))
+    if not report.ok:
+        return empty, report
+    reviewed, mapping_problems = None, report.part(mapping.name if mapping else "")
+    if mapping is not None:
+        reviewed = read_mapping(mapping, mapping_problems)
+    matcher = UnitMatcher(units, reviewed)
+    matcher.check_mapping(mapping_problems)  # nothing to check without a mapping
+    groups = _group_rows(sheets)
+    catalogue = Catalogue(matcher, _type_lookup(model_types), matches)
+    models, teams = build_models(groups, catalogue, report)
+    model_frame = pd.DataFrame(models, columns=MODEL_COLUMNS)
+    team_frame = pd.DataFrame(teams, columns=TEAM_COLUMNS)
+    return RegisterRows(model_frame, team_frame), report
+
+
+# -- sheets ----------------------------------------------------------------------------------
+
+
+def load_sheets(path: Path, file_name: str, report: ValidationReport) -> list[Sheet]:
+    """The register's tables: one CSV, one sheet of rows, or a models and a teams sheet."""
+    if not is_workbook(path):
+        if path.suffix.lower() in (".xls", ".ods"):
+            reject(file_name, "save the workbook as .xlsx (or as 'CSV UTF-8') and import that")
+        table = read_csv_table(path, ALIASES, file_name=file_name, problems=report)
+        return [Sheet(table, report, "rows")]
+    grids = read_workbook(path, file_name)
+    models = _named(grids, MODELS_SHEETS)
+    teams = _named(grids, TEAMS_SHEETS)
+    chosen: list[tuple[SheetGrid, SheetRole]]
+    if models is not None and teams is not None:
+        chosen = [(models, "models"), (teams, "teams")]
+    else:
+        chosen = [(_single_sheet(grids, file_name), "rows")]
+    sheets: list[Sheet] = []
+    for grid, role in chosen:
+        label = f"{file_name} [{grid.name}]"
+        problems = report.part(label)
+        warn_merged_cells(problems, grid.merged)
+        found = table_from_grid(grid.rows, ALIASES, label, problems)
+        if found is None:
+            reject(label, "the sheet has no header row with register columns ('Mã mô hình', …)")
+        sheets.append(Sheet(found, problems, role))
+    used = {grid.name for grid, _ in chosen}
+    for grid in grids:
+        if grid.name not in used:
+            note = " (empty)" if grid.empty else ""
+            report.warning(f"sheet '{grid.name}'{note} is not part of the register; ignored")
+    return sheets
+
+
+def _named(grids: list[SheetGrid], names: list[str]) -> SheetGrid | None:
+    wanted = {fold_header(name) for name in names}
+    return next((grid for grid in grids if fold_header(grid.name) in wanted), None)
+
+
+def _single_sheet(grids: list[SheetGrid], file_name: str) -> SheetGrid:
+    """The one sheet whose header names the register's key column."""
+    with_key = [grid for grid in grids if _names_the_key(grid)]
+    if len(with_key) == 1:
+        return with_key[0]
+    names = ", ".join(f"'{grid.name}'" for grid in (with_key or grids))
+    if with_key:
+        reject(
+            file_name,
+            f"several sheets look like registers ({names}); keep one, or name them "
+            "'Mô hình' (models) and 'Tổ' (teams)",
+        )
+    reject(file_name, f"no sheet has the column 'Mã mô hình' (sheets: {names})")
+
+
+def _names_the_key(grid: SheetGrid) -> bool:
+    """Whether a header row near the top names "Mã mô hình" (maybe typed in a legacy font)."""
+    keys = {fold_header(alias) for alias in ALIASES["model_key"]}
+    for _, cells in grid.rows[:HEADER_SEARCH_ROWS]:
+        text = " | ".join(cell_text(cell) for cell in cells)
+        text = decode_legacy(text)[0]
+        if any(fold_header(part) in keys for part in text.split(" | ")):
+            return True
+    return False
+
+
+def _check_headers(sheet: Sheet) -> None:
+    columns, problems, row = sheet.table.columns, sheet.problems, sheet.table.header_row
+    required = ["model_key"] if sheet.role == "teams" else ["model_key", "type"]
+    for name in required:
+        if name not in columns:
+            problems.error(f"missing column '{ALIASES[name][0]}'", row=row, field=ALIASES[name][0])
+    if sheet.role != "teams" and "commune_code" not in columns and "commune_name" not in columns:
+        problems.error("missing column 'Mã xã' or 'Xã/Phường'", row=row, field="Mã xã")
+    if sheet.role != "teams" and not sheet.table.rows:
+        problems.error(f"no rows of models under the header (row {row}): nothing to import")
+    personal = {fold_header(h) for h in PERSONAL_HEADERS}
+    ignored = {fold_header(h) for h in IGNORED_HEADERS}
+    for written in sheet.table.headers:
+        folded = fold_header(written)
+        if folded in personal:
+            problems.error(
+                "personal data (names, phones, addresses, household lists) is not "
+                "accepted in a public register",
+                row=row,
+                field=written,
+                code="personal_data",
+            )
+        elif written in sheet.table.unknown_headers and folded not in ignored:
+            problems.warning("not a register column; ignored", row=row, field=written)
+
+
+# -- rows ------------------------------------------------------------------------------------
+
+
+def _group_rows(sheets: list[Sheet]) -> dict[str, list[Row]]:
+    """Rows by model key (text cells checked on the way); teams rows join their model."""
+    groups: dict[str, list[Row]] = {}
+    first_model_row: dict[str, Row] = {}
+    for sheet in sheets:
+        text_fields = [name for name in TEXT_FIELDS if name in sheet.table.columns]
+        for number, cells in sheet.table.rows:
+            row = Row(sheet, number, cells)
+            if not _plain_text(cells, text_fields):
+                _check_text_cells(row)
+            key = row.text("model_key")
+            if not key:
+                sheet.problems.error(
+                    "the model key is empty", row=number, field=row.header("model_key")
+                )
+                continue
+            if sheet.role == "models":
+                if key in first_model_row:
+                    _duplicate_model(row, first_model_row[key])
+                    continue
+                first_model_row[key] = row
+            elif sheet.role == "teams" and key not in first_model_row:
+                sheet.problems.error(
+                    f"model '{key}' is not on the models sheet",
+                    row=number,
+                    field=row.header("model_key"),
+                )
+                continue
+            groups.setdefault(key, []).append(row)
+    return groups
+
+
+def _plain_text(cells: dict[str, Cell], names: list[str]) -> bool:
+    """Whether the text cells are plain text with nothing ``check_cell_text`` could
+    refuse: the common case, decided with one search."""
+    texts = [cells[name] for name in names]
+    if not all(type(text) is str for text in texts):
+        return False
+    return not _MAYBE_UNSAFE.search("\n".join(cast(list[str], texts)))
+
+
+def _check_text_cells(row: Row) -> None:
+    texts = [row.cells.get(name) for name in TEXT_FIELDS]
+    # A number typed into a text column (an XLSX phone number lost its 0) is checked too.
+    if not any(isinstance(t, Formula) for t in texts) and not _MAYBE_UNSAFE.search(
+        "\n".join(cell_text(t) for t in texts)
+    ):
+        return  # the common case, decided with one search
+    for name, value in zip(TEXT_FIELDS, texts, strict=True):
+        if value is not None and value != "":
+            check_cell_text(row.problems, value, row=row.number, field=str(row.header(name)))
+
+
+def _duplicate_model(row: Row, first: Row) -> None:
+    row.problems.error(
+        f"model '{row.text('model_key')}' is already on row {first.number}; "
+        "a model has one row on the models sheet",
+        row=row.number,
+        field=row.header("model_key"),
+    )
+
+
+def _type_lookup(model_types: pd.DataFrame) -> dict[str, str]:
+    lookup: dict[str, str] = {}
+    for column in ("name_en", "name_vi", "code"):
+        lookup.update(
+            {
+                fold_header(str(name)): code
+                for code, name in zip(model_types["code"], model_types[column], strict=True)
+            }
+        )
+    return lookup
