@@ -4,7 +4,7 @@ Matching and the duplicate-name check compare ``names.analyse`` keys; analysing 
 thousands of distinct names costs more than the rest of a national import's checks. These
 look only at a name's last word and answer "cannot match" (never "matches"): names they
 keep are analysed as usual. Each claim is proven by tests over every messy form the
-matching tests generate (tests/test_matching_fast_paths.py).
+matching tests generate (tests/ingest/registers/test_matching.py).
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 Every file is small and made the way a commune's file goes wrong (a truncated download, a
 Shapefile zipped without its .dbf, a register typed by hand). The output is deterministic:
 zip entries carry a fixed date, DBF headers a fixed "last update", GeoPackages a fixed
-``OGR_CURRENT_DATE``. tests/test_bad_corpus.py imports each file and checks the error;
+``OGR_CURRENT_DATE``. tests/ingest/test_bad_corpus.py imports each file and checks the error;
 README.md says, one line per file, what is wrong and what error is expected.
 """
 

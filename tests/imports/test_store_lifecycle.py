@@ -16,9 +16,10 @@ from geo_service.cli.main import app
 from geo_service.imports.pipeline import DEMO_REGISTER
 from geo_service.settings import DEMO_DATA_DIR, Settings
 from geo_service.store import open_store
+from tests.paths import TEST_DATA
 from tests.tree_digest import tree_digest
 
-BAD = Path(__file__).parent / "data" / "bad"
+BAD = TEST_DATA / "bad"
 runner = CliRunner()
 
 

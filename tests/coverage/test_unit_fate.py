@@ -25,6 +25,7 @@ from geo_service.coverage.unit_fate import (
     unit_fate,
 )
 from geo_service.store import Store
+from tests.paths import REPO_ROOT
 
 TODAY = "2026-01-01"
 BEFORE = "2025-06-30"
@@ -155,7 +156,7 @@ def test_the_notice_page_is_a_template_that_escapes_data(client: TestClient) -> 
     response = client.get("/", params={"unit": "<script>x</script>", "as_of": BEFORE})
     assert response.status_code == 404
     assert "<script>x" not in response.text and "&lt;script&gt;x" in response.text
-    template = Path(__file__).parents[1] / "geo_service" / "web" / "templates" / "notice.html"
+    template = REPO_ROOT / "geo_service" / "web" / "templates" / "notice.html"
     assert template.is_file()
 
 

@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 
 from geo_service.settings import DEMO_DATA_DIR
 from geo_service.store import open_store
+from tests.paths import TEST_DATA
 from tests.uploading import upload_settings, writer
 
 NEW_TEAM = (
@@ -128,7 +129,7 @@ def test_an_upload_must_be_multipart(uploads: tuple[TestClient, Path]) -> None:
     assert client.post("/api/imports/nonsense").status_code == 422
 
 
-MESSY = Path(__file__).parent / "data" / "registers" / "messy_register.csv"
+MESSY = TEST_DATA / "registers" / "messy_register.csv"
 
 
 def test_register_upload_answers_with_the_match_report_and_takes_a_mapping(

@@ -28,8 +28,9 @@ from geo_service.imports.pipeline import (
 from geo_service.ingest.report import ImportRejected, Problem
 from geo_service.store import Store, UnitQuery, open_store
 from geo_service.store.geopackage import GeoPackageStore
+from tests.paths import TEST_DATA
 
-CORPUS = Path(__file__).parent / "data" / "bad"
+CORPUS = TEST_DATA / "bad"
 BOUNDARIES, MODELS, VILLAGES = "boundaries", "models", "villages"
 
 

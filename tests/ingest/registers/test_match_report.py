@@ -20,8 +20,9 @@ from geo_service.imports.pipeline import import_models
 from geo_service.ingest.registers.match_report import MatchReport
 from geo_service.ingest.report import ImportRejected
 from geo_service.store import Store, open_store
+from tests.paths import TEST_DATA
 
-MESSY = Path(__file__).parent / "data" / "registers" / "messy_register.csv"
+MESSY = TEST_DATA / "registers" / "messy_register.csv"
 runner = CliRunner()
 
 # Register row -> (row status, matched commune, matched village) of the messy register.

@@ -28,8 +28,9 @@ from geo_service.ingest.villages.derive import derive_village_areas, read_villag
 from geo_service.settings import CoveragePolicy
 from geo_service.store import Store, UnitQuery
 from geo_service.store.geopackage import GeoPackageStore
+from tests.paths import REPO_ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = REPO_ROOT
 BOUNDARIES = ROOT / "data" / "boundaries"
 GEOD = pyproj.Geod(ellps="WGS84")
 # Two squares inside Xã Bằng Cả (07057), lon/lat.

@@ -16,12 +16,13 @@ from geo_service.cli.main import app
 from geo_service.imports.pipeline import import_lineage
 from geo_service.ingest.report import ImportRejected
 from geo_service.store import Store
+from tests.paths import TEST_DATA
 from tests.tree_digest import tree_digest
 from tests.uploading import upload_settings, writer
 
 runner = CliRunner()
 DEEP = "[" * 200_000 + "]" * 200_000
-REGISTER = Path(__file__).parent / "data" / "registers" / "messy_register.csv"
+REGISTER = TEST_DATA / "registers" / "messy_register.csv"
 
 
 def invoke(*args: str) -> tuple[int, str]:

@@ -14,8 +14,9 @@ import shapely
 
 from geo_service.domain import METRIC_CRS, UNIT_COLUMNS, WGS84
 from geo_service.ingest.villages.derive import derive_village_areas, read_village_points
+from tests.paths import REPO_ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = REPO_ROOT
 BOUNDARIES = ROOT / "data" / "boundaries"
 REGISTER = ROOT / "data" / "registers" / "demo_models.csv"
 HEADER = "commune_code,name,unit_type,lon,lat,households,population"
