@@ -13,10 +13,8 @@ the coordinates and refuses what cannot be placed, naming the likely zones.
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from functools import cache
 from typing import NoReturn
 
@@ -43,7 +41,6 @@ VIETNAM_MAINLAND_BOUNDS = (101.5, 7.5, 110.0, 24.0)
 # Where a feature of a Vietnamese file may lie: mainland, Hoàng Sa, Trường Sa.
 VIETNAM_AREAS = (VIETNAM_MAINLAND_BOUNDS, (111.0, 15.5, 113.0, 17.5), (111.0, 6.0, 118.0, 12.0))
 _AREA_MARGIN_DEGREES = 0.1
-_PARALLEL_MIN_POINTS = 200_000
 
 Bounds = tuple[float, float, float, float]
 
@@ -107,21 +104,13 @@ def vn2000_coordinate_transform(source: CRS) -> Callable[[np.ndarray], np.ndarra
     """A function mapping an (N, 2) array of x/y in VN-2000 ``source`` to WGS 84 lon/lat.
 
     Shaped for ``shapely.transform``: one vectorised call for all vertices of a frame.
-    The inverse projection and EPSG:6960 run as one PROJ pipeline, split over the CPU
-    cores for large inputs (PROJ releases the GIL; a transformer per thread).
+    The inverse projection and EPSG:6960 run as one PROJ pipeline.
     """
-    pipeline = vn2000_pipeline(_unbound(source).to_wkt())
-
-    def run(chunk: np.ndarray) -> np.ndarray:
-        lon, lat = Transformer.from_pipeline(pipeline).transform(chunk[:, 0], chunk[:, 1])
-        return np.column_stack([lon, lat])
+    transformer = Transformer.from_pipeline(vn2000_pipeline(_unbound(source).to_wkt()))
 
     def apply(coords: np.ndarray) -> np.ndarray:
-        workers = min(os.cpu_count() or 1, 4) if len(coords) >= _PARALLEL_MIN_POINTS else 1
-        if workers == 1:
-            return run(coords)
-        with ThreadPoolExecutor(workers) as pool:
-            return np.vstack(list(pool.map(run, np.array_split(coords, workers))))
+        lon, lat = transformer.transform(coords[:, 0], coords[:, 1])
+        return np.column_stack([lon, lat])
 
     return apply
 
