@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 import orjson
 from pydantic import BaseModel, ValidationError
 
-from geo_service.ingest.readers.tables import decode_utf8
+from geo_service.ingest.readers.text_files import decode_utf8
 from geo_service.ingest.report import ValidationReport, reject
 
 ShapeT = TypeVar("ShapeT", bound=BaseModel)

@@ -1,46 +1,42 @@
-"""Spreadsheet-like input: rows with their spreadsheet row numbers, headers found and mapped
-through aliases, text decoded from legacy Vietnamese encodings.
+"""Tables: rows with their spreadsheet row numbers, under headers mapped to fields.
 
-A ``Table`` is one CSV file or one XLSX sheet. Its ``file_name`` is the label every
-problem carries: "register.csv", or "register.xlsx [Tổ]" for a sheet.
+A ``Table`` is one CSV file or one XLSX sheet, whatever reads it. Its ``file_name`` is
+the label every problem carries: "register.csv", or "register.xlsx [Tổ]" for a sheet.
+Tables are made from rows in two ways:
+
+* by aliases (``table_by_aliases``, registers and mapping files): the header is the row
+  near the top that names the most known columns, so title rows above it are skipped;
+  only known columns are kept, under their field names; text typed in a legacy
+  Vietnamese font (TCVN3, VNI) is converted with a warning;
+* as they stand (``read_plain_table``, boundary and village tables): the first non-empty
+  row is the header, rows merged across columns above it being titles; every column is
+  kept, under its header.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import NoReturn
 
-from geo_service.ingest.readers.cells import Cell, Formula, cell_text, fold_header
-from geo_service.ingest.readers.cells import parse_count as parse_count
-from geo_service.ingest.readers.cells import parse_date as parse_date
-from geo_service.ingest.registers.personal_data import find_personal_data
-from geo_service.ingest.report import ValidationReport, reject
-from geo_service.text.legacy_encodings import (
-    CP1258,
-    TCVN3,
-    VNI,
-    decode_bytes,
-    decode_legacy,
-    looks_legacy,
-    unreadable_words,
+from geo_service.ingest.readers.cells import Cell, cell_text, fold_header
+from geo_service.ingest.readers.merged_cells import warn_merged_cells
+from geo_service.ingest.readers.spreadsheets import SheetGrid, read_sheet
+from geo_service.ingest.readers.text_files import (
+    ENCODING_NAMES,
+    check_size,
+    decode_best_reading,
+    read_csv_rows,
+    split_csv,
 )
+from geo_service.ingest.report import ValidationReport, reject
+from geo_service.text.legacy_encodings import decode_legacy, looks_legacy, unreadable_words
 from geo_service.text.names import nfc
 
-MAX_TABLE_BYTES = 50 * 1024 * 1024
 HEADER_SEARCH_ROWS = 20  # title lines above the header ("DANH SÁCH MÔ HÌNH ...") are skipped
-ENCODING_NAMES = {CP1258: "Windows-1258", TCVN3: "TCVN3 (ABC)", VNI: "VNI-Windows"}
-# Cells that a spreadsheet would run as a formula ("=HYPERLINK(...)", "+cmd", "@SUM",
-# "-2+3+cmd|' /C calc'!A0"): whatever begins with "=" or "@", a sign followed by anything
-# ("-" or "+" alone is a dash, not a formula), or a tab or carriage return (OWASP's list).
-_FORMULA = re.compile(r"^(?:[\t\r]|\s*(?:[=@]|[+\-]\s*\S))")
-_MARKUP = re.compile(r"[<>]")
-# Excel writes '?' for each letter its ANSI code page lacks: "Hoạt động" -> "Ho?t ??ng".
-_LOST_LETTER = re.compile(r"[^\W\d_]\?|\?[^\W\d_]")
+PLAIN_TABLE_BYTES = 100 * 1024 * 1024
+TABLE_SUFFIXES = (".csv", ".xlsx")
 _UNICODE_VIETNAMESE = re.compile("[ăĂđĐĩĨũŨơƠưƯ\u1ea0-\u1ef9]")
 _PARENTHESES = re.compile(r"\([^)]*\)")
 
@@ -52,94 +48,16 @@ Problems = ValidationReport
 @dataclass(frozen=True)
 class Table:
     file_name: str  # the label problems carry: "register.csv" or "register.xlsx [Tổ]"
-    columns: dict[str, str]  # canonical field -> header as written in the file
+    # field -> header as written: a canonical field name (read by aliases), or the
+    # header itself (read as it stands)
+    columns: dict[str, str]
     rows: list[tuple[int, dict[str, Cell]]]  # (spreadsheet row number, field -> cell)
     headers: tuple[str, ...] = ()  # every header of the header row, as written
     header_row: int = 1
     unknown_headers: tuple[str, ...] = field(default=())
 
 
-# --- bytes -> text ------------------------------------------------------------------------
-
-
-def decode_utf8(data: bytes, file_name: str) -> str:
-    """UTF-8 text (BOM allowed), or a rejection naming the first undecodable row."""
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        _reject_not_utf8(data, exc, file_name)
-
-
-def _reject_not_utf8(data: bytes, exc: UnicodeDecodeError, file_name: str) -> NoReturn:
-    reject(
-        file_name,
-        "the file is not UTF-8 (it looks like a legacy Vietnamese encoding such as "
-        "Windows-1258, TCVN3 or VNI); save it as 'CSV UTF-8' and import again",
-        row=data[: exc.start].count(b"\n") + 1,
-    )
-
-
-def decode_text(data: bytes, file_name: str, problems: Problems) -> str:
-    """UTF-8 text; or a legacy Vietnamese encoding read with certainty, with a warning.
-
-    Certainty means: Windows-1258, TCVN3 or VNI reads every word as a Vietnamese syllable
-    and no letter was lost on saving. Anything else (e.g. Western cp1252) is refused.
-    """
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        first_error = exc
-    text, encoding = decode_bytes(data)
-    lost = _LOST_LETTER.search(text)
-    if lost is not None:
-        word = text[max(0, lost.start() - 10) : lost.end() + 10].split()
-        reject(
-            file_name,
-            "the file is not UTF-8, and Vietnamese letters were lost when it was saved "
-            f"(they became '?', e.g. '{' '.join(word)[:40]}'); save it from Excel as "
-            "'CSV UTF-8' and import again",
-            row=text[: lost.start()].count("\n") + 1,
-        )
-    if encoding in ENCODING_NAMES and "\ufffd" not in text and unreadable_words(text) == 0:
-        problems.warning(
-            f"the file is not UTF-8: it was read as {ENCODING_NAMES[encoding]} and "
-            "converted to Unicode; check the names, and save as 'CSV UTF-8' next time",
-            row=1,
-            code="legacy_encoding",
-        )
-        return text
-    _reject_not_utf8(data, first_error, file_name)
-
-
-def read_csv_grid(path: Path, file_name: str, problems: Problems) -> list[tuple[int, list[str]]]:
-    """The rows of a CSV file (delimiter sniffed), numbered as a spreadsheet shows them."""
-    check_size(path, file_name)
-    return split_csv(decode_text(path.read_bytes(), file_name, problems), file_name)
-
-
-def split_csv(text: str, file_name: str) -> list[tuple[int, list[str]]]:
-    """CSV records (``,`` ``;`` or tab, sniffed), numbered as a spreadsheet shows them; a
-    quoted cell may span several lines of text and is still one row."""
-    try:
-        delimiter = csv.Sniffer().sniff(text[:4096], delimiters=",;\t").delimiter
-    except csv.Error:
-        delimiter = ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    try:
-        return list(enumerate(reader, start=1))
-    except csv.Error as exc:
-        reject(file_name, f"malformed CSV: {exc}", row=reader.line_num)
-
-
-def check_size(path: Path, file_name: str, limit: int = MAX_TABLE_BYTES) -> None:
-    size = path.stat().st_size
-    if size == 0:
-        reject(file_name, "the file is empty (0 bytes)")
-    if size > limit:
-        reject(file_name, f"the file is larger than {limit // 2**20} MB")
-
-
-# --- grid -> table ------------------------------------------------------------------------
+# --- by aliases ---------------------------------------------------------------------------
 
 
 def read_csv_table(
@@ -151,7 +69,7 @@ def read_csv_table(
 ) -> Table:
     """Read a CSV file and map its headers to canonical field names."""
     problems = problems or ValidationReport(file_name)
-    table = table_from_grid(read_csv_grid(path, file_name, problems), aliases, file_name, problems)
+    table = table_by_aliases(read_csv_rows(path, file_name, problems), aliases, file_name, problems)
     if table is None:
         reject(
             file_name,
@@ -160,7 +78,7 @@ def read_csv_table(
     return table
 
 
-def table_from_grid(
+def table_by_aliases(
     grid: Iterable[tuple[int, Sequence[Cell]]],
     aliases: dict[str, list[str]],
     file_name: str,
@@ -294,31 +212,81 @@ def _convert_legacy_column(
     )
 
 
-# --- cells --------------------------------------------------------------------------------
+# --- as they stand ------------------------------------------------------------------------
 
 
-def check_cell_text(problems: Problems, value: Cell, *, row: int, field: str) -> bool:
-    """Refuse personal data (phones, ID numbers, e-mail addresses; reported masked), and
-    spreadsheet formulas and markup, which would run on export or display, in text cells."""
-    text = cell_text(value)
-    if personal := find_personal_data(text):
-        problems.error(personal.message(), row=row, field=field, code="personal_data")
-        return False
-    if isinstance(value, Formula) or _FORMULA.match(text):
-        problems.error(
-            f"'{text[:40]}' looks like a spreadsheet formula; formulas are not "
-            "accepted in text cells",
-            row=row,
-            field=field,
-            code="formula",
-        )
-        return False
-    if _MARKUP.search(text):
-        problems.error(
-            "text contains '<' or '>' (markup is not accepted in names)",
-            row=row,
-            field=field,
-            code="markup",
-        )
-        return False
-    return True
+def read_plain_table(
+    path: Path, file_name: str, sheet: str | None, report: ValidationReport
+) -> Table:
+    """The table of a .csv file, or of an .xlsx file's sheet (``sheet``: its name; the
+    first sheet when None), under its first non-empty row.
+
+    Every column is kept under its header (NFC; "column_3" for an empty one); text is
+    NFC, an empty cell None; blank rows are left out. Merged titles above the header are
+    skipped and merged cells filled down, each with a warning.
+    """
+    if path.suffix.lower() == ".xlsx":
+        grid = read_sheet(path, file_name, sheet, max_bytes=PLAIN_TABLE_BYTES)
+        numbered = _without_titles(grid, report.part(f"{file_name} [{grid.name}]"))
+    else:
+        if sheet is not None:
+            reject(
+                file_name,
+                "a CSV file has a single table; --layer names an XLSX sheet",
+                field="layer",
+            )
+        check_size(path, file_name, PLAIN_TABLE_BYTES)
+        text = decode_best_reading(path.read_bytes(), report)
+        numbered = split_csv(text, file_name)
+    return _first_row_table(numbered, file_name)
+
+
+def _without_titles(
+    grid: SheetGrid, problems: ValidationReport
+) -> Sequence[tuple[int, Sequence[Cell]]]:
+    warn_merged_cells(problems, grid.merged)
+    if not grid.titles:
+        return grid.rows
+    first = next(cells for number, cells in grid.rows if number == grid.titles[0])
+    text = " ".join(next(t for v in first if (t := cell_text(v).strip())).split())
+    titles = grid.titles
+    rows = f"row {titles[0]}" if len(titles) == 1 else f"rows {titles[0]}-{titles[-1]}"
+    problems.warning(
+        f"{rows} merged across columns above the header ('{text[:40]}') read as a title "
+        "and skipped",
+        row=titles[0],
+        code="merged_title",
+    )
+    return [(number, cells) for number, cells in grid.rows if number not in titles]
+
+
+def _first_row_table(numbered: Sequence[tuple[int, Sequence[Cell]]], file_name: str) -> Table:
+    cleaned = [(number, [_plain_cell(v) for v in cells]) for number, cells in numbered]
+    filled = [(number, cells) for number, cells in cleaned if any(v is not None for v in cells)]
+    if not filled:
+        reject(file_name, "the table is empty: no header row")
+    header_row, header_cells = filled[0]
+    width = max(len(cells) for _, cells in filled)
+    padded = [*header_cells, *[None] * (width - len(header_cells))]
+    header = _plain_header(padded, file_name, header_row)
+    rows = [
+        (number, dict(zip(header, [*cells, *[None] * (width - len(cells))], strict=True)))
+        for number, cells in filled[1:]
+    ]
+    return Table(file_name, {name: name for name in header}, rows, tuple(header), header_row)
+
+
+def _plain_header(cells: list[Cell], file_name: str, row: int) -> list[str]:
+    header: list[str] = []
+    for position, value in enumerate(cells, start=1):
+        text = cell_text(value) if value is not None else f"column_{position}"
+        if text in header:
+            reject(file_name, f"two columns are named '{text}'", row=row, field=text)
+        header.append(text)
+    return header
+
+
+def _plain_cell(value: Cell) -> Cell:
+    if isinstance(value, str):
+        return nfc(value) or None
+    return value

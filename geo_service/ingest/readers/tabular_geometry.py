@@ -21,9 +21,10 @@ import shapely
 from pyproj import CRS
 
 from geo_service.domain import WGS84
+from geo_service.ingest.readers.cell_checks import without_formulas
 from geo_service.ingest.readers.geometry_checks import POINTS_HINT, Expect
 from geo_service.ingest.readers.layers import RawLayer, fail
-from geo_service.ingest.readers.sheets import read_sheet
+from geo_service.ingest.readers.tables import read_plain_table
 from geo_service.ingest.report import ValidationReport
 from geo_service.text.names import fold
 
@@ -54,10 +55,14 @@ def read_table_layer(
     expect: Expect,
     report: ValidationReport,
 ) -> RawLayer:
-    """A CSV or XLSX table as a layer: rows indexed by spreadsheet row (index ``row``)."""
-    sheet = read_sheet(path, name, layer, report)
+    """A CSV or XLSX table as a layer: rows indexed by spreadsheet row (index ``row``).
+
+    A row holding a formula is an error and left out (``cell_checks.without_formulas``).
+    """
     found = ValidationReport(name)  # row problems, reported in row order at the end
-    columns = _geometry_columns(sheet.header, name)
+    rows_read = without_formulas(read_plain_table(path, name, layer, report), found)
+    header = list(rows_read.headers)
+    columns = _geometry_columns(header, name)
     if expect == "polygons" and columns.wkt is None:
         if columns.lon is not None:
             fail(
@@ -72,10 +77,10 @@ def read_table_layer(
             f"({', '.join(WKT_HEADERS)})",
             row=1,
         )
-    rows = np.asarray([number for number, _ in sheet.rows], dtype=int)
+    rows = np.asarray([number for number, _ in rows_read.rows], dtype=int)
     table = pd.DataFrame(
-        [cells for _, cells in sheet.rows],
-        columns=sheet.header,
+        [list(cells.values()) for _, cells in rows_read.rows],
+        columns=header,
         index=pd.Index(rows, name="row"),
         dtype=object,
     )

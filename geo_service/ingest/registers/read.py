@@ -16,15 +16,11 @@ from typing import cast
 import pandas as pd
 
 from geo_service.domain import MODEL_COLUMNS, TEAM_COLUMNS
+from geo_service.ingest.readers.cell_checks import check_cell_text
 from geo_service.ingest.readers.cells import Cell, Formula, cell_text, fold_header
 from geo_service.ingest.readers.merged_cells import warn_merged_cells
 from geo_service.ingest.readers.spreadsheets import SheetGrid, is_workbook, read_workbook
-from geo_service.ingest.readers.tables import (
-    HEADER_SEARCH_ROWS,
-    check_cell_text,
-    read_csv_table,
-    table_from_grid,
-)
+from geo_service.ingest.readers.tables import HEADER_SEARCH_ROWS, read_csv_table, table_by_aliases
 from geo_service.ingest.registers.mapping import read_mapping
 from geo_service.ingest.registers.match_report import MatchReport
 from geo_service.ingest.registers.matching import UnitMatcher
@@ -209,7 +205,7 @@ def load_sheets(path: Path, file_name: str, report: ValidationReport) -> list[Sh
         label = f"{file_name} [{grid.name}]"
         problems = report.part(label)
         warn_merged_cells(problems, grid.merged)
-        found = table_from_grid(grid.rows, ALIASES, label, problems)
+        found = table_by_aliases(grid.rows, ALIASES, label, problems)
         if found is None:
             reject(label, "the sheet has no header row with register columns ('Mã mô hình', …)")
         sheets.append(Sheet(found, problems, role))

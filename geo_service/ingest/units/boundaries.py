@@ -36,7 +36,7 @@ from geo_service.ingest.readers.layers import (
     read_gdal_layer,
 )
 from geo_service.ingest.readers.shapefiles import shapefile_encoding, zipped_shapefile
-from geo_service.ingest.readers.sheets import TABLE_SUFFIXES
+from geo_service.ingest.readers.tables import TABLE_SUFFIXES
 from geo_service.ingest.readers.tabular_geometry import read_table_layer
 from geo_service.ingest.report import ImportRejected, ValidationReport
 from geo_service.ingest.units.columns import normalise_units

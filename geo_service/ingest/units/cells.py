@@ -18,7 +18,8 @@ from typing import Any, Generic, TypeVar
 import numpy as np
 import pandas as pd
 
-from geo_service.ingest.readers.tables import check_cell_text, parse_count, parse_date
+from geo_service.ingest.readers.cell_checks import check_cell_text
+from geo_service.ingest.readers.cells import parse_count, parse_date
 from geo_service.ingest.registers.personal_data import might_hold_personal_data
 from geo_service.ingest.report import ValidationReport
 from geo_service.keys import first_rows

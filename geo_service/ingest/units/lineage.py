@@ -19,7 +19,7 @@ from pydantic import AliasChoices, BaseModel, ConfigDict, Field, StringConstrain
 
 from geo_service.domain import LINEAGE_COLUMNS, REFORM_DATE
 from geo_service.ingest.readers.json_input import checked_shape, parse_json
-from geo_service.ingest.readers.tables import decode_utf8, split_csv
+from geo_service.ingest.readers.text_files import decode_utf8, split_csv
 from geo_service.ingest.report import ValidationReport, reject
 from geo_service.ingest.units.codes import is_gso_code
 

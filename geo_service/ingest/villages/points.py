@@ -18,7 +18,7 @@ import pandas as pd
 import shapely
 
 from geo_service.domain import WGS84
-from geo_service.ingest.readers.sheets import TABLE_SUFFIXES
+from geo_service.ingest.readers.tables import TABLE_SUFFIXES
 from geo_service.ingest.readers.tabular_geometry import header_key
 from geo_service.ingest.report import ValidationReport
 from geo_service.ingest.units.boundaries import read_boundaries

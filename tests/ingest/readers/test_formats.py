@@ -11,7 +11,6 @@ from datetime import date
 from pathlib import Path
 
 import geopandas as gpd
-import openpyxl
 import pyogrio
 import pyproj
 import pytest
@@ -29,6 +28,7 @@ from geo_service.settings import CoveragePolicy
 from geo_service.store import Store, UnitQuery
 from geo_service.store.geopackage import GeoPackageStore
 from tests.paths import REPO_ROOT
+from tests.workbooks import with_saved_result, workbook
 
 ROOT = REPO_ROOT
 BOUNDARIES = ROOT / "data" / "boundaries"
@@ -78,17 +78,6 @@ def data(**values: str) -> str:
 
 def write(path: Path, text: str) -> Path:
     path.write_text(text, encoding="utf-8")
-    return path
-
-
-def workbook(path: Path, sheets: dict[str, list[list[object]]]) -> Path:
-    book = openpyxl.Workbook()
-    book.remove(book.active)
-    for title, rows in sheets.items():
-        sheet = book.create_sheet(title)
-        for row in rows:
-            sheet.append(row)
-    book.save(path)
     return path
 
 
@@ -481,6 +470,51 @@ def test_formulas_and_markup_in_names_are_errors(
     _, report = read_village_points(villages)
     problem = only_error(report)
     assert (problem.row, problem.field, problem.code) == (3, "name", "markup")
+
+
+def test_formula_cells_in_xlsx_tables_are_refused_naming_file_row_and_field(
+    demo_store: Store, tmp_path: Path
+) -> None:
+    """Every XLSX is read by one reader, which keeps formulas as formulas: a boundary or
+    village table refuses them, whatever Excel saved as their result."""
+    boundaries = workbook(
+        tmp_path / "ranh_gioi.xlsx",
+        {
+            "Thôn": [
+                ["ma", "ten", "ma_xa", "WKT"],
+                ["T1", '=HYPERLINK("http://x","Thôn 1")', "07057", SQUARE_A.wkt],
+                ["T2", "Thôn 2", "07057", SQUARE_B.wkt],
+            ]
+        },
+    )
+    with_saved_result(boundaries, "B2", "Thôn 1", text=True)
+    raw, report = read_boundaries(boundaries)
+    problem = only_error(report)
+    assert (problem.file, problem.row, problem.field) == ("ranh_gioi.xlsx", 2, "ten")
+    assert problem.code == "formula"
+    assert str(problem).startswith("error: ranh_gioi.xlsx, row 2, field 'ten': '=HYPERLINK(")
+    assert raw.index.tolist() == [3]
+
+    points = workbook(
+        tmp_path / "thon.xlsx",
+        {
+            "Danh sách": [
+                ["Mã xã", "Tên thôn", "Kinh độ", "Vĩ độ"],
+                ["07057", "Thôn 1", "=106.85+0.002", 21.1],
+                ["07057", "Thôn 2", 106.847, 21.078],
+            ]
+        },
+    )
+    found, report = read_village_points(points)
+    problem = only_error(report)
+    assert (problem.file, problem.row, problem.field) == ("thon.xlsx", 2, "Kinh độ")
+    assert problem.code == "formula" and "=106.85+0.002" in problem.message
+    assert found["name"].tolist() == ["Thôn 2"]
+    before = len(demo_store.imports())
+    with pytest.raises(ImportRejected) as caught:
+        pipeline.import_villages(demo_store, points, as_of=AS_OF)
+    assert [p.code for p in caught.value.report.errors] == ["formula"]
+    assert len(demo_store.imports()) == before
 
 
 def test_dbf_text_typed_with_a_tcvn3_font_is_converted(tmp_path: Path) -> None:

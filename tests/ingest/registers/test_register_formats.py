@@ -3,12 +3,9 @@ rows, Vietnamese and English headers, Vietnamese dates and numbers, legacy encod
 
 from __future__ import annotations
 
-import re
-import zipfile
 from datetime import date, datetime
 from pathlib import Path
 
-import openpyxl
 import pytest
 
 from geo_service.imports.pipeline import import_models
@@ -16,36 +13,9 @@ from geo_service.ingest.readers.cells import Formula, parse_count, parse_date
 from geo_service.ingest.report import ImportRejected, ValidationReport
 from geo_service.store import Store
 from geo_service.text.legacy_encodings import _TCVN3_LEGACY, _TCVN3_UNICODE, _VNI_TABLE
+from tests.workbooks import with_saved_result, workbook
 
 # --- files ----------------------------------------------------------------------------------
-
-
-def workbook(path: Path, sheets: dict[str, list[list[object]]]) -> Path:
-    book = openpyxl.Workbook()
-    book.remove(book.active)
-    for title, rows in sheets.items():
-        sheet = book.create_sheet(title)
-        for row in rows:
-            sheet.append(row)
-    book.save(path)
-    return path
-
-
-def with_saved_result(path: Path, cell: str, value: str, *, text: bool = False) -> None:
-    """Give a formula cell the result Excel would have saved (openpyxl saves none)."""
-    with zipfile.ZipFile(path) as archive:
-        parts = {name: archive.read(name) for name in archive.namelist()}
-    name = "xl/worksheets/sheet1.xml"
-    xml = parts[name].decode()
-    kind = ' t="str"' if text else ""
-    formula = rf'<c r="{cell}"([^>]*)><f>(.*?)</f><v ?/>'
-    saved = rf'<c r="{cell}"\1{kind}><f>\2</f><v>{value}</v>'
-    xml, count = re.subn(formula, saved, xml)
-    assert count == 1
-    parts[name] = xml.encode()
-    with zipfile.ZipFile(path, "w") as archive:
-        for part, data in parts.items():
-            archive.writestr(part, data)
 
 
 def rejected(store: Store, path: Path) -> list[str]:
@@ -163,8 +133,8 @@ def test_several_register_sheets_must_be_named(demo_store: Store, tmp_path: Path
 @pytest.mark.parametrize(
     ("data", "words"),
     [
-        (b"PK\x03\x04 not really a zip", "not an .xlsx workbook"),
-        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600, "not an .xlsx workbook"),
+        (b"PK\x03\x04 not really a zip", "not an Excel .xlsx file"),
+        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600, "not an Excel .xlsx file"),
         (b"", "the file is empty"),
     ],
 )
