@@ -12,16 +12,9 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Iterable
 
-from geo_service.text.names import (
-    _APOSTROPHES,
-    _DIGITS,
-    _NON_WORD,
-    _NUMERAL_WORDS,
-    _ROMAN_LETTERS,
-    _keep_digit,
-    _strip_marks,
-    nfc,
-)
+from geo_service.text.folding import strip_marks, words
+from geo_service.text.names import nfc
+from geo_service.text.numerals import may_end_numeral, without_leading_zeros
 
 
 def last_word(name: str) -> str:
@@ -32,9 +25,9 @@ def last_word(name: str) -> str:
     if last.isalnum() and unicodedata.is_normalized("NFC", last):
         # The common case: a last word of letters and digits, which ``nfc`` leaves as is
         # but for tone placement (folded away below).
-        return _strip_marks(last)
-    words = _NON_WORD.sub(" ", _APOSTROPHES.sub("", nfc(name).lower())).rsplit(None, 1)
-    return _strip_marks(words[-1]) if words else ""
+        return strip_marks(last)
+    folded = words(nfc(name).lower())
+    return strip_marks(folded[-1]) if folded else ""
 
 
 def key_signature(name: str) -> str:
@@ -50,14 +43,9 @@ def key_signature(name: str) -> str:
     (Greek final sigma).
     """
     last = last_word(name).casefold()
-    if any(char.isdigit() for char in last) or _numeral_word(last):
+    if any(char.isdigit() for char in last) or may_end_numeral(last):
         return "#"
     return last
-
-
-def _numeral_word(word: str) -> bool:
-    """Whether a folded last word may end a spelled-out or Roman numeral."""
-    return word in _NUMERAL_WORDS or _ROMAN_LETTERS.fullmatch(word) is not None
 
 
 class KeyEndings:
@@ -85,9 +73,9 @@ class KeyEndings:
         """False when a name whose ``last_word`` is ``last`` has none of the keys."""
         if not last.isascii():  # other digits, letters that do not fold to ASCII
             return True
-        words = self._words
+        endings = self._words
         if last.isdigit():
-            return _DIGITS.sub(_keep_digit, last) in words
-        if self._numbers and _numeral_word(last):
+            return without_leading_zeros(last) in endings
+        if self._numbers and may_end_numeral(last):
             return True
-        return any(last[i:] in words for i in range(len(last)))
+        return any(last[i:] in endings for i in range(len(last)))

@@ -11,12 +11,10 @@ Conventions, decided once here:
   only the rest, and ``NameIndex`` (ingest/name_index.py) uses the types only to tell
   candidates apart or to refuse a match whose explicit types differ ("Thôn 1" never
   silently matches "Xóm 1").
-* Ordinals: the rest is read as a number only when it is *entirely* a numeral: digits
-  ("01"), Roman I..XXXIX ("vi", "xi" only in capitals, being syllables too), or number
-  words up to 99 ("Một", "mười lăm", "hai mươi mốt"; "mốt"/"lăm" only after a ten); a
-  leading "số" is dropped. So "Ba Vì", "Tân Lập", "Năm Căn" stay names. Accented words
-  must be spelled exactly; unaccented, only "mot", "hai", "ba", "muoi" and compounds
-  with "muoi" count, since "nam", "tam", "sau", "bon" are common name syllables too.
+* Ordinals: the rest is read as a number only when it is *entirely* a numeral (digits,
+  Roman numerals or number words, as ``numerals`` reads them); a leading "số" is
+  dropped. So "Thôn Một" and "Thôn số 1" are "1", while "Ba Vì", "Tân Lập", "Năm Căn"
+  stay names.
 * Single-syllable type words are matched with their accents ("Sóc", not "Sọc"); without
   accents only if the whole name has none. ``level`` restricts the types considered, so
   "Buôn Ma Thuột" at district level or "Sóc Sơn" at commune level is not split.
@@ -31,6 +29,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from geo_service.domain import UNIT_TYPES, Level
+from geo_service.text.folding import strip_marks, words
+from geo_service.text.numerals import read_numeral, without_leading_zeros
 
 _TONE_MARKS = "\u0300\u0301\u0303\u0309\u0323"  # huyền, sắc, ngã, hỏi, nặng
 
@@ -47,22 +47,6 @@ _CLEANUP: dict[int, str | None] = {
     0x189: "Đ",  # Icelandic/African eth typed for Đ/đ
 }
 _NEEDS_CLEANUP = re.compile(f"[{''.join(map(chr, _CLEANUP))}]")
-
-
-def _fold_table() -> dict[int, str | None]:
-    table: dict[int, str | None] = dict.fromkeys(range(0x300, 0x370))  # combining marks
-    for code in [*range(0xC0, 0x250), *range(0x1E00, 0x1F00)]:
-        decomposed = unicodedata.normalize("NFD", chr(code))
-        base = "".join(c for c in decomposed if not unicodedata.combining(c))
-        if len(base) == 1 and base != chr(code):
-            table[code] = base
-    table.update({ord("đ"): "d", ord("Đ"): "D"})
-    return table
-
-
-_FOLD = _fold_table()
-_APOSTROPHES = re.compile(r"['’‘`´]")
-_NON_WORD = re.compile(r"[\W_]+")
 _SEPARATORS = " \t.:,;-–—/"
 _SEPARATOR = re.compile(f"[{re.escape(_SEPARATORS)}]")
 
@@ -115,14 +99,9 @@ def nfc_each(texts: list[str]) -> list[str]:
     return texts
 
 
-def _strip_marks(text: str) -> str:
-    """Lowercase without diacritics; keeps the length of NFC Vietnamese text."""
-    return text.lower().translate(_FOLD)
-
-
 def fold(text: str) -> str:
     """Accent- and case-insensitive key: "Đường Lâm" -> "duong lam"."""
-    return " ".join(_NON_WORD.sub(" ", _APOSTROPHES.sub("", _strip_marks(nfc(text)))).split())
+    return " ".join(words(strip_marks(nfc(text))))
 
 
 # --- unit type prefixes -------------------------------------------------------------------
@@ -138,7 +117,7 @@ def _type_words() -> list[tuple[str, str, str]]:
         for slug, (word, _) in UNIT_TYPES.items()
         if slug != "thanh_pho_tw"
     } | set(_EXTRA_TYPE_WORDS.items())
-    return sorted(((w, s, _strip_marks(w)) for w, s in pairs), key=lambda t: (-len(t[0]), t))
+    return sorted(((w, s, strip_marks(w)) for w, s in pairs), key=lambda t: (-len(t[0]), t))
 
 
 LONGEST_TYPE_WORDS = max(len(word.split()) for word, _, _ in _type_words())  # "tổ dân phố"
@@ -199,7 +178,7 @@ def split_unit_type(name: str, level: Level | None = None) -> tuple[str | None, 
 
 
 def _split(text: str, level: Level | None) -> tuple[str | None, str]:
-    folded = _strip_marks(text)
+    folded = strip_marks(text)
     if len(folded) == len(text):
         first = _SEPARATOR.split(folded, maxsplit=1)[0]
         for word, slug, folded_word in _TYPE_WORDS_BY_SYLLABLE.get(first, ()):
@@ -221,53 +200,6 @@ def _split(text: str, level: Level | None) -> tuple[str | None, str]:
 
 # --- ordinals -----------------------------------------------------------------------------
 
-_UNITS = {
-    "một": 1,
-    "hai": 2,
-    "ba": 3,
-    "bốn": 4,
-    "tư": 4,
-    "năm": 5,
-    "sáu": 6,
-    "bảy": 7,
-    "bẩy": 7,
-    "tám": 8,
-    "chín": 9,
-}
-_TRAILING = {**_UNITS, "mốt": 1, "lăm": 5, "nhăm": 5}
-_TEN, _TENS = "mười", ("mươi", "mười")
-_ASCII_UNITS = {_strip_marks(w): n for w, n in _UNITS.items()}
-_ASCII_TRAILING = {_strip_marks(w): n for w, n in _TRAILING.items()}
-_ASCII_ALONE = {"mot": 1, "hai": 2, "ba": 3}
-_ROMAN = re.compile(r"(X{0,3})(IX|IV|V?I{0,3})")
-_ROMAN_ONES = ("", "I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX")
-_LONGEST_NUMERAL = len("hai mươi mốt") + 4  # longer digit strings are codes, not ordinals
-_ROMAN_OR_NAME = frozenset({"VI", "XI"})  # "Vi", "xi" are names unless written in capitals
-_DIGITS = re.compile(r"^0+(\d)")
-# The last word of a numeral, folded ("hai mươi mốt" ends with "mot").
-_NUMERAL_WORDS = frozenset(_strip_marks(w) for w in [*_TRAILING, *_TENS])
-_ROMAN_LETTERS = re.compile("[ivx]+")
-
-
-def _keep_digit(match: re.Match[str]) -> str:  # a function: a template string is reparsed
-    return match.group(1)
-
-
-def _number_words(words: list[str], ascii_only: bool) -> int | None:
-    units, trailing = (_ASCII_UNITS, _ASCII_TRAILING) if ascii_only else (_UNITS, _TRAILING)
-    ten, tens = ("muoi", ("muoi",)) if ascii_only else (_TEN, _TENS)
-    # Alone, or before "mươi": unaccented "nam muoi" is more likely "Nậm Mười" than 50.
-    leading = _ASCII_ALONE if ascii_only else _UNITS
-    match words:
-        case [word]:
-            return 10 if word == ten else leading.get(word)
-        case [first, second] if first == ten:
-            return 10 + trailing[second] if second in trailing else None
-        case [first, second, *last] if second in tens and leading.get(first, 0) > 1:
-            ones = trailing.get(last[0]) if len(last) == 1 else (0 if not last else None)
-            return None if ones is None else 10 * units[first] + ones
-    return None
-
 
 def numeral_value(text: str) -> int | None:
     """The number a name part spells when it is nothing but a numeral, else None.
@@ -275,18 +207,7 @@ def numeral_value(text: str) -> int | None:
     >>> [numeral_value(s) for s in ["01", "IV", "Một", "hai mươi mốt", "Ba Vì", "Nam"]]
     [1, 4, 1, 21, None, None]
     """
-    return _numeral(nfc(text))
-
-
-def _numeral(text: str) -> int | None:
-    if len(text) > _LONGEST_NUMERAL:
-        return None
-    if text.isdecimal():
-        return int(text)
-    roman = _ROMAN.fullmatch(text.upper())
-    if text and roman and (text.isupper() or text.upper() not in _ROMAN_OR_NAME):
-        return 10 * len(roman.group(1)) + _ROMAN_ONES.index(roman.group(2))
-    return _number_words(text.lower().split(), ascii_only=text.isascii())
+    return read_numeral(nfc(text))
 
 
 def _without_so(rest: str) -> str:
@@ -294,7 +215,7 @@ def _without_so(rest: str) -> str:
     if rest[:1] not in ("s", "S"):
         return rest
     head, _, tail = rest.partition(" ")
-    numeral_follows = bool(tail) and (tail[0].isdigit() or _numeral(tail) is not None)
+    numeral_follows = bool(tail) and (tail[0].isdigit() or read_numeral(tail) is not None)
     if head.lower() in ("số", "so", "số.", "so.") and numeral_follows:
         return tail
     return rest
@@ -303,9 +224,8 @@ def _without_so(rest: str) -> str:
 def _keys_of_rest(rest: str) -> tuple[str, str, str]:
     """Keys of a name without its type word: folded, with accents, folded literally."""
     rest = _without_so(rest)
-    words = _NON_WORD.sub(" ", _APOSTROPHES.sub("", rest.lower())).split()
-    spelled = " ".join(_DIGITS.sub(_keep_digit, w) if w[0] == "0" else w for w in words)
-    folded, number = _strip_marks(spelled), _numeral(rest)
+    spelled = " ".join(without_leading_zeros(w) if w[0] == "0" else w for w in words(rest.lower()))
+    folded, number = strip_marks(spelled), read_numeral(rest)
     if number is not None:
         return str(number), str(number), folded
     return folded, spelled, folded
