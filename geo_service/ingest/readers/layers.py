@@ -88,7 +88,7 @@ def read_gdal(
     decode = _from_cp1258 if encoding == CP1258 else _nfc
     attributes = pd.DataFrame(
         {
-            decode(str(field)): _column(table.column(field), encoding == CP1258)
+            decode(str(field)): attribute_column(table.column(field), encoding == CP1258)
             for field in meta["fields"]
         },
         index=pd.RangeIndex(1, table.num_rows + 1, name="feature"),
@@ -166,7 +166,7 @@ def convert_legacy_text(attributes: pd.DataFrame, report: ValidationReport) -> p
 _LEGACY_SAMPLE_ROWS = 2_000
 
 
-def _column(values: pa.ChunkedArray, from_cp1258: bool) -> ExtensionArray | np.ndarray:
+def attribute_column(values: pa.ChunkedArray, from_cp1258: bool) -> ExtensionArray | np.ndarray:
     """One attribute column: text in NFC (normalised by Arrow, a column at a time); other
     types as numpy arrays (dates as datetime64, integers with gaps as floats with NaN)."""
     if _is_string_view(values.type):  # newer GDALs may hand text over as views
