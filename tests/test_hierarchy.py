@@ -8,7 +8,7 @@ import geopandas as gpd
 import pandas as pd
 from shapely.geometry import box
 
-from geo_service.hierarchy import carry_villages_forward, resolve_codes, subtree_codes
+from geo_service.hierarchy import UnitTree, carry_villages_forward, resolve_codes
 
 LINEAGE = pd.DataFrame(
     {
@@ -84,10 +84,15 @@ def test_resolve_codes_follows_lineage_and_prefers_kept_code() -> None:
     assert resolved.tolist() == ["07054", "15772", None, "07054"]
 
 
-def test_subtree_codes() -> None:
-    tree = pd.DataFrame({"code": ["1", "2", "3", "4"], "parent_code": [None, "1", "2", "1"]})
-    assert subtree_codes(tree, "2") == {"2", "3"}
-    assert subtree_codes(tree, "1") == {"1", "2", "3", "4"}
+def test_subtree_and_ancestors() -> None:
+    tree = UnitTree(
+        pd.DataFrame({"code": ["1", "2", "3", "4"], "parent_code": [None, "1", "2", "1"]})
+    )
+    assert tree.subtree("2") == {"2", "3"}
+    assert tree.subtree("1") == {"1", "2", "3", "4"}
+    assert tree.subtree("9") == set()
+    assert tree.ancestor_codes("3") == ["2", "1"]
+    assert tree.ancestor_codes("1") == []
 
 
 def test_nothing_to_carry_when_no_commune_has_ended() -> None:

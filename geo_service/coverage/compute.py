@@ -13,7 +13,7 @@ Examples
 >>> result.rollups.loc[result.rollups.code == "09496", ["villages_covered", "villages_total"]]
 
 How complete a roll-up's village list is, is part of it: ``village_sources`` (from
-``hierarchy.village_list_sources``) names, per commune, the communes its villages come
+``village_lists.village_list_sources``) names, per commune, the communes its villages come
 from and whether their villages are known. A commune formed by merging three communes,
 of which one had its villages listed, is ``partial`` (1 of 3), and one with no village
 listed is ``no_data``: its village counts are missing, never 0 of 0.
@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 from geo_service.domain import Level, with_count_dtypes
+from geo_service.hierarchy import UnitTree
 from geo_service.settings import CoveragePolicy
 from geo_service.values import member_of
 
@@ -79,41 +80,30 @@ def compute_coverage(
     """
     active = _active_models(models, model_types, policy, as_of)
     sites = _sites(active, teams)
-    index = pd.Index(units["code"])
-    position = index.get_indexer(pd.Index(sites["unit_code"]))
+    tree = UnitTree(units)
+    position = tree.positions(sites["unit_code"])
     placed = position >= 0
     unplaced = sites[~placed].reset_index(drop=True)
     sites = sites[placed].reset_index(drop=True)
-    tree = _UnitTree(units, index)
+    levels = _Levels(units["level"].to_numpy())
     model_sites = sites["counts_as_model"].to_numpy(dtype=bool)
     at_unit = _SiteStats(tree.size, position[placed][model_sites], sites[model_sites])
     upward = _SiteStats(tree.size, *tree.spread(position[placed][model_sites], sites[model_sites]))
-    village_table = _village_table(units, tree, at_unit, policy)
-    rollups = _rollups(units, tree, village_table["covered"].to_numpy(dtype=bool), upward)
-    _add_village_lists(rollups, tree, _sources(units, tree, village_sources))
+    village_table = _village_table(units, levels, at_unit, policy)
+    covered = village_table["covered"].to_numpy(dtype=bool)
+    rollups = _rollups(units, tree, levels, covered, upward)
+    _add_village_lists(rollups, tree, levels, _sources(units, tree, levels, village_sources))
     return CoverageResult(village_table, rollups, sites, unplaced, as_of)
 
 
-class _UnitTree:
-    """Units as array positions, with each unit's ancestors (itself first) per row."""
+class _Levels:
+    """Which positions of the tree are villages, communes, and roll-ups (all but villages)."""
 
-    def __init__(self, units: pd.DataFrame, index: pd.Index) -> None:
-        self.size = len(units)
-        parent = index.get_indexer(pd.Index(units["parent_code"].astype(object)))
-        chain = [np.arange(self.size)]
-        for _ in range(len(Level) - 1):
-            previous = chain[-1]
-            chain.append(np.where(previous >= 0, parent[np.maximum(previous, 0)], -1))
-        self.ancestors = np.stack(chain, axis=1)
-        self.is_village = units["level"].to_numpy() == int(Level.VILLAGE)
-        self.is_commune = units["level"].to_numpy() == int(Level.COMMUNE)
-        self.codes = index
-
-    def spread(self, positions: np.ndarray, rows: pd.DataFrame) -> tuple[np.ndarray, pd.DataFrame]:
-        """Repeat each row once for every ancestor of its unit (itself included)."""
-        ancestors = self.ancestors[positions]
-        row_index, depth = np.nonzero(ancestors >= 0)
-        return ancestors[row_index, depth], rows.iloc[row_index].reset_index(drop=True)
+    def __init__(self, level: np.ndarray) -> None:
+        is_village = level == int(Level.VILLAGE)
+        self.villages = np.flatnonzero(is_village)
+        self.communes = np.flatnonzero(level == int(Level.COMMUNE))
+        self.rollups = np.flatnonzero(~is_village)
 
 
 class _SiteStats:
@@ -211,9 +201,9 @@ def sorted_unique_lists(keys: pd.Series, values: pd.Series) -> pd.Series:
 
 
 def _village_table(
-    units: gpd.GeoDataFrame, tree: _UnitTree, stats: _SiteStats, policy: CoveragePolicy
+    units: gpd.GeoDataFrame, levels: _Levels, stats: _SiteStats, policy: CoveragePolicy
 ) -> gpd.GeoDataFrame:
-    rows = np.flatnonzero(tree.is_village)
+    rows = levels.villages
     table = units.iloc[rows].copy()
     stats.put(table, rows, models="model_count", teams="team_count")
     required = set(policy.required_types)
@@ -229,15 +219,19 @@ def _village_table(
 
 
 def _rollups(
-    units: gpd.GeoDataFrame, tree: _UnitTree, covered: np.ndarray, upward: _SiteStats
+    units: gpd.GeoDataFrame,
+    tree: UnitTree,
+    levels: _Levels,
+    covered: np.ndarray,
+    upward: _SiteStats,
 ) -> gpd.GeoDataFrame:
-    village_ancestors = tree.ancestors[tree.is_village]
+    village_ancestors = tree.ancestors[levels.villages]
     valid = village_ancestors >= 0
     owners = village_ancestors[valid]
     covered_by_row = np.broadcast_to(covered[:, np.newaxis], village_ancestors.shape)[valid]
     totals = np.bincount(owners, minlength=tree.size)
     covered_counts = np.bincount(owners, weights=covered_by_row, minlength=tree.size)
-    rows = np.flatnonzero(~tree.is_village)
+    rows = levels.rollups
     table = units.iloc[rows].copy()
     table["villages_total"] = totals[rows]
     table["villages_covered"] = covered_counts[rows]
@@ -253,10 +247,12 @@ def _rollups(
     return gpd.GeoDataFrame(table, geometry="geometry", crs=units.crs)
 
 
-def _sources(units: gpd.GeoDataFrame, tree: _UnitTree, given: pd.DataFrame | None) -> pd.DataFrame:
+def _sources(
+    units: gpd.GeoDataFrame, tree: UnitTree, levels: _Levels, given: pd.DataFrame | None
+) -> pd.DataFrame:
     """(commune position, source key, villages_known) for every commune of the tree."""
-    communes = np.flatnonzero(tree.is_commune)
-    villages = _count_upwards(tree, np.flatnonzero(tree.is_village))
+    communes = levels.communes
+    villages = tree.count_within(levels.villages)
     codes = units["code"].to_numpy(dtype=object)[communes]
     own = pd.DataFrame(
         {
@@ -278,20 +274,21 @@ def _sources(units: gpd.GeoDataFrame, tree: _UnitTree, given: pd.DataFrame | Non
     )
     return pd.DataFrame(
         {
-            "position": tree.codes.get_indexer(pd.Index(own["commune_code"])),
+            "position": tree.positions(own["commune_code"]),
             "key": pd.factorize(source_key)[0],
             "known": own["villages_known"].astype(bool).to_numpy(),
         }
     )
 
 
-def _add_village_lists(rollups: gpd.GeoDataFrame, tree: _UnitTree, sources: pd.DataFrame) -> None:
+def _add_village_lists(
+    rollups: gpd.GeoDataFrame, tree: UnitTree, levels: _Levels, sources: pd.DataFrame
+) -> None:
     """How complete each roll-up's village list is (in place); see ``CoverageResult``."""
-    rows = np.flatnonzero(~tree.is_village)
-    communes = np.flatnonzero(tree.is_commune)
-    villages = _count_upwards(tree, np.flatnonzero(tree.is_village))
-    rollups["communes_total"] = _count_upwards(tree, communes)[rows]
-    rollups["communes_with_villages"] = _count_upwards(tree, communes[villages[communes] > 0])[rows]
+    rows, communes = levels.rollups, levels.communes
+    villages = tree.count_within(levels.villages)
+    rollups["communes_total"] = tree.count_within(communes)[rows]
+    rollups["communes_with_villages"] = tree.count_within(communes[villages[communes] > 0])[rows]
     owners, spread = tree.spread(sources["position"].to_numpy(), sources)
     known = spread["known"].to_numpy(dtype=bool)
     total = _distinct_count(owners, spread["key"], tree.size)[rows]
@@ -310,9 +307,3 @@ def data_status_of(known: int, total: int) -> str:
     if known == 0:
         return DATA_NONE
     return DATA_PARTIAL if known < total else DATA_COMPLETE
-
-
-def _count_upwards(tree: _UnitTree, positions: np.ndarray) -> np.ndarray:
-    """Per unit, how many of ``positions`` lie in its subtree (itself included)."""
-    ancestors = tree.ancestors[positions]
-    return np.bincount(ancestors[ancestors >= 0], minlength=tree.size)

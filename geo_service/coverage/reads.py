@@ -20,7 +20,7 @@ from geo_service.coverage.village_lists import (
     village_list_sources,
 )
 from geo_service.domain import Level
-from geo_service.hierarchy import resolve_codes, subtree_codes
+from geo_service.hierarchy import UnitTree, resolve_codes
 from geo_service.settings import CoveragePolicy
 from geo_service.store import Store, UnitQuery
 from geo_service.values import member_of
@@ -108,7 +108,7 @@ def models_as_of(
 
 def _register_as_of(
     store: Store, as_of: date, root: str | None
-) -> tuple[gpd.GeoDataFrame, pd.DataFrame, pd.DataFrame, set[str] | None]:
+) -> tuple[gpd.GeoDataFrame, pd.DataFrame, pd.DataFrame, frozenset[str] | None]:
     """The tree of ``as_of``, models and teams with codes resolved into it, and the codes of
     ``root``'s subtree (None for the whole tree)."""
     units = store.units(UnitQuery(as_of=as_of))
@@ -120,5 +120,5 @@ def _register_as_of(
     models = models.assign(unit_code=resolve_codes(models["unit_code"], valid, lineage))
     teams = store.teams()
     teams = teams.assign(unit_code=resolve_codes(teams["unit_code"], valid, lineage))
-    keep = subtree_codes(units, root) if root is not None else None
+    keep = UnitTree(units).subtree(root) if root is not None else None
     return units, models, teams, keep

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import re
-from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -22,6 +21,7 @@ from folium.utilities import JsCode
 
 from geo_service.coverage.compute import CoverageResult
 from geo_service.domain import GEOMETRY_APPROXIMATE, Level
+from geo_service.hierarchy import UnitTree
 from geo_service.output.geometry import display_geometries, geojson_texts
 from geo_service.values import member_of
 from geo_service.web.panels import (
@@ -109,7 +109,8 @@ def select_scope(view: _ViewLike, focus_code: str | None) -> Scope:
         codes = frozenset(map(str, villages["code"])) | frozenset(map(str, rollups["code"]))
         return Scope(villages, rollups, codes, None)
     focus = _find_unit(focus_code, rollups, villages)
-    codes = _subtree(focus_code, pd.concat([rollups, villages])[["code", "parent_code"]])
+    links = [frame[["code", "parent_code"]] for frame in (rollups, villages)]
+    codes = UnitTree(pd.concat(links, ignore_index=True)).subtree(focus_code)
     return Scope(
         villages[member_of(villages["code"], codes)],
         rollups[member_of(rollups["code"], codes)],
@@ -125,20 +126,6 @@ def _find_unit(code: str, *frames: gpd.GeoDataFrame) -> dict[str, Any]:
             row: dict[str, Any] = rows.iloc[0].to_dict()
             return row
     raise UnitNotInView(code)
-
-
-def _subtree(root: str, links: pd.DataFrame) -> frozenset[str]:
-    children: dict[str, list[str]] = {}
-    for code, parent in zip(links["code"], links["parent_code"], strict=True):
-        if isinstance(parent, str):
-            children.setdefault(parent, []).append(str(code))
-    found, queue = {root}, deque([root])
-    while queue:
-        for child in children.get(queue.popleft(), []):
-            if child not in found:
-                found.add(child)
-                queue.append(child)
-    return frozenset(found)
 
 
 def has_geometry(frame: gpd.GeoDataFrame) -> pd.Series:

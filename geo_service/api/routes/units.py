@@ -23,7 +23,7 @@ from geo_service.api.params import AsOf, Parent, day
 from geo_service.api.serialise import GEOJSON_MEDIA_TYPE, records
 from geo_service.coverage.unit_fate import row_fates, unit_fate
 from geo_service.domain import UNIT_COLUMNS
-from geo_service.hierarchy import ancestor_pairs
+from geo_service.hierarchy import UnitTree
 from geo_service.output.geometry import geojson_text
 from geo_service.store import Store, UnitQuery
 from geo_service.text.names import fold
@@ -113,8 +113,7 @@ def get_unit(store: StoreDep, code: str, as_of: AsOf = None) -> Any:
         return JSONResponse(
             status_code=404, content={"detail": fate.message(), "unit": fate.as_dict()}
         )
-    pairs = ancestor_pairs(tree)
-    chain = pairs.loc[(pairs["code"] == code) & (pairs["ancestor_code"] != code), "ancestor_code"]
+    chain = UnitTree(tree).ancestor_codes(code)
     names = dict(zip(tree["code"], tree["name"], strict=True))
     lineage = store.lineage()
     props = records(match, UNIT_COLUMNS)[0] | {
