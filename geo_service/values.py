@@ -11,11 +11,18 @@ import pandas as pd
 
 
 def plain(value: Any) -> Any:
-    """A plain Python scalar: None/NaN/NaT/NA → None, numpy → Python, dates → ISO text.
+    """A plain Python value, ready for JSON: None/NaN/NaT/NA → None, numpy → Python, dates →
+    ISO text; arrays, lists and tuples → lists and dicts → dicts (str keys), element by element.
 
     A datetime at midnight is a date that went through pandas, so it becomes a date.
-    Anything else (str, int, dict, list, geometry) is returned as it is.
+    Anything else (str, int, geometry) is returned as it is.
     """
+    if isinstance(value, np.ndarray):
+        return [plain(v) for v in value.tolist()]
+    if isinstance(value, list | tuple):
+        return [plain(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): plain(v) for k, v in value.items()}
     if value is None or value is pd.NaT or value is pd.NA:
         return None
     if isinstance(value, np.generic):

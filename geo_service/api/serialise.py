@@ -14,30 +14,18 @@ from typing import Any
 from urllib.parse import quote
 
 import geopandas as gpd
-import numpy as np
 import orjson
 import pandas as pd
 from fastapi import Response
 
 from geo_service.output.geometry import COORDINATE_DECIMALS, geojson_texts
 from geo_service.output.spreadsheet_cells import inert_frame
-from geo_service.values import plain as scalar
+from geo_service.values import plain
 
 GEOJSON_MEDIA_TYPE = "application/geo+json"
 CSV_MEDIA_TYPE = "text/csv; charset=utf-8"
 # Point coordinates carried as properties are rounded as the geometry is.
 COORDINATE_COLUMNS = ("label_lon", "label_lat")
-
-
-def plain(value: Any) -> Any:
-    """A JSON-ready value: scalars as in ``values.plain``, containers element by element."""
-    if isinstance(value, np.ndarray):
-        return [plain(v) for v in value.tolist()]
-    if isinstance(value, list | tuple):
-        return [plain(v) for v in value]
-    if isinstance(value, dict):
-        return {str(k): plain(v) for k, v in value.items()}
-    return scalar(value)
 
 
 def records(frame: pd.DataFrame, columns: Sequence[str]) -> list[dict[str, Any]]:

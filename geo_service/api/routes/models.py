@@ -8,9 +8,10 @@ from fastapi import APIRouter, HTTPException, Query
 
 from geo_service.api.deps import StoreDep
 from geo_service.api.params import AsOf, Parent, day
-from geo_service.api.serialise import plain, records
+from geo_service.api.serialise import records
 from geo_service.coverage.reads import models_as_of
 from geo_service.domain import MODEL_COLUMNS, MODEL_STATUSES
+from geo_service.values import plain
 
 router = APIRouter(prefix="/api/models", tags=["models"])
 SITE_COLUMNS = ["unit_code", "unit_name", "name", "members", "households", "cameras", "leader_role"]
