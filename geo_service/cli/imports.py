@@ -24,6 +24,7 @@ from geo_service.cli.common import (
     store_errors,
 )
 from geo_service.cli.rows import print_json
+from geo_service.imports.options import BoundaryOptions, VillageOptions
 from geo_service.imports.pipeline import ImportOutcome
 from geo_service.ingest.report import ImportRejected, ValidationReport
 from geo_service.output.geometry import rfc7946_geometries
@@ -78,24 +79,20 @@ def import_boundaries(
     """Import administrative boundaries, reprojected to EPSG:4326."""
     from geo_service.imports.pipeline import import_boundaries as run
 
-    starts = parse_as_of(valid_from) if valid_from else None
-    ends = parse_as_of(valid_to) if valid_to else None
+    options = BoundaryOptions(
+        level=level,
+        crs=crs,
+        layer=layer,
+        code_field=code_field,
+        name_field=name_field,
+        parent_field=parent_field,
+        valid_from=parse_as_of(valid_from) if valid_from else None,
+        valid_to=parse_as_of(valid_to) if valid_to else None,
+    )
+    max_vertices = settings_for(store).max_vertices_per_feature
     done(
         run_import(
-            lambda: run(
-                store_at(store),
-                file,
-                level=level,
-                crs=crs,
-                layer=layer,
-                code_field=code_field,
-                name_field=name_field,
-                parent_field=parent_field,
-                valid_from=starts,
-                valid_to=ends,
-                dry_run=dry_run,
-                max_vertices=settings_for(store).max_vertices_per_feature,
-            )
+            lambda: run(store_at(store), file, options, dry_run=dry_run, max_vertices=max_vertices)
         )
     )
 
@@ -220,27 +217,19 @@ def villages_derive(
     from geo_service.imports.pipeline import derive_villages, import_villages
 
     the_store = reading_store(store)  # the communes are read from it
-    on = parse_as_of(as_of)
-    villages, report = run_import(
-        lambda: derive_villages(the_store, points, as_of=on, crs=crs, layer=layer)
-    )
+    options = VillageOptions(as_of=parse_as_of(as_of), crs=crs, layer=layer)
+    villages, report = run_import(lambda: derive_villages(the_store, points, options))
     print_report(report)
     if output is not None:
         driver = "GPKG" if output.suffix.lower() == ".gpkg" else "GeoJSON"
         lon_lat = villages.to_crs(4326)  # written as the API writes GeoJSON (RFC 7946)
         written = lon_lat.set_geometry(rfc7946_geometries(lon_lat.geometry.values), crs=4326)
         # GDAL's RFC 7946 mode leaves out the "crs" member the standard does not allow.
-        options = {"RFC7946": "YES"} if driver == "GeoJSON" else {}
-        written.to_file(output, driver=driver, engine="pyogrio", layer_options=options)
+        rfc7946 = {"RFC7946": "YES"} if driver == "GeoJSON" else {}
+        written.to_file(output, driver=driver, engine="pyogrio", layer_options=rfc7946)
         out.print(f"wrote {len(villages)} approximate village areas to {output}")
     if do_import or dry_run:
-        done(
-            run_import(
-                lambda: import_villages(
-                    the_store, points, dry_run=dry_run, as_of=on, crs=crs, layer=layer
-                )
-            )
-        )
+        done(run_import(lambda: import_villages(the_store, points, options, dry_run=dry_run)))
     elif output is None:
         out.print(f"{len(villages)} village areas derived; use -o FILE or --import")
 

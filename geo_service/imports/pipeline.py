@@ -27,6 +27,7 @@ from geo_service.domain import (
 from geo_service.hierarchy import valid_on
 from geo_service.imports.carry_forward import with_carry_forward
 from geo_service.imports.changes import TableChanges, canonical, compare, keyed_rows
+from geo_service.imports.options import BoundaryOptions, VillageOptions
 from geo_service.imports.progress import stage
 from geo_service.ingest.registers.match_report import MatchReport
 from geo_service.ingest.registers.read import read_register
@@ -171,39 +172,34 @@ def _copy(report: ValidationReport) -> ValidationReport:
 def import_boundaries(
     store: Store,
     path: Path,
+    options: BoundaryOptions | None = None,
     *,
-    level: int | None = None,
-    crs: str | None = None,
-    layer: str | None = None,
-    code_field: str | None = None,
-    name_field: str | None = None,
-    parent_field: str | None = None,
-    valid_from: date | None = None,
-    valid_to: date | None = None,
     display_name: str | None = None,
     dry_run: bool = False,
     max_vertices: int = DEFAULT_MAX_VERTICES_PER_FEATURE,
 ) -> ImportOutcome:
     """``geo-service import boundaries FILE``: GeoJSON, GeoPackage or zipped Shapefile.
 
+    ``options``: what the file does not say itself (none: all found from the file).
     ``max_vertices``: ``Settings.max_vertices_per_feature``, which the CLI and API pass.
     """
+    given = options or BoundaryOptions()
     name = display_name or path.name
     stage(f"reading {name}")
     raw, report = read_boundaries(
-        path, crs=crs, layer=layer, display_name=name, max_vertices=max_vertices
+        path, crs=given.crs, layer=given.layer, display_name=name, max_vertices=max_vertices
     )
     report.raise_if_errors()
     stage("checking codes, names and types")
     units, unit_report = normalise_units(
         raw,
         file_name=name,
-        level=level,
-        code_field=code_field,
-        name_field=name_field,
-        parent_field=parent_field,
-        valid_from=valid_from,
-        valid_to=valid_to,
+        level=given.level,
+        code_field=given.code_field,
+        name_field=given.name_field,
+        parent_field=given.parent_field,
+        valid_from=given.valid_from,
+        valid_to=given.valid_to,
         source=name,
     )
     report.extend(unit_report)
@@ -245,24 +241,26 @@ def _check_parents(store: Store, units: gpd.GeoDataFrame, report: ValidationRepo
 def derive_villages(
     store: Store,
     points_path: Path,
+    options: VillageOptions | None = None,
     *,
     display_name: str | None = None,
-    as_of: date | None = None,
-    crs: str | None = None,
-    layer: str | None = None,
 ) -> tuple[gpd.GeoDataFrame, ValidationReport]:
     """Approximate village areas from village points inside the stored commune polygons.
 
-    Commune codes in the file mean the communes valid on ``as_of`` (default today): codes
-    were reused by the 2025 reform, so a pre-2025 village list needs a pre-2025 date.
+    Commune codes in the file mean the communes valid on ``options.as_of`` (default today):
+    codes were reused by the 2025 reform, so a pre-2025 village list needs a pre-2025 date.
     """
+    given = options or VillageOptions()
     name = display_name or points_path.name
     stage(f"reading {name}")
-    points, report = read_village_points(points_path, file_name=name, crs=crs, layer=layer)
+    points, report = read_village_points(
+        points_path, file_name=name, crs=given.crs, layer=given.layer
+    )
     report.raise_if_errors()
     stage("deriving approximate village areas")
     codes = tuple(sorted(set(points["commune_code"])))
-    communes = _communes_on(store.units(UnitQuery(level=3, codes=codes)), as_of or date.today())
+    on = given.as_of or date.today()
+    communes = _communes_on(store.units(UnitQuery(level=3, codes=codes)), on)
     villages, derive_report = derive_village_areas(points, communes, file_name=name)
     report.extend(derive_report)
     report.raise_if_errors()
@@ -280,20 +278,16 @@ def _communes_on(communes: gpd.GeoDataFrame, day: date) -> gpd.GeoDataFrame:
 def import_villages(
     store: Store,
     points_path: Path,
+    options: VillageOptions | None = None,
     *,
     display_name: str | None = None,
     dry_run: bool = False,
-    as_of: date | None = None,
-    crs: str | None = None,
-    layer: str | None = None,
 ) -> ImportOutcome:
     """``geo-service villages derive POINTS --import``: derive areas, then store them."""
     name = display_name or points_path.name
 
     def build() -> tuple[ImportBatch, ValidationReport]:
-        villages, report = derive_villages(
-            store, points_path, display_name=display_name, as_of=as_of, crs=crs, layer=layer
-        )
+        villages, report = derive_villages(store, points_path, options, display_name=display_name)
         source = ImportSource("villages", name, file_sha256(points_path))
         return with_carry_forward(store, ImportBatch(source, units=villages)), report
 
@@ -390,7 +384,7 @@ def load_demo(store: Store) -> list[ImportOutcome]:
         lambda: import_lineage(store, DEMO_DATA_DIR / "lineage_2025.csv"),
         # The demo's village list names pre-2025 communes.
         lambda: import_villages(
-            store, DEMO_DATA_DIR / "village_points.csv", as_of=DEMO_VILLAGES_ON
+            store, DEMO_DATA_DIR / "village_points.csv", VillageOptions(as_of=DEMO_VILLAGES_ON)
         ),
         lambda: import_models(store, DEMO_REGISTER),
     ]

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from geo_service.imports.options import VillageOptions
 from geo_service.imports.pipeline import (
     DEMO_REGISTER,
     DEMO_VILLAGES_ON,
@@ -25,7 +26,11 @@ def test_reimporting_every_demo_file_changes_nothing(demo_store: Store) -> None:
         import_boundaries(demo_store, DEMO_DATA_DIR / "units_pre2025.geojson"),
         import_boundaries(demo_store, DEMO_DATA_DIR / "units_2025.geojson"),
         import_lineage(demo_store, DEMO_DATA_DIR / "lineage_2025.csv"),
-        import_villages(demo_store, DEMO_DATA_DIR / "village_points.csv", as_of=DEMO_VILLAGES_ON),
+        import_villages(
+            demo_store,
+            DEMO_DATA_DIR / "village_points.csv",
+            VillageOptions(as_of=DEMO_VILLAGES_ON),
+        ),
         import_models(demo_store, DEMO_REGISTER),
     ]
     assert [o.changed for o in outcomes] == [False] * 5

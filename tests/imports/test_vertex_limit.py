@@ -25,6 +25,7 @@ from geo_service.app import create_app
 from geo_service.cli.main import app
 from geo_service.domain import REFORM_DATE
 from geo_service.imports import pipeline
+from geo_service.imports.options import BoundaryOptions
 from geo_service.ingest.report import ImportRejected
 from geo_service.ingest.units.boundaries import read_boundaries
 from geo_service.settings import DEFAULT_MAX_VERTICES_PER_FEATURE, DEMO_DATA_DIR, Settings
@@ -129,7 +130,10 @@ def test_the_pipeline_refuses_and_changes_nothing(demo_store: Store, tmp_path: P
     before = tree_digest(demo_store.path.parent)
     with pytest.raises(ImportRejected) as caught:
         pipeline.import_boundaries(
-            demo_store, path, level=4, valid_from=REFORM_DATE, max_vertices=LIMIT
+            demo_store,
+            path,
+            BoundaryOptions(level=4, valid_from=REFORM_DATE),
+            max_vertices=LIMIT,
         )
     [problem] = caught.value.report.errors
     assert (problem.row, problem.field, problem.code) == (1, "geometry", "too_many_vertices")

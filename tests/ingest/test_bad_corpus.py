@@ -19,6 +19,7 @@ import pytest
 from typer.testing import CliRunner
 
 from geo_service.cli.main import app
+from geo_service.imports.options import BoundaryOptions
 from geo_service.imports.pipeline import (
     ImportOutcome,
     import_boundaries,
@@ -263,7 +264,7 @@ def params(cases: list[Case], *, cli: bool = False) -> list[object]:
 def run_pipeline(case: Case, store: Store) -> ImportOutcome:
     path = CORPUS / case.file
     if case.command == BOUNDARIES:
-        return import_boundaries(store, path, level=case.level)
+        return import_boundaries(store, path, BoundaryOptions(level=case.level))
     if case.command == MODELS:
         return import_models(store, path)
     return import_villages(store, path)
@@ -383,7 +384,7 @@ def test_repairable_geometry_is_accepted_with_a_warning_naming_the_row(
     case: Repaired, demo_store: Store
 ) -> None:
     imports_before = len(demo_store.imports())
-    outcome = import_boundaries(demo_store, CORPUS / case.file, level=3)
+    outcome = import_boundaries(demo_store, CORPUS / case.file, BoundaryOptions(level=3))
     assert outcome.report.ok
     [warning] = outcome.report.warnings
     assert (warning.file, warning.row, warning.field) == (

@@ -24,6 +24,7 @@ from starlette.formparsers import MultiPartException, MultiPartParser
 from geo_service.api.deps import SettingsDep, StoreDep, WriteAccess
 from geo_service.api.serialise import records
 from geo_service.imports import pipeline
+from geo_service.imports.options import BoundaryOptions
 from geo_service.ingest.readers.zip_limits import unzipped_limit
 from geo_service.ingest.registers.match_report import MatchReport
 from geo_service.ingest.report import ImportRejected
@@ -148,14 +149,14 @@ async def upload(
         if kind == "models":
             return await _import_register(store, path, files.get("mapping"), dry_run)
         if kind == "boundaries":
+            options = BoundaryOptions(
+                level=level, crs=crs, valid_from=valid_from, valid_to=valid_to
+            )
             outcome = await run_in_threadpool(
                 pipeline.import_boundaries,
                 store,
                 path,
-                level=level,
-                crs=crs,
-                valid_from=valid_from,
-                valid_to=valid_to,
+                options,
                 dry_run=dry_run,
                 max_vertices=settings.max_vertices_per_feature,
             )

@@ -21,6 +21,7 @@ from pyproj.transformer import TransformerGroup
 from geo_service.coverage import reads as coverage_reads
 from geo_service.domain import GEOMETRY_APPROXIMATE, GEOMETRY_NONE, UNIT_COLUMNS
 from geo_service.imports import pipeline
+from geo_service.imports.options import VillageOptions
 from geo_service.ingest.report import ImportRejected, Problem, ValidationReport
 from geo_service.ingest.units.boundaries import normalise_units, read_boundaries
 from geo_service.ingest.villages.derive import derive_village_areas, read_village_points
@@ -405,7 +406,7 @@ def test_a_list_without_coordinate_columns_is_imported_and_counted(demo_store: S
         f"Mã xã,Tên thôn,Số hộ\n{commune},Thôn Đông,120\n{commune},Thôn Tây,95\n",
     )
     # The list names communes as they stood on AS_OF (codes were reused in 2025).
-    outcome = pipeline.import_villages(demo_store, path, as_of=AS_OF)
+    outcome = pipeline.import_villages(demo_store, path, VillageOptions(as_of=AS_OF))
     assert outcome.report.ok and len(outcome.report.warnings) == 2
     villages = demo_store.units(UnitQuery(as_of=AS_OF))
     listed = villages[villages["parent_code"] == commune]

@@ -18,6 +18,7 @@ import pytest
 import shapely
 
 from geo_service.imports import pipeline
+from geo_service.imports.options import BoundaryOptions, VillageOptions
 from geo_service.ingest.readers.merged_cells import (
     MergedRange,
     fill_down,
@@ -219,7 +220,9 @@ def test_boundary_xlsx_with_a_merged_title_and_a_commune_merged_over_its_village
     assert "C3:C4 ('07057')" in merge_warnings[0].message
     assert "DANH SÁCH THÔN, TỔ DÂN PHỐ" in merge_warnings[1].message
 
-    outcome = pipeline.import_boundaries(demo_store, path, level=4, valid_from=AS_OF)
+    outcome = pipeline.import_boundaries(
+        demo_store, path, BoundaryOptions(level=4, valid_from=AS_OF)
+    )
     assert outcome.report.ok, outcome.report.summary()
     stored = demo_store.units(UnitQuery(as_of=AS_OF, codes=("07057-901", "07057-902")))
     assert dict(zip(stored["code"], stored["parent_code"], strict=True)) == {
@@ -240,7 +243,7 @@ def test_village_list_xlsx_with_the_commune_merged_down(demo_store: Store, tmp_p
         [None, "Thôn Nam", 60],
     ]
     path = workbook(tmp_path / "danh_sach.xlsx", rows, ["A2:A4"], title="Danh sách")
-    outcome = pipeline.import_villages(demo_store, path, as_of=AS_OF)
+    outcome = pipeline.import_villages(demo_store, path, VillageOptions(as_of=AS_OF))
     assert outcome.report.ok, outcome.report.summary()
     villages = demo_store.units(UnitQuery(as_of=AS_OF))
     listed = villages[villages["parent_code"] == commune]
