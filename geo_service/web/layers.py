@@ -1,4 +1,4 @@
-"""Map layers: which units are in scope, and the folium GeoJSON layers that draw them.
+"""Map layers: the folium GeoJSON layers that draw the units in scope, and their styles.
 
 Features are built as plain GeoJSON dicts with only the properties the page needs (code,
 status, popup and tooltip HTML), so the embedded JSON stays small and no raw data field
@@ -10,8 +10,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 import folium
 import geopandas as gpd
@@ -19,11 +18,8 @@ import pandas as pd
 from folium.map import CustomPane
 from folium.utilities import JsCode
 
-from geo_service.coverage.compute import CoverageResult
 from geo_service.domain import GEOMETRY_APPROXIMATE, Level
-from geo_service.hierarchy import UnitTree
 from geo_service.output.geometry import display_geometries, geojson_texts
-from geo_service.values import member_of
 from geo_service.web.panels import (
     COMMUNE_LINE,
     COVERED_FILL,
@@ -34,7 +30,6 @@ from geo_service.web.panels import (
     UNCOVERED_LINE,
 )
 from geo_service.web.popups import (
-    display_name,
     esc,
     no_data_tooltip,
     template_safe,
@@ -43,6 +38,7 @@ from geo_service.web.popups import (
     village_popup,
     village_tooltip,
 )
+from geo_service.web.scope import Scope, has_geometry
 
 AREA_PANE = "unit-areas"  # below the villages, still clickable where no village is drawn
 # No reds or greens: those mean uncovered/covered on this map.
@@ -80,74 +76,6 @@ _BIND_POPUPS = JsCode(
 )
 
 
-class _ViewLike(Protocol):
-    @property
-    def result(self) -> CoverageResult: ...
-
-
-class UnitNotInView(LookupError):
-    """The requested unit is not in the coverage view (unknown code, or not valid that day)."""
-
-    def __init__(self, code: str) -> None:
-        super().__init__(f"unit {code!r} is not in this coverage view")
-        self.code = code
-
-
-@dataclass(frozen=True)
-class Scope:
-    """The part of a coverage view the map shows: one unit's subtree, or everything."""
-
-    villages: gpd.GeoDataFrame
-    rollups: gpd.GeoDataFrame
-    codes: frozenset[str]
-    focus: dict[str, Any] | None
-
-
-def select_scope(view: _ViewLike, focus_code: str | None) -> Scope:
-    villages, rollups = view.result.villages, view.result.rollups
-    if not focus_code:
-        codes = frozenset(map(str, villages["code"])) | frozenset(map(str, rollups["code"]))
-        return Scope(villages, rollups, codes, None)
-    focus = _find_unit(focus_code, rollups, villages)
-    links = [frame[["code", "parent_code"]] for frame in (rollups, villages)]
-    codes = UnitTree(pd.concat(links, ignore_index=True)).subtree(focus_code)
-    return Scope(
-        villages[member_of(villages["code"], codes)],
-        rollups[member_of(rollups["code"], codes)],
-        codes,
-        focus,
-    )
-
-
-def _find_unit(code: str, *frames: gpd.GeoDataFrame) -> dict[str, Any]:
-    for frame in frames:
-        rows = frame[frame["code"] == code]
-        if not rows.empty:
-            row: dict[str, Any] = rows.iloc[0].to_dict()
-            return row
-    raise UnitNotInView(code)
-
-
-def has_geometry(frame: gpd.GeoDataFrame) -> pd.Series:
-    geometry = frame.geometry
-    return pd.Series(~(geometry.isna() | geometry.is_empty), index=frame.index, dtype=bool)
-
-
-def root_rollups(rollups: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """Rollup rows whose parent is not in the frame: their sums cover the whole scope."""
-    return rollups[~member_of(rollups["parent_code"], rollups["code"])]
-
-
-def scope_bounds(scope: Scope) -> tuple[float, float, float, float] | None:
-    """(west, south, east, north) of everything drawn in scope (the focus unit included)."""
-    parts = [f.geometry[has_geometry(f)] for f in (scope.rollups, scope.villages) if len(f)]
-    drawn = [p for p in parts if len(p)]
-    if not drawn:
-        return None
-    bounds = gpd.GeoSeries(pd.concat(drawn)).total_bounds
-    return float(bounds[0]), float(bounds[1]), float(bounds[2]), float(bounds[3])
-
-
 def village_features(
     villages: gpd.GeoDataFrame,
     scope: Scope,
@@ -158,30 +86,21 @@ def village_features(
 ) -> list[dict[str, Any]]:
     """GeoJSON features of drawable villages with their popup and tooltip HTML, drawn
     simplified by ``tolerance`` degrees (``output_geometry.display_tolerance``)."""
-    parents = {
-        str(code): display_name(name, unit_type)
-        for code, name, unit_type in zip(
-            scope.rollups["code"], scope.rollups["name"], scope.rollups["unit_type"], strict=True
-        )
-    }
-    by_unit = {str(code): rows for code, rows in sites.groupby("unit_code")}
-    empty = sites.iloc[0:0]
-    features = []
-    geometries = _geojson_strings(villages, tolerance)
-    for row, geometry in zip(_records(villages), geometries, strict=True):
+    parents = scope.rollup_names()
+    sites_of = _sites_by_unit(sites)
+
+    def properties(row: dict[str, Any]) -> dict[str, Any]:
         code = str(row["code"])
-        own_sites = by_unit.get(code, empty)
-        properties = {
+        parent = parents.get(str(row["parent_code"]), "")
+        return {
             "code": code,
             "status": str(row["status"]),
             "quality": str(row.get("geometry_quality") or ""),
-            "popup": village_popup(
-                row, parents.get(str(row["parent_code"]), ""), own_sites, type_names
-            ),
+            "popup": village_popup(row, parent, sites_of(code), type_names),
             "tooltip": village_tooltip(row),
         }
-        features.append(_feature(code, geometry, properties))
-    return features
+
+    return _features(villages, tolerance, properties)
 
 
 def add_village_layer(fmap: folium.Map, features: list[dict[str, Any]]) -> None:
@@ -243,20 +162,19 @@ def add_unit_areas(
     """
     CustomPane(AREA_PANE, z_index=390, pointer_events=True).add_to(fmap)
     communes = rollups[(rollups["level"] == int(Level.COMMUNE)) & has_geometry(rollups)]
-    by_unit = {str(code): rows for code, rows in sites.groupby("unit_code")}
-    empty = sites.iloc[0:0]
-    features = []
-    geometries = _geojson_strings(communes, tolerance)
-    for row, geometry in zip(_records(communes), geometries, strict=True):
+    sites_of = _sites_by_unit(sites)
+
+    def properties(row: dict[str, Any]) -> dict[str, Any]:
         code = str(row["code"])
-        properties = {
+        return {
             "code": code,
             "pct": None if pd.isna(row["coverage_pct"]) else float(row["coverage_pct"]),
             "choropleth": choropleth,
-            "popup": unit_popup(row, by_unit.get(code, empty)),
+            "popup": unit_popup(row, sites_of(code)),
             "tooltip": unit_tooltip(row),
         }
-        features.append(_feature(code, geometry, properties))
+
+    features = _features(communes, tolerance, properties)
     if features:
         _add_area_layer(fmap, features, "Xã, phường / communes", _area_style)
 
@@ -266,15 +184,15 @@ def add_no_data_areas(fmap: folium.Map, areas: gpd.GeoDataFrame, *, tolerance: f
     neither covered nor uncovered. Above the commune areas, below the villages."""
     if areas.empty:
         return
-    features = []
-    geometries = _geojson_strings(areas, tolerance)
-    for row, geometry in zip(_records(areas), geometries, strict=True):
+
+    def properties(row: dict[str, Any]) -> dict[str, Any]:
         # One commune may lack the lists of several sources, and a split source may feed
         # several communes: the pair names the area.
         code = f"{row['commune_code']}/{row['source_code']}"
         tooltip = no_data_tooltip(row)
-        properties = {"code": code, "tooltip": tooltip, "popup": tooltip}
-        features.append(_feature(code, geometry, properties))
+        return {"code": code, "tooltip": tooltip, "popup": tooltip}
+
+    features = _features(areas, tolerance, properties)
     _add_area_layer(fmap, features, "Chưa có danh sách thôn / no village list", _no_data_style)
 
 
@@ -298,11 +216,9 @@ def add_unit_outlines(
     drawn = rollups[has_geometry(rollups)]
     if drawn.empty:
         return
-    geometries = _geojson_strings(drawn, tolerance)
-    features = [
-        _feature(str(code), geometry, {"code": str(code), "level": int(level)})
-        for code, level, geometry in zip(drawn["code"], drawn["level"], geometries, strict=True)
-    ]
+    features = _features(
+        drawn, tolerance, lambda row: {"code": str(row["code"]), "level": int(row["level"])}
+    )
     folium.GeoJson(
         _collection(features),
         name="Ranh giới hành chính / boundaries",
@@ -410,20 +326,36 @@ def _geojson_strings(frame: gpd.GeoDataFrame, tolerance: float) -> list[str]:
     return [text or "null" for text in texts]
 
 
-def _records(frame: gpd.GeoDataFrame) -> list[dict[str, Any]]:
-    plain = pd.DataFrame(frame.drop(columns=frame.geometry.name))
-    records: list[dict[str, Any]] = plain.to_dict("records")  # type: ignore[assignment]
-    return records
+def _features(
+    frame: gpd.GeoDataFrame,
+    tolerance: float,
+    properties: Callable[[dict[str, Any]], dict[str, Any]],
+) -> list[dict[str, Any]]:
+    """A GeoJSON feature per row: its geometry drawn for the view, ``properties(row)`` (a
+    ``code`` among them, which also becomes the feature's id)."""
+    table = pd.DataFrame(frame.drop(columns=frame.geometry.name))
+    rows: list[dict[str, Any]] = table.to_dict("records")  # type: ignore[assignment]
+    geometries = _geojson_strings(frame, tolerance)
+    return [
+        _feature(geometry, properties(row)) for row, geometry in zip(rows, geometries, strict=True)
+    ]
 
 
-def _feature(code: str, geometry: str, properties: dict[str, Any]) -> dict[str, Any]:
-    safe_code = template_safe(code)
+def _feature(geometry: str, properties: dict[str, Any]) -> dict[str, Any]:
+    safe_code = template_safe(properties["code"])
     return {
         "type": "Feature",
         "id": safe_code,
         "geometry": json.loads(geometry),
         "properties": {**properties, "code": safe_code},
     }
+
+
+def _sites_by_unit(sites: pd.DataFrame) -> Callable[[str], pd.DataFrame]:
+    """The sites of a unit code (none: an empty frame), grouped once."""
+    by_unit = {str(code): rows for code, rows in sites.groupby("unit_code")}
+    empty = sites.iloc[0:0]
+    return lambda code: by_unit.get(code, empty)
 
 
 def _collection(features: list[dict[str, Any]]) -> dict[str, Any]:

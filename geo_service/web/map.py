@@ -36,7 +36,6 @@ from geo_service.output.geometry import display_tolerance
 from geo_service.values import member_of
 from geo_service.web import layers
 from geo_service.web.assets import AssetMode, RawHtml, external_asset_urls, use_local_assets
-from geo_service.web.layers import UnitNotInView
 from geo_service.web.panels import (
     PAGE_CSS,
     Summary,
@@ -51,6 +50,14 @@ from geo_service.web.panels import (
     unit_choices,
 )
 from geo_service.web.popups import as_number, display_name, site_table
+from geo_service.web.scope import (
+    Scope,
+    UnitNotInView,
+    has_geometry,
+    root_rollups,
+    scope_bounds,
+    select_scope,
+)
 
 VIETNAM_CENTER = (16.0, 106.0)
 OUTLINE_PANE = "unit-outlines"
@@ -119,13 +126,13 @@ def build_coverage_map(
     ``choices`` fill the unit picker (served pages only); by default the units of the view.
     Raises ``UnitNotInView`` when ``focus_code`` names no unit of the view.
     """
-    scope = layers.select_scope(view, focus_code or view.root)
+    scope = select_scope(view, focus_code or view.root)
     fmap = folium.Map(location=VIETNAM_CENTER, zoom_start=6, tiles=None, control_scale=True)
     use_local_assets(fmap, assets)
     _add_base_layers(fmap)
     CustomPane(OUTLINE_PANE, z_index=450, pointer_events=False).add_to(fmap)
 
-    drawable = scope.villages[layers.has_geometry(scope.villages)]
+    drawable = scope.villages[has_geometry(scope.villages)]
     too_many = len(drawable) > limits.villages
     sites = site_table(view.result.sites, view.models, view.model_types)
     sites = sites[member_of(sites["unit_code"], scope.codes)]
@@ -143,7 +150,7 @@ def build_coverage_map(
             ),
         )
 
-    tolerance = display_tolerance(layers.scope_bounds(scope))
+    tolerance = display_tolerance(scope_bounds(scope))
     layers.add_unit_areas(fmap, units, sites, choropleth=too_many, tolerance=tolerance)
     if view.no_data_areas is not None and (units["level"] == int(Level.COMMUNE)).any():
         areas = view.no_data_areas[member_of(view.no_data_areas["commune_code"], scope.codes)]
@@ -201,8 +208,8 @@ def _add_base_layers(fmap: folium.Map) -> None:
     folium.FeatureGroup(name="Nền trống / plain background", overlay=False, show=False).add_to(fmap)
 
 
-def _fit(fmap: folium.Map, scope: layers.Scope) -> None:
-    bounds = layers.scope_bounds(scope)
+def _fit(fmap: folium.Map, scope: Scope) -> None:
+    bounds = scope_bounds(scope)
     if bounds is None:
         return
     west, south, east, north = bounds
@@ -212,7 +219,7 @@ def _fit(fmap: folium.Map, scope: layers.Scope) -> None:
 
 def _add_page(
     fmap: folium.Map,
-    scope: layers.Scope,
+    scope: Scope,
     result: CoverageResult,
     choices: list[UnitChoice] | None,
     notices: list[str],
@@ -226,13 +233,8 @@ def _add_page(
     figure.header.add_child(RawHtml(f"<style>{PAGE_CSS}</style>"), name="page_css")  # type: ignore[attr-defined]
     focus = scope.focus["code"] if scope.focus is not None else None
     header = header_html(title_unit, result.as_of, choices, focus)
-    commune_names = {
-        str(code): display_name(name, unit_type)
-        for code, name, unit_type in zip(
-            scope.rollups["code"], scope.rollups["name"], scope.rollups["unit_type"], strict=True
-        )
-    }
-    missing = scope.villages[~layers.has_geometry(scope.villages)]
+    commune_names = scope.rollup_names()
+    missing = scope.villages[~has_geometry(scope.villages)]
     aside = (
         '<aside class="map-side">'
         + "".join(notices)
@@ -264,17 +266,17 @@ def downloads_html(focus_code: str | None, as_of: date) -> str:
     return TEMPLATES.get_template("downloads.html").render(links=links)
 
 
-def _title_unit(scope: layers.Scope) -> str:
+def _title_unit(scope: Scope) -> str:
     if scope.focus is not None:
         return display_name(scope.focus["name"], scope.focus["unit_type"])
-    roots = layers.root_rollups(scope.rollups)
+    roots = root_rollups(scope.rollups)
     names = [display_name(n, t) for n, t in zip(roots["name"], roots["unit_type"], strict=True)]
     if 0 < len(names) <= 3:
         return ", ".join(sorted(names))
     return "Tất cả đơn vị (all units)"
 
 
-def _summary(scope: layers.Scope) -> Summary:
+def _summary(scope: Scope) -> Summary:
     focus = scope.focus
     if focus is not None and int(focus["level"]) == int(Level.VILLAGE):
         return Summary(
@@ -285,7 +287,7 @@ def _summary(scope: layers.Scope) -> Summary:
             int(focus["model_count"]),
             int(focus["team_count"]),
         )
-    tops = layers.root_rollups(scope.rollups)
+    tops = root_rollups(scope.rollups)
     if tops.empty:
         return _summary_of_villages(scope.villages)
     known = int(tops["source_communes_with_villages"].sum())

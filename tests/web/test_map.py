@@ -28,7 +28,6 @@ from geo_service.imports.pipeline import CATALOGUE
 from geo_service.settings import CoveragePolicy, Settings
 from geo_service.store import Store, open_store
 from geo_service.web.assets import external_asset_urls
-from geo_service.web.layers import has_geometry
 from geo_service.web.map import (
     MapLimits,
     UnitNotInView,
@@ -37,6 +36,7 @@ from geo_service.web.map import (
     write_map_file,
 )
 from geo_service.web.panels import unit_choices
+from geo_service.web.scope import has_geometry
 
 BEFORE = date(2025, 6, 30)
 VILLAGE_LAYER = "Độ phủ theo thôn / village coverage"

@@ -22,7 +22,7 @@ from geo_service.app import create_app
 from geo_service.coverage.reads import CoverageView, coverage_as_of
 from geo_service.settings import CoveragePolicy, Settings
 from geo_service.store import open_store
-from geo_service.web.layers import has_geometry
+from geo_service.web.scope import has_geometry
 from tests.live import chromium, screen_point, serving
 
 pytestmark = pytest.mark.browser
