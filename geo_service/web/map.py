@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import date
 from html import escape
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, TypedDict, Unpack
 from urllib.parse import urlencode
 
 import folium
@@ -175,18 +175,18 @@ def build_coverage_map(
     return fmap
 
 
-def render_map_html(
-    view: CoverageViewLike,
-    *,
-    focus_code: str | None = None,
-    assets: AssetMode = AssetMode.SERVED,
-    choices: list[UnitChoice] | None = None,
-    limits: MapLimits = MapLimits(),
-) -> str:
+class MapOptions(TypedDict, total=False):
+    """``build_coverage_map``'s keyword arguments, for what passes them on."""
+
+    focus_code: str | None
+    assets: AssetMode
+    choices: list[UnitChoice] | None
+    limits: MapLimits
+
+
+def render_map_html(view: CoverageViewLike, **options: Unpack[MapOptions]) -> str:
     """The whole HTML page of ``build_coverage_map``; never links a remote script or style."""
-    fmap = build_coverage_map(
-        view, focus_code=focus_code, assets=assets, choices=choices, limits=limits
-    )
+    fmap = build_coverage_map(view, **options)
     html: str = fmap.get_root().render()
     remote = external_asset_urls(html)
     if remote:
