@@ -174,7 +174,6 @@ def import_boundaries(
     path: Path,
     options: BoundaryOptions | None = None,
     *,
-    display_name: str | None = None,
     dry_run: bool = False,
     max_vertices: int = DEFAULT_MAX_VERTICES_PER_FEATURE,
 ) -> ImportOutcome:
@@ -184,7 +183,7 @@ def import_boundaries(
     ``max_vertices``: ``Settings.max_vertices_per_feature``, which the CLI and API pass.
     """
     given = options or BoundaryOptions()
-    name = display_name or path.name
+    name = path.name
     stage(f"reading {name}")
     raw, report = read_boundaries(
         path, crs=given.crs, layer=given.layer, display_name=name, max_vertices=max_vertices
@@ -242,8 +241,6 @@ def derive_villages(
     store: Store,
     points_path: Path,
     options: VillageOptions | None = None,
-    *,
-    display_name: str | None = None,
 ) -> tuple[gpd.GeoDataFrame, ValidationReport]:
     """Approximate village areas from village points inside the stored commune polygons.
 
@@ -251,7 +248,7 @@ def derive_villages(
     codes were reused by the 2025 reform, so a pre-2025 village list needs a pre-2025 date.
     """
     given = options or VillageOptions()
-    name = display_name or points_path.name
+    name = points_path.name
     stage(f"reading {name}")
     points, report = read_village_points(
         points_path, file_name=name, crs=given.crs, layer=given.layer
@@ -280,14 +277,13 @@ def import_villages(
     points_path: Path,
     options: VillageOptions | None = None,
     *,
-    display_name: str | None = None,
     dry_run: bool = False,
 ) -> ImportOutcome:
     """``geo-service villages derive POINTS --import``: derive areas, then store them."""
-    name = display_name or points_path.name
+    name = points_path.name
 
     def build() -> tuple[ImportBatch, ValidationReport]:
-        villages, report = derive_villages(store, points_path, options, display_name=display_name)
+        villages, report = derive_villages(store, points_path, options)
         source = ImportSource("villages", name, file_sha256(points_path))
         return with_carry_forward(store, ImportBatch(source, units=villages)), report
 
@@ -336,7 +332,6 @@ def import_models(
     store: Store,
     path: Path,
     *,
-    display_name: str | None = None,
     dry_run: bool = False,
     mapping: Path | None = None,
     matches: MatchReport | None = None,
@@ -347,7 +342,7 @@ def import_models(
     ``matches``, when given, receives how every row was matched; a dry run then returns its
     outcome even when there are errors (they are in ``outcome.report``) instead of raising.
     """
-    name = display_name or path.name
+    name = path.name
     source = ImportSource("models", name, file_sha256(path))
 
     def build() -> tuple[ImportBatch, ValidationReport]:

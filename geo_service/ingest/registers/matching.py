@@ -203,33 +203,31 @@ class UnitMatcher:
     ) -> Lookup:
         code = commune_code(code)
         field = fields.get("commune_code")
-        if not self._tree.is_at(code, Level.COMMUNE):
-            problems.error(
-                f"unknown commune code '{code}'", row=row, field=field, code="unknown_code"
-            )
+
+        def refused(
+            reason: str,
+            problem: str,
+            advice: str = "",
+            candidates: tuple[tuple[str, str], ...] = (),
+        ) -> Lookup:
+            """The row's error, and its unmatched lookup for the match report."""
+            problems.error(reason + advice, row=row, field=field, code=problem)
             return Lookup(
                 "commune",
                 name,
                 ANYWHERE,
                 "unmatched",
                 given_code=code,
-                reason=f"unknown commune code '{code}'",
+                candidates=candidates,
+                reason=reason,
             )
+
+        if not self._tree.is_at(code, Level.COMMUNE):
+            return refused(f"unknown commune code '{code}'", "unknown_code")
         if name and self._tree.names_of(code).lookup(name, code).status != "exact":
             known = " / ".join(self._tree.names(code))
             reason = f"commune code {code} is {known}, not '{name}'"
-            problems.error(
-                f"{reason}; correct the code or the name", row=row, field=field, code="conflict"
-            )
-            return Lookup(
-                "commune",
-                name,
-                ANYWHERE,
-                "unmatched",
-                given_code=code,
-                candidates=((code, known),),
-                reason=reason,
-            )
+            return refused(reason, "conflict", "; correct the code or the name", ((code, known),))
         if on is not None and not self._tree.existed_on(code, on):
             problems.warning(
                 f"commune {code} did not exist on {on.isoformat()}", row=row, field=field
