@@ -7,7 +7,7 @@ import before the store is touched, warnings are shown and kept.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import Literal, NoReturn
+from typing import Literal, NoReturn, TypedDict, Unpack
 
 Severity = Literal["error", "warning"]
 
@@ -30,30 +30,27 @@ class Problem:
         return f"{self.severity}: {where}: {self.message}"
 
 
+class Where(TypedDict, total=False):
+    """Where a problem is (``Problem.row``, ``Problem.field``) and what kind (``code``)."""
+
+    row: int | None
+    field: str | None
+    code: str  # default: "invalid" for an error, "warning" for a warning
+
+
+_WARNING = Where(code="warning")
+
+
 @dataclass
 class ValidationReport:
     file: str
     problems: list[Problem] = field(default_factory=list)
 
-    def error(
-        self,
-        message: str,
-        *,
-        row: int | None = None,
-        field: str | None = None,
-        code: str = "invalid",
-    ) -> None:
-        self.problems.append(Problem("error", self.file, message, row, field, code))
+    def error(self, message: str, **where: Unpack[Where]) -> None:
+        self.problems.append(Problem("error", self.file, message, **where))
 
-    def warning(
-        self,
-        message: str,
-        *,
-        row: int | None = None,
-        field: str | None = None,
-        code: str = "warning",
-    ) -> None:
-        self.problems.append(Problem("warning", self.file, message, row, field, code))
+    def warning(self, message: str, **where: Unpack[Where]) -> None:
+        self.problems.append(Problem("warning", self.file, message, **(_WARNING | where)))
 
     def part(self, file: str) -> ValidationReport:
         """A report for one part of the file (a sheet, a side file) that adds its problems
