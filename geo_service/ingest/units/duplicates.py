@@ -46,6 +46,14 @@ def check_duplicates(
 
     ``columns`` are the file's code and name columns, named in the errors.
     """
+    code_column, name_column = columns
+    _check_codes(cells, rows, code_column, report)
+    _check_village_names(table, cells, rows, name_column, report)
+
+
+def _check_codes(
+    cells: UnitCells, rows: list[int], field: str | None, report: ValidationReport
+) -> None:
     code_keys = value_keys(cells.codes)  # 0 for a missing code
     repeated = (code_keys > 0) & (np.bincount(code_keys)[code_keys] > 1)
     first_row: dict[tuple[object, object], int] = {}
@@ -57,17 +65,16 @@ def check_duplicates(
             report.error(
                 f"duplicate code '{code}' (also row {first})",
                 row=rows[position],
-                field=columns[0],
+                field=field,
                 code="duplicate_code",
             )
-    _check_village_names(table, cells, rows, columns, report)
 
 
 def _check_village_names(
     table: pd.DataFrame,
     cells: UnitCells,
     rows: list[int],
-    columns: tuple[str | None, str | None],
+    field: str | None,
     report: ValidationReport,
 ) -> None:
     villages = cells.levels == int(Level.VILLAGE)
@@ -105,7 +112,7 @@ def _check_village_names(
                 f"{first[0]}) and '{names[position]}' (row {rows[position]}) in commune "
                 f"{key[0]}",
                 row=rows[position],
-                field=columns[1],
+                field=field,
                 code="duplicate_name",
             )
 
