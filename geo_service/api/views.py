@@ -1,15 +1,21 @@
-"""Coverage for a request: the configured policy, narrowed by the request's filters."""
+"""Coverage for a request: the configured policy, narrowed by the request's filters.
+
+``/api/coverage`` and ``/api/gaps`` take the same filters and answer in the same forms:
+``TableAsked`` is that request, built once (a FastAPI dependency) for both.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date
 from typing import Annotated
 
 import geopandas as gpd
 import pandas as pd
-from fastapi import HTTPException, Query, Response
+from fastapi import Depends, HTTPException, Query, Response
 
+from geo_service.api.deps import SettingsDep, StoreDep
+from geo_service.api.params import AsOf, Format, ModelTypeFilter, Parent, day
 from geo_service.api.serialise import (
     CSV_MEDIA_TYPE,
     csv_for_excel,
@@ -38,6 +44,68 @@ PLACE_NAME_COLUMNS = {
     int(Level.DISTRICT): "district_name",
     int(Level.PROVINCE): "province_name",
 }
+# The columns of the coverage tables (/api/coverage, /api/gaps), in order.
+VILLAGE_COLUMNS = [
+    "code",
+    "name",
+    "unit_type",
+    "parent_code",
+    "commune_name",
+    "geometry_quality",
+    "status",
+    "covered",
+    "model_count",
+    "model_types",
+    "missing_types",
+    "team_count",
+    "members",
+    "member_households",
+    "cameras",
+    "population",
+    "households",
+    "label_lon",
+    "label_lat",
+]
+ROLLUP_COLUMNS = [
+    "code",
+    "name",
+    "unit_type",
+    "level",
+    "parent_code",
+    "villages_total",
+    "villages_covered",
+    "villages_uncovered",
+    "coverage_pct",
+    # How complete the village list is (no_data rows have no village counts).
+    "data_status",
+    "communes_with_villages",
+    "communes_total",
+    "source_communes_with_villages",
+    "source_communes_total",
+    "models",
+    "model_types",
+    "teams",
+    "members",
+    "member_households",
+    "cameras",
+    "population",
+]
+# The gaps as a spreadsheet: a row names its place, for planners working down the list.
+GAP_CSV_COLUMNS = [
+    "code",
+    "name",
+    "unit_type",
+    "commune_name",
+    "district_name",
+    "province_name",
+    "population",
+    "households",
+    "geometry_quality",
+    "model_count",
+    "missing_types",
+    "label_lon",
+    "label_lat",
+]
 
 
 def policy_of(settings: Settings, model_type: str | None) -> dict[str, object]:
@@ -48,27 +116,59 @@ def policy_of(settings: Settings, model_type: str | None) -> dict[str, object]:
     return policy
 
 
-def table_response(
-    frame: gpd.GeoDataFrame,
-    *,
-    columns: list[str],
-    csv_columns: list[str],
-    stem: str,
-    format: str,
-    extra: Mapping[str, object],
-    download_file: bool = False,
-) -> Response:
-    """The same rows as GeoJSON (shown inline, or saved with ``download_file``) or as a
-    CSV download for Excel."""
-    if format == "csv":
-        present = [c for c in csv_columns if c in frame.columns]
-        table = frame[present].copy()
-        for column in ("model_types", "missing_types"):
-            if column in table.columns:
-                table[column] = table[column].map("; ".join)
-        return download(csv_for_excel(table), CSV_MEDIA_TYPE, f"{stem}.csv")
-    body = feature_collection(frame, columns, extra=dict(extra))
-    return geojson_response(body, f"{stem}.geojson", attachment=download_file)
+@dataclass(frozen=True)
+class TableRequest:
+    """A coverage table request: the day, the subtree (``parent``), the model type coverage
+    then requires, and the answer's form; with the coverage they select."""
+
+    as_of: date
+    parent: str | None
+    model_type: str | None
+    format: str
+    download: bool
+    view: CoverageView
+    policy: dict[str, object]
+
+    def answer(
+        self,
+        frame: gpd.GeoDataFrame,
+        *,
+        columns: list[str],
+        csv_columns: list[str],
+        stem: str,
+        **extra: object,
+    ) -> Response:
+        """The rows as GeoJSON (shown inline, or saved when ``download``), carrying as_of,
+        parent, ``extra`` and the policy; or as a CSV download for Excel."""
+        if self.format == "csv":
+            present = [c for c in csv_columns if c in frame.columns]
+            table = frame[present].copy()
+            for column in ("model_types", "missing_types"):
+                if column in table.columns:
+                    table[column] = table[column].map("; ".join)
+            return download(csv_for_excel(table), CSV_MEDIA_TYPE, f"{stem}.csv")
+        head = {"as_of": self.as_of.isoformat(), "parent": self.parent, **extra}
+        body = feature_collection(frame, columns, extra=head | {"policy": self.policy})
+        return geojson_response(body, f"{stem}.geojson", attachment=self.download)
+
+
+def table_request(
+    store: StoreDep,
+    settings: SettingsDep,
+    parent: Parent = None,
+    model_type: ModelTypeFilter = None,
+    as_of: AsOf = None,
+    format: Format = "geojson",
+    download: Download = False,
+) -> TableRequest:
+    when = day(as_of)
+    view = coverage_view(store, settings, when, parent, model_type)
+    return TableRequest(
+        when, parent, model_type, format, download, view, policy_of(settings, model_type)
+    )
+
+
+TableAsked = Annotated[TableRequest, Depends(table_request)]
 
 
 def coverage_view(
