@@ -2,12 +2,13 @@
 
 Bulk data moves between layers as (Geo)DataFrames with exactly these columns, so the
 store, coverage and serve layers never translate between ad-hoc shapes. The small typed
-classes below describe one row, for the API and for documentation.
+classes below describe one row; each ``*_COLUMNS`` list is the fields of its class, in
+order, so the two cannot drift apart.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date
 from enum import IntEnum
 
@@ -64,39 +65,7 @@ GEOMETRY_NONE = "none"
 
 MODEL_STATUSES = ("active", "ineffective", "merged", "dissolved", "planned")
 
-UNIT_COLUMNS = [
-    "code",
-    "name",
-    "unit_type",
-    "level",
-    "parent_code",
-    "population",
-    "households",
-    "valid_from",
-    "valid_to",
-    "geometry_quality",
-    "label_lon",
-    "label_lat",
-    "source",
-]
 LINEAGE_COLUMNS = ["old_code", "new_code", "kind", "effective"]
-MODEL_TYPE_COLUMNS = ["code", "name_vi", "name_en", "counts_as_model", "member_unit", "description"]
-MODEL_COLUMNS = [
-    "model_id",
-    "type_code",
-    "name",
-    "unit_code",
-    "launch_date",
-    "status",
-    "members",
-    "households",
-    "cameras",
-    "tips",
-    "valuable_tips",
-    "tips_year",
-    "decision",
-    "extra",
-]
 # Whole-number columns: carried as pandas' nullable Int64 so a missing count stays missing
 # (not NaN) and a present one stays an integer in JSON and CSV.
 COUNT_COLUMNS = [
@@ -115,16 +84,6 @@ COUNT_COLUMNS = [
     "villages_total",
     "villages_covered",
     "villages_uncovered",
-]
-TEAM_COLUMNS = [
-    "team_id",
-    "model_id",
-    "unit_code",
-    "name",
-    "members",
-    "households",
-    "cameras",
-    "leader_role",
 ]
 
 
@@ -156,6 +115,9 @@ class Unit:
     valid_from: date | None = None
     valid_to: date | None = None  # exclusive
     geometry_quality: str = GEOMETRY_NONE
+    label_lon: float | None = None  # where the unit's label goes: a point inside it
+    label_lat: float | None = None
+    source: str = ""  # the file the unit was imported from
 
 
 @dataclass(frozen=True, slots=True)
@@ -206,3 +168,13 @@ class Team:
     households: int | None = None
     cameras: int | None = None
     leader_role: str | None = None
+
+
+def _columns(row: type) -> list[str]:
+    return [column.name for column in fields(row)]
+
+
+UNIT_COLUMNS = _columns(Unit)
+MODEL_TYPE_COLUMNS = _columns(ModelType)
+MODEL_COLUMNS = _columns(Model)
+TEAM_COLUMNS = _columns(Team)
