@@ -30,15 +30,22 @@ class Problem:
         return f"{self.severity}: {where}: {self.message}"
 
 
-class Where(TypedDict, total=False):
-    """Where a problem is (``Problem.row``, ``Problem.field``) and what kind (``code``)."""
+class Place(TypedDict, total=False):
+    """Where a problem is: ``Problem.row`` and ``Problem.field``. Checks that report
+    several problems at one place name it once (``report.error(message, **place)``)."""
 
     row: int | None
     field: str | None
-    code: str  # default: "invalid" for an error, "warning" for a warning
 
 
-_WARNING = Where(code="warning")
+class Details(Place, total=False):
+    """A problem's place and kind (``code``: "invalid" for an error unless given,
+    "warning" for a warning)."""
+
+    code: str
+
+
+_WARNING = Details(code="warning")
 
 
 @dataclass
@@ -46,11 +53,11 @@ class ValidationReport:
     file: str
     problems: list[Problem] = field(default_factory=list)
 
-    def error(self, message: str, **where: Unpack[Where]) -> None:
-        self.problems.append(Problem("error", self.file, message, **where))
+    def error(self, message: str, **details: Unpack[Details]) -> None:
+        self.problems.append(Problem("error", self.file, message, **details))
 
-    def warning(self, message: str, **where: Unpack[Where]) -> None:
-        self.problems.append(Problem("warning", self.file, message, **(_WARNING | where)))
+    def warning(self, message: str, **details: Unpack[Details]) -> None:
+        self.problems.append(Problem("warning", self.file, message, **(_WARNING | details)))
 
     def part(self, file: str) -> ValidationReport:
         """A report for one part of the file (a sheet, a side file) that adds its problems

@@ -19,7 +19,7 @@ from pyproj import CRS
 from geo_service.domain import WGS84
 from geo_service.ingest.crs import resolve_source_crs, to_wgs84
 from geo_service.ingest.readers.layers import GEOMETRY_FIELD, RawLayer
-from geo_service.ingest.report import ValidationReport
+from geo_service.ingest.report import Place, ValidationReport
 
 Expect = Literal["polygons", "points"]
 _POLYGON_IDS = (3, 6)  # shapely type ids: Polygon, MultiPolygon
@@ -91,25 +91,18 @@ def _polygons(geometry: np.ndarray, rows: np.ndarray, report: ValidationReport) 
 def _polygonal_row(
     geom: shapely.Geometry | None, row: int, report: ValidationReport, kinds: Counter[str]
 ) -> shapely.Geometry | None:
+    at = Place(row=row, field=GEOMETRY_FIELD)
     if geom is None or geom.is_empty:
-        report.error("empty geometry", row=row, field=GEOMETRY_FIELD, code="empty_geometry")
+        report.error("empty geometry", code="empty_geometry", **at)
         return None
     kinds[geom.geom_type] += 1
     polygonal = polygonal_part(geom) if geom.geom_type == "GeometryCollection" else None
     if polygonal is None:
-        report.error(
-            f"geometry is a {geom.geom_type}; a boundary must be a Polygon or MultiPolygon",
-            row=row,
-            field=GEOMETRY_FIELD,
-            code="not_polygon",
-        )
+        kind = f"geometry is a {geom.geom_type}; a boundary must be a Polygon or MultiPolygon"
+        report.error(kind, code="not_polygon", **at)
         return None
-    report.warning(
-        "non-polygon parts of a GeometryCollection were dropped",
-        row=row,
-        field=GEOMETRY_FIELD,
-        code="repaired_geometry",
-    )
+    dropped = "non-polygon parts of a GeometryCollection were dropped"
+    report.warning(dropped, code="repaired_geometry", **at)
     return polygonal
 
 
@@ -187,20 +180,12 @@ def _repaired(
 ) -> shapely.Geometry | None:
     reason = shapely.is_valid_reason(geom)
     repaired = polygonal_part(shapely.make_valid(geom))
+    at = Place(row=row, field=GEOMETRY_FIELD)
     if repaired is None:
-        report.error(
-            f"invalid geometry ({reason}) has no polygon left after repair",
-            row=row,
-            field=GEOMETRY_FIELD,
-            code="invalid_geometry",
-        )
+        lost = f"invalid geometry ({reason}) has no polygon left after repair"
+        report.error(lost, code="invalid_geometry", **at)
     else:
-        report.warning(
-            f"invalid geometry ({reason}) was repaired",
-            row=row,
-            field=GEOMETRY_FIELD,
-            code="repaired_geometry",
-        )
+        report.warning(f"invalid geometry ({reason}) was repaired", code="repaired_geometry", **at)
     return repaired
 
 

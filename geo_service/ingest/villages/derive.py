@@ -35,7 +35,7 @@ from geo_service.domain import (
     WGS84,
     Level,
 )
-from geo_service.ingest.report import ValidationReport
+from geo_service.ingest.report import Place, ValidationReport
 from geo_service.ingest.villages.points import (
     LOCATION_FIELD_ATTR,
     POINT_COLUMNS,
@@ -151,19 +151,16 @@ def _check_rows(
     for raw_row, code, name, given, has_point in zip(*columns, located.tolist(), strict=True):
         row = int(raw_row)
         good = _commune_ok(code, known, shapeless if has_point else set(), row, report)
+        at_name = Place(row=row, field="name")
         if not name:
-            report.error("village name is missing", row=row, field="name", code="missing")
+            report.error("village name is missing", code="missing", **at_name)
             ok.append(False)
             types.append(given)
             continue
         key = (code, match_key(name, Level.VILLAGE))
         if key in first_row:
-            report.error(
-                f"village '{name}' repeats row {first_row[key]} in commune {code}",
-                row=row,
-                field="name",
-                code="duplicate",
-            )
+            repeated = f"village '{name}' repeats row {first_row[key]} in commune {code}"
+            report.error(repeated, code="duplicate", **at_name)
             good = False
         first_row.setdefault(key, row)
         slug = _village_type(given, name, row, report)
@@ -176,18 +173,13 @@ def _check_rows(
 def _commune_ok(
     code: str, known: set[str], shapeless: set[str], row: int, report: ValidationReport
 ) -> bool:
+    at = Place(row=row, field="commune_code")
     if code not in known:
-        report.error(
-            f"unknown commune code '{code}'", row=row, field="commune_code", code="unknown_commune"
-        )
+        report.error(f"unknown commune code '{code}'", code="unknown_commune", **at)
         return False
     if code in shapeless:
-        report.error(
-            f"commune {code} has no boundary to divide",
-            row=row,
-            field="commune_code",
-            code="commune_without_geometry",
-        )
+        problem = f"commune {code} has no boundary to divide"
+        report.error(problem, code="commune_without_geometry", **at)
         return False
     return True
 
@@ -237,30 +229,20 @@ def _check_locations(
     good = pd.Series(True, index=table.index)
     rows = table.loc[index, "row"].astype(int).to_numpy()
     for n, i in enumerate(index):
-        row, code = int(rows[n]), codes[n]
+        at = Place(row=int(rows[n]), field=field)
         if distance[n] > OUTSIDE_TOLERANCE_M:
-            report.error(
-                f"point lies {distance[n]:,.0f} m outside commune {code}",
-                row=row,
-                field=field,
-                code="outside_commune",
-            )
+            outside = f"point lies {distance[n]:,.0f} m outside commune {codes[n]}"
+            report.error(outside, code="outside_commune", **at)
         elif n in twins:
-            report.error(
-                f"point is at the same place as row {rows[twins[n]]}",
-                row=row,
-                field=field,
-                code="same_place",
-            )
+            twin = f"point is at the same place as row {rows[twins[n]]}"
+            report.error(twin, code="same_place", **at)
         else:
             if distance[n] > 0:
-                report.warning(
-                    f"point lies {distance[n]:,.0f} m outside commune {code}; its "
-                    "area is built from the nearest point inside",
-                    row=row,
-                    field=field,
-                    code="outside_commune",
+                inside = (
+                    f"point lies {distance[n]:,.0f} m outside commune {codes[n]}; its area is "
+                    "built from the nearest point inside"
                 )
+                report.warning(inside, code="outside_commune", **at)
             continue
         good[i] = False
     return good
