@@ -69,6 +69,12 @@ class UnitTree:
         counts: NDArray[np.intp] = np.bincount(ancestors[ancestors >= 0], minlength=self.size)
         return counts
 
+    def chains(self, codes: pd.Series) -> NDArray[np.intp]:
+        """``ancestors`` of the unit of each of ``codes`` (the unit first); all -1 for a
+        code the tree does not hold."""
+        none_above = np.full((1, len(Level)), -1)
+        return np.vstack([self.ancestors, none_above])[self.positions(codes)]
+
     def subtree(self, root: str) -> frozenset[str]:
         """The codes of ``root`` and every unit below it; empty when the tree lacks ``root``."""
         at = self.codes.get_indexer([root])[0]

@@ -11,6 +11,7 @@ from datetime import date
 from typing import Annotated
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 from fastapi import Depends, HTTPException, Query, Response
 
@@ -25,6 +26,7 @@ from geo_service.api.serialise import (
 )
 from geo_service.coverage.reads import CoverageView, coverage_as_of
 from geo_service.domain import Level
+from geo_service.hierarchy import UnitTree
 from geo_service.settings import Settings
 from geo_service.store import Store, UnitQuery
 
@@ -202,16 +204,16 @@ def with_place_names(store: Store, as_of: date, frame: pd.DataFrame) -> pd.DataF
             for level in PLACE_NAME_COLUMNS
         ]
     )
-    names = dict(zip(places["code"], places["name"], strict=True))
-    levels = dict(zip(places["code"], places["level"].astype(int), strict=True))
-    parents = dict(zip(places["code"], places["parent_code"], strict=True))
+    # The units each row lies in: its parent, then the parent's own ancestors.
+    chains = UnitTree(places).chains(frame["parent_code"].astype(object))
+    # Position -1 (no unit) reads the appended last entry: no level, no name.
+    levels = np.append(places["level"].astype(int).to_numpy(), 0)
+    names = np.append(places["name"].to_numpy(dtype=object), np.array([None], dtype=object))
+    rows = np.arange(len(chains))
     out = frame.copy()
-    for column in PLACE_NAME_COLUMNS.values():
-        out[column] = pd.Series(None, index=out.index, dtype=object)
-    current = out["parent_code"]
-    for _ in PLACE_NAME_COLUMNS:  # a village's parent, grandparent, great-grandparent
-        level, name = current.map(levels), current.map(names)
-        for at_level, column in PLACE_NAME_COLUMNS.items():
-            out[column] = out[column].where(level != at_level, name)
-        current = current.map(parents)
+    for level, column in PLACE_NAME_COLUMNS.items():
+        at_level = levels[chains] == level
+        found = names[chains[rows, at_level.argmax(axis=1)]]
+        named = np.where(at_level.any(axis=1), found, None)
+        out[column] = pd.Series(named, index=out.index, dtype=object)
     return out
