@@ -513,7 +513,7 @@ def test_formula_cells_in_xlsx_tables_are_refused_naming_file_row_and_field(
     assert found["name"].tolist() == ["Thôn 2"]
     before = len(demo_store.imports())
     with pytest.raises(ImportRejected) as caught:
-        pipeline.import_villages(demo_store, points, as_of=AS_OF)
+        pipeline.import_villages(demo_store, points, VillageOptions(as_of=AS_OF))
     assert [p.code for p in caught.value.report.errors] == ["formula"]
     assert len(demo_store.imports()) == before
 
