@@ -9,7 +9,6 @@ problem names the row (feature number or spreadsheet row) and the field.
 from __future__ import annotations
 
 from collections import Counter
-from typing import Literal
 
 import geopandas as gpd
 import numpy as np
@@ -18,10 +17,9 @@ from pyproj import CRS
 
 from geo_service.domain import WGS84
 from geo_service.ingest.crs import resolve_source_crs, to_wgs84
-from geo_service.ingest.readers.layers import GEOMETRY_FIELD, RawLayer
+from geo_service.ingest.readers.layers import GEOMETRY_FIELD, Expect, RawLayer
 from geo_service.ingest.report import Place, ValidationReport
 
-Expect = Literal["polygons", "points"]
 _POLYGON_IDS = (3, 6)  # shapely type ids: Polygon, MultiPolygon
 _POINT_ID, _MULTIPOINT_ID = 0, 4
 POINTS_HINT = (

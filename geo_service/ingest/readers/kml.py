@@ -19,8 +19,9 @@ import pandas as pd
 import pyogrio
 import shapely
 
-from geo_service.ingest.readers.geometry_checks import Expect
 from geo_service.ingest.readers.layers import (
+    Expect,
+    LayerRequest,
     RawLayer,
     RawRead,
     clean_gdal_message,
@@ -50,10 +51,9 @@ _HOUSEKEEPING = {
 _TYPE_IDS: dict[Expect, tuple[int, ...]] = {"polygons": (3, 6, 7), "points": (0, 4)}
 
 
-def read_kml(
-    path: Path, name: str, layer: str | None, expect: Expect, report: ValidationReport
-) -> RawLayer:
-    """The placemarks of ``path`` (.kml or .kmz) of the wanted kind, one row each."""
+def read_kml(request: LayerRequest, report: ValidationReport) -> RawLayer:
+    """The placemarks of the file (.kml or .kmz) of the wanted kind, one row each."""
+    path, name, layer = request.path, request.name, request.layer
     gdal_path = _kmz_document(path, name) if path.suffix.lower() == ".kmz" else str(path)
     folders = _folders(gdal_path, path, name)
     if layer is not None:
@@ -61,7 +61,7 @@ def read_kml(
             fail(name, f"no folder {layer!r}; folders: {', '.join(folders)}", field="layer")
         chosen = [(layer, read_gdal(gdal_path, layer, None, path, name))]
     else:
-        chosen = _folders_with(expect, gdal_path, folders, path, name, report)
+        chosen = _folders_with(request.expect, gdal_path, folders, path, name, report)
     attributes = _concatenated(
         [read.attributes.assign(**{FOLDER_COLUMN: folder}) for folder, read in chosen]
     )

@@ -12,7 +12,7 @@ import unicodedata
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
-from typing import NoReturn
+from typing import Literal, NoReturn
 
 import numpy as np
 import pandas as pd
@@ -21,6 +21,7 @@ import pyarrow.compute as pc
 import shapely
 from pandas.api.extensions import ExtensionArray
 from pyogrio.raw import read_arrow
+from pyproj import CRS
 
 from geo_service.ingest.report import ValidationReport, reject
 from geo_service.text.legacy_encodings import decode_legacy, looks_legacy
@@ -32,6 +33,20 @@ _LATIN1 = "ISO-8859-1"
 # makes it a MultiPolygon, far cheaper than building MultiPolygons after decoding.
 _POLYGON_WKB = b"\x01\x03\x00\x00\x00"
 _ONE_PART_MULTIPOLYGON_WKB = b"\x01\x06\x00\x00\x00\x01\x00\x00\x00"
+
+
+Expect = Literal["polygons", "points"]
+
+
+@dataclass(frozen=True)
+class LayerRequest:
+    """A file to read as one layer, as the readers are asked for it."""
+
+    path: Path
+    name: str  # the file's name in problems (an upload's own name, not its temporary path)
+    layer: str | None  # the GeoPackage layer, Shapefile in a zip, KML folder or sheet asked for
+    crs: CRS | None  # the source CRS given for a file that has none or a wrong one
+    expect: Expect  # boundaries (polygons) or village points
 
 
 @dataclass(frozen=True)

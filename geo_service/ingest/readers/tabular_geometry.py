@@ -13,7 +13,6 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -22,8 +21,8 @@ from pyproj import CRS
 
 from geo_service.domain import WGS84
 from geo_service.ingest.readers.cell_checks import without_formulas
-from geo_service.ingest.readers.geometry_checks import POINTS_HINT, Expect
-from geo_service.ingest.readers.layers import RawLayer, fail
+from geo_service.ingest.readers.geometry_checks import POINTS_HINT
+from geo_service.ingest.readers.layers import Expect, LayerRequest, RawLayer, fail
 from geo_service.ingest.readers.tables import read_plain_table
 from geo_service.ingest.report import ValidationReport
 from geo_service.text.names import fold
@@ -47,20 +46,15 @@ class _Columns:
         return f"{self.lon}/{self.lat}"
 
 
-def read_table_layer(
-    path: Path,
-    name: str,
-    layer: str | None,
-    user_crs: CRS | None,
-    expect: Expect,
-    report: ValidationReport,
-) -> RawLayer:
+def read_table_layer(request: LayerRequest, report: ValidationReport) -> RawLayer:
     """A CSV or XLSX table as a layer: rows indexed by spreadsheet row (index ``row``).
 
     A row holding a formula is an error and left out (``cell_checks.without_formulas``).
     """
+    name, expect = request.name, request.expect
     found = ValidationReport(name)  # row problems, reported in row order at the end
-    rows_read = without_formulas(read_plain_table(path, name, layer, report), found)
+    table_read = read_plain_table(request.path, name, request.layer, report)
+    rows_read = without_formulas(table_read, found)
     header = list(rows_read.headers)
     columns = _geometry_columns(header, name)
     if expect == "polygons" and columns.wkt is None:
@@ -88,7 +82,7 @@ def read_table_layer(
     if columns.wkt is not None:
         geometry, rejected = _wkt_geometries(table[columns.wkt], expect, found)
     elif columns.lon is not None and columns.lat is not None:
-        geometry, rejected, crs = _point_geometries(table, columns, user_crs, name, found)
+        geometry, rejected, crs = _point_geometries(table, columns, request.crs, name, found)
     else:  # a list of names only
         geometry, rejected = np.full(len(table), None, dtype=object), np.zeros(len(table), bool)
     report.problems.extend(sorted(found.problems, key=lambda p: p.row or 0))

@@ -22,7 +22,6 @@ from pyproj import CRS
 from geo_service.domain import WGS84
 from geo_service.ingest.crs import CRSInputError, parse_crs
 from geo_service.ingest.readers.geometry_checks import (
-    Expect,
     placed_in_wgs84,
     repair_and_promote,
     usable_geometries,
@@ -30,6 +29,8 @@ from geo_service.ingest.readers.geometry_checks import (
 )
 from geo_service.ingest.readers.kml import read_kml
 from geo_service.ingest.readers.layers import (
+    Expect,
+    LayerRequest,
     RawLayer,
     clean_gdal_message,
     fail,
@@ -77,12 +78,12 @@ def read_boundaries(
     name = display_name or path.name
     report = ValidationReport(name)
     try:
-        user_crs = _parse_user_crs(crs, name)
-        raw = _usable_rows(_read_layer(path, name, layer, user_crs, expect, report))
+        request = LayerRequest(path, name, layer, _parse_user_crs(crs, name), expect)
+        raw = _usable_rows(_read_layer(request, report))
         raw = _kept(raw, within_vertex_limit(raw.geometry, _rows(raw), max_vertices, report))
         rows = _rows(raw)
         geometry, keep = usable_geometries(raw.geometry, rows, expect, report)
-        frame = placed_in_wgs84(raw, geometry, keep, user_crs, report)
+        frame = placed_in_wgs84(raw, geometry, keep, request.crs, report)
     except ImportRejected as rejected:
         report.extend(rejected.report)
         return _empty_frame(), report
@@ -100,31 +101,25 @@ def _parse_user_crs(crs: str | None, name: str) -> CRS | None:
         fail(name, str(problem), field="crs")
 
 
-def _read_layer(
-    path: Path,
-    name: str,
-    layer: str | None,
-    user_crs: CRS | None,
-    expect: Expect,
-    report: ValidationReport,
-) -> RawLayer:
+def _read_layer(request: LayerRequest, report: ValidationReport) -> RawLayer:
+    path, name = request.path, request.name
     if not path.is_file():
         fail(name, "file not found")
     if path.stat().st_size == 0:
         fail(name, "the file is empty (0 bytes)")
     suffix = path.suffix.lower()
     if suffix in TABLE_SUFFIXES:
-        return read_table_layer(path, name, layer, user_crs, expect, report)
+        return read_table_layer(request, report)
     if suffix in _KML_SUFFIXES:
-        return read_kml(path, name, layer, expect, report)
+        return read_kml(request, report)
     if suffix == ".zip":
-        gdal_path, encoding = zipped_shapefile(path, name, layer, report)
+        gdal_path, encoding = zipped_shapefile(path, name, request.layer, report)
         return read_gdal_layer(gdal_path, None, encoding, path, name, report)
     if suffix == ".shp":
         encoding = shapefile_encoding(path, name, report)
         return read_gdal_layer(str(path), None, encoding, path, name, report)
     if suffix == ".gpkg":
-        chosen = _gpkg_layer(path, name, layer, expect, report)
+        chosen = _gpkg_layer(request, report)
         return read_gdal_layer(str(path), chosen, None, path, name, report)
     if suffix in (".geojson", ".json"):
         return read_gdal_layer(str(path), None, None, path, name, report)
@@ -148,9 +143,8 @@ def _rows(raw: RawLayer) -> np.ndarray:
     return raw.attributes.index.to_numpy()
 
 
-def _gpkg_layer(
-    path: Path, name: str, layer: str | None, expect: Expect, report: ValidationReport
-) -> str:
+def _gpkg_layer(request: LayerRequest, report: ValidationReport) -> str:
+    path, name, layer, expect = request.path, request.name, request.layer, request.expect
     try:
         layers = [(str(n), str(t)) for n, t in pyogrio.list_layers(path)]
     except (RuntimeError, OSError) as problem:
