@@ -1,0 +1,149 @@
+"""Points placed in unit polygons: which village holds each camera or team-post point
+(issue 13, item 6).
+
+It lives in ingest because placing is part of reading a register or a point layer: a site
+is stored with its point *and* the unit it was placed in, and coverage keeps counting sites
+by their unit code. Pure: coordinate arrays in (EPSG:4326, lon/lat), positions out.
+
+The method is the one ``bench/`` measured fastest: one bulk ``STRtree`` query of the
+polygons against a tree of the points (bounding boxes only), then ``shapely.contains_xy``
+on the prepared polygons for the candidate pairs. ``sjoin(predicate="within")`` prepares
+each polygon too, but tests every candidate through GEOS geometry objects.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import shapely
+from numpy.typing import ArrayLike, NDArray
+
+NOT_PLACED = -1
+PROBLEM_COLUMNS = ["row", "problem", "unit_code", "unit_commune", "named_commune"]
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where each point fell.
+
+    ``unit``: position of the polygon holding the point, ``NOT_PLACED`` where none does.
+    ``located``: whether the point had finite coordinates at all.
+    ``on_boundary``: placed by its boundary (on an edge, inside no polygon's interior).
+    """
+
+    unit: NDArray[np.intp]
+    located: NDArray[np.bool_]
+    on_boundary: NDArray[np.bool_]
+
+    def counts(self, units: int) -> NDArray[np.int64]:
+        """Points per polygon position (length ``units``)."""
+        counts: NDArray[np.int64] = np.bincount(
+            self.unit[self.unit != NOT_PLACED], minlength=units
+        ).astype(np.int64)
+        return counts
+
+
+def place_points(
+    lon: ArrayLike,
+    lat: ArrayLike,
+    polygons: NDArray[np.object_],
+    tie_break: ArrayLike | None = None,
+) -> Placement:
+    """The polygon holding each point, decided in bulk (no per-point Python).
+
+    A point in the interior of one polygon goes to it. A point that no interior holds but
+    that lies on a boundary (an edge shared by two villages, a hole's ring) goes to one of
+    the polygons whose boundary holds it. Where several qualify (an edge, overlapping
+    polygons), the owner is the one with the smallest ``tie_break`` key (default: its
+    position); pass the unit codes so the owner does not depend on the file's order.
+    Points in a hole, outside every polygon, or with non-finite coordinates are
+    ``NOT_PLACED``. Missing or empty polygons hold nothing.
+    """
+    x, y = np.asarray(lon, dtype=np.float64), np.asarray(lat, dtype=np.float64)
+    polygons = np.asarray(polygons, dtype=object)
+    if x.shape != y.shape or x.ndim != 1:
+        raise ValueError(f"lon and lat must be 1-d arrays of one length: {x.shape}, {y.shape}")
+    located = np.isfinite(x) & np.isfinite(y)
+    unit = np.full(x.size, NOT_PLACED, dtype=np.intp)
+    on_boundary = np.zeros(x.size, dtype=bool)
+    rows = np.flatnonzero(located)
+    if rows.size == 0 or polygons.size == 0:
+        return Placement(unit, located, on_boundary)
+    rank = _ranks(tie_break, polygons.size)
+    x, y = x[rows], y[rows]
+    polygon_at, point_at = shapely.STRtree(shapely.points(x, y)).query(polygons)
+    newly_prepared = ~shapely.is_prepared(polygons)
+    shapely.prepare(polygons[newly_prepared])
+    try:
+        candidates = polygons[polygon_at]
+        inside = shapely.contains_xy(candidates, x[point_at], y[point_at])
+        best = np.full(rows.size, polygons.size, dtype=np.intp)  # a rank no polygon has
+        np.minimum.at(best, point_at[inside], rank[polygon_at[inside]])
+        # Rare: points that no interior holds are tested against the boundaries as well.
+        open_pairs = best[point_at] == polygons.size
+        touching = np.zeros(polygon_at.size, dtype=bool)
+        touching[open_pairs] = shapely.intersects_xy(
+            candidates[open_pairs], x[point_at[open_pairs]], y[point_at[open_pairs]]
+        )
+    finally:
+        shapely.destroy_prepared(polygons[newly_prepared])
+    np.minimum.at(best, point_at[touching], rank[polygon_at[touching]])
+    placed = best < polygons.size
+    by_rank = np.argsort(rank)
+    unit[rows[placed]] = by_rank[best[placed]]
+    on_boundary[rows[np.unique(point_at[touching])]] = True
+    return Placement(unit, located, on_boundary)
+
+
+def _ranks(tie_break: ArrayLike | None, size: int) -> NDArray[np.intp]:
+    """Each polygon's rank by ``tie_break`` (ties by position), 0 first."""
+    if tie_break is None:
+        return np.arange(size, dtype=np.intp)
+    keys = np.asarray(tie_break)
+    if keys.shape != (size,):
+        raise ValueError(f"tie_break needs one key per polygon ({size}), got {keys.shape}")
+    rank = np.empty(size, dtype=np.intp)
+    rank[np.argsort(keys, kind="stable")] = np.arange(size, dtype=np.intp)
+    return rank
+
+
+def placement_problems(
+    placement: Placement,
+    unit_codes: ArrayLike,
+    unit_communes: ArrayLike,
+    named_communes: ArrayLike,
+) -> pd.DataFrame:
+    """The rows to report, one line each (``PROBLEM_COLUMNS``), in row order.
+
+    ``problem`` is ``no_point`` (no finite coordinates), ``outside`` (in no unit) or
+    ``other_commune`` (placed in a unit whose commune is not the one the row names).
+    ``unit_codes`` and ``unit_communes`` are per polygon position; ``named_communes`` per
+    row, None where the row names no commune (then only where it fell is known).
+    """
+    codes = np.asarray(unit_codes, dtype=object)
+    communes = np.asarray(unit_communes, dtype=object)
+    named = np.asarray(named_communes, dtype=object)
+    unit = placement.unit
+    if named.shape != unit.shape:
+        raise ValueError(f"named_communes needs one entry per point ({unit.size})")
+    placed = unit != NOT_PLACED
+    unit_code = np.full(unit.size, None, dtype=object)
+    unit_commune = np.full(unit.size, None, dtype=object)
+    unit_code[placed], unit_commune[placed] = codes[unit[placed]], communes[unit[placed]]
+    names_one = pd.notna(named)
+    other = placed & names_one & (unit_commune != named)
+    problem = np.full(unit.size, None, dtype=object)
+    problem[~placement.located] = "no_point"
+    problem[placement.located & ~placed] = "outside"
+    problem[other] = "other_commune"
+    rows = np.flatnonzero(pd.notna(problem))
+    named_rows = named[rows]
+    named_rows[~names_one[rows]] = None  # NaN and pd.NA alike
+    texts = (problem[rows], unit_code[rows], unit_commune[rows], named_rows)
+    # Object columns keep None for "no unit" (pandas would make text columns of NaN).
+    frame = pd.DataFrame({"row": rows})
+    for column, values in zip(PROBLEM_COLUMNS[1:], texts, strict=True):
+        frame[column] = pd.Series(values, dtype=object)
+    return frame[PROBLEM_COLUMNS]
