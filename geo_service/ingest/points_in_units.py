@@ -5,10 +5,14 @@ It lives in ingest because placing is part of reading a register or a point laye
 is stored with its point *and* the unit it was placed in, and coverage keeps counting sites
 by their unit code. Pure: coordinate arrays in (EPSG:4326, lon/lat), positions out.
 
-The method is the one ``bench/`` measured fastest: one bulk ``STRtree`` query of the
-polygons against a tree of the points (bounding boxes only), then ``shapely.contains_xy``
-on the prepared polygons for the candidate pairs. ``sjoin(predicate="within")`` prepares
-each polygon too, but tests every candidate through GEOS geometry objects.
+The method, measured in ``bench/bench_placement.py``: the points are sorted into grid cells
+the size of a typical polygon and cut into runs of at most ``RUN_LENGTH`` points of one
+cell; the bounding box of each run is queried in bulk against an ``STRtree`` of the
+polygons, and every point of a run is tested with ``shapely.contains_xy`` against each
+prepared polygon its box meets. Nothing is made per point: shapely geometries are tracked
+by Python's cyclic garbage collector, and making a point object for each of a million
+points cost more in collections than all the geometry tests (a tree of the points, as
+``bench_coverage.assign_points`` builds, measured slower: docs/benchmarks.md).
 """
 
 from __future__ import annotations
@@ -21,6 +25,9 @@ import shapely
 from numpy.typing import ArrayLike, NDArray
 
 NOT_PLACED = -1
+RUN_LENGTH = 8  # points per query box: fewer boxes to make, more pairs to test
+# Cells per axis at most, so that cell numbers stay small whatever the polygons' sizes.
+MAX_CELLS_PER_AXIS = 2**20
 PROBLEM_COLUMNS = ["row", "problem", "unit_code", "unit_commune", "named_commune"]
 
 
@@ -73,7 +80,7 @@ def place_points(
         return Placement(unit, located, on_boundary)
     rank = _ranks(tie_break, polygons.size)
     x, y = x[rows], y[rows]
-    polygon_at, point_at = shapely.STRtree(shapely.points(x, y)).query(polygons)
+    point_at, polygon_at = _candidate_pairs(x, y, polygons)
     newly_prepared = ~shapely.is_prepared(polygons)
     shapely.prepare(polygons[newly_prepared])
     try:
@@ -95,6 +102,43 @@ def place_points(
     unit[rows[placed]] = by_rank[best[placed]]
     on_boundary[rows[np.unique(point_at[touching])]] = True
     return Placement(unit, located, on_boundary)
+
+
+def _candidate_pairs(
+    x: NDArray[np.float64], y: NDArray[np.float64], polygons: NDArray[np.object_]
+) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
+    """(point, polygon) position pairs to test: each point with every polygon whose
+    bounding box meets the box of the point's run (see the module docstring)."""
+    usable = ~(shapely.is_missing(polygons) | shapely.is_empty(polygons))
+    if not usable.any():
+        return np.empty(0, dtype=np.intp), np.empty(0, dtype=np.intp)
+    bounds = shapely.bounds(polygons[usable])
+    typical = np.median(bounds[:, 2:] - bounds[:, :2], axis=0)
+    low = np.array([x.min(), y.min()])
+    extent = np.array([x.max(), y.max()]) - low
+    cell_size = np.maximum(typical, extent / MAX_CELLS_PER_AXIS)
+    cell_size[cell_size == 0] = 1.0  # one point, or points on a line, and point-like polygons
+    column = ((x - low[0]) // cell_size[0]).astype(np.int64)
+    row = ((y - low[1]) // cell_size[1]).astype(np.int64)
+    cell = row * (int(column.max()) + 1) + column
+    order = np.argsort(cell)
+    cell = cell[order]
+    first_of_cell = np.flatnonzero(np.r_[True, cell[1:] != cell[:-1]])
+    cell_start = np.repeat(first_of_cell, np.diff(np.r_[first_of_cell, cell.size]))
+    run_start = np.flatnonzero((np.arange(cell.size) - cell_start) % RUN_LENGTH == 0)
+    xs, ys = x[order], y[order]
+    boxes = shapely.box(
+        np.minimum.reduceat(xs, run_start),
+        np.minimum.reduceat(ys, run_start),
+        np.maximum.reduceat(xs, run_start),
+        np.maximum.reduceat(ys, run_start),
+    )
+    run_at, polygon_at = shapely.STRtree(polygons).query(boxes)
+    run_length = np.diff(np.r_[run_start, cell.size])[run_at]
+    first_pair = np.cumsum(run_length) - run_length
+    within_run = np.arange(int(run_length.sum())) - np.repeat(first_pair, run_length)
+    sorted_point = np.repeat(run_start[run_at], run_length) + within_run
+    return order[sorted_point], np.repeat(polygon_at, run_length)
 
 
 def _ranks(tie_break: ArrayLike | None, size: int) -> NDArray[np.intp]:

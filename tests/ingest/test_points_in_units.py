@@ -153,3 +153,30 @@ def test_the_same_answer_as_geopandas_sjoin_on_random_villages() -> None:
     assert 0 < (ours == NOT_PLACED).sum() < lon.size
     counts = joined.groupby("index_right").size().reindex(range(villages.size), fill_value=0)
     assert (place_points(lon, lat, villages).counts(villages.size) == counts.to_numpy()).all()
+
+
+def test_villages_of_very_different_sizes_and_crowded_cells() -> None:
+    """Query boxes cover runs of points in cells the size of a typical village: a small
+    village inside a cell, many points in one cell and lone points far apart all count."""
+    rng = np.random.default_rng(11)
+    seeds = np.vstack([rng.uniform(0, 100, (60, 2)), rng.normal(50, 0.5, (300, 2))])
+    cells = shapely.get_parts(
+        shapely.voronoi_polygons(shapely.multipoints(seeds), extend_to=box(-10, -10, 110, 110))
+    )
+    villages = shapely.intersection(cells, box(0, 0, 100, 100))
+    lon = np.r_[rng.normal(50, 1.0, 5_000), rng.uniform(0, 100, 50), [0.001, 99.999, 50.0]]
+    lat = np.r_[rng.normal(50, 1.0, 5_000), rng.uniform(0, 100, 50), [99.999, 0.001, 50.0]]
+    lon[:40], lat[:40] = 50.123, 49.877  # forty cameras at one post
+    ours = place_points(lon, lat, villages).unit
+    holders = [shapely.contains_xy(villages, x, y) for x, y in zip(lon, lat, strict=True)]
+    assert all(found.sum() == 1 for found in holders)
+    assert ours.tolist() == [int(np.argmax(found)) for found in holders]
+
+
+@pytest.mark.parametrize(
+    ("lon", "lat"),
+    [([0.5], [0.5]), ([0.2, 0.2, 0.2], [0.7, 0.7, 0.7]), ([0.1, 0.5, 1.5], [0.5, 0.5, 0.5])],
+)
+def test_one_point_the_same_point_and_points_on_a_line(lon: list[float], lat: list[float]) -> None:
+    expected = [0 if x < 1 else 1 for x in lon]
+    assert placed(lon, lat) == expected
