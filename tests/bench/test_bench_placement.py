@@ -45,3 +45,4 @@ def test_a_run_writes_its_figures_and_command(tmp_path: Path) -> None:
     assert result["answers_agree"] and result["report_rows"] == {"other_commune": 100}
     assert result["ratio_ours_over_baseline"] > 0 and result["target_ratio"] == 0.6
     assert result["ours_peak_mb"] > 0 and result["baseline_peak_mb"] > 0
+    assert result["tree_of_points_median_s"] > 0
