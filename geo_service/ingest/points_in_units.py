@@ -5,14 +5,14 @@ It lives in ingest because placing is part of reading a register or a point laye
 is stored with its point *and* the unit it was placed in, and coverage keeps counting sites
 by their unit code. Pure: coordinate arrays in (EPSG:4326, lon/lat), positions out.
 
-The method, measured in ``bench/bench_placement.py``: the points are sorted into grid cells
-the size of a typical polygon and cut into runs of at most ``RUN_LENGTH`` points of one
-cell; the bounding box of each run is queried in bulk against an ``STRtree`` of the
-polygons, and every point of a run is tested with ``shapely.contains_xy`` against each
-prepared polygon its box meets. Nothing is made per point: shapely geometries are tracked
-by Python's cyclic garbage collector, and making a point object for each of a million
-points cost more in collections than all the geometry tests (a tree of the points, as
-``bench_coverage.assign_points`` builds, measured slower: docs/benchmarks.md).
+The method, measured in ``bench/bench_placement.py``: the points are cut into runs of at
+most ``RUN_LENGTH`` nearby points (``_candidate_pairs``); the bounding box of each run is
+queried in bulk against an ``STRtree`` of the polygons, and every point of a run is tested
+with ``shapely.contains_xy`` against each prepared polygon its box meets. Nothing is made
+per point: shapely geometries are tracked by Python's cyclic garbage collector, and making
+a point object for each of a million points cost more in collections than all the
+geometry tests (a tree of the points, as ``bench_coverage.assign_points`` builds, measured
+slower: docs/benchmarks.md).
 """
 
 from __future__ import annotations
@@ -26,8 +26,7 @@ from numpy.typing import ArrayLike, NDArray
 
 NOT_PLACED = -1
 RUN_LENGTH = 8  # points per query box: fewer boxes to make, more pairs to test
-# Cells per axis at most, so that cell numbers stay small whatever the polygons' sizes.
-MAX_CELLS_PER_AXIS = 2**20
+_Z_BITS = 16  # bits per axis of the Z-order code (65,536 steps across the points' extent)
 PROBLEM_COLUMNS = ["row", "problem", "unit_code", "unit_commune", "named_commune"]
 
 
@@ -108,7 +107,13 @@ def _candidate_pairs(
     x: NDArray[np.float64], y: NDArray[np.float64], polygons: NDArray[np.object_]
 ) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
     """(point, polygon) position pairs to test: each point with every polygon whose
-    bounding box meets the box of the point's run (see the module docstring)."""
+    bounding box meets the box of the point's run.
+
+    Points are ordered along a Z-order curve, so that consecutive points lie close
+    together, and cut into runs of at most ``RUN_LENGTH`` points that never leave one
+    cell of a grid whose cells are at least the size of a typical polygon: a run's box
+    is small where points are dense, and never larger than a cell where they are not.
+    """
     usable = ~(shapely.is_missing(polygons) | shapely.is_empty(polygons))
     if not usable.any():
         return np.empty(0, dtype=np.intp), np.empty(0, dtype=np.intp)
@@ -116,13 +121,16 @@ def _candidate_pairs(
     typical = np.median(bounds[:, 2:] - bounds[:, :2], axis=0)
     low = np.array([x.min(), y.min()])
     extent = np.array([x.max(), y.max()]) - low
-    cell_size = np.maximum(typical, extent / MAX_CELLS_PER_AXIS)
-    cell_size[cell_size == 0] = 1.0  # one point, or points on a line, and point-like polygons
-    column = ((x - low[0]) // cell_size[0]).astype(np.int64)
-    row = ((y - low[1]) // cell_size[1]).astype(np.int64)
-    cell = row * (int(column.max()) + 1) + column
-    order = np.argsort(cell)
-    cell = cell[order]
+    scale = np.where(extent > 0, (2**_Z_BITS - 1) / np.where(extent > 0, extent, 1), 0)
+    code = _z_order(((x - low[0]) * scale[0]).astype(np.uint64)) | (
+        _z_order(((y - low[1]) * scale[1]).astype(np.uint64)) << np.uint64(1)
+    )
+    order = np.argsort(code)
+    code = code[order]
+    with np.errstate(divide="ignore"):  # a zero-size polygon or extent: no finer than that
+        halvings = np.log2(np.where(typical > 0, extent / typical, np.inf))
+    level = int(np.clip(np.floor(halvings.min()), 0, _Z_BITS))
+    cell = code >> np.uint64(2 * (_Z_BITS - level))
     first_of_cell = np.flatnonzero(np.r_[True, cell[1:] != cell[:-1]])
     cell_start = np.repeat(first_of_cell, np.diff(np.r_[first_of_cell, cell.size]))
     run_start = np.flatnonzero((np.arange(cell.size) - cell_start) % RUN_LENGTH == 0)
@@ -139,6 +147,13 @@ def _candidate_pairs(
     within_run = np.arange(int(run_length.sum())) - np.repeat(first_pair, run_length)
     sorted_point = np.repeat(run_start[run_at], run_length) + within_run
     return order[sorted_point], np.repeat(polygon_at, run_length)
+
+
+def _z_order(values: NDArray[np.uint64]) -> NDArray[np.uint64]:
+    """The bits of 16-bit values spread to every other bit (one axis of a Z-order code)."""
+    for shift, mask in ((8, 0x00FF00FF), (4, 0x0F0F0F0F), (2, 0x33333333), (1, 0x55555555)):
+        values = (values | (values << np.uint64(shift))) & np.uint64(mask)
+    return values
 
 
 def _ranks(tie_break: ArrayLike | None, size: int) -> NDArray[np.intp]:

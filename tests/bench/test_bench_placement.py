@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import numpy as np
+import shapely
 from rich.console import Console
 
 from bench import bench_placement as bench
@@ -33,16 +34,31 @@ def test_one_row_in_a_hundred_names_another_commune_and_is_reported() -> None:
     assert np.isin(problems["named_commune"], data.villages["parent_code"]).all()
 
 
+def test_the_city_puts_most_points_into_small_villages_and_both_sides_agree() -> None:
+    data = bench.city_data(SEED, SCALE)
+    assert (len(data.villages), data.lon.size) == (1_452, 10_000)
+    ours = bench.ours(data)
+    bench.check_counts(ours, bench.baseline(data))
+    bench.check_counts(bench.tree_of_points(data), ours)
+    in_city = ours[ours.index.str.startswith("C")].sum()
+    assert ours.sum() == 10_000 and 7_000 <= in_city < 7_100  # 70%, and a few rural points
+    polygons = data.villages.geometry.to_numpy()
+    assert not shapely.STRtree(polygons).query(polygons, predicate="overlaps").size
+
+
 def test_a_run_writes_its_figures_and_command(tmp_path: Path) -> None:
     out = tmp_path / "placement.json"
     report = bench.run(SEED, SCALE, 2, out, Console(width=110, record=True))
     written = json.loads(out.read_text(encoding="utf-8"))
     assert written == json.loads(json.dumps(report))
-    result = written["result"]
     assert written["command"] == "python -m bench.bench_placement --seed 7 --scale 0.01 --repeat 2"
-    assert written["sizes"] == {"villages": 800, "points": 10_000}
-    assert len(result["ours_runs_s"]) == len(result["baseline_runs_s"]) == 2
-    assert result["answers_agree"] and result["report_rows"] == {"other_commune": 100}
-    assert result["ratio_ours_over_baseline"] > 0 and result["target_ratio"] == 0.6
-    assert result["ours_peak_mb"] > 0 and result["baseline_peak_mb"] > 0
-    assert result["tree_of_points_median_s"] > 0
+    assert written["target_ratio"] == 0.6
+    national, city = written["results"]["national"], written["results"]["city"]
+    assert national["sizes"] == {"villages": 800, "points": 10_000}
+    assert city["sizes"] == {"villages": 1_452, "points": 10_000}
+    assert national["report_rows"] == {"other_commune": 100} and "report_rows" not in city
+    for result in (national, city):
+        assert len(result["ours_runs_s"]) == len(result["baseline_runs_s"]) == 2
+        assert result["answers_agree"] and result["ratio_ours_over_baseline"] > 0
+        assert result["ours_peak_mb"] > 0 and result["baseline_peak_mb"] > 0
+        assert result["tree_of_points_median_s"] > 0
