@@ -12,7 +12,10 @@ from dataclasses import dataclass, field, fields
 from datetime import date
 from enum import IntEnum
 
+import numpy as np
 import pandas as pd
+import shapely
+from numpy.typing import ArrayLike, NDArray
 
 WGS84 = "EPSG:4326"
 # Areas and distances are computed in this metric CRS (VN-2000 / UTM 48N covers most of
@@ -93,6 +96,18 @@ def with_count_dtypes(frame: pd.DataFrame) -> pd.DataFrame:
         if column in frame.columns:
             frame[column] = pd.to_numeric(frame[column], errors="coerce").round().astype("Int64")
     return frame
+
+
+def as_multipolygons(geometries: ArrayLike) -> NDArray[np.object_]:
+    """A unit's geometry is a MultiPolygon (or none): Polygons become one-part
+    MultiPolygons, every other value is kept as it is. Stores hold units so, and change
+    detection compares incoming geometry in the same form."""
+    array = np.asarray(geometries, dtype=object)
+    single = shapely.get_type_id(array) == shapely.GeometryType.POLYGON
+    if single.any():
+        array = array.copy()
+        array[single] = shapely.multipolygons(array[single][:, np.newaxis])
+    return array
 
 
 @dataclass(frozen=True, slots=True)

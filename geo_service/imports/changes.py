@@ -1,7 +1,8 @@
 """What an import would change, so that importing the same file twice changes nothing.
 
 Pure functions over frames: rows are compared by natural key after putting values in one
-canonical form (missing → None, dates → ISO text, whole floats → int, geometry → WKB).
+canonical form (missing → None, dates → ISO text, whole floats → int, geometry → the
+MultiPolygon a store holds, as shapely's WKB: how a backend encodes it plays no part).
 Whole columns are canonicalised at once (``canonical_column``), so comparing a national
 import of 80,000 villages costs a few array operations per column, not a Python call per
 value.
@@ -21,8 +22,8 @@ from geopandas.array import GeometryDtype
 from numpy.typing import NDArray
 from shapely.geometry.base import BaseGeometry
 
+from geo_service.domain import as_multipolygons
 from geo_service.keys import combined_keys
-from geo_service.store.gpkg_geometry import as_multipolygons
 from geo_service.values import plain
 
 

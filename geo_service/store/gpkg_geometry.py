@@ -7,7 +7,6 @@ feature table and every attribute table of an import.
 from __future__ import annotations
 
 import struct
-from typing import Any
 
 import numpy as np
 import shapely
@@ -62,16 +61,6 @@ def encode_with_bounds(
 
 def _to_wkb(geometries: NDArray[np.object_]) -> NDArray[np.object_]:
     return np.asarray(shapely.to_wkb(geometries, byte_order=1, output_dimension=2), dtype=object)
-
-
-def as_multipolygons(geometries: Any) -> NDArray[np.object_]:
-    """Promote Polygons so the layer holds only its declared MULTIPOLYGON type."""
-    array = np.asarray(geometries, dtype=object)
-    single = shapely.get_type_id(array) == shapely.GeometryType.POLYGON
-    if single.any():
-        array = array.copy()
-        array[single] = shapely.multipolygons(array[single][:, np.newaxis])
-    return array
 
 
 def _wkb_offset(blob: bytes) -> int:

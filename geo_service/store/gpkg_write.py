@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from geo_service.domain import UNIT_COLUMNS
+from geo_service.domain import UNIT_COLUMNS, as_multipolygons
 from geo_service.store import gpkg_geometry, gpkg_rtree
 from geo_service.store.sqlite_bulk import insert_rows
 from geo_service.values import plain
@@ -89,7 +89,7 @@ def insert_units(
 ) -> NDArray[np.float64]:
     """Insert ``units`` with their R-tree entries; return their (minx, maxx, miny, maxy)."""
     units = _in_code_order(units)
-    geometry = gpkg_geometry.as_multipolygons(units.geometry.values)
+    geometry = as_multipolygons(units.geometry.values)
     blobs, bounds = gpkg_geometry.encode_with_bounds(geometry)
     first = _next_fid(connection)
     fids = np.arange(first, first + len(units), dtype=np.int64)
