@@ -132,7 +132,7 @@ class CarryForward:
     """Village rows to add and to close so villages follow their commune across a reform."""
 
     new_rows: gpd.GeoDataFrame
-    closures: list[tuple[str, str | None, date]] = field(default_factory=list)
+    closures: list[tuple[str, date | None, date]] = field(default_factory=list)
     unresolved: list[str] = field(default_factory=list)
 
 
@@ -177,7 +177,7 @@ def carry_villages_forward(units: gpd.GeoDataFrame, lineage: pd.DataFrame) -> Ca
     closing = pd.concat([resolved, leaving[leaving["carried"]]]).sort_values("position")
     closing = closing[closing["end"].isna()]
     closures = [
-        (str(code), None if pd.isna(start) else str(start), date.fromisoformat(end))
+        (str(code), None if pd.isna(start) else date.fromisoformat(start), date.fromisoformat(end))
         for code, start, end in zip(
             closing["code"], closing["start"], closing["parent_end"], strict=True
         )

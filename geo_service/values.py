@@ -48,3 +48,41 @@ def member_of(values: pd.Series, allowed: Any) -> np.ndarray:
         wanted = np.asarray(list(allowed), dtype=object)
     found: np.ndarray = pd.Index(values.to_numpy(dtype=object), dtype=object).isin(wanted)
     return found
+
+
+def as_date(value: Any) -> date | None:
+    """A day: a date as it is, a datetime (or pandas Timestamp) as its date, ISO text
+    ('2025-07-01') parsed; None when missing. Anything else raises ``ValueError``."""
+    if value is pd.NaT:
+        return None
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    value = plain(value)  # missing -> None
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return date.fromisoformat(value)
+    raise ValueError(f"{value!r} is not a date")
+
+
+def date_column(values: Any) -> np.ndarray:
+    """``as_date`` of every value, as an object array (one call per distinct value)."""
+    return _each_distinct(values, as_date)
+
+
+def iso_column(values: Any) -> np.ndarray:
+    """Dates as ISO text (``plain``), None when missing, as an object array."""
+    return _each_distinct(values, plain)
+
+
+def _each_distinct(values: Any, convert: Any) -> np.ndarray:
+    array = np.asarray(values, dtype=object)
+    out = np.full(len(array), None, dtype=object)
+    present = ~pd.isna(array)
+    if present.any():
+        found = array[present]
+        lookup = {value: convert(value) for value in pd.unique(found)}
+        out[present] = [lookup[value] for value in found]
+    return out

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import json
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -28,7 +28,7 @@ from geo_service.imports.options import BoundaryOptions, VillageOptions
 from geo_service.imports.pipeline import ImportOutcome
 from geo_service.ingest.report import ImportRejected, ValidationReport
 from geo_service.output.geometry import rfc7946_geometries
-from geo_service.values import plain
+from geo_service.output.import_log import import_log_text
 
 # Plain help, as for the main app (cli.py): Rich panels label every flag "<bool>".
 import_app = typer.Typer(
@@ -242,29 +242,26 @@ def imports_list(
     """Every import: when, what file (and its SHA-256), what it wrote, whether undone."""
     log = reading_store(store).imports()
     if as_json:
-        print_json(log, list(log.columns))
+        print_json(import_log_text(log), list(log.columns))
         return
     if log.empty:
         err.print("no imports yet", highlight=False)
         return
     # One line per import: seven columns do not fit a table on an 80-column terminal.
-    for entry in log.itertuples(index=False):
-        counts = json.loads(plain(entry.counts) or "{}")
-        wrote = ", ".join(f"{table} {n}" for table, n in counts.items())
+    for entry in log.to_dict("records"):
+        wrote = ", ".join(f"{table} {n}" for table, n in entry["counts"].items())
         line = (
-            f"#{entry.id}  {utc_minute(entry.at)}  {entry.kind}  {entry.file_name}  "
-            f"(sha256 {str(entry.sha256)[:12]})  {wrote}"
+            f"#{entry['id']}  {utc_minute(entry['at'])}  {entry['kind']}  {entry['file_name']}  "
+            f"(sha256 {str(entry['sha256'])[:12]})  {wrote}"
         )
-        if undone := utc_minute(entry.undone_at):
+        if undone := utc_minute(entry["undone_at"]):
             line += f"  — undone {undone}"
         out.print(line, highlight=False, markup=False, soft_wrap=True)
 
 
-def utc_minute(stamp: object) -> str:
-    """'2025-07-01T09:30:12+00:00' (how the log stores times, in UTC) → '2025-07-01 09:30 UTC';
-    missing → ''."""
-    text = plain(stamp)
-    return "" if text is None else f"{str(text)[:16].replace('T', ' ')} UTC"
+def utc_minute(stamp: datetime | None) -> str:
+    """A time of the import log to the minute in UTC ('2025-07-01 09:30 UTC'); '' for none."""
+    return "" if stamp is None else f"{stamp.astimezone(UTC):%Y-%m-%d %H:%M} UTC"
 
 
 @imports_app.command("undo")

@@ -18,7 +18,7 @@ from numpy.typing import NDArray
 
 from geo_service.domain import Level
 from geo_service.hierarchy import dated_rows, valid_at
-from geo_service.values import member_of
+from geo_service.values import iso_column, member_of
 
 # What ``village_list_sources`` reads of every unit, of any date.
 HISTORY_COLUMNS = ("code", "name", "unit_type", "level", "parent_code", "valid_from", "valid_to")
@@ -54,6 +54,7 @@ def village_list_sources(history: pd.DataFrame, lineage: pd.DataFrame, as_of: da
     current = communes[_standing_on(communes, as_of)]
     tree_villages = villages[_standing_on(villages, as_of)]
     links = lineage[["old_code", "new_code", "effective"]].astype(object).drop_duplicates()
+    links["effective"] = iso_column(links["effective"])  # compared with ISO starts and ends
     formed = current[["code", "start"]].merge(
         links, left_on=["code", "start"], right_on=["new_code", "effective"]
     )
@@ -166,7 +167,9 @@ def areas_without_villages(
     if not unknown.empty and not source_units.empty:
         old = pd.DataFrame(source_units.drop(columns=source_units.geometry.name)).assign(
             source_geometry=source_units.geometry.to_numpy(),
-            source_valid_from=source_units["valid_from"].astype(object).fillna(""),
+            source_valid_from=pd.Series(
+                iso_column(source_units["valid_from"]), index=source_units.index
+            ).fillna(""),
         )
         pieces = unknown.assign(
             source_valid_from=unknown["source_valid_from"].astype(object).fillna("")

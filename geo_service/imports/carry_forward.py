@@ -22,7 +22,7 @@ import pandas as pd
 
 from geo_service.domain import LINEAGE_COLUMNS, UNIT_COLUMNS, WGS84, Level
 from geo_service.hierarchy import carry_villages_forward
-from geo_service.imports.changes import canonical_column
+from geo_service.imports.changes import canonical, canonical_column
 from geo_service.store import ImportBatch, Store, UnitQuery
 from geo_service.values import member_of
 
@@ -30,12 +30,7 @@ _GEOMETRY = "geometry"
 
 
 def with_carry_forward(store: Store, batch: ImportBatch) -> ImportBatch:
-    """``batch`` plus the village rows and closures that let villages follow their commune.
-
-    Validity dates of ``batch.units`` become ISO text (the form the store returns).
-    """
-    if batch.units is not None:
-        batch = replace(batch, units=iso_dates(batch.units))
+    """``batch`` plus the village rows and closures that let villages follow their commune."""
     lineage = store.lineage()
     if batch.lineage is not None:
         lineage = pd.concat([lineage, batch.lineage[LINEAGE_COLUMNS]], ignore_index=True)
@@ -54,15 +49,15 @@ def with_carry_forward(store: Store, batch: ImportBatch) -> ImportBatch:
 
 
 def _close_in_batch(
-    units: gpd.GeoDataFrame | None, closures: list[tuple[str, str | None, date]]
-) -> tuple[gpd.GeoDataFrame | None, list[tuple[str, str | None, date]]]:
+    units: gpd.GeoDataFrame | None, closures: list[tuple[str, date | None, date]]
+) -> tuple[gpd.GeoDataFrame | None, list[tuple[str, date | None, date]]]:
     """Closures of rows the batch itself brings are made in those rows (their ``valid_to``),
     so that importing a file again compares equal to what the first import stored.
     """
     if units is None or units.empty or not closures:
         return units, closures
-    ends: dict[tuple[object, object], str] = {
-        (code, start): end.isoformat() for code, start, end in closures
+    ends: dict[tuple[object, object], date] = {
+        (code, canonical(start)): end for code, start, end in closures
     }
     keys = unit_keys(units)
     closed = [ends.get(key) for key in keys]
@@ -73,16 +68,8 @@ def _close_in_batch(
         if end is not None:
             valid_to[index] = end
     inside = set(keys)
-    remaining = [c for c in closures if (c[0], c[1]) not in inside]
+    remaining = [c for c in closures if (c[0], canonical(c[1])) not in inside]
     return units.assign(valid_to=valid_to), remaining
-
-
-def iso_dates(units: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """Validity dates as ISO text (or None), the form the store returns them in."""
-    out = units.copy()
-    for column in ("valid_from", "valid_to"):
-        out[column] = pd.Series(canonical_column(out[column]), index=out.index, dtype=object)
-    return out
 
 
 def unit_keys(units: pd.DataFrame) -> list[tuple[object, object]]:

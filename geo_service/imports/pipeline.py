@@ -267,7 +267,7 @@ def derive_villages(
 def _communes_on(communes: gpd.GeoDataFrame, day: date) -> gpd.GeoDataFrame:
     """One row per code: the unit valid on ``day``, else the one that ended last."""
     ordered = communes.assign(
-        _valid=valid_on(communes, day), _end=communes["valid_to"].fillna("9999-12-31")
+        _valid=valid_on(communes, day), _end=communes["valid_to"].fillna(date.max)
     ).sort_values(["code", "_valid", "_end"])
     return ordered.drop_duplicates("code", keep="last").drop(columns=["_valid", "_end"])
 

@@ -4,6 +4,14 @@ Bulk reads return (Geo)DataFrames with the columns listed in ``geo_service.domai
 every write goes through ``apply()``, which is a single transaction: an import either
 lands whole or leaves the store exactly as it was. Opening a store writes nothing: a store
 that does not exist yet reads as empty and is created by its first write.
+
+Values cross the interface as Python and pandas values, never in a backend's storage
+form: dates (``valid_from``, ``valid_to``, ``effective``, ``launch_date``) are
+``datetime.date`` or None, times of the import log are timezone-aware ``datetime`` in
+UTC, counts are nullable ``Int64`` columns, a model's ``extra`` figures and an import's
+``counts`` are dicts, ``counts_as_model`` is a bool, and unit geometry is shapely
+MultiPolygons (or None) in EPSG:4326. How a backend encodes any of them is its own
+business.
 """
 
 from __future__ import annotations
@@ -12,9 +20,23 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
+from typing import TypeVar
 
 import geopandas as gpd
 import pandas as pd
+
+from geo_service.domain import UNIT_COLUMNS
+from geo_service.values import as_date, date_column
+
+# Date columns of the frames a batch carries and the reads return.
+DATE_COLUMNS = {
+    "units": ("valid_from", "valid_to"),
+    "lineage": ("effective",),
+    "models": ("launch_date",),
+}
+_Frame = TypeVar("_Frame", bound=pd.DataFrame)
+# How units are ordered unless a query says otherwise.
+UNIT_ORDER = ("level", "code", "valid_from")
 
 
 class StoreError(Exception):
@@ -63,19 +85,33 @@ class ImportBatch:
     """Everything one import writes. Frames use the ``domain`` column layouts.
 
     - ``units`` are upserted on their natural key ``(code, valid_from)``.
-    - ``unit_closures`` end a unit's validity: ``(code, valid_from as ISO text, valid_to)``.
+    - ``unit_closures`` end a unit's validity: ``(code, valid_from, valid_to)``.
     - ``lineage`` rows are upserted on ``(old_code, new_code)``.
     - ``model_types`` are upserted on ``code``; ``models`` on ``model_id``.
     - ``teams`` replace all teams of the models they name (a register row set is whole).
+
+    Dates given as ISO text or timestamps are held as ``datetime.date`` from the start,
+    so every backend receives one form whichever reader made the frame.
     """
 
     source: ImportSource
     units: gpd.GeoDataFrame | None = None
-    unit_closures: list[tuple[str, str | None, date]] = field(default_factory=list)
+    unit_closures: list[tuple[str, date | None, date]] = field(default_factory=list)
     lineage: pd.DataFrame | None = None
     model_types: pd.DataFrame | None = None
     models: pd.DataFrame | None = None
     teams: pd.DataFrame | None = None
+
+    def __post_init__(self) -> None:
+        if self.units is not None:
+            self.units = with_dates(self.units, DATE_COLUMNS["units"])
+        if self.lineage is not None:
+            self.lineage = with_dates(self.lineage, DATE_COLUMNS["lineage"])
+        if self.models is not None:
+            self.models = with_dates(self.models, DATE_COLUMNS["models"])
+        self.unit_closures = [
+            (code, as_date(start), _day(as_date(end))) for code, start, end in self.unit_closures
+        ]
 
     def counts(self) -> dict[str, int]:
         frames = {
@@ -91,26 +127,75 @@ class ImportBatch:
         return counts
 
 
+def with_dates(frame: _Frame, columns: Iterable[str]) -> _Frame:
+    """``frame`` with those of the date ``columns`` it has as ``datetime.date`` (or None)."""
+    present = [column for column in columns if column in frame.columns]
+    if not present:
+        return frame
+    dated = frame.copy(deep=False)
+    for column in present:
+        dated[column] = pd.Series(date_column(frame[column]), index=frame.index, dtype=object)
+    return dated
+
+
+def _day(value: date | None) -> date:
+    if value is None:
+        raise ValueError("a unit closure needs the day the unit ends")
+    return value
+
+
 @dataclass(frozen=True, slots=True)
 class UnitQuery:
-    """Filters for ``Store.units``. ``as_of`` keeps units valid on that date.
+    """Filters, order, paging and projection for ``Store.units``.
 
-    ``codes`` and ``parent_codes`` may be long (every code of a national import).
-    ``with_geometry=False`` leaves the geometry column empty (None), for callers that
-    need only the attributes: much cheaper for large reads. ``columns`` narrows the
-    attributes further to those named (of ``UNIT_COLUMNS``); the others are left out.
+    Filters: ``as_of`` keeps units valid on that date; ``level``, ``parent_code``;
+    ``codes`` and ``parent_codes``, which may be long (every code of a national import);
+    ``bbox`` (minx, miny, maxx, maxy in lon/lat) keeps units whose bounding box meets it;
     ``ended=True`` keeps only units that have ended (``valid_to`` set).
+
+    Projection: ``with_geometry=False`` leaves the geometry column empty (None), for
+    callers that need only the attributes: much cheaper for large reads. ``columns``
+    narrows the attributes to those named (of ``UNIT_COLUMNS``, kept in that order).
+
+    Order: ``order`` names columns of ``UNIT_COLUMNS``, a leading ``-`` for descending.
+    Missing values come first in ascending order and last in descending order, text is
+    compared by code point, and ties are broken by ``(code, valid_from)``, so that pages
+    never overlap. Paging: ``offset`` rows are skipped, then at most ``limit`` returned.
+    Order and paging may use columns the projection leaves out.
     """
 
     as_of: date | None = None
     level: int | None = None
     parent_code: str | None = None
     codes: tuple[str, ...] | None = None
-    bbox: tuple[float, float, float, float] | None = None  # minx, miny, maxx, maxy (lon/lat)
+    bbox: tuple[float, float, float, float] | None = None
     parent_codes: tuple[str, ...] | None = None
     with_geometry: bool = True
     columns: tuple[str, ...] | None = None
     ended: bool = False
+    order: tuple[str, ...] = UNIT_ORDER
+    limit: int | None = None
+    offset: int = 0
+
+    def __post_init__(self) -> None:
+        named = [*(self.columns or ()), *(column.removeprefix("-") for column in self.order)]
+        unknown = sorted(set(named) - set(UNIT_COLUMNS))
+        if unknown:
+            raise ValueError(f"no unit column {unknown}")
+        if (self.limit is not None and self.limit < 0) or self.offset < 0:
+            raise ValueError(f"limit and offset must not be negative ({self.limit}, {self.offset})")
+
+    def selected_columns(self) -> list[str]:
+        """The attribute columns a read returns, in ``UNIT_COLUMNS`` order."""
+        if self.columns is None:
+            return list(UNIT_COLUMNS)
+        return [column for column in UNIT_COLUMNS if column in self.columns]
+
+    def sort_keys(self) -> list[tuple[str, bool]]:
+        """(column, descending) in order, completed by the natural key."""
+        keys = [(column.removeprefix("-"), column.startswith("-")) for column in self.order]
+        named = {column for column, _ in keys}
+        return keys + [(column, False) for column in ("code", "valid_from") if column not in named]
 
 
 class Store(ABC):
@@ -153,6 +238,11 @@ class Store(ABC):
     def units(self, query: UnitQuery | None = None) -> gpd.GeoDataFrame:
         """Units matching ``query`` (EPSG:4326). Called by ``GET /api/units`` and coverage."""
 
+    @abstractmethod
+    def count_units(self, query: UnitQuery | None = None) -> int:
+        """How many units match the filters of ``query`` (its order, paging and projection
+        aside): the total of which ``units`` returns one page. ``GET /api/units``."""
+
     def held_codes(self, codes: Iterable[str]) -> set[str]:
         """Those of ``codes`` that name a stored unit, of any date. Called by every import
         (the parent check); backends may answer it more cheaply than ``units``."""
@@ -162,23 +252,25 @@ class Store(ABC):
 
     @abstractmethod
     def lineage(self) -> pd.DataFrame:
-        """Old→new unit links of administrative reforms."""
+        """Old→new unit links of administrative reforms, by old_code and new_code."""
 
     @abstractmethod
     def model_types(self) -> pd.DataFrame:
-        """The model-type catalogue. Called by ``GET /api/model-types``."""
+        """The model-type catalogue, in the order it was written. ``GET /api/model-types``."""
 
     @abstractmethod
     def models(self, unit_codes: list[str] | None = None) -> pd.DataFrame:
-        """Models, optionally only those set up in ``unit_codes``. ``GET /api/models``."""
+        """Models by model_id, optionally only those set up in ``unit_codes``.
+        ``GET /api/models``."""
 
     @abstractmethod
     def teams(self, model_ids: list[str] | None = None) -> pd.DataFrame:
-        """Teams (sites) of models, optionally only of ``model_ids``."""
+        """Teams (sites) of models by team_id, optionally only of ``model_ids``."""
 
     @abstractmethod
     def imports(self) -> pd.DataFrame:
-        """The import log: id, at, kind, file_name, sha256, counts (JSON), undone_at."""
+        """The import log, oldest first: id, at, kind, file_name, sha256, counts (a dict of
+        rows written per table), undone_at (None while the import stands)."""
 
     @abstractmethod
     def close(self) -> None:

@@ -27,15 +27,20 @@ from geo_service.domain import (
     MODEL_COLUMNS,
     MODEL_TYPE_COLUMNS,
     TEAM_COLUMNS,
-    UNIT_COLUMNS,
     WGS84,
-    with_count_dtypes,
 )
-from geo_service.store import gpkg_geometry, gpkg_history, gpkg_write
+from geo_service.store import gpkg_history, gpkg_write
 from geo_service.store.base import ImportBatch, Store, StoreChanged, UnitQuery
 from geo_service.store.gpkg_file import GeoPackageFile
+from geo_service.store.gpkg_read import (
+    import_log_frame,
+    table_frame,
+    unit_filters,
+    unit_frame,
+    unit_select,
+)
 from geo_service.store.gpkg_write import sql_columns, sql_value
-from geo_service.store.sqlite_bulk import insert_rows
+from geo_service.store.sqlite_bulk import in_list, insert_rows
 
 # Every write adds a row to the import log or marks one undone, and neither is ever taken
 # back: the largest id plus the number undone changes with each write.
@@ -48,52 +53,7 @@ _UPSERT_KEYS = {
 }
 
 
-def _in_list(column: str, values: Sequence[str]) -> tuple[str, list[Any]]:
-    """``column IN (…)`` with one JSON parameter: no limit on the number of values."""
-    return f"{column} IN (SELECT value FROM json_each(?))", [json.dumps(list(values))]
-
-
 _NARROW_FROM = 2_000  # shorter code lists are always matched in SQL
-
-
-def _selected(columns: tuple[str, ...] | None) -> list[str]:
-    if columns is None:
-        return UNIT_COLUMNS
-    unknown = set(columns) - set(UNIT_COLUMNS)
-    if unknown:
-        raise ValueError(f"no unit column {sorted(unknown)}")
-    return [column for column in UNIT_COLUMNS if column in columns]
-
-
-def _unit_filters(query: UnitQuery) -> tuple[list[str], list[Any]]:
-    where, params = ["1 = 1"], []  # type: list[str], list[Any]
-    if query.as_of is not None:
-        day = query.as_of.isoformat()
-        where.append(
-            "(valid_from IS NULL OR valid_from <= ?) AND (valid_to IS NULL OR valid_to > ?)"
-        )
-        params += [day, day]
-    if query.level is not None:
-        where.append("level = ?")
-        params.append(int(query.level))
-    if query.ended:
-        where.append("valid_to IS NOT NULL")
-    if query.parent_code is not None:
-        where.append("parent_code = ?")
-        params.append(query.parent_code)
-    for column, values in (("code", query.codes), ("parent_code", query.parent_codes)):
-        if values is not None:
-            clause, values_param = _in_list(column, values)
-            where.append(clause)
-            params += values_param
-    if query.bbox is not None:
-        minx, miny, maxx, maxy = query.bbox
-        where.append(
-            "fid IN (SELECT id FROM rtree_units_geom "
-            "WHERE minx <= ? AND maxx >= ? AND miny <= ? AND maxy >= ?)"
-        )
-        params += [maxx, minx, maxy, miny]
-    return where, params
 
 
 class GeoPackageStore(Store):
@@ -110,11 +70,7 @@ class GeoPackageStore(Store):
         return self._file.query(sql, params)
 
     def _frame(self, sql: str, columns: Sequence[str], params: Iterable[Any] = ()) -> pd.DataFrame:
-        names, rows = self._query(sql, params)
-        frame = pd.DataFrame.from_records(rows, columns=names)
-        if frame.empty:
-            frame = pd.DataFrame(columns=list(columns))
-        return with_count_dtypes(frame[list(columns)])
+        return table_frame(*self._query(sql, params), columns)
 
     # -- writes ---------------------------------------------------------------------------
 
@@ -174,10 +130,8 @@ class GeoPackageStore(Store):
         if units.crs is not None and not units.crs.equals(WGS84):
             raise ValueError(f"units must be in {WGS84}, got {units.crs}")
         if replaced:
-            connection.execute(
-                "DELETE FROM units WHERE fid IN (SELECT value FROM json_each(?))",
-                (json.dumps(replaced),),
-            )
+            clause, params = in_list("fid", replaced)
+            connection.execute(f"DELETE FROM units WHERE {clause}", params)
         return gpkg_write.insert_units(connection, units, import_id)
 
     def _upsert(
@@ -204,7 +158,8 @@ class GeoPackageStore(Store):
         replaced = set(batch.teams["model_id"])
         if batch.models is not None:
             replaced |= set(batch.models["model_id"])
-        connection.executemany("DELETE FROM teams WHERE model_id = ?", [(m,) for m in replaced])
+        clause, params = in_list("model_id", sorted(replaced))
+        connection.execute(f"DELETE FROM teams WHERE {clause}", params)
         insert_rows(
             connection,
             f"INSERT INTO teams ({', '.join(TEAM_COLUMNS)}, import_id)",
@@ -215,27 +170,13 @@ class GeoPackageStore(Store):
 
     def units(self, query: UnitQuery | None = None) -> gpd.GeoDataFrame:
         query = self._held_codes_only(query or UnitQuery())
-        where, params = _unit_filters(query)
-        geometry_column = "geom" if query.with_geometry else "NULL AS geom"
-        columns = _selected(query.columns)
-        sql = (
-            f"SELECT {geometry_column}, {', '.join(columns)} FROM units "
-            f"WHERE {' AND '.join(where)} ORDER BY level, code, valid_from"
-        )
-        names, rows = self._query(sql, params)
-        frame = pd.DataFrame.from_records(rows, columns=names)
-        if frame.empty:
-            frame = pd.DataFrame(columns=["geom", *columns])
-        blobs = frame.pop("geom")
-        geometry = (
-            gpkg_geometry.decode(list(blobs))
-            if query.with_geometry
-            else np.full(len(frame), None, dtype=object)
-        )
-        if "level" in frame:
-            frame["level"] = frame["level"].astype(int)
-        with_count_dtypes(frame)
-        return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(geometry, crs=WGS84), crs=WGS84)
+        names, rows = self._query(*unit_select(query))
+        return unit_frame(names, rows, query)
+
+    def count_units(self, query: UnitQuery | None = None) -> int:
+        where, params = unit_filters(self._held_codes_only(query or UnitQuery()))
+        (count,) = self._query(f"SELECT count(*) FROM units WHERE {where}", params)[1][0]
+        return int(count)
 
     def _held_codes_only(self, query: UnitQuery) -> UnitQuery:
         """``query`` with a long code list narrowed to the codes the store holds, read from
@@ -276,32 +217,26 @@ class GeoPackageStore(Store):
         return self._frame("SELECT * FROM lineage ORDER BY old_code, new_code", LINEAGE_COLUMNS)
 
     def model_types(self) -> pd.DataFrame:
-        frame = self._frame("SELECT * FROM model_types ORDER BY fid", MODEL_TYPE_COLUMNS)
-        frame["counts_as_model"] = frame["counts_as_model"].astype(bool)
-        return frame
+        return self._frame("SELECT * FROM model_types ORDER BY fid", MODEL_TYPE_COLUMNS)
 
     def models(self, unit_codes: list[str] | None = None) -> pd.DataFrame:
-        if unit_codes is None:
-            frame = self._frame("SELECT * FROM models ORDER BY model_id", MODEL_COLUMNS)
-        else:
-            frame = self._frame(
-                f"SELECT * FROM models WHERE unit_code IN ({', '.join('?' * len(unit_codes))}) "
-                "ORDER BY model_id",
-                MODEL_COLUMNS,
-                unit_codes,
-            )
-        frame["extra"] = [json.loads(v) if isinstance(v, str) and v else {} for v in frame["extra"]]
-        return frame
+        return self._rows_of("models", MODEL_COLUMNS, "unit_code", unit_codes, "model_id")
 
     def teams(self, model_ids: list[str] | None = None) -> pd.DataFrame:
-        if model_ids is None:
-            return self._frame("SELECT * FROM teams ORDER BY team_id", TEAM_COLUMNS)
-        return self._frame(
-            f"SELECT * FROM teams WHERE model_id IN ({', '.join('?' * len(model_ids))}) "
-            "ORDER BY team_id",
-            TEAM_COLUMNS,
-            model_ids,
-        )
+        return self._rows_of("teams", TEAM_COLUMNS, "model_id", model_ids, "team_id")
+
+    def _rows_of(
+        self,
+        table: str,
+        columns: Sequence[str],
+        column: str,
+        wanted: Sequence[str] | None,
+        order: str,
+    ) -> pd.DataFrame:
+        """Rows of ``table`` (those whose ``column`` is one of ``wanted``, when given)."""
+        where, params = ("1 = 1", []) if wanted is None else in_list(column, wanted)
+        sql = f"SELECT * FROM {table} WHERE {where} ORDER BY {order}"
+        return self._frame(sql, columns, params)
 
     def undo(self, import_id: int) -> None:
         with self._file.writing("undone") as connection:
@@ -309,10 +244,11 @@ class GeoPackageStore(Store):
             gpkg_write.update_extent(connection, None)
 
     def imports(self) -> pd.DataFrame:
-        return self._frame(
-            "SELECT fid AS id, at, kind, file_name, sha256, counts, undone_at FROM imports "
-            "ORDER BY fid",
-            ["id", "at", "kind", "file_name", "sha256", "counts", "undone_at"],
+        return import_log_frame(
+            *self._query(
+                "SELECT fid AS id, at, kind, file_name, sha256, counts, undone_at FROM imports "
+                "ORDER BY fid"
+            )
         )
 
     def close(self) -> None:

@@ -20,6 +20,7 @@ from geo_service.domain import (
 )
 from geo_service.store.base import ImportBatch
 from geo_service.store.gpkg_write import sql_columns
+from geo_service.store.sqlite_bulk import in_list
 from geo_service.values import member_of
 
 TABLE_KEYS: dict[str, tuple[str, ...]] = {
@@ -62,10 +63,9 @@ def _keep(
     if len(firsts) >= held:  # e.g. the first national import: reading the table is cheaper
         candidates = connection.execute(f"SELECT fid, {', '.join(names)} FROM {table}").fetchall()
     else:
+        clause, params = in_list(names[0], firsts.tolist())
         candidates = connection.execute(
-            f"SELECT fid, {', '.join(names)} FROM {table} "
-            f"WHERE {names[0]} IN (SELECT value FROM json_each(?))",
-            (json.dumps(firsts.tolist()),),
+            f"SELECT fid, {', '.join(names)} FROM {table} WHERE {clause}", params
         ).fetchall()
     stored = pd.DataFrame(candidates, columns=["fid", *names], dtype=object)
     stored = stored[member_of(stored[names[0]], firsts)]
@@ -79,10 +79,9 @@ def _keep(
         return []
     fids = sorted(found["fid"].tolist())
     columns = TABLE_COLUMNS[table]
+    clause, params = in_list("fid", fids)
     rows = connection.execute(
-        f"SELECT {', '.join(columns)} FROM {table} "
-        "WHERE fid IN (SELECT value FROM json_each(?)) ORDER BY fid",
-        (json.dumps(fids),),
+        f"SELECT {', '.join(columns)} FROM {table} WHERE {clause} ORDER BY fid", params
     ).fetchall()
     connection.executemany(
         "INSERT INTO import_undo (import_id, table_name, row) VALUES (?, ?, ?)",
@@ -143,9 +142,9 @@ def keep_replaced_rows(
         owners = set(batch.teams["model_id"])
         if batch.models is not None:
             owners |= set(batch.models["model_id"])
+        clause, params = in_list("model_id", sorted(owners))
         team_ids = connection.execute(
-            "SELECT team_id FROM teams WHERE model_id IN (SELECT value FROM json_each(?))",
-            (json.dumps(sorted(owners)),),
+            f"SELECT team_id FROM teams WHERE {clause}", params
         ).fetchall()
         held = {"team_id": [team_id for (team_id,) in team_ids]}
         _keep(connection, import_id, "teams", _key_frame(held, replaces=True))

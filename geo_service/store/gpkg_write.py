@@ -26,7 +26,7 @@ from numpy.typing import NDArray
 from geo_service.domain import UNIT_COLUMNS, as_multipolygons
 from geo_service.store import gpkg_geometry, gpkg_rtree
 from geo_service.store.sqlite_bulk import insert_rows
-from geo_service.values import plain
+from geo_service.values import iso_column, plain
 
 RTREE_INSERT_TRIGGER = """
 CREATE TRIGGER IF NOT EXISTS rtree_units_geom_insert AFTER INSERT ON units
@@ -69,9 +69,12 @@ def sql_column(values: pd.Series, missing_number: float | None = None) -> list[A
         array[missing] = missing_number if numeric else None
     if numeric:
         return list(array)  # numpy's object cast gives Python int/float/bool
-    present = array[~missing]
-    if pd.api.types.infer_dtype(present, skipna=False) in ("string", "empty"):
+    kind = pd.api.types.infer_dtype(array[~missing], skipna=False)
+    if kind in ("string", "empty"):
         return list(array)
+    if kind == "date":  # ISO text, converted once per distinct day
+        days: list[Any] = iso_column(array).tolist()
+        return days
     return [sql_value(value) for value in array]
 
 

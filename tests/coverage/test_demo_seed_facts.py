@@ -37,7 +37,7 @@ def test_thua_patrol_team_in_8_of_8_villages_with_52_members(demo_store: Store) 
     assert thua["members"] == 52
     patrol = models_of(seen, "09496")
     assert patrol["type_code"].tolist() == ["patrol_team"]
-    assert patrol["launch_date"].tolist() == ["2022-06-16"]
+    assert patrol["launch_date"].tolist() == [date(2022, 6, 16)]
     assert patrol["members"].tolist() == [52]
     assert "Ban chỉ đạo" in patrol["decision"].iloc[0] and "Quy chế" in patrol["decision"].iloc[0]
 
@@ -69,7 +69,7 @@ def test_vien_son_inter_household_group_of_24_households(demo_store: Store) -> N
     seen = view(demo_store, BEFORE, "09595")
     group = models_of(seen, "09595")
     assert group["type_code"].tolist() == ["inter_household_group"]
-    assert group["launch_date"].tolist() == ["2024-10-10"]
+    assert group["launch_date"].tolist() == [date(2024, 10, 10)]
     covered = seen.result.villages[seen.result.villages["covered"]]
     assert covered["name"].tolist() == ["Tổ dân phố 4 Tiền Huân"]
     assert covered["member_households"].tolist() == [24]

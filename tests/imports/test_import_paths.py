@@ -31,7 +31,7 @@ from geo_service.imports.pipeline import import_boundaries, import_lineage, impo
 from geo_service.settings import DEMO_DATA_DIR
 from geo_service.store import ImportBatch, ImportSource, Store, UnitQuery, open_store
 from geo_service.store.gpkg_write import BULK_RTREE_MIN
-from tests.store.test_contract import COMMUNE_OLD, PROVINCE, VILLAGE, units_frame
+from tests.store.samples import COMMUNE_OLD, PROVINCE, VILLAGE, units_frame
 
 SOURCE = ImportSource("boundaries", "speed.gpkg", "0" * 64)
 
@@ -235,8 +235,8 @@ def test_partial_reads_carry_as_completely_as_a_full_recompute(
     if village_rows is not None:  # 41 villages, each before and after 2025
         assert len(villages) == village_rows
         before = villages[villages["valid_from"].isna()]
-        assert set(before["valid_to"]) == {"2025-07-01"}
-        after = villages[villages["valid_from"] == "2025-07-01"]
+        assert set(before["valid_to"]) == {date(2025, 7, 1)}
+        after = villages[villages["valid_from"] == date(2025, 7, 1)]
         assert set(after["code"]) == set(before["code"])
         moved = dict(zip(after["code"], after["parent_code"], strict=True))
         assert moved["07057-001"] == "07054" and moved["09595-001"] == "09574"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import pandas as pd
@@ -48,5 +49,5 @@ def test_corrected_register_updates_in_place(demo_store: Store, tmp_path: Path) 
     assert outcome.changes["models"].new == 0
     assert outcome.changes["teams"].updated == 0
     patrol = demo_store.models(unit_codes=["09496"])
-    assert patrol["launch_date"].tolist() == ["2022-06-17"]
+    assert patrol["launch_date"].tolist() == [date(2022, 6, 17)]
     assert len(demo_store.models()) == 23

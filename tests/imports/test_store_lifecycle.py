@@ -100,7 +100,7 @@ def test_the_catalogue_comes_with_the_first_register_in_one_import(
     store = open_store(str(path))
     log = store.imports()
     assert log["kind"].tolist() == ["boundaries", "boundaries", "lineage", "villages", "models"]
-    assert json.loads(log["counts"].iloc[-1])["model_types"] == 16
+    assert log["counts"].iloc[-1]["model_types"] == 16
     store.undo(int(log["id"].iloc[-1]))  # the register, and the catalogue with it
     assert store.model_types().empty
     before = tree_digest(tmp_path)

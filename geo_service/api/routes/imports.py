@@ -28,6 +28,7 @@ from geo_service.imports.options import BoundaryOptions
 from geo_service.ingest.readers.zip_limits import unzipped_limit
 from geo_service.ingest.registers.match_report import MatchReport
 from geo_service.ingest.report import ImportRejected
+from geo_service.output.import_log import import_log_text
 from geo_service.settings import Settings
 from geo_service.store import Store
 
@@ -116,7 +117,7 @@ def _summary(outcome: pipeline.ImportOutcome, matches: MatchReport | None = None
 
 @router.get("", summary="The import log: when, which file (SHA-256), what it wrote, undone")
 def list_imports(store: StoreDep) -> dict[str, Any]:
-    log = store.imports()
+    log = import_log_text(store.imports())
     return {"count": len(log), "imports": records(log, list(log.columns))}
 
 

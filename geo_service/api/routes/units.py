@@ -7,6 +7,7 @@ the units that succeeded them, so that a search never ends at a dead name.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from typing import Annotated, Any
 
@@ -44,14 +45,27 @@ def list_units(
     limit: Annotated[int, Query(ge=1, le=100_000)] = 1000,
 ) -> dict[str, Any]:
     when = day(as_of)
-    units = store.units(UnitQuery(as_of=when, level=level, parent_code=parent))
-    retired: list[dict[str, Any]] = []
-    if q:
-        needle = fold(q)
-        units = units[_matches(units["name"], needle)]
-        retired = _retired_matching(store, needle, when, level, parent)
-    rows = [row | {"retired": False, "successors": []} for row in _listed(units)] + retired
-    return {"as_of": when.isoformat(), "count": len(rows), "units": rows[:limit]}
+    query = UnitQuery(as_of=when, level=level, parent_code=parent)
+    if not q:
+        page = store.units(replace(query, limit=limit))
+        return {
+            "as_of": when.isoformat(),
+            "count": store.count_units(query),
+            "units": _current(page),
+        }
+    # Names are matched accents and case aside, which SQL cannot do: every name of the
+    # query is read (without geometry), and only the page found is read whole.
+    needle = fold(q)
+    names = store.units(replace(query, with_geometry=False, columns=("code", "name")))
+    found = names.loc[_matches(names["name"], needle), "code"]
+    page = store.units(replace(query, codes=tuple(found.iloc[:limit])))
+    retired = _retired_matching(store, needle, when, level, parent)
+    rows = _current(page) + retired
+    return {"as_of": when.isoformat(), "count": len(found) + len(retired), "units": rows[:limit]}
+
+
+def _current(units: gpd.GeoDataFrame) -> list[dict[str, Any]]:
+    return [row | {"retired": False, "successors": []} for row in _listed(units)]
 
 
 def _listed(units: gpd.GeoDataFrame) -> list[dict[str, Any]]:
@@ -80,20 +94,23 @@ def _retired_matching(
     A code that still stands under the same name (a village carried into its new commune,
     a province kept) is the same place, listed as it stands now (when the filters allow).
     """
-    query = UnitQuery(level=level, parent_code=parent, ended=True, with_geometry=False)
+    columns = ("code", "name", "valid_from", "valid_to")
+    query = UnitQuery(
+        level=level, parent_code=parent, ended=True, with_geometry=False, columns=columns
+    )
     ended = store.units(query)
-    ended = ended[(ended["valid_to"].astype(str) <= when.isoformat()).to_numpy(dtype=bool)]
+    ended = ended[(ended["valid_to"] <= when).to_numpy(dtype=bool)]
     ended = ended[_matches(ended["name"], needle)]
     if ended.empty:
         return []
     # Only now the geometry, of the few units found (all ended ones would be every
     # pre-reform commune and village).
-    found = set(zip(ended["code"], ended["valid_from"].astype(str), strict=True))
+    found = set(zip(ended["code"], ended["valid_from"], strict=True))
     codes = tuple(sorted(set(ended["code"])))
     standing = store.units(UnitQuery(as_of=when, codes=codes, with_geometry=False))
     current = set(zip(standing["code"], standing["name"], strict=True))
     ended = store.units(UnitQuery(codes=codes, ended=True))
-    keys = zip(ended["code"], ended["valid_from"].astype(str), ended["name"], strict=True)
+    keys = zip(ended["code"], ended["valid_from"], ended["name"], strict=True)
     keep = [(c, v) in found and (c, n) not in current for c, v, n in keys]
     ended = ended[np.asarray(keep, dtype=bool)]
     fates = row_fates(store, ended, when)

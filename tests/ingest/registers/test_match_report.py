@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import json
 import shutil
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -159,10 +160,10 @@ def test_mapping_template_filled_in_makes_the_register_import(
     assert teams.loc["M1/002", "members"] == 12  # "12 người"
     assert teams.loc["M3/001", "households"] == 24  # "24 hộ"
     models = demo_store.models().set_index("model_id")
-    assert models.loc["M1", "launch_date"] == "2022-06-16"  # "ngày 16 tháng 6 năm 2022"
-    assert models.loc["M2", "launch_date"] == "2022-06-16"  # Excel serial 44728
+    assert models.loc["M1", "launch_date"] == date(2022, 6, 16)  # "ngày 16 tháng 6 năm 2022"
+    assert models.loc["M2", "launch_date"] == date(2022, 6, 16)  # Excel serial 44728
     assert models.loc["M5", "unit_code"] == "15772"
-    assert models.loc["M6", "launch_date"] == "2022-06-16"  # "16-6-2022"
+    assert models.loc["M6", "launch_date"] == date(2022, 6, 16)  # "16-6-2022"
 
 
 def test_a_filled_json_report_works_as_a_mapping(demo_store: Store, tmp_path: Path) -> None:

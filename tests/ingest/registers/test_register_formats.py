@@ -61,8 +61,8 @@ def test_one_sheet_with_title_rows_and_typed_cells(demo_store: Store, tmp_path: 
         "X2/001": "09496-003",
     }
     models = demo_store.models().set_index("model_id")
-    assert models.loc["X1", "launch_date"] == "2022-06-16"
-    assert models.loc["X2", "launch_date"] == "2022-06-16"  # an Excel serial in a number cell
+    assert models.loc["X1", "launch_date"] == date(2022, 6, 16)
+    assert models.loc["X2", "launch_date"] == date(2022, 6, 16)  # an Excel serial in a number cell
     assert (models.loc["X1", "members"], models.loc["X2", "members"]) == (16, 1250)
     warnings = [str(p) for p in outcome.report.warnings]
     assert "warning: register.xlsx: sheet 'Hướng dẫn' is not part of the register; ignored" in (
@@ -171,7 +171,7 @@ def test_models_and_teams_sheets(demo_store: Store, tmp_path: Path) -> None:
     assert outcome.counts == {"models": 2, "teams": 2}
     assert team_sites(demo_store, "P1", "P2") == {"P1/001": "07057-001", "P1/002": "07057-004"}
     models = demo_store.models().set_index("model_id")
-    assert models.loc["P1", "launch_date"] == "2022-06-16"
+    assert models.loc["P1", "launch_date"] == date(2022, 6, 16)
     assert models.loc["P1", "members"] == 11  # the sum over its teams
     assert models.loc["P2", "members"] == 30  # no teams: the models sheet's figure
     assert [str(p) for p in outcome.report.warnings] == [

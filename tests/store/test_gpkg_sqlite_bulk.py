@@ -1,4 +1,5 @@
-"""``insert_rows``: every row lands with its values and SQLite types, whatever the shape."""
+"""The GeoPackage store's SQL helpers: ``insert_rows`` lands every row with its values and
+SQLite types, whatever the shape; ``in_list`` matches lists of any length."""
 
 from __future__ import annotations
 
@@ -8,8 +9,8 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from geo_service.store.gpkg_write import insert_columns, sql_columns
-from geo_service.store.sqlite_bulk import insert_rows
+from geo_service.store.gpkg_write import insert_columns, sql_column, sql_columns, sql_value
+from geo_service.store.sqlite_bulk import MAX_LISTED, in_list, insert_rows
 
 
 def _table() -> sqlite3.Connection:
@@ -105,3 +106,26 @@ def test_whole_numbers_with_gaps_stay_integers_and_nulls() -> None:
         insert_rows(connection, "INSERT INTO t (k, a)", convert(frame, ["k", "a"]))
         got = connection.execute("SELECT a, typeof(a) FROM t ORDER BY k").fetchall()
         assert got == [(7, "integer"), (None, "null"), (2**40, "integer"), (-1, "integer")]
+
+
+def test_dates_are_stored_as_iso_text_and_missing_ones_as_null() -> None:
+    values = pd.Series([date(2008, 8, 1), None, date(2025, 7, 1), date(2008, 8, 1)], dtype=object)
+    expected = ["2008-08-01", None, "2025-07-01", "2008-08-01"]
+    assert sql_column(values) == [sql_value(value) for value in values] == expected
+
+
+@pytest.mark.parametrize("count", [0, 1, MAX_LISTED, MAX_LISTED + 1, 40_000])
+def test_in_lists_of_any_length_match_what_they_list(count: int) -> None:
+    connection = _table()
+    insert_rows(
+        connection, "INSERT INTO t (k, d)", [list(range(1000)), [f"c{k}" for k in range(1000)]]
+    )
+    # beyond the smallest variable limit SQLite builds have had: the list must not need more
+    connection.setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, 999)
+    listed = list(range(0, 2 * count, 2))  # half of them past the stored keys when long
+    for column, values in (("k", listed), ("d", [f"c{k}" for k in listed])):
+        clause, params = in_list(column, values)
+        assert len(params) <= MAX_LISTED
+        sql = f"SELECT k FROM t WHERE {clause} AND k >= ? ORDER BY k DESC LIMIT ?"
+        found = [k for (k,) in connection.execute(sql, [*params, 10, 3])]
+        assert found == sorted((k for k in listed if 10 <= k < 1000), reverse=True)[:3]

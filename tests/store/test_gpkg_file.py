@@ -8,7 +8,7 @@ from pathlib import Path
 import pyogrio
 
 from geo_service.store import ImportBatch, open_store
-from tests.store.test_contract import COMMUNE_OLD, PROVINCE, SOURCE, VILLAGE, units_frame
+from tests.store.samples import COMMUNE_OLD, PROVINCE, SOURCE, VILLAGE, units_frame
 
 
 def test_gdal_reads_layers_geometry_and_spatial_index(tmp_path: Path) -> None:

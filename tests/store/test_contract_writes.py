@@ -1,0 +1,176 @@
+"""The store contract, writes: upserts, closures, one transaction per import, the import
+log, undo and the generation that concurrent imports check."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+import pytest
+
+from geo_service.store import ImportBatch, ImportSource, Store, StoreChanged, UnitQuery
+from tests.store.samples import (
+    COMMUNE_NEW,
+    COMMUNE_OLD,
+    PROVINCE,
+    SOURCE,
+    VILLAGE,
+    models_frame,
+    teams_frame,
+    units_frame,
+)
+
+
+def test_unit_closures_end_validity(store: Store) -> None:
+    store.apply(ImportBatch(SOURCE, units=units_frame([VILLAGE])))
+    store.apply(ImportBatch(SOURCE, unit_closures=[("09496-001", None, date(2025, 7, 1))]))
+    assert store.units()["valid_to"].tolist() == [date(2025, 7, 1)]
+    assert store.units(UnitQuery(as_of=date(2026, 1, 1))).empty
+
+
+def test_models_upsert_and_teams_replace(store: Store) -> None:
+    model = {
+        "model_id": "M1",
+        "type_code": "patrol_team",
+        "name": "Tổ tuần tra",
+        "unit_code": "09496",
+        "launch_date": date(2022, 6, 16),
+        "members": 13,
+        "extra": {"people_helped": 124.0},
+    }
+    teams = [
+        {"team_id": "M1/001", "model_id": "M1", "unit_code": "09496-001", "members": 7},
+        {"team_id": "M1/002", "model_id": "M1", "unit_code": "09496-002", "members": 6},
+    ]
+    store.apply(ImportBatch(SOURCE, models=models_frame([model]), teams=teams_frame(teams)))
+    store.apply(
+        ImportBatch(
+            SOURCE, models=models_frame([model | {"members": 7}]), teams=teams_frame(teams[:1])
+        )
+    )
+    models = store.models()
+    assert models["members"].tolist() == [7]
+    assert models["extra"].tolist() == [{"people_helped": 124.0}]
+    assert models["launch_date"].tolist() == [date(2022, 6, 16)]
+    assert store.teams()["team_id"].tolist() == ["M1/001"]
+    assert store.models(unit_codes=["other"]).empty
+    assert store.teams(model_ids=["M1"])["members"].tolist() == [7]
+
+
+def test_failed_import_changes_nothing(store: Store) -> None:
+    store.apply(ImportBatch(SOURCE, units=units_frame([PROVINCE])))
+    before_imports = len(store.imports())
+    broken_model = models_frame(
+        [{"model_id": "M1", "type_code": "patrol_team", "name": None, "unit_code": "09496"}]
+    )  # name is required
+    with pytest.raises(Exception):  # noqa: B017 - any backend error type will do
+        store.apply(ImportBatch(SOURCE, units=units_frame([COMMUNE_OLD]), models=broken_model))
+    assert store.units()["code"].tolist() == ["27"]
+    assert store.models().empty
+    assert len(store.imports()) == before_imports
+
+
+def test_model_types_and_lineage_upsert(store: Store) -> None:
+    types = pd.DataFrame(
+        [
+            {
+                "code": "patrol_team",
+                "name_vi": "Tổ tuần tra nhân dân",
+                "name_en": "Patrol",
+                "counts_as_model": True,
+                "member_unit": "person",
+                "description": "",
+            }
+        ]
+    )
+    lineage = pd.DataFrame(
+        [{"old_code": "07057", "new_code": "07054", "kind": "full", "effective": "2025-07-01"}]
+    )
+    store.apply(ImportBatch(SOURCE, model_types=types, lineage=lineage))
+    store.apply(
+        ImportBatch(
+            SOURCE, model_types=types.assign(name_en="People's patrol team"), lineage=lineage
+        )
+    )
+    assert store.model_types()["name_en"].tolist() == ["People's patrol team"]
+    assert store.model_types()["counts_as_model"].tolist() == [True]
+    assert len(store.lineage()) == 1
+
+
+def test_import_log_records_each_import(store: Store) -> None:
+    first = store.apply(ImportBatch(SOURCE, units=units_frame([PROVINCE])))
+    second = store.apply(ImportBatch(ImportSource("models", "reg.csv", "f" * 64)))
+    log = store.imports()
+    assert log["id"].tolist() == [first, second]
+    assert log["kind"].tolist() == ["boundaries", "models"]
+    assert log["file_name"].tolist() == ["test.geojson", "reg.csv"]
+
+
+def test_undo_restores_the_state_before_the_import(store: Store) -> None:
+    store.apply(ImportBatch(SOURCE, units=units_frame([PROVINCE, COMMUNE_OLD, VILLAGE])))
+    model = {"model_id": "M1", "type_code": "patrol_team", "name": "Tổ", "unit_code": "09496"}
+    team = {"team_id": "M1/001", "model_id": "M1", "unit_code": "09496-001", "members": 7}
+    store.apply(ImportBatch(SOURCE, models=models_frame([model]), teams=teams_frame([team])))
+    units_before, models_before = store.units(), store.models()
+    changed = ImportBatch(
+        SOURCE,
+        units=units_frame([COMMUNE_OLD | {"name": "Sửa tên"}, COMMUNE_NEW]),
+        unit_closures=[("09496-001", None, date(2025, 7, 1))],
+        models=models_frame([model | {"name": "Tổ mới"}]),
+        teams=teams_frame([]),
+    )
+    latest = store.apply(changed)
+    assert store.teams().empty and len(store.units()) == 4
+    store.undo(latest)
+    pd.testing.assert_frame_equal(store.units(), units_before)
+    pd.testing.assert_frame_equal(store.models(), models_before)
+    assert store.teams()["team_id"].tolist() == ["M1/001"]
+    log = store.imports().set_index("id")
+    assert log.loc[latest, "undone_at"] is not None
+
+
+def test_only_the_latest_live_import_can_be_undone(store: Store) -> None:
+    first = store.apply(ImportBatch(SOURCE, units=units_frame([PROVINCE])))
+    second = store.apply(ImportBatch(SOURCE, units=units_frame([COMMUNE_OLD])))
+    with pytest.raises(ValueError, match="latest"):
+        store.undo(first)
+    with pytest.raises(LookupError):
+        store.undo(999)
+    store.undo(second)
+    with pytest.raises(ValueError, match="already undone"):
+        store.undo(second)
+    store.undo(first)
+    assert store.units().empty
+
+
+def test_a_store_exists_from_its_first_write(store: Store) -> None:
+    assert not store.exists() and store.generation() == 0
+    store.apply(ImportBatch(SOURCE, units=units_frame([PROVINCE])))
+    assert store.exists()
+
+
+def test_generation_changes_with_every_write(store: Store) -> None:
+    seen = [store.generation()]
+    first = store.apply(ImportBatch(SOURCE, units=units_frame([PROVINCE])))
+    seen.append(store.generation())
+    second = store.apply(ImportBatch(SOURCE, units=units_frame([COMMUNE_OLD])))
+    seen.append(store.generation())
+    store.undo(second)
+    seen.append(store.generation())
+    store.undo(first)
+    seen.append(store.generation())
+    store.apply(ImportBatch(SOURCE, units=units_frame([COMMUNE_OLD])))
+    seen.append(store.generation())
+    assert len(set(seen)) == len(seen)
+    store.units(), store.imports()
+    assert store.generation() == seen[-1]  # reads change nothing
+
+
+def test_a_write_expecting_an_older_generation_changes_nothing(store: Store) -> None:
+    seen = store.generation()
+    store.apply(ImportBatch(SOURCE, units=units_frame([PROVINCE])), expected_generation=seen)
+    units, log = store.units(), store.imports()
+    with pytest.raises(StoreChanged):
+        store.apply(ImportBatch(SOURCE, units=units_frame([COMMUNE_OLD])), expected_generation=seen)
+    pd.testing.assert_frame_equal(store.units(), units)
+    pd.testing.assert_frame_equal(store.imports(), log)
