@@ -2,9 +2,6 @@
 
 - ``changes.compare`` canonicalises whole columns: it must agree with value-by-value
   ``canonical`` on every kind of value;
-- the GeoPackage store inserts units in bulk and writes their R-tree entries itself: the
-  R-tree, the standard triggers and the layer extent must be exactly what GDAL expects,
-  also after a failed write, a replacement and an undo;
 - ``carry_forward`` reads only part of the store: in any import order the store must end
   as complete as a recompute over the whole store would make it.
 """
@@ -22,7 +19,7 @@ import pandas as pd
 import pyogrio
 import pytest
 import shapely
-from shapely.geometry import MultiPolygon, Polygon, box
+from shapely.geometry import MultiPolygon, box
 
 from bench.bench_import import template_store, write_inputs
 from geo_service.hierarchy import carry_villages_forward
@@ -31,7 +28,8 @@ from geo_service.imports.pipeline import import_boundaries, import_lineage, impo
 from geo_service.settings import DEMO_DATA_DIR
 from geo_service.store import ImportBatch, ImportSource, Store, UnitQuery, open_store
 from geo_service.store.gpkg_write import BULK_RTREE_MIN
-from tests.store.samples import COMMUNE_OLD, PROVINCE, VILLAGE, units_frame
+from tests.store.gpkg_checks import assert_rtree_matches_table
+from tests.store.samples import PROVINCE, units_frame
 
 SOURCE = ImportSource("boundaries", "speed.gpkg", "0" * 64)
 
@@ -92,115 +90,6 @@ def test_column_wise_compare_agrees_with_value_by_value_canonical_form() -> None
     # a unchanged, b unchanged, c new (new start), d population, e geometry, f unchanged, new
     assert fast == TableChanges(new=2, updated=2, unchanged=3)
     assert compare(existing, incoming, key, columns, replace_all=True).removed == 2
-
-
-# -- bulk write and the R-tree ---------------------------------------------------------------
-
-
-def _rtree(path: Path) -> dict[int, tuple[float, float, float, float]]:
-    with sqlite3.connect(path) as connection:
-        rows = connection.execute("SELECT id, minx, maxx, miny, maxy FROM rtree_units_geom")
-        return {row[0]: row[1:] for row in rows}
-
-
-def _geometries(path: Path) -> dict[int, shapely.Geometry]:
-    frame = pyogrio.read_dataframe(path, layer="units", fid_as_index=True)
-    return {int(fid): geometry for fid, geometry in frame.geometry.items()}
-
-
-def _triggers(path: Path) -> dict[str, str]:
-    with sqlite3.connect(path) as connection:
-        rows = connection.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'")
-        return dict(rows.fetchall())
-
-
-def _extent(path: Path) -> tuple[float, float, float, float]:
-    with sqlite3.connect(path) as connection:
-        return connection.execute(
-            "SELECT min_x, min_y, max_x, max_y FROM gpkg_contents WHERE table_name = 'units'"
-        ).fetchone()
-
-
-def _assert_rtree_matches_table(path: Path) -> None:
-    """One entry per non-empty geometry, covering it (the R-tree stores 32-bit floats)."""
-    entries, geometries = _rtree(path), _geometries(path)
-    indexed = {fid for fid, g in geometries.items() if g is not None and not g.is_empty}
-    assert set(entries) == indexed
-    for fid in indexed:
-        minx, miny, maxx, maxy = geometries[fid].bounds
-        low_x, high_x, low_y, high_y = entries[fid]
-        assert low_x <= minx and high_x >= maxx and low_y <= miny and high_y >= maxy
-        assert max(minx - low_x, high_x - maxx, miny - low_y, high_y - maxy) < 1e-4
-    with sqlite3.connect(path) as connection:
-        assert connection.execute("SELECT rtreecheck('rtree_units_geom')").fetchone() == ("ok",)
-
-
-def _units_with_odd_geometries() -> gpd.GeoDataFrame:
-    frame = units_frame(
-        [
-            PROVINCE,
-            COMMUNE_OLD,
-            VILLAGE,  # no geometry
-            VILLAGE | {"code": "09496-002", "geometry": Polygon()},  # empty
-            VILLAGE | {"code": "09496-003", "geometry": box(106.21, 21.01, 106.22, 21.02)},
-        ]
-    )
-    return frame
-
-
-def test_bulk_insert_keeps_rtree_triggers_and_extent_standard(tmp_path: Path) -> None:
-    path = tmp_path / "bulk.gpkg"
-    store = open_store(str(path))
-    fresh = tmp_path / "fresh.gpkg"  # a store is created by its first write
-    open_store(str(fresh)).apply(ImportBatch(SOURCE))
-    fresh_triggers = _triggers(fresh)
-    store.apply(ImportBatch(SOURCE, units=_units_with_odd_geometries()))
-    _assert_rtree_matches_table(path)
-    assert _triggers(path) == fresh_triggers
-    assert _extent(path) == (105.9, 20.9, 106.3, 21.3)
-    # the province shrinks: replacing a row must shrink the extent, not just grow it
-    smaller = units_frame([PROVINCE | {"geometry": box(106.0, 21.0, 106.3, 21.3)}])
-    replaced = store.apply(ImportBatch(SOURCE, units=smaller))
-    _assert_rtree_matches_table(path)
-    assert _extent(path) == (106.0, 21.0, 106.3, 21.3)
-    store.undo(replaced)
-    _assert_rtree_matches_table(path)
-    assert _extent(path) == (105.9, 20.9, 106.3, 21.3)
-    bbox = store.units(UnitQuery(bbox=(106.215, 21.015, 106.216, 21.016)))
-    assert sorted(bbox["code"]) == ["09496", "09496-003", "27"]
-
-
-def test_rows_written_later_by_gdal_are_indexed_by_the_restored_trigger(tmp_path: Path) -> None:
-    path = tmp_path / "gdal.gpkg"
-    store = open_store(str(path))
-    store.apply(ImportBatch(SOURCE, units=units_frame([PROVINCE])))
-    added = gpd.GeoDataFrame(
-        {"code": ["X1"], "name": ["Thôn X"], "unit_type": ["thon"], "level": [4]}
-        | {"geometry_quality": ["surveyed"]},
-        geometry=[MultiPolygon([box(1, 2, 3, 4)])],
-        crs="EPSG:4326",
-    )
-    pyogrio.write_dataframe(added, path, layer="units", append=True)
-    _assert_rtree_matches_table(path)
-    assert pyogrio.read_dataframe(path, layer="units", bbox=(1.5, 2.5, 2, 3))["code"].tolist() == [
-        "X1"
-    ]
-
-
-def test_a_failed_bulk_write_leaves_rtree_and_triggers_untouched(tmp_path: Path) -> None:
-    path = tmp_path / "failed.gpkg"
-    store = open_store(str(path))
-    store.apply(ImportBatch(SOURCE, units=units_frame([PROVINCE])))
-    before = (_rtree(path), _triggers(path), _extent(path), store.units())
-    # name and code are NOT NULL: each fails mid-insert (a missing code also in code order)
-    for broken in (
-        units_frame([COMMUNE_OLD, COMMUNE_OLD | {"code": "09497", "name": None}]),
-        units_frame([COMMUNE_OLD | {"code": "09499"}, COMMUNE_OLD | {"code": None}]),
-    ):
-        with pytest.raises(sqlite3.IntegrityError):
-            store.apply(ImportBatch(SOURCE, units=broken))
-    assert (_rtree(path), _triggers(path), _extent(path)) == before[:3]
-    pd.testing.assert_frame_equal(store.units(), before[3])
 
 
 # -- carry-forward from a partial read -----------------------------------------------------
@@ -287,7 +176,7 @@ def test_import_of_a_canonical_village_file_and_its_reimport(tmp_path: Path, ord
     first = import_boundaries(store, villages)
     assert first.changes["units"] == TableChanges(new=count)
     assert first.import_id is not None
-    _assert_rtree_matches_table(store_path)
+    assert_rtree_matches_table(store_path)
     stored = store.units(UnitQuery(level=4))
     assert len(stored) == count and stored["parent_code"].notna().all()
     with sqlite3.connect(store_path) as connection:
@@ -313,8 +202,8 @@ def test_import_of_a_canonical_village_file_and_its_reimport(tmp_path: Path, ord
     pd.testing.assert_frame_equal(store.imports(), log)
     # a small import after the bulk build goes in entry by entry, into the same tree
     store.apply(ImportBatch(SOURCE, units=units_frame([PROVINCE | {"code": "99"}])))
-    _assert_rtree_matches_table(store_path)
+    assert_rtree_matches_table(store_path)
     store.undo(int(first.import_id) + 1)
     store.undo(int(first.import_id))
-    _assert_rtree_matches_table(store_path)
+    assert_rtree_matches_table(store_path)
     assert store.units(UnitQuery(level=4)).empty
