@@ -78,3 +78,12 @@ VILLAGE = {
     "geometry": None,
     "geometry_quality": "none",
 }
+PATROL_TYPE = {
+    "code": "patrol_team",
+    "name_vi": "Tổ tuần tra nhân dân",
+    "name_en": "Patrol",
+    "counts_as_model": True,
+    "member_unit": "person",
+    "description": "",
+}
+LINK = {"old_code": "07057", "new_code": "07054", "kind": "full", "effective": "2025-07-01"}

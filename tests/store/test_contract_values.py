@@ -14,6 +14,8 @@ from geo_service.store import ImportBatch, Store, UnitQuery
 from tests.store.samples import (
     COMMUNE_NEW,
     COMMUNE_OLD,
+    LINK,
+    PATROL_TYPE,
     PROVINCE,
     SOURCE,
     VILLAGE,
@@ -23,26 +25,7 @@ from tests.store.samples import (
 )
 
 MODEL = {"model_id": "M1", "type_code": "patrol_team", "name": "Tổ", "unit_code": "09496"}
-TYPES = pd.DataFrame(
-    [
-        {
-            "code": "patrol_team",
-            "name_vi": "Tổ tuần tra nhân dân",
-            "name_en": "Patrol",
-            "counts_as_model": True,
-            "member_unit": "person",
-            "description": "",
-        },
-        {
-            "code": "camera",
-            "name_vi": "Camera",
-            "name_en": "Cameras",
-            "counts_as_model": False,
-            "member_unit": "person",
-            "description": None,
-        },
-    ]
-)
+TYPES = pd.DataFrame([PATROL_TYPE, PATROL_TYPE | {"code": "camera", "counts_as_model": False}])
 
 
 def _kinds(values: pd.Series) -> set[type]:
@@ -52,9 +35,7 @@ def _kinds(values: pd.Series) -> set[type]:
 def test_dates_read_back_as_dates_whether_given_as_dates_or_iso_text(store: Store) -> None:
     as_text = COMMUNE_NEW | {"valid_from": "2025-07-01"}
     store.apply(ImportBatch(SOURCE, units=units_frame([COMMUNE_OLD, as_text, VILLAGE])))
-    lineage = pd.DataFrame(
-        [{"old_code": "07057", "new_code": "07054", "kind": "full", "effective": "2025-07-01"}]
-    )
+    lineage = pd.DataFrame([LINK])
     models = models_frame(
         [MODEL | {"launch_date": "2022-06-16"}, MODEL | {"model_id": "M2", "launch_date": None}]
     )

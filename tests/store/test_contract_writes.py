@@ -12,6 +12,8 @@ from geo_service.store import ImportBatch, ImportSource, Store, StoreChanged, Un
 from tests.store.samples import (
     COMMUNE_NEW,
     COMMUNE_OLD,
+    LINK,
+    PATROL_TYPE,
     PROVINCE,
     SOURCE,
     VILLAGE,
@@ -71,21 +73,8 @@ def test_failed_import_changes_nothing(store: Store) -> None:
 
 
 def test_model_types_and_lineage_upsert(store: Store) -> None:
-    types = pd.DataFrame(
-        [
-            {
-                "code": "patrol_team",
-                "name_vi": "Tổ tuần tra nhân dân",
-                "name_en": "Patrol",
-                "counts_as_model": True,
-                "member_unit": "person",
-                "description": "",
-            }
-        ]
-    )
-    lineage = pd.DataFrame(
-        [{"old_code": "07057", "new_code": "07054", "kind": "full", "effective": "2025-07-01"}]
-    )
+    types = pd.DataFrame([PATROL_TYPE])
+    lineage = pd.DataFrame([LINK])
     store.apply(ImportBatch(SOURCE, model_types=types, lineage=lineage))
     store.apply(
         ImportBatch(
