@@ -78,11 +78,10 @@ def iso_column(values: Any) -> np.ndarray:
 
 
 def _each_distinct(values: Any, convert: Any) -> np.ndarray:
-    array = np.asarray(values, dtype=object)
-    out = np.full(len(array), None, dtype=object)
-    present = ~pd.isna(array)
-    if present.any():
-        found = array[present]
-        lookup = {value: convert(value) for value in pd.unique(found)}
-        out[present] = [lookup[value] for value in found]
-    return out
+    """``convert`` of each distinct present value, spread over the rows; None for missing."""
+    codes, distinct = pd.factorize(np.asarray(values, dtype=object))  # missing: code -1
+    converted = np.empty(len(distinct) + 1, dtype=object)
+    converted[:-1] = [convert(value) for value in distinct]
+    converted[-1] = None
+    result: np.ndarray = converted[codes]
+    return result

@@ -24,7 +24,7 @@ from shapely.geometry.base import BaseGeometry
 
 from geo_service.domain import as_multipolygons
 from geo_service.keys import combined_keys
-from geo_service.values import plain
+from geo_service.values import iso_column, plain
 
 
 @dataclass(frozen=True)
@@ -69,10 +69,13 @@ def canonical_column(values: pd.Series) -> NDArray[np.object_]:
         return text
     array = values.to_numpy(dtype=object)
     missing = pd.isna(array)
-    if pd.api.types.infer_dtype(array[~missing], skipna=False) in ("string", "empty"):
+    kind = pd.api.types.infer_dtype(array[~missing], skipna=False)
+    if kind in ("string", "empty"):
         array = array.copy()
         array[missing] = None
         return array
+    if kind == "date":  # as the store returns validity dates
+        return iso_column(array)
     return _canonical_each(array)
 
 
