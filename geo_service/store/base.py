@@ -236,7 +236,8 @@ class Store(ABC):
 
     @abstractmethod
     def units(self, query: UnitQuery | None = None) -> gpd.GeoDataFrame:
-        """Units matching ``query`` (EPSG:4326). Called by ``GET /api/units`` and coverage."""
+        """Units matching ``query`` (EPSG:4326), in its order, one page of them when it
+        has a limit or an offset. Called by ``GET /api/units``, coverage and every import."""
 
     @abstractmethod
     def count_units(self, query: UnitQuery | None = None) -> int:
