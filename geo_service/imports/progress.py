@@ -7,9 +7,11 @@ free of UI parameters and keeps concurrent requests apart.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from contextvars import ContextVar
+
+from geo_service.scoped import scoped
 
 Reporter = Callable[[str], None]
 _reporter: ContextVar[Reporter | None] = ContextVar("geo_service_progress", default=None)
@@ -22,10 +24,6 @@ def stage(label: str) -> None:
         reporter(label)
 
 
-@contextmanager
-def reporting(reporter: Reporter) -> Iterator[None]:
-    token = _reporter.set(reporter)
-    try:
-        yield
-    finally:
-        _reporter.reset(token)
+def reporting(reporter: Reporter) -> AbstractContextManager[None]:
+    """Within this block, stages go to ``reporter``."""
+    return scoped(_reporter, reporter)

@@ -18,11 +18,12 @@ import struct
 import zipfile
 import zlib
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from contextvars import ContextVar
 from typing import BinaryIO, NoReturn
 
 from geo_service.ingest.report import reject
+from geo_service.scoped import scoped
 
 DEFAULT_MAX_UNZIPPED_BYTES = 1 << 30
 MAX_ZIP_RATIO = 100
@@ -40,14 +41,9 @@ def apply_unzipped_limit(limit: int) -> None:
     _limit.set(limit)
 
 
-@contextmanager
-def unzipped_limit(limit: int) -> Iterator[None]:
+def unzipped_limit(limit: int) -> AbstractContextManager[None]:
     """Within this block, archives may inflate to at most ``limit`` bytes in all."""
-    token = _limit.set(limit)
-    try:
-        yield
-    finally:
-        _limit.reset(token)
+    return scoped(_limit, limit)
 
 
 def zip_members(

@@ -92,20 +92,25 @@ class RowMatch:
     village: Placed | None
 
     @property
+    def places(self) -> dict[str, Placed | None]:
+        """The row's lookups by the part they play, the commune's first."""
+        return {"commune": self.commune, "village": self.village}
+
+    @property
     def status(self) -> LookupStatus:
-        for placed in (self.commune, self.village):
+        for placed in self.places.values():
             if placed is not None and not placed.lookup.ok:
                 return placed.lookup.status
         return "matched"
 
     def as_dict(self) -> dict[str, Any]:
+        places = {role: _placed_dict(placed) for role, placed in self.places.items()}
         return {
             "file": self.file,
             "row": self.row,
             "model_key": self.model_key,
             "status": self.status,
-            "commune": _placed_dict(self.commune),
-            "village": _placed_dict(self.village),
+            **places,
         }
 
 

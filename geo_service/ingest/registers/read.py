@@ -8,7 +8,9 @@ file (and sheet), row and field, and the whole register is rejected.
 
 from __future__ import annotations
 
+import csv
 import re
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from typing import cast
@@ -27,80 +29,24 @@ from geo_service.ingest.registers.matching import UnitMatcher
 from geo_service.ingest.registers.models import Catalogue, Row, Sheet, SheetRole, build_models
 from geo_service.ingest.registers.personal_data import MAYBE_PERSONAL
 from geo_service.ingest.report import ValidationReport, reject
+from geo_service.settings import PACKAGE_DIR
 from geo_service.text.legacy_encodings import decode_legacy
 
-ALIASES: dict[str, list[str]] = {
-    "model_key": ["Mã mô hình", "Mã MH", "Mã số mô hình", "model_id", "model id", "model key"],
-    "type": ["Loại mô hình", "Loại", "Loại hình", "Mô hình", "model_type", "type"],
-    "model_name": ["Tên mô hình", "Tên gọi mô hình", "model_name", "model name", "name"],
-    "commune_code": [
-        "Mã xã",
-        "Mã xã/phường",
-        "Mã xã, phường, thị trấn",
-        "Mã đơn vị",
-        "Mã ĐVHC",
-        "commune_code",
-        "commune code",
-        "unit_code",
-    ],
-    "commune_name": [
-        "Xã/Phường",
-        "Xã/Phường/Thị trấn",
-        "Xã, phường, thị trấn",
-        "Xã",
-        "Phường",
-        "Đơn vị",
-        "Tên xã",
-        "commune",
-        "commune name",
-    ],
-    "district_name": ["Huyện", "Quận/Huyện", "Huyện/Thị xã", "Quận, huyện", "district"],
-    "province_name": ["Tỉnh", "Tỉnh/Thành phố", "Tỉnh, thành phố", "province"],
-    "village": [
-        "Thôn/TDP",
-        "Thôn/Tổ dân phố",
-        "Thôn, tổ dân phố",
-        "Thôn, TDP",
-        "Thôn/Xóm",
-        "Thôn/Khu phố",
-        "Thôn",
-        "Tổ dân phố",
-        "Địa bàn",
-        "Địa bàn thôn",
-        "Thôn, xóm, tổ dân phố",
-        "village",
-        "hamlet",
-    ],
-    "village_code": ["Mã thôn", "Mã thôn/TDP", "Mã địa bàn", "village_code", "village code"],
-    "launch_date": [
-        "Ngày ra mắt",
-        "Ngày thành lập",
-        "Ngày ra mắt/thành lập",
-        "Thời gian ra mắt",
-        "launch_date",
-        "launch date",
-        "launched",
-    ],
-    "status": ["Trạng thái", "Tình trạng", "Tình trạng hoạt động", "status"],
-    "team_name": ["Tên tổ", "Tên tổ/điểm", "Tổ", "team_name", "team name", "team"],
-    "members": [
-        "Số thành viên",
-        "Số lượng thành viên",
-        "Số TV",
-        "Thành viên",
-        "Số người",
-        "Số người tham gia",
-        "members",
-    ],
-    "households": ["Số hộ", "Số hộ tham gia", "Số lượng hộ", "Số hộ gia đình", "households"],
-    "cameras": ["Số camera", "Số lượng camera", "Số mắt camera", "cameras"],
-    "leader_role": ["Chức danh tổ trưởng", "Tổ trưởng (chức danh)", "leader_role", "leader role"],
-    "tips": ["Tin báo", "Số tin báo", "tips"],
-    "valuable_tips": ["Tin có giá trị", "Số tin có giá trị", "valuable_tips", "valuable tips"],
-    "tips_year": ["Năm tin báo", "tips_year", "tips year"],
-    "decision": ["Quyết định", "Ghi chú", "Quyết định thành lập", "decision", "notes"],
-    "extra": ["Chỉ số khác", "extra"],
-}
+HEADERS_FILE = PACKAGE_DIR / "catalogue" / "register_headers.csv"
+
+
+def register_headers(path: Path = HEADERS_FILE) -> dict[str, list[str]]:
+    """Each register field with the headers communes give it, the first being the one that
+    messages name. Kept as data (``catalogue/register_headers.csv``) so that a province can
+    add the headers its own forms use."""
+    headers: dict[str, list[str]] = {}
+    with path.open(encoding="utf-8", newline="") as rows:
+        for row in csv.DictReader(rows):
+            headers.setdefault(row["field"], []).append(unicodedata.normalize("NFC", row["header"]))
+    return headers
+
+
+ALIASES = register_headers()
 IGNORED_HEADERS = ["STT", "Số TT", "TT", "Số thứ tự", "No", "No.", "#"]
 # Headers that would bring personal data into a public register (Law 91/2025/QH15).
 PERSONAL_HEADERS = [
