@@ -1,17 +1,17 @@
-"""A/B of the national village import: this checkout against an older revision.
+"""A/B of the national village import: this checkout against older revisions.
 
-The VM's speed drifts within minutes (``docs/benchmarks.md``), so two benchmark runs taken
-one after the other can differ by more than the change being measured. This alternates
-the two codes instead, one import per process (as a user's ``geo-service import`` runs):
-round k runs base then head, round k+1 head then base, and so on. Each process times the
-reference reads of the file, then imports it into a fresh copy of a store holding the
-parents, built by the same code (``bench.import_once``).
+The VM's speed drifts within minutes, so two benchmark runs taken one after the other can
+differ by more than the change being measured. This alternates the codes instead, one
+import per process (as a user's ``geo-service import`` runs): round k runs the sides in
+order, round k+1 in reverse, and so on. Each process times the reference reads of the
+file, then imports it into a fresh copy of a store holding the parents, built by the same
+code (``bench.import_once``), and records the import's wall and CPU time.
 
-The base revision is checked out with ``git worktree`` into a temporary folder and
+Each base revision is checked out with ``git worktree`` into a temporary folder and
 removed afterwards. Only ``pipeline.import_boundaries`` and ``store.open_store`` are used
-on either side, so any revision since the Foundation issue can be compared.
+on any side, so any revision since the Foundation issue can be compared.
 
-    python -m bench.ab_import --base 56c73d6 --runs 10    # writes bench/out/ab_import.json
+    python -m bench.ab_import --base 4cbcd1a --base main --runs 10   # bench/out/ab_import.json
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ import statistics
 import subprocess
 import tempfile
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -32,10 +32,15 @@ from bench.bench_import import write_inputs
 from bench.import_once import REPOSITORY, in_process_of
 from bench.import_reads import BASELINE, RAW_READ
 
+HEAD = "head"
+
 _TEMPLATE = """
 import sys
 from pathlib import Path
-from geo_service.imports import pipeline
+try:
+    from geo_service.imports import pipeline
+except ImportError:  # revisions before the packages were laid out by data flow
+    from geo_service import pipeline
 from geo_service.store import open_store
 outcome = pipeline.import_boundaries(open_store(sys.argv[1]), Path(sys.argv[2]))
 assert outcome.import_id is not None, outcome.report
@@ -63,25 +68,27 @@ def checked_out(revision: str) -> Iterator[Path]:
         shutil.rmtree(folder.parent, ignore_errors=True)
 
 
-def compare(base_code: Path, runs: int, seed: int, scale: float) -> dict[str, Any]:
-    """Alternate imports by the code in ``base_code`` and by this checkout's code."""
+def compare(bases: dict[str, Path], runs: int, seed: int, scale: float) -> dict[str, Any]:
+    """Alternate imports by the code of each base (label -> folder) and this checkout's."""
     folder = Path(tempfile.mkdtemp(prefix="bench-ab-import-"))
     try:
         parents, villages, count = write_inputs(seed, scale, folder)
-        codes = {"base": base_code, "head": REPOSITORY}
+        codes = {**bases, HEAD: REPOSITORY}
         templates = {}
-        for side, code in codes.items():
-            templates[side] = folder / f"template-{side}.gpkg"
+        for number, (side, code) in enumerate(codes.items()):
+            templates[side] = folder / f"template-{number}.gpkg"
             in_process_of(code, _TEMPLATE, str(templates[side]), str(parents))
         measured: dict[str, list[dict[str, Any]]] = {side: [] for side in codes}
+        order = list(codes)
         for round_ in range(runs):
-            for side in ("base", "head") if round_ % 2 == 0 else ("head", "base"):
+            for side in order if round_ % 2 == 0 else reversed(order):
                 measured[side].append(
                     once.import_once(villages, templates[side], codes[side], label=side)
                 )
     finally:
         shutil.rmtree(folder, ignore_errors=True)
-    return {"villages": count, "sides": {side: _summary(rows) for side, rows in measured.items()}}
+    sides = {side: _summary(rows) for side, rows in measured.items()}
+    return {"villages": count, "sides": sides, "head_over": _head_over(sides)}
 
 
 def _summary(rows: list[dict[str, Any]]) -> dict[str, Any]:
@@ -93,9 +100,22 @@ def _summary(rows: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
-def _head_revision() -> str:
+def _head_over(sides: dict[str, dict[str, Any]]) -> dict[str, dict[str, float]]:
+    """Head's median import (wall and CPU) over each base's."""
+    head = sides[HEAD]
+    return {
+        side: {
+            "wall": round(head["import_median_s"] / summary["import_median_s"], 3),
+            "cpu": round(head["import_cpu_median_s"] / summary["import_cpu_median_s"], 3),
+        }
+        for side, summary in sides.items()
+        if side != HEAD
+    }
+
+
+def _revision(name: str) -> str:
     return subprocess.run(
-        ["git", "rev-parse", "--short", "HEAD"],
+        ["git", "rev-parse", "--short", name],
         cwd=REPOSITORY,
         capture_output=True,
         text=True,
@@ -105,28 +125,37 @@ def _head_revision() -> str:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--base", required=True, help="git revision to compare against")
+    parser.add_argument(
+        "--base",
+        required=True,
+        action="append",
+        help="git revision to compare against (repeat the option for several)",
+    )
     parser.add_argument("--runs", type=int, default=10, help="imports per side")
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--scale", type=float, default=1.0)
     parser.add_argument("--out", type=Path, default=REPOSITORY / "bench/out/ab_import.json")
     args = parser.parse_args(argv)
-    with checked_out(args.base) as base_code:
-        report = compare(base_code, args.runs, args.seed, args.scale)
+    revisions = {base: _revision(base) for base in args.base}
+    with ExitStack() as stack:
+        bases = {base: stack.enter_context(checked_out(base)) for base in args.base}
+        report = compare(bases, args.runs, args.seed, args.scale)
+    bases_given = " ".join(f"--base {base}" for base in args.base)
     report |= {
-        "command": f"python -m bench.ab_import --base {args.base} --runs {args.runs} "
+        "command": f"python -m bench.ab_import {bases_given} --runs {args.runs} "
         f"--seed {args.seed} --scale {args.scale}",
-        "base": args.base,
-        "head": _head_revision(),
+        "revisions": revisions | {HEAD: _revision("HEAD")},
     }
     for side, summary in report["sides"].items():
-        revision = report[side]
         print(
-            f"{side} ({revision}): import median {summary['import_median_s']:.2f} s "
-            f"(runs {', '.join(f'{s:.2f}' for s in summary['import_s'])}); per run, import / "
-            f"raw.read {summary['per_run_import_over_raw_read']:.2f}x, import / "
+            f"{side} ({report['revisions'][side]}): import median "
+            f"{summary['import_median_s']:.2f} s wall, {summary['import_cpu_median_s']:.2f} s "
+            f"CPU (runs {', '.join(f'{s:.2f}' for s in summary['import_s'])}); per run, "
+            f"import / raw.read {summary['per_run_import_over_raw_read']:.2f}x, import / "
             f"read_dataframe {summary['per_run_import_over_read_dataframe']:.2f}x"
         )
+    for side, ratio in report["head_over"].items():
+        print(f"head / {side}: {ratio['wall']:.2f} wall, {ratio['cpu']:.2f} CPU")
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
     print(f"written {args.out}")
