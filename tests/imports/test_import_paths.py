@@ -1,7 +1,7 @@
 """The fast import paths give the same answers as the plain ones (correctness, not timing).
 
-- ``changes.compare`` canonicalises whole columns: it must agree with value-by-value
-  ``canonical`` on every kind of value;
+- ``changes.compare`` canonicalises whole columns and compares geometry in GEOS: it must
+  agree with value-by-value ``canonical`` on every kind of value;
 - ``carry_forward`` reads only part of the store: in any import order the store must end
   as complete as a recompute over the whole store would make it.
 """
@@ -23,7 +23,7 @@ from shapely.geometry import MultiPolygon, box
 
 from bench.bench_import import template_store, write_inputs
 from geo_service.hierarchy import carry_villages_forward
-from geo_service.imports.changes import TableChanges, canonical, compare
+from geo_service.imports.changes import TableChanges, canonical, compare, same_geometries
 from geo_service.imports.pipeline import import_boundaries, import_lineage, import_villages
 from geo_service.settings import DEMO_DATA_DIR
 from geo_service.store import ImportBatch, ImportSource, Store, UnitQuery, open_store
@@ -90,6 +90,32 @@ def test_column_wise_compare_agrees_with_value_by_value_canonical_form() -> None
     # a unchanged, b unchanged, c new (new start), d population, e geometry, f unchanged, new
     assert fast == TableChanges(new=2, updated=2, unchanged=3)
     assert compare(existing, incoming, key, columns, replace_all=True).removed == 2
+
+
+def test_geometries_compared_in_place_agree_with_their_canonical_wkb() -> None:
+    """``same_geometries`` (GEOS, no encoding) answers as equal canonical WKB would, for
+    every pair of a sample: types, empties, missing, ring order, holes, heights."""
+    sample = [
+        "MULTIPOLYGON EMPTY",
+        "POLYGON EMPTY",
+        "POLYGON ((0 0, 1 0, 1 1, 0 0))",
+        "MULTIPOLYGON (((0 0, 1 0, 1 1, 0 0)))",
+        "MULTIPOLYGON (((1 0, 1 1, 0 0, 1 0)))",
+        "MULTIPOLYGON (((0 0, 1 0, 1 1.0000001, 0 0)))",
+        "POLYGON ((0 0, 1 0, 1 1, 0 0), (0.5 0.2, 0.6 0.2, 0.6 0.3, 0.5 0.2))",
+        "MULTIPOLYGON (((0 0, 1 0, 1 1, 0 0)), ((5 5, 6 5, 6 6, 5 5)))",
+        "POLYGON Z ((0 0 1, 1 0 1, 1 1 1, 0 0 1))",
+        "POLYGON Z ((0 0 2, 1 0 2, 1 1 2, 0 0 2))",
+        "POINT (1 2)",
+        "POINT Z (1 2 3)",
+        "LINESTRING (0 0, 1 1)",
+        None,
+    ]
+    shapes = np.array([None if s is None else shapely.from_wkt(s) for s in sample], dtype=object)
+    first, second = (pair.ravel() for pair in np.meshgrid(shapes, shapes))
+    expected = [canonical(a) == canonical(b) for a, b in zip(first, second, strict=True)]
+    assert same_geometries(first, second).tolist() == expected
+    assert sum(expected) > len(sample)  # some pairs of different rows are equal
 
 
 # -- carry-forward from a partial read -----------------------------------------------------
