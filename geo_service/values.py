@@ -40,7 +40,7 @@ def member_of(values: pd.Series, allowed: Any) -> np.ndarray:
     """``values.isin(allowed)`` as a boolean array, by hashing plain objects.
 
     pandas' ``isin`` on Arrow-backed text builds a pyarrow scalar per allowed value in
-    Python: checking 60,000 teams against 20,000 model ids took over a second.
+    Python; here each value is hashed once, as a plain Python object.
     """
     if isinstance(allowed, pd.Series | pd.Index | np.ndarray):
         wanted = np.asarray(allowed, dtype=object)

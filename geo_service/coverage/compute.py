@@ -186,8 +186,8 @@ def _sites(active: pd.DataFrame, teams: pd.DataFrame) -> pd.DataFrame:
 
 
 def sorted_unique_lists(keys: pd.Series, values: pd.Series) -> pd.Series:
-    """For each key, its distinct values in order, as lists (vectorised: a Python lambda per
-    group costs seconds at national scale)."""
+    """For each key, its distinct values in order, as lists (vectorised: no Python call per
+    group)."""
     pairs = pd.DataFrame({"key": keys.to_numpy(), "value": values.to_numpy()})
     pairs = pairs.drop_duplicates().sort_values(["key", "value"])
     key_array = pairs["key"].to_numpy()

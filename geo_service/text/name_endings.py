@@ -1,7 +1,7 @@
 """Cheap stand-ins for a name's match key, to skip analysing names that cannot match.
 
-Matching and the duplicate-name check compare ``names.analyse`` keys; analysing tens of
-thousands of distinct names costs more than the rest of a national import's checks. These
+Matching and the duplicate-name check compare ``names.analyse`` keys, and analysing each
+distinct name is the costly part of both (a national list holds tens of thousands). These
 look only at a name's last word and answer "cannot match" (never "matches"): names they
 keep are analysed as usual. Each claim is proven by tests over every messy form the
 matching tests generate (tests/ingest/registers/test_matching.py).

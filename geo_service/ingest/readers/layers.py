@@ -82,8 +82,8 @@ def read_gdal(
 ) -> RawRead:
     """Raw read: geometries stay WKB so one malformed feature cannot sink the file.
 
-    GDAL's Arrow stream is read: it hands over whole columns, several times faster than
-    pyogrio's per-feature read for a national file.
+    GDAL's Arrow stream is read: it hands over whole columns, with no Python object per
+    feature as pyogrio's per-feature read makes.
     """
     try:
         with warnings.catch_warnings():

@@ -2,11 +2,11 @@
 
 Field names differ between sources (``ma_xa``, ``gso_commune_code_2019``, ``code``…); they
 are found by accent- and case-insensitive aliases unless given. A unit's type and level
-come from ``ingest.unit_levels``. Every problem names the file, the row (1-based feature
+come from ``ingest.units.levels``. Every problem names the file, the row (1-based feature
 number, or spreadsheet row for tables) and the column. The work is done a column at a
-time, each distinct value once (``ingest.unit_cells``, text kept in Arrow by
-``ingest.text_columns``): a national village file has 80,000 rows. Repeated codes and
-village names are found by ``ingest.unit_duplicates``.
+time, each distinct value once (``ingest.units.cells``, text kept in Arrow by
+``ingest.units.text_columns``): a national village file has 80,000 rows. Repeated codes
+and village names are found by ``ingest.units.duplicates``.
 """
 
 from __future__ import annotations
@@ -114,8 +114,8 @@ class UnitSource:
     """The file row of each unit and the file's column behind a unit column.
 
     Kept in ``DataFrame.attrs``, which pandas deep-copies after nearly every operation; this
-    record copies as itself. A plain list of 80,000 row numbers there cost about a second
-    per national import in copies alone.
+    record copies as itself, where a plain list of row numbers (one per unit) would be
+    copied each time.
     """
 
     rows: list[int]
