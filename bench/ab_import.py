@@ -152,7 +152,9 @@ def main(argv: list[str] | None = None) -> None:
             f"{summary['import_median_s']:.2f} s wall, {summary['import_cpu_median_s']:.2f} s "
             f"CPU (runs {', '.join(f'{s:.2f}' for s in summary['import_s'])}); per run, "
             f"import / raw.read {summary['per_run_import_over_raw_read']:.2f}x, import / "
-            f"read_dataframe {summary['per_run_import_over_read_dataframe']:.2f}x"
+            f"read_dataframe {summary['per_run_import_over_read_dataframe']:.2f}x; the cycle "
+            f"collector's full passes: {statistics.median(summary['full_collections']):g}, "
+            f"{summary['full_collections_cpu_median_s']:.2f} s CPU (medians)"
         )
     for side, ratio in report["head_over"].items():
         print(f"head / {side}: {ratio['wall']:.2f} wall, {ratio['cpu']:.2f} CPU")

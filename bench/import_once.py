@@ -5,7 +5,9 @@ before each. This runs each import in a fresh Python process instead (nothing me
 nothing allocated before it, as a user's command), after the reference reads of the same
 file timed in that process. It is the closest to what a user waits for, short of the
 interpreter's start-up and the module imports. Each run records the import's wall time and
-its CPU time: on a shared machine the first also counts the time spent waiting for a core.
+its CPU time (on a shared machine the first also counts the time spent waiting for a core),
+and how many full passes the cycle collector made during the import and their CPU time,
+observed through ``gc.callbacks`` without changing when it runs.
 
 The process runs a self-contained script against a folder of code (this checkout, or an
 older revision for ``bench.ab_import``): it uses only ``pipeline.import_boundaries`` (in
@@ -29,7 +31,7 @@ REPOSITORY = Path(__file__).resolve().parent.parent
 
 # The reads are those of ``import_reads.REFERENCE_READS``, by the same names.
 _ONE_IMPORT = """
-import json, shutil, sqlite3, sys, tempfile, time
+import gc, json, shutil, sqlite3, sys, tempfile, time
 from pathlib import Path
 import pyogrio
 import geo_service
@@ -57,8 +59,17 @@ store_path = folder / "store.gpkg"
 shutil.copyfile(template, store_path)
 with sqlite3.connect(template) as connection:
     (parents,) = connection.execute("SELECT count(*) FROM units").fetchone()
+full = {"passes": 0, "cpu_s": 0.0, "since": 0.0}
+def count_full_passes(phase, info):  # observed only: the collector runs as it would
+    if info["generation"] == 2 and phase == "start":
+        full["since"] = time.process_time()
+    elif info["generation"] == 2:
+        full["passes"] += 1
+        full["cpu_s"] += time.process_time() - full["since"]
 started, cpu = time.perf_counter(), time.process_time()
+gc.callbacks.append(count_full_passes)
 outcome = pipeline.import_boundaries(open_store(str(store_path)), villages)
+gc.callbacks.remove(count_full_passes)
 import_s, import_cpu_s = time.perf_counter() - started, time.process_time() - cpu
 assert outcome.import_id is not None and outcome.changes["units"].new == count, outcome.changes
 with sqlite3.connect(store_path) as connection:
@@ -70,6 +81,7 @@ assert pyogrio.read_info(store_path, layer="units")["features"] == stored
 shutil.rmtree(folder)
 print(json.dumps({
     "import_s": import_s, "import_cpu_s": import_cpu_s, "reads_s": seconds,
+    "full_collections": full["passes"], "full_collections_cpu_s": full["cpu_s"],
     "code": geo_service.__file__,
 }))
 """
@@ -113,6 +125,10 @@ def summary(runs: list[dict[str, Any]]) -> dict[str, Any]:
         "import_median_s": round(statistics.median(run["import_s"] for run in runs), 3),
         "import_cpu_s": [round(run["import_cpu_s"], 3) for run in runs],
         "import_cpu_median_s": round(statistics.median(run["import_cpu_s"] for run in runs), 3),
+        "full_collections": [run["full_collections"] for run in runs],
+        "full_collections_cpu_median_s": round(
+            statistics.median(run["full_collections_cpu_s"] for run in runs), 3
+        ),
         "reference_reads_median_s": {
             name: round(statistics.median(run["reads_s"][name] for run in runs), 3)
             for name in REFERENCE_READS

@@ -23,6 +23,9 @@ def test_both_sides_import_every_village_with_their_own_code(tmp_path: Path) -> 
         summary = report["sides"][side]
         assert len(summary["import_s"]) == 2 and all(s > 0 for s in summary["import_s"])
         assert all(s > 0 for s in summary["import_cpu_s"])
+        assert (
+            len(summary["full_collections"]) == 2 and summary["full_collections_cpu_median_s"] >= 0
+        )
         assert summary["per_run_import_over_raw_read"] > 0
     assert set(report["head_over"]) == {"base"} and report["head_over"]["base"]["cpu"] > 0
 
