@@ -1,9 +1,9 @@
 """Build the units R-tree in bulk, for imports too large to insert entry by entry.
 
-SQLite's R*Tree inserts one entry at a time (choose a leaf, split, re-insert): about
-15 µs per entry here, over a second for a national village import. For a large batch the
-whole tree is instead packed at once (Sort-Tile-Recursive) and written straight into the
-R-tree's three shadow tables, as GDAL does when it builds a GeoPackage spatial index.
+SQLite's R*Tree inserts one entry at a time (choose a leaf, split, re-insert), slow for
+the 80,000 entries of a national village import. For a large batch the whole tree is
+instead packed at once (Sort-Tile-Recursive) and written straight into the R-tree's three
+shadow tables, as GDAL does when it builds a GeoPackage spatial index.
 
 The layout is SQLite's (ext/rtree/rtree.c), which it keeps stable for file compatibility:
 ``<name>_node(nodeno, data)``, one fixed-size blob per node, node 1 the root; a blob is a

@@ -38,9 +38,9 @@ def insert_rows(
 ) -> None:
     """``head VALUES (…), (…), … tail`` for rows given column by column.
 
-    pysqlite's ``executemany`` resets and steps its statement once per row, which cost
-    more than SQLite's own work for a national import; a statement of a few hundred rows
-    writes the same rows in about two thirds of the time.
+    pysqlite's ``executemany`` resets and steps its statement once per row, which for a
+    national import costs more than SQLite's own work; a statement of a few hundred rows
+    is stepped once for all of them.
     """
     count = len(columns[0]) if columns else 0
     if not count:
