@@ -19,7 +19,6 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import gc
-import json
 import os
 import platform
 import statistics
@@ -424,18 +423,13 @@ def run(seed: int, scale: float, repeat: int, out: Path | None, console: Console
         },
         "results": rows,
     }
-    if out is not None:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-        console.print(f"written {out}")
+    options.write_report(report, out, console)
     return report
 
 
-def main(argv: list[str] | None = None) -> None:
-    args = options.parse(
-        "Time compute_coverage vs a geopandas baseline.", "bench/out/coverage.json", argv
-    )
-    run(args.seed, args.scale, args.repeat, args.out, options.console(110))
+main = options.main_of(
+    run, "Time compute_coverage vs a geopandas baseline.", "bench/out/coverage.json", 110
+)
 
 
 if __name__ == "__main__":

@@ -24,7 +24,6 @@ a user's ``geo-service import`` runs in.
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import statistics
@@ -281,10 +280,7 @@ def run(seed: int, scale: float, repeat: int, out: Path | None, console: Console
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     print_report(report, console)
-    if out is not None:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-        console.print(f"written {out}")
+    options.write_report(report, out, console)
     return report
 
 
@@ -403,11 +399,9 @@ def print_report(report: dict[str, Any], console: Console) -> None:
             )
 
 
-def main(argv: list[str] | None = None) -> None:
-    args = options.parse(
-        "Time a village import vs pyogrio's raw read.", "bench/out/import.json", argv
-    )
-    run(args.seed, args.scale, args.repeat, args.out, options.console(100))
+main = options.main_of(
+    run, "Time a village import vs pyogrio's raw read.", "bench/out/import.json", 100
+)
 
 
 if __name__ == "__main__":

@@ -25,7 +25,6 @@ where villages are smallest, which the generated country, whose villages are ali
 
 from __future__ import annotations
 
-import json
 import os
 import statistics
 from dataclasses import dataclass
@@ -198,10 +197,7 @@ def run(seed: int, scale: float, repeat: int, out: Path | None, console: Console
         "load_average_1_5_15": {"start": load_at_start, "end": os.getloadavg()},
         "results": results,
     }
-    if out is not None:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-        console.print(f"written {out}")
+    options.write_report(report, out, console)
     return report
 
 
@@ -231,11 +227,9 @@ def print_table(results: dict[str, dict[str, Any]], console: Console) -> None:
     console.print(f"rows reported: {results['national']['report_rows']}")
 
 
-def main(argv: list[str] | None = None) -> None:
-    args = options.parse(
-        "Time place_points against geopandas.sjoin + groupby.", "bench/out/placement.json", argv
-    )
-    run(args.seed, args.scale, args.repeat, args.out, options.console(110))
+main = options.main_of(
+    run, "Time place_points against geopandas.sjoin + groupby.", "bench/out/placement.json", 110
+)
 
 
 if __name__ == "__main__":

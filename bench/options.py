@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import json
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from rich.console import Console
 
@@ -28,3 +31,26 @@ def console(width: int = 110) -> Console:
     """A console that keeps result tables whole when piped (rich assumes 80 columns)."""
     found = Console()
     return found if found.is_terminal else Console(width=width)
+
+
+def write_report(report: dict[str, Any], out: Path | None, console: Console) -> None:
+    """The run's figures as JSON at ``out`` (none written without it)."""
+    if out is None:
+        return
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    console.print(f"written {out}")
+
+
+Run = Callable[[int, float, int, Path, Console], object]
+
+
+def main_of(run: Run, description: str, out: str, width: int) -> Callable[[list[str] | None], None]:
+    """A benchmark's ``main``: its options parsed, then ``run(seed, scale, repeat, out,
+    console)``."""
+
+    def main(argv: list[str] | None = None) -> None:
+        args = parse(description, out, argv)
+        run(args.seed, args.scale, args.repeat, args.out, console(width))
+
+    return main
