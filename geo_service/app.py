@@ -11,7 +11,7 @@ from fastapi.staticfiles import StaticFiles
 from fastapi_offline import FastAPIOffline
 
 from geo_service import __version__
-from geo_service.api import errors
+from geo_service.api import errors, ogc
 from geo_service.api.routes import (
     coverage,
     docs_pages,
@@ -65,4 +65,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     for module in (units, coverage, gaps, models, model_types, imports, pages):
         app.include_router(module.router)
+    ogc.install(app)
     return app

@@ -47,7 +47,12 @@ class Settings(BaseSettings):
     )
     coverage: CoveragePolicy = Field(default_factory=CoveragePolicy)
     demo: bool = Field(default=False, description="Load the bundled demo into an empty store.")
-    max_feature_limit: int = Field(default=100_000, ge=1)
+    max_feature_limit: int = Field(
+        default=100_000, ge=1, description="Most features one page of /ogc items may hold."
+    )
+    default_feature_limit: int = Field(
+        default=100, ge=1, description="Features in a page of /ogc items when no limit is asked."
+    )
     uploads_enabled: bool = Field(
         default=False,
         description="Accept imports over HTTP (POST /api/imports/...). Off until roles exist.",

@@ -1,0 +1,17 @@
+"""OGC API – Features, Part 1 (Core, GeoJSON, HTML, OpenAPI 3.0) under ``/ogc``.
+
+``install`` adds its routers and its error answers to the app; ``/api/*`` stays as the
+service's own convenience API.
+"""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from geo_service.api.ogc import errors, features, landing
+
+
+def install(app: FastAPI) -> None:
+    errors.install(app)
+    app.include_router(landing.router)
+    app.include_router(features.router)
