@@ -20,6 +20,7 @@ from geo_service.api.routes import (
     model_types,
     models,
     pages,
+    tiles,
     units,
 )
 from geo_service.settings import PACKAGE_DIR, Settings
@@ -60,10 +61,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.settings = settings
+    app.state.tile_cache = tiles.TileCache(max_bytes=settings.tile_cache_mb * 1024 * 1024)
     app.add_middleware(docs_pages.LocalImagesOnDocsPages)
     errors.install(app)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    for module in (units, coverage, gaps, models, model_types, imports, pages):
+    for module in (units, coverage, gaps, models, model_types, imports, tiles, pages):
         app.include_router(module.router)
     ogc.install(app)
     return app

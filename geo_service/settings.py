@@ -53,6 +53,9 @@ class Settings(BaseSettings):
     default_feature_limit: int = Field(
         default=100, ge=1, description="Features in a page of /ogc items when no limit is asked."
     )
+    tile_cache_mb: int = Field(
+        default=64, ge=0, description="Memory for vector tiles kept per store generation (MB)."
+    )
     uploads_enabled: bool = Field(
         default=False,
         description="Accept imports over HTTP (POST /api/imports/...). Off until roles exist.",

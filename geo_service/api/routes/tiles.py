@@ -1,0 +1,164 @@
+"""``/tiles``: Mapbox Vector Tiles of coverage (``/tiles/{collection}/{z}/{x}/{y}``).
+
+What each collection draws and from which zoom: ``api/tile_collections.py``.
+
+A tile is cached in process memory per store generation and day (``TileCache``): an
+import or an undo changes the generation, so the next request renders afresh, and the
+ETag, made of the generation, the day and the service's version, tells a client whether
+its copy is still good (``If-None-Match`` → 304). Tiles are sent with
+``Cache-Control: no-cache``: a client may keep them, but asks again before using one.
+
+A tile with no feature is answered ``204 No Content`` with an empty body (as martin does),
+which map clients treat as an empty tile; a tile outside the grid, an unknown collection
+or a coordinate that is not a whole number is a 400 or 404 with a message.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from datetime import date
+from typing import Annotated, Any
+
+from cachetools import LRUCache
+from fastapi import APIRouter, HTTPException, Path, Request, Response
+
+from geo_service import __version__
+from geo_service.api.deps import SettingsDep, StoreDep
+from geo_service.api.params import AsOf, day
+from geo_service.api.tile_collections import COLLECTIONS, TileAttributes, describe, render_tile
+from geo_service.output.vector_tiles import MAX_ZOOM, MEDIA_TYPE, Tile, TileOutOfRange
+from geo_service.settings import CoveragePolicy
+from geo_service.store import Store
+
+router = APIRouter(prefix="/tiles", tags=["tiles"])
+
+# Attribute tables kept: today's and one other day (a map looking at a past date).
+ATTRIBUTE_DAYS_KEPT = 2
+_WHOLE_NUMBER = re.compile(r"-?[0-9]{1,9}")
+Coordinate = Annotated[str, Path(description="a whole number (the XYZ scheme, y from the north)")]
+
+
+class TileCache:
+    """Tiles (bytes, up to ``max_bytes`` in all, least recently used dropped first) and the
+    attribute tables they are drawn with, keyed by store generation and day.
+
+    Thread-safe: sync routes run in a thread pool. One attribute table is computed at a
+    time, so a burst of requests after an import computes coverage once, not once each.
+    """
+
+    def __init__(self, max_bytes: int) -> None:
+        # An empty tile counts one byte, so that the bound holds them too.
+        self._tiles: LRUCache[tuple[Any, ...], bytes] = LRUCache(
+            maxsize=max_bytes, getsizeof=lambda tile: max(len(tile), 1)
+        )
+        self._attributes: LRUCache[tuple[int, date], TileAttributes] = LRUCache(
+            maxsize=ATTRIBUTE_DAYS_KEPT
+        )
+        self._lock = threading.Lock()
+        self._computing = threading.Lock()
+
+    def tile(
+        self, store: Store, policy: CoveragePolicy, key: tuple[int, date, str, Tile]
+    ) -> bytes:
+        """The cached tile for ``key`` (generation, day, collection, tile), rendered if new."""
+        with self._lock:
+            cached = self._tiles.get(key)
+        if cached is not None:
+            return cached
+        generation, when, name, tile = key
+        attributes = self.attributes(store, policy, generation, when)
+        rendered = render_tile(store, attributes, COLLECTIONS[name], tile, when)
+        with self._lock:
+            if len(rendered) <= self._tiles.maxsize:
+                self._tiles[key] = rendered
+        return rendered
+
+    def attributes(
+        self, store: Store, policy: CoveragePolicy, generation: int, when: date
+    ) -> TileAttributes:
+        key = (generation, when)
+        with self._computing:
+            with self._lock:
+                found = self._attributes.get(key)
+            if found is None:
+                found = TileAttributes.compute(store, policy, when)
+                with self._lock:
+                    self._attributes[key] = found
+            return found
+
+
+def tile_cache(request: Request) -> TileCache:
+    cache: TileCache = request.app.state.tile_cache
+    return cache
+
+
+@router.get("", summary="The tile collections, the zoom each starts at, and their attributes")
+def list_collections(request: Request) -> dict[str, Any]:
+    base = str(request.url_for("get_tile", collection="{collection}", z="{z}", x="{x}", y="{y}"))
+    template = base.replace("%7B", "{").replace("%7D", "}")
+    return {
+        "tiles": template,
+        "media_type": MEDIA_TYPE,
+        "max_zoom": MAX_ZOOM,
+        "collections": describe(),
+    }
+
+
+@router.get(
+    "/{collection}/{z}/{x}/{y}",
+    summary="A Mapbox Vector Tile of one collection (204 when the tile is empty)",
+    response_class=Response,
+    responses={
+        200: {"content": {MEDIA_TYPE: {}}, "description": "the tile"},
+        204: {"description": "no feature in this tile"},
+        304: {"description": "the client's copy (If-None-Match) is current"},
+        400: {"description": "a coordinate is not a whole number or is outside the grid"},
+        404: {"description": "no such collection"},
+    },
+)
+def get_tile(
+    request: Request,
+    store: StoreDep,
+    settings: SettingsDep,
+    collection: str,
+    z: Coordinate,
+    x: Coordinate,
+    y: Coordinate,
+    as_of: AsOf = None,
+) -> Response:
+    if collection not in COLLECTIONS:
+        raise HTTPException(
+            404, f"no tile collection '{collection}'; collections: {', '.join(COLLECTIONS)}"
+        )
+    tile = _tile(z, x, y)
+    when = day(as_of)
+    generation = store.generation()
+    etag = f'"{generation}-{when.isoformat()}-{__version__}"'
+    headers = {"ETag": etag, "Cache-Control": "no-cache"}
+    if _client_has(request, etag):
+        return Response(status_code=304, headers=headers)
+    cache = tile_cache(request)
+    content = cache.tile(store, settings.coverage, (generation, when, collection, tile))
+    if not content:
+        return Response(status_code=204, headers=headers)
+    return Response(content, media_type=MEDIA_TYPE, headers=headers)
+
+
+def _tile(z: str, x: str, y: str) -> Tile:
+    if not all(_WHOLE_NUMBER.fullmatch(value) for value in (z, x, y)):
+        raise HTTPException(400, f"z, x and y must be whole numbers; got z={z!r}, x={x!r}, y={y!r}")
+    try:
+        return Tile(int(z), int(x), int(y))
+    except TileOutOfRange as exc:
+        raise HTTPException(400, str(exc)) from None
+
+
+def _client_has(request: Request, etag: str) -> bool:
+    """Whether ``If-None-Match`` names ``etag`` (or is ``*``); weak tags match too (RFC 9110
+    compares them weakly for this header)."""
+    header = request.headers.get("if-none-match")
+    if header is None:
+        return False
+    tags = {tag.strip().removeprefix("W/") for tag in header.split(",")}
+    return etag in tags or "*" in tags
