@@ -44,6 +44,7 @@ import mapbox_vector_tile
 import numpy as np
 import pandas as pd
 from fastapi import FastAPI, Response
+from rich.console import Console
 from rich.table import Table
 
 from bench import options
@@ -304,7 +305,7 @@ def run(
     return report
 
 
-def print_report(report: dict[str, Any]) -> None:
+def print_report(report: dict[str, Any], console: Console) -> None:
     table = Table(title=f"tiles at {report['connections']} connections (seed {report['seed']})")
     for column in ("server", "tiles", "tiles/s", "p50 ms", "p99 ms", "MB sent", "statuses"):
         table.add_column(column)
@@ -325,7 +326,6 @@ def print_report(report: dict[str, Any]) -> None:
             f"{load['bytes_total'] / 1e6:.2f}",
             json.dumps(load["statuses"]),
         )
-    console = options.console()
     console.print(table)
     console.print(
         f"cold / naive {report['cold_over_naive']}x, warm / naive {report['warm_over_naive']}x; "
@@ -351,8 +351,9 @@ def main(argv: list[str] | None = None) -> None:
     report = run(
         args.seed, args.scale, args.tiles_per_zoom, args.naive_tiles, args.connections, args.out
     )
-    args.out.write_text(json.dumps(report, indent=2))
-    print_report(report)
+    console = options.console()
+    print_report(report, console)
+    options.write_report(report, args.out, console)
 
 
 if __name__ == "__main__":
