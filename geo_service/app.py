@@ -5,13 +5,14 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from fastapi_offline import FastAPIOffline
 
 from geo_service import __version__
-from geo_service.api import errors, ogc
+from geo_service.api import downloads, errors, ogc
 from geo_service.api.routes import (
     coverage,
     docs_pages,
@@ -62,8 +63,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.tile_cache = tiles.TileCache(max_bytes=settings.tile_cache_mb * 1024 * 1024)
+    app.state.started = datetime.now(UTC)  # a download's Last-Modified is never earlier
     app.add_middleware(docs_pages.LocalImagesOnDocsPages)
     errors.install(app)
+    downloads.install(app)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     for module in (units, coverage, gaps, models, model_types, imports, tiles, pages):
         app.include_router(module.router)

@@ -9,7 +9,7 @@ CSV text cells are made inert (``spreadsheet_cells``), so no cell runs as a form
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 from urllib.parse import quote
 
@@ -26,6 +26,12 @@ GEOJSON_MEDIA_TYPE = "application/geo+json"
 CSV_MEDIA_TYPE = "text/csv; charset=utf-8"
 # Point coordinates carried as properties are rounded as the geometry is.
 COORDINATE_COLUMNS = ("label_lon", "label_lat")
+# Pieces of a streamed download: large enough that per-piece overheads vanish, small
+# enough that one piece of the largest villages stays a few megabytes.
+FEATURES_PER_CHUNK = 2000
+CSV_ROWS_PER_CHUNK = 10_000
+# Dates go to ``plain`` (a datetime at midnight is written as a day); dict keys as text.
+_JSON_OPTIONS = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_NON_STR_KEYS
 
 
 def records(frame: pd.DataFrame, columns: Sequence[str]) -> list[dict[str, Any]]:
@@ -44,24 +50,58 @@ def feature_collection(
     id_column: str = "code",
     extra: dict[str, Any] | None = None,
 ) -> bytes:
-    """An RFC 7946 FeatureCollection (EPSG:4326, lon/lat; no "crs" member)."""
+    """An RFC 7946 FeatureCollection (EPSG:4326, lon/lat; no "crs" member), whole."""
+    return b"".join(feature_collection_chunks(frame, columns, id_column=id_column, extra=extra))
+
+
+def feature_collection_chunks(
+    frame: gpd.GeoDataFrame,
+    columns: Sequence[str],
+    *,
+    id_column: str = "code",
+    extra: dict[str, Any] | None = None,
+) -> Iterator[bytes]:
+    """``feature_collection``'s bytes in pieces of ``FEATURES_PER_CHUNK`` features, so a
+    download of the whole country is written without ever holding its body."""
     if frame.crs is not None and frame.crs.to_epsg() != 4326:
         frame = frame.to_crs(4326)
-    geometries = geojson_texts(frame.geometry.values)
-    parts = []
-    for geometry, props in zip(geometries, records(frame, columns), strict=True):
-        parts.append(
-            b'{"type":"Feature","id":'
-            + orjson.dumps(props.get(id_column))
-            + b',"geometry":'
-            + (geometry.encode() if geometry is not None else b"null")
-            + b',"properties":'
-            + orjson.dumps(props)
-            + b"}"
-        )
     head = {"type": "FeatureCollection", **(extra or {})}
-    opening = orjson.dumps(head)[:-1] + b',"features":['
-    return opening + b",".join(parts) + b"]}"
+    yield orjson.dumps(head)[:-1] + b',"features":['
+    for start in range(0, len(frame), FEATURES_PER_CHUNK):
+        part = frame.iloc[start : start + FEATURES_PER_CHUNK]
+        geometries = geojson_texts(part.geometry.values)
+        features = [
+            {
+                "type": "Feature",
+                "id": props.get(id_column),
+                "geometry": None if geometry is None else orjson.Fragment(geometry),
+                "properties": props,
+            }
+            for geometry, props in zip(geometries, property_rows(part, columns), strict=True)
+        ]
+        # The list's brackets go: the features of every piece make one array.
+        listed = orjson.dumps(features, default=plain, option=_JSON_OPTIONS)[1:-1]
+        yield (b"," if start else b"") + listed
+    yield b"]}"
+
+
+def property_rows(frame: pd.DataFrame, columns: Sequence[str]) -> list[dict[str, Any]]:
+    """Rows of ``columns`` as dicts that orjson writes as ``records`` would have them
+    (``dumps(..., default=plain, option=_JSON_OPTIONS)``), made a column at a time:
+    missing values become None and numpy scalars Python ones by pandas, and what orjson
+    does not write itself (dates, numpy arrays, pandas' NA) goes to ``plain`` as it is met.
+    """
+    table = rounded_coordinates(frame[list(columns)])
+    values = [json_ready(table[column]) for column in columns]
+    return [dict(zip(columns, row, strict=True)) for row in zip(*values, strict=True)]
+
+
+def json_ready(column: pd.Series) -> list[Any]:
+    """``column``'s values as Python objects, None where missing (NaN, NA, NaT)."""
+    values = column.to_numpy(dtype=object, copy=True)  # pandas may share a read-only one
+    values[pd.isna(values)] = None
+    listed: list[Any] = values.tolist()
+    return listed
 
 
 def rounded_coordinates(frame: pd.DataFrame) -> pd.DataFrame:
@@ -79,16 +119,29 @@ def csv_for_excel(frame: pd.DataFrame) -> bytes:
     """UTF-8 with BOM, so Excel shows Vietnamese correctly. Text cells are inert (a text
     beginning ``=``, ``+``, ``-``, ``@``, tab or CR gets a leading quote); numbers stay
     numbers."""
-    buffer = io.StringIO()
-    inert_frame(rounded_coordinates(frame)).to_csv(buffer, index=False)
-    return "\ufeff".encode() + buffer.getvalue().encode("utf-8")
+    return b"".join(csv_chunks(frame))
+
+
+def csv_chunks(frame: pd.DataFrame) -> Iterator[bytes]:
+    """``csv_for_excel``'s bytes in pieces of ``CSV_ROWS_PER_CHUNK`` rows."""
+    yield "\ufeff".encode()
+    for start in range(0, max(len(frame), 1), CSV_ROWS_PER_CHUNK):
+        part = frame.iloc[start : start + CSV_ROWS_PER_CHUNK]
+        buffer = io.StringIO()
+        inert_frame(rounded_coordinates(part)).to_csv(buffer, index=False, header=start == 0)
+        yield buffer.getvalue().encode("utf-8")
 
 
 def download(content: bytes, media_type: str, filename: str, *, inline: bool = False) -> Response:
+    headers = {"Content-Disposition": disposition(filename, inline=inline)}
+    return Response(content, media_type=media_type, headers=headers)
+
+
+def disposition(filename: str, *, inline: bool = False) -> str:
+    """A Content-Disposition naming ``filename`` (as ASCII, and in full as UTF-8)."""
     ascii_name = filename.encode("ascii", "ignore").decode() or "download"
     kind = "inline" if inline else "attachment"
-    disposition = f"{kind}; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}"
-    return Response(content, media_type=media_type, headers={"Content-Disposition": disposition})
+    return f"{kind}; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}"
 
 
 def geojson_response(content: bytes, filename: str, *, attachment: bool = False) -> Response:

@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from typing import Annotated
@@ -13,16 +14,16 @@ from typing import Annotated
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-from fastapi import Depends, HTTPException, Query, Response
+from fastapi import Depends, HTTPException, Query, Request, Response
 
 from geo_service.api.deps import SettingsDep, StoreDep
+from geo_service.api.downloads import Validators, streamed, validators_for
 from geo_service.api.params import AsOf, Format, ModelTypeFilter, Parent, day
 from geo_service.api.serialise import (
     CSV_MEDIA_TYPE,
-    csv_for_excel,
-    download,
-    feature_collection,
-    geojson_response,
+    GEOJSON_MEDIA_TYPE,
+    csv_chunks,
+    feature_collection_chunks,
 )
 from geo_service.coverage.reads import CoverageView, coverage_as_of
 from geo_service.domain import Level
@@ -121,7 +122,8 @@ def policy_of(settings: Settings, model_type: str | None) -> dict[str, object]:
 @dataclass(frozen=True)
 class TableRequest:
     """A coverage table request: the day, the subtree (``parent``), the model type coverage
-    then requires, and the answer's form; with the coverage they select."""
+    then requires, and the answer's form; with the coverage they select and the answer's
+    validators (``downloads``)."""
 
     as_of: date
     parent: str | None
@@ -130,6 +132,8 @@ class TableRequest:
     download: bool
     view: CoverageView
     policy: dict[str, object]
+    request: Request
+    validators: Validators
 
     def answer(
         self,
@@ -141,20 +145,35 @@ class TableRequest:
         **extra: object,
     ) -> Response:
         """The rows as GeoJSON (shown inline, or saved when ``download``), carrying as_of,
-        parent, ``extra`` and the policy; or as a CSV download for Excel."""
+        parent, ``extra`` and the policy; or as a CSV download for Excel. Streamed."""
         if self.format == "csv":
             present = [c for c in csv_columns if c in frame.columns]
             table = frame[present].copy()
             for column in ("model_types", "missing_types"):
                 if column in table.columns:
                     table[column] = table[column].map("; ".join)
-            return download(csv_for_excel(table), CSV_MEDIA_TYPE, f"{stem}.csv")
+            return self.streamed(csv_chunks(table), CSV_MEDIA_TYPE, f"{stem}.csv", inline=False)
         head = {"as_of": self.as_of.isoformat(), "parent": self.parent, **extra}
-        body = feature_collection(frame, columns, extra=head | {"policy": self.policy})
-        return geojson_response(body, f"{stem}.geojson", attachment=self.download)
+        pieces = feature_collection_chunks(frame, columns, extra=head | {"policy": self.policy})
+        return self.streamed(
+            pieces, GEOJSON_MEDIA_TYPE, f"{stem}.geojson", inline=not self.download
+        )
+
+    def streamed(
+        self, pieces: Iterator[bytes], media_type: str, filename: str, *, inline: bool
+    ) -> Response:
+        return streamed(
+            self.request,
+            pieces,
+            media_type=media_type,
+            filename=filename,
+            inline=inline,
+            validators=self.validators,
+        )
 
 
 def table_request(
+    request: Request,
     store: StoreDep,
     settings: SettingsDep,
     parent: Parent = None,
@@ -163,10 +182,16 @@ def table_request(
     format: Format = "geojson",
     download: Download = False,
 ) -> TableRequest:
+    """The request, its coverage and validators; a client that already holds the answer
+    gets its 304 (``downloads.NotModified``) before any coverage is computed."""
     when = day(as_of)
+    policy = policy_of(settings, model_type)
+    validators = validators_for(
+        request, store, policy=policy, as_of=when, started=request.app.state.started
+    )
     view = coverage_view(store, settings, when, parent, model_type)
     return TableRequest(
-        when, parent, model_type, format, download, view, policy_of(settings, model_type)
+        when, parent, model_type, format, download, view, policy, request, validators
     )
 
 
