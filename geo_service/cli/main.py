@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Annotated
 
@@ -23,6 +24,8 @@ from geo_service.cli.common import (
 from geo_service.cli.imports import import_app, imports_app, villages_app
 from geo_service.cli.rows import print_json, print_table
 from geo_service.coverage.unit_fate import explain
+from geo_service.settings import Settings
+from geo_service.store import StoreError, open_store
 
 LEVEL_ROWS = {1: "provinces", 2: "districts", 3: "communes", 4: "villages"}
 # column → table header; --json keys its records by the columns.
@@ -67,11 +70,17 @@ def serve(
     ] = False,
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    workers: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            help="Server processes answering on the port (uvicorn workers); each builds "
+            "its own app from the same settings.",
+        ),
+    ] = 1,
 ) -> None:
     """Start the web service (map at /, API at /api, OpenAPI docs at /docs)."""
     import uvicorn
-
-    from geo_service.app import create_app
 
     settings = settings_for(store, demo=demo, host=host, port=port)
     out.print(
@@ -80,7 +89,37 @@ def serve(
         markup=False,
         soft_wrap=True,
     )
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+    if demo:
+        load_demo_before_serving(settings)
+    # Each worker is a fresh process that builds its settings inside create_app() from the
+    # environment, so the command's own choices go there; the demo is already loaded.
+    os.environ |= {
+        "GEO_SERVICE_STORE_PATH": str(settings.store_path.resolve()),
+        "GEO_SERVICE_DEMO": "false",
+        "GEO_SERVICE_HOST": host,
+        "GEO_SERVICE_PORT": str(port),
+    }
+    uvicorn.run(
+        "geo_service.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="info",
+    )
+
+
+def load_demo_before_serving(settings: Settings) -> None:
+    """Load the demo into an empty store once, before any worker starts (workers loading
+    it side by side would race). A store that cannot be written is served as it is."""
+    from geo_service.imports.pipeline import load_demo
+
+    the_store = open_store(str(settings.store_path))
+    try:
+        if the_store.is_empty():
+            load_demo(the_store)
+    except StoreError as exc:  # e.g. a read-only mount
+        err.print(f"[red]the demo was not loaded:[/] {escape(str(exc))}", highlight=False)
 
 
 @app.command("demo")
