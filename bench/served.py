@@ -1,0 +1,167 @@
+"""A geo-service server in its own process, for benchmarks: started with the code of one
+checkout (``PYTHONPATH``), its resident memory read from ``/proc``, stopped with its
+workers.
+
+    with serving(code, store, workers=2) as server:
+        server.get("/api/coverage", {"Accept-Encoding": "gzip"})
+"""
+
+from __future__ import annotations
+
+import hashlib
+import http.client
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
+
+START_TIMEOUT_S = 300
+READ_BYTES = 1 << 20
+_SERVE = "from geo_service.cli.main import main; main()"
+
+
+@dataclass(frozen=True)
+class Fetched:
+    """One answer, read to its end and hashed (inflated first when it came gzipped)."""
+
+    status: int
+    seconds: float
+    first_byte_s: float
+    wire_bytes: int
+    content_bytes: int
+    sha256: str
+    headers: dict[str, str]
+
+
+@dataclass(frozen=True)
+class Server:
+    process: subprocess.Popen[bytes]
+    port: int
+    code: Path
+
+    def get(self, path: str, headers: dict[str, str] | None = None) -> Fetched:
+        """GET ``path``, reading the body in pieces (never holding it) while hashing it."""
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=600)
+        start = time.perf_counter()
+        connection.request("GET", path, headers=headers or {})
+        response = connection.getresponse()
+        first_byte = time.perf_counter() - start
+        gzipped = response.getheader("Content-Encoding") == "gzip"
+        inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        digest, wire, content = hashlib.sha256(), 0, 0
+        while piece := response.read(READ_BYTES):
+            wire += len(piece)
+            if gzipped:
+                piece = inflater.decompress(piece)
+            content += len(piece)
+            digest.update(piece)
+        if gzipped:
+            rest = inflater.flush()
+            content += len(rest)
+            digest.update(rest)
+        seconds = time.perf_counter() - start
+        connection.close()
+        headers_seen = {name.lower(): value for name, value in response.getheaders()}
+        return Fetched(
+            response.status, seconds, first_byte, wire, content, digest.hexdigest(), headers_seen
+        )
+
+    def rss_mb(self) -> float:
+        """Resident memory of the server and its workers, in MB."""
+        return sum(_status_kb(pid, "VmRSS") for pid in self.pids()) / 1024
+
+    def peak_rss_mb(self) -> float:
+        """The highest resident memory any one of its processes reached, in MB."""
+        return max(_status_kb(pid, "VmHWM") for pid in self.pids()) / 1024
+
+    def pids(self) -> list[int]:
+        found, queue = [], [self.process.pid]
+        while queue:
+            pid = queue.pop()
+            found.append(pid)
+            for task in Path(f"/proc/{pid}/task").glob("*/children"):
+                queue.extend(int(child) for child in task.read_text().split())
+        return found
+
+
+@contextmanager
+def serving(code: Path, store: Path, *, workers: int = 1) -> Iterator[Server]:
+    """``geo-service serve`` of the checkout at ``code`` on ``store``, until the block ends;
+    ``--workers`` is passed only when more than one is asked (older revisions lack it)."""
+    _check_code(code)
+    port = _free_port()
+    command = [sys.executable, "-c", _SERVE, "serve", "--store", str(store), "--port", str(port)]
+    if workers > 1:
+        command += ["--workers", str(workers)]
+    with tempfile.TemporaryFile() as log:
+        process = subprocess.Popen(
+            command,
+            cwd=code,
+            env=os.environ | {"PYTHONPATH": str(code)},
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # the supervisor and its workers stop together
+        )
+        server = Server(process, port, code)
+        try:
+            _wait_until_answering(server, log)
+            yield server
+        finally:
+            os.killpg(process.pid, signal.SIGTERM)
+            try:
+                process.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+
+
+def _check_code(code: Path) -> None:
+    """Stop unless Python started as the server will be imports ``geo_service`` from
+    ``code`` (an editable install could shadow it)."""
+    where = subprocess.run(
+        [sys.executable, "-c", "import geo_service; print(geo_service.__file__)"],
+        cwd=code,
+        env=os.environ | {"PYTHONPATH": str(code)},
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    if not Path(where).resolve().is_relative_to(code.resolve()):
+        raise RuntimeError(f"a server of {code} would run {where}")
+
+
+def _wait_until_answering(server: Server, log: IO[bytes]) -> None:
+    deadline = time.monotonic() + START_TIMEOUT_S
+    while True:
+        try:
+            if server.get("/api/units?level=1").status == 200:
+                return
+        except OSError:
+            pass
+        if server.process.poll() is not None or time.monotonic() > deadline:
+            log.seek(0)
+            raise RuntimeError(f"the server of {server.code} did not start:\n{log.read().decode()}")
+        time.sleep(0.5)
+
+
+def _status_kb(pid: int, field: str) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1])
+    return 0
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
