@@ -12,9 +12,22 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+import pandas as pd
+
 from bench.generate import NationalData, generate
 from geo_service.domain import MODEL_COLUMNS, TEAM_COLUMNS, UNIT_COLUMNS
-from geo_service.store import ImportBatch, ImportSource, open_store
+from geo_service.store import ImportBatch, ImportSource, Store, open_store
+
+
+def register_batch(data: NationalData) -> ImportBatch:
+    """Everything of ``data`` a store holds, as one import."""
+    return ImportBatch(
+        source=ImportSource("demo", f"bench seed {data.seed} scale {data.scale}", ""),
+        units=data.units[[*UNIT_COLUMNS, "geometry"]],
+        model_types=data.model_types,
+        models=data.models[MODEL_COLUMNS],
+        teams=pd.DataFrame(data.teams[TEAM_COLUMNS]),
+    )
 
 
 def write_store(data: NationalData, path: Path) -> Path:
@@ -23,18 +36,15 @@ def write_store(data: NationalData, path: Path) -> Path:
     path.unlink(missing_ok=True)
     store = open_store(str(path))
     try:
-        store.apply(
-            ImportBatch(
-                source=ImportSource("demo", f"bench seed {data.seed} scale {data.scale}", ""),
-                units=data.units[[*UNIT_COLUMNS, "geometry"]],
-                model_types=data.model_types,
-                models=data.models[MODEL_COLUMNS],
-                teams=data.teams[TEAM_COLUMNS],
-            )
-        )
+        store.apply(register_batch(data))
     finally:
         store.close()
     return path
+
+
+def build(path: Path, seed: int = 42, scale: float = 1.0) -> Store:
+    """A new store at ``path`` holding the generated country of ``seed`` and ``scale``."""
+    return open_store(str(write_store(generate(seed, scale), path)))
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -24,6 +24,7 @@ from geo_service.api.routes import (
     tiles,
     units,
 )
+from geo_service.coverage.derived import CoverageCache
 from geo_service.settings import PACKAGE_DIR, Settings
 from geo_service.store import StoreError, open_store
 
@@ -64,6 +65,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.tile_cache = tiles.TileCache(max_bytes=settings.tile_cache_mb * 1024 * 1024)
     app.state.started = datetime.now(UTC)  # a download's Last-Modified is never earlier
+    # Per process: each worker keeps its own, and the store's generation keeps them current.
+    app.state.coverage_cache = CoverageCache(settings.coverage_cache_entries)
     app.add_middleware(docs_pages.LocalImagesOnDocsPages)
     errors.install(app)
     downloads.install(app)

@@ -48,13 +48,28 @@ class Settings(BaseSettings):
     coverage: CoveragePolicy = Field(default_factory=CoveragePolicy)
     demo: bool = Field(default=False, description="Load the bundled demo into an empty store.")
     max_feature_limit: int = Field(
-        default=100_000, ge=1, description="Most features one page of /ogc items may hold."
+        default=100_000,
+        ge=1,
+        description="Most rows one page of an /api list or of /ogc items may hold (its "
+        "`limit`); more is a 400.",
     )
     default_feature_limit: int = Field(
         default=100, ge=1, description="Features in a page of /ogc items when no limit is asked."
     )
+    default_page_limit: int = Field(
+        default=1000,
+        ge=1,
+        description="Rows of an /api list page when the request names no `limit`; "
+        "downloads (CSV, download=true) take up to max_feature_limit.",
+    )
     tile_cache_mb: int = Field(
         default=64, ge=0, description="Memory for vector tiles kept per store generation (MB)."
+    )
+    coverage_cache_entries: int = Field(
+        default=64,
+        ge=1,
+        description="Coverage views (per store state, policy, day and subtree) each server "
+        "process keeps.",
     )
     uploads_enabled: bool = Field(
         default=False,

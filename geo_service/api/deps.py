@@ -16,6 +16,7 @@ from typing import Annotated
 from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from geo_service.coverage.derived import CoverageCache
 from geo_service.settings import Settings
 from geo_service.store import Store
 
@@ -38,8 +39,14 @@ def get_settings(request: Request) -> Settings:
     return settings
 
 
+def get_coverage_cache(request: Request) -> CoverageCache:
+    cache: CoverageCache = request.app.state.coverage_cache
+    return cache
+
+
 StoreDep = Annotated[Store, Depends(get_store)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
+CoverageCacheDep = Annotated[CoverageCache, Depends(get_coverage_cache)]
 
 
 def require_write_access(

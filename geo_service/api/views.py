@@ -16,8 +16,9 @@ import numpy as np
 import pandas as pd
 from fastapi import Depends, HTTPException, Query, Request, Response
 
-from geo_service.api.deps import SettingsDep, StoreDep
+from geo_service.api.deps import CoverageCacheDep, SettingsDep, StoreDep
 from geo_service.api.downloads import Validators, streamed, validators_for
+from geo_service.api.paging import PageAsked, Paging
 from geo_service.api.params import AsOf, Format, ModelTypeFilter, Parent, day
 from geo_service.api.serialise import (
     CSV_MEDIA_TYPE,
@@ -25,10 +26,10 @@ from geo_service.api.serialise import (
     csv_chunks,
     feature_collection_chunks,
 )
-from geo_service.coverage.reads import CoverageView, coverage_as_of
+from geo_service.coverage.reads import CoverageView, coverage_as_of, with_unit_geometry
 from geo_service.domain import Level
 from geo_service.hierarchy import UnitTree
-from geo_service.settings import Settings
+from geo_service.settings import CoveragePolicy, Settings
 from geo_service.store import Store, UnitQuery
 
 Download = Annotated[
@@ -122,7 +123,8 @@ def policy_of(settings: Settings, model_type: str | None) -> dict[str, object]:
 @dataclass(frozen=True)
 class TableRequest:
     """A coverage table request: the day, the subtree (``parent``), the model type coverage
-    then requires, and the answer's form; with the coverage they select and the answer's
+    then requires, the answer's form and page; with the coverage they select (without
+    geometry: ``answer`` reads it for the rows of the page only) and the answer's
     validators (``downloads``)."""
 
     as_of: date
@@ -134,6 +136,8 @@ class TableRequest:
     policy: dict[str, object]
     request: Request
     validators: Validators
+    page: Paging
+    store: Store
 
     def answer(
         self,
@@ -142,22 +146,38 @@ class TableRequest:
         columns: list[str],
         csv_columns: list[str],
         stem: str,
+        place_names: bool = False,
         **extra: object,
     ) -> Response:
-        """The rows as GeoJSON (shown inline, or saved when ``download``), carrying as_of,
-        parent, ``extra`` and the policy; or as a CSV download for Excel. Streamed."""
+        """One page of the rows as GeoJSON (shown inline, or saved when ``download``),
+        carrying as_of, parent, ``extra``, the policy and the page's links; or as a CSV
+        download for Excel. Streamed. ``place_names`` adds the names of the places each
+        row lies in."""
+        total = len(frame)
+        rows = frame.iloc[self.page.rows(total)]
+        if place_names:
+            rows = with_place_names(self.store, self.as_of, rows)
+        headers = self.page.headers(total)
         if self.format == "csv":
-            present = [c for c in csv_columns if c in frame.columns]
-            table = frame[present].copy()
+            present = [c for c in csv_columns if c in rows.columns]
+            table = rows[present].copy()
             for column in ("model_types", "missing_types"):
                 if column in table.columns:
                     table[column] = table[column].map("; ".join)
-            return self.streamed(csv_chunks(table), CSV_MEDIA_TYPE, f"{stem}.csv", inline=False)
-        head = {"as_of": self.as_of.isoformat(), "parent": self.parent, **extra}
-        pieces = feature_collection_chunks(frame, columns, extra=head | {"policy": self.policy})
-        return self.streamed(
-            pieces, GEOJSON_MEDIA_TYPE, f"{stem}.geojson", inline=not self.download
-        )
+            response = self.streamed(csv_chunks(table), CSV_MEDIA_TYPE, f"{stem}.csv", inline=False)
+        else:
+            shown = with_unit_geometry(self.store, self.as_of, rows)
+            next_url = self.page.next_url(total)
+            head = {"as_of": self.as_of.isoformat(), "parent": self.parent, **extra}
+            head |= {"policy": self.policy, "next": next_url}
+            head |= {"numberMatched": total, "numberReturned": len(shown)}
+            head["links"] = [{"rel": "next", "href": next_url}] if next_url else []
+            pieces = feature_collection_chunks(shown, columns, extra=head)
+            response = self.streamed(
+                pieces, GEOJSON_MEDIA_TYPE, f"{stem}.geojson", inline=not self.download
+            )
+        response.headers.update(headers)
+        return response
 
     def streamed(
         self, pieces: Iterator[bytes], media_type: str, filename: str, *, inline: bool
@@ -176,6 +196,8 @@ def table_request(
     request: Request,
     store: StoreDep,
     settings: SettingsDep,
+    cache: CoverageCacheDep,
+    page: PageAsked,
     parent: Parent = None,
     model_type: ModelTypeFilter = None,
     as_of: AsOf = None,
@@ -189,9 +211,19 @@ def table_request(
     validators = validators_for(
         request, store, policy=policy, as_of=when, started=request.app.state.started
     )
-    view = coverage_view(store, settings, when, parent, model_type)
+    view = cache.view(store, coverage_policy(store, settings, model_type), when, parent)
     return TableRequest(
-        when, parent, model_type, format, download, view, policy, request, validators
+        when,
+        parent,
+        model_type,
+        format,
+        download,
+        view,
+        policy,
+        request,
+        validators,
+        page,
+        store,
     )
 
 
@@ -201,6 +233,13 @@ TableAsked = Annotated[TableRequest, Depends(table_request)]
 def coverage_view(
     store: Store, settings: Settings, as_of: date, parent: str | None, model_type: str | None
 ) -> CoverageView:
+    """Coverage with geometry, computed for this request (the subtree of ``parent`` alone),
+    not kept: for readers that filter by geometry (the OGC items' ``bbox``)."""
+    return coverage_as_of(store, coverage_policy(store, settings, model_type), as_of, parent)
+
+
+def coverage_policy(store: Store, settings: Settings, model_type: str | None) -> CoveragePolicy:
+    """The configured policy, or one requiring ``model_type`` (a 422 when it is unknown)."""
     policy = settings.coverage
     if model_type is not None:
         known = set(store.model_types()["code"])
@@ -209,26 +248,30 @@ def coverage_view(
                 422, f"unknown model_type '{model_type}'; known types: {', '.join(sorted(known))}"
             )
         policy = policy.model_copy(update={"required_types": [model_type]})
-    return coverage_as_of(store, policy, as_of, parent)
+    return policy
 
 
 def with_place_names(store: Store, as_of: date, frame: pd.DataFrame) -> pd.DataFrame:
     """Add the names of a row's commune, district and province (``PLACE_NAME_COLUMNS``),
-    so a row reads on its own in a spreadsheet. Read from the store, not from the
-    coverage view, which a parent filter narrows to that parent's subtree."""
-    places = pd.concat(
-        [
-            store.units(
-                UnitQuery(
-                    as_of=as_of,
-                    level=level,
-                    with_geometry=False,
-                    columns=("code", "name", "level", "parent_code"),
-                )
-            )
-            for level in PLACE_NAME_COLUMNS
-        ]
-    )
+    so a row reads on its own in a spreadsheet. Read from the store (only the units above
+    the rows), not from the coverage view, which a parent filter narrows to that parent's
+    subtree."""
+    read: list[pd.DataFrame] = []
+    wanted = set(frame["parent_code"].dropna())
+    while wanted:
+        query = UnitQuery(
+            as_of=as_of,
+            codes=tuple(sorted(wanted)),
+            with_geometry=False,
+            columns=("code", "name", "level", "parent_code"),
+        )
+        above = store.units(query)
+        read.append(above)
+        seen = set().union(*(set(f["code"]) for f in read))
+        wanted = set(above["parent_code"].dropna()) - seen
+    columns = ["code", "name", "level", "parent_code"]
+    places = pd.concat([f for f in read if not f.empty] or [pd.DataFrame(columns=columns)])
+    places = places[places["level"].isin(list(PLACE_NAME_COLUMNS))].reset_index(drop=True)
     # The units each row lies in: its parent, then the parent's own ancestors.
     chains = UnitTree(places).chains(frame["parent_code"].astype(object))
     # Position -1 (no unit) reads the appended last entry: no level, no name.

@@ -13,14 +13,9 @@ import geopandas as gpd
 import pandas as pd
 
 from geo_service.coverage.compute import CoverageResult, compute_coverage
-from geo_service.coverage.unit_fate import UnitNotOnDate, unit_fate
-from geo_service.coverage.village_lists import (
-    HISTORY_COLUMNS,
-    areas_without_villages,
-    village_list_sources,
-)
+from geo_service.coverage.subtree import read_register
+from geo_service.coverage.village_lists import areas_without_villages
 from geo_service.domain import Level
-from geo_service.hierarchy import UnitTree, resolve_codes
 from geo_service.settings import CoveragePolicy
 from geo_service.store import Store, UnitQuery
 from geo_service.values import member_of
@@ -43,7 +38,6 @@ class CoverageView:
     no_data_areas: gpd.GeoDataFrame | None = None
 
 
-
 def coverage_as_of(
     store: Store,
     policy: CoveragePolicy,
@@ -51,74 +45,94 @@ def coverage_as_of(
     root: str | None = None,
     *,
     with_no_data_areas: bool = False,
+    with_geometry: bool = True,
 ) -> CoverageView:
-    """Coverage of the tree valid on ``as_of``; ``root`` narrows it to one unit's subtree.
+    """Coverage of the tree valid on ``as_of``; ``root`` narrows it to one unit's subtree,
+    which is all that is then read and computed.
 
     Records keyed to units that no longer exist on ``as_of`` (e.g. pre-2025 communes) roll
     up into their successors through the lineage, and so do village lists: a commune says
     how many of the communes it was formed from had their villages listed. A ``root`` not
     valid on ``as_of`` raises ``UnitNotOnDate``, which says what became of it.
-    ``with_no_data_areas`` adds the areas without a village list, for the map.
+    ``with_no_data_areas`` adds the areas without a village list, for the map;
+    ``with_geometry=False`` leaves the units' geometry out (``with_unit_geometry`` adds it
+    to the rows that are drawn or downloaded).
     """
-    units, models, teams, keep = _register_as_of(store, as_of, root)
+    register = read_register(store, as_of, root, with_geometry=with_geometry)
     model_types = store.model_types()
-    history = store.units(UnitQuery(with_geometry=False, columns=HISTORY_COLUMNS))
-    sources = village_list_sources(history, store.lineage(), as_of)
-    result = compute_coverage(units, model_types, models, teams, policy, as_of, sources)
-    if keep is not None:
-        result = replace(
-            result,
-            villages=result.villages[member_of(result.villages["code"], keep)],
-            rollups=result.rollups[member_of(result.rollups["code"], keep)],
-            sites=result.sites[member_of(result.sites["unit_code"], keep)],
-        )
+    sources = register.village_sources
+    result = compute_coverage(
+        register.units, model_types, register.models, register.teams, policy, as_of, sources
+    )
+    placed = register.models[member_of(register.models["model_id"], result.sites["model_id"])]
+    view = CoverageView(result, model_types, placed, root, as_of, sources)
+    return with_no_data_areas_of(store, view) if with_no_data_areas else view
+
+
+def narrowed(view: CoverageView, root: str, keep: frozenset[str]) -> CoverageView:
+    """``view`` (of a larger tree) narrowed to the subtree of ``root``, whose codes are
+    ``keep``."""
+    result = view.result
+    result = replace(
+        result,
+        villages=result.villages[member_of(result.villages["code"], keep)],
+        rollups=result.rollups[member_of(result.rollups["code"], keep)],
+        sites=result.sites[member_of(result.sites["unit_code"], keep)],
+    )
+    placed = view.models[member_of(view.models["model_id"], result.sites["model_id"])]
+    sources = view.village_sources
+    if sources is not None:
         sources = sources[member_of(sources["commune_code"], keep)]
-    placed = models[member_of(models["model_id"], result.sites["model_id"])]
-    areas = _no_data_areas(store, result, sources) if with_no_data_areas else None
-    return CoverageView(result, model_types, placed, root, as_of, sources, areas)
+    return replace(view, result=result, models=placed, root=root, village_sources=sources)
 
 
-def _no_data_areas(store: Store, result: CoverageResult, sources: pd.DataFrame) -> gpd.GeoDataFrame:
-    """Read the old geometry of the sources without villages, and grey what they cover."""
-    communes = result.rollups[result.rollups["level"] == int(Level.COMMUNE)]
+def with_no_data_areas_of(store: Store, view: CoverageView) -> CoverageView:
+    """``view`` with the areas of its communes whose villages are unknown (old geometry of
+    the predecessors without a village list), for the map to grey."""
+    communes = view.result.rollups[view.result.rollups["level"] == int(Level.COMMUNE)]
+    sources = view.village_sources
+    if sources is None:
+        return view
     partial = communes.loc[communes["data_status"] == "partial", "code"]
     known = sources["villages_known"].astype(bool)
     unknown = sources[member_of(sources["commune_code"], partial) & ~known]
     codes = tuple(sorted(set(unknown["source_code"])))
     old = store.units(UnitQuery(level=int(Level.COMMUNE), codes=codes))
-    return areas_without_villages(communes, sources, old)
+    return replace(view, no_data_areas=areas_without_villages(communes, sources, old))
+
+
+def with_unit_geometry(store: Store, as_of: date, frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """``frame`` (units of the tree of ``as_of``) with their geometry read from the store:
+    only the rows given are read."""
+    query = UnitQuery(as_of=as_of, codes=tuple(frame["code"]), columns=("code",))
+    shapes = store.units(query).set_index("code").geometry
+    out = frame.copy()
+    out["geometry"] = gpd.GeoSeries(
+        shapes.reindex(frame["code"]).to_numpy(), index=frame.index, crs=shapes.crs
+    )
+    return gpd.GeoDataFrame(out, geometry="geometry", crs=shapes.crs)
 
 
 def models_as_of(
     store: Store, as_of: date, root: str | None = None
 ) -> tuple[pd.DataFrame, pd.DataFrame, gpd.GeoDataFrame]:
-    """All models (any status) and their teams placed in the tree of ``as_of``.
+    """All models (any status) and their teams placed in the tree of ``as_of``, or in the
+    subtree of ``root``: those set up in it and those with a team in it.
 
-    Returns (models, teams, units) with unit codes resolved to that tree.
+    Returns (models, teams, units) with unit codes resolved to that tree; ``units`` (no
+    geometry) names the units of the tree, and of the teams' units outside the subtree.
     """
-    units, models, teams, keep = _register_as_of(store, as_of, root)
-    if keep is not None:
+    register = read_register(store, as_of, root, with_geometry=False)
+    models, teams, units = register.models, register.teams, register.units
+    if root is not None:
+        keep = set(units["code"])
         inside = set(teams.loc[member_of(teams["unit_code"], keep), "model_id"])
         models = models[
             member_of(models["unit_code"], keep) | member_of(models["model_id"], inside)
         ]
         teams = teams[member_of(teams["model_id"], models["model_id"])]
+        elsewhere = tuple(sorted(set(teams["unit_code"].dropna()) - keep))
+        if elsewhere:
+            query = UnitQuery(as_of=as_of, codes=elsewhere, with_geometry=False)
+            units = pd.concat([units, store.units(query)], ignore_index=True)
     return models, teams, units
-
-
-def _register_as_of(
-    store: Store, as_of: date, root: str | None
-) -> tuple[gpd.GeoDataFrame, pd.DataFrame, pd.DataFrame, frozenset[str] | None]:
-    """The tree of ``as_of``, models and teams with codes resolved into it, and the codes of
-    ``root``'s subtree (None for the whole tree)."""
-    units = store.units(UnitQuery(as_of=as_of))
-    valid = set(units["code"])
-    if root is not None and root not in valid:
-        raise UnitNotOnDate(unit_fate(store, root, as_of))
-    lineage = store.lineage()
-    models = store.models()
-    models = models.assign(unit_code=resolve_codes(models["unit_code"], valid, lineage))
-    teams = store.teams()
-    teams = teams.assign(unit_code=resolve_codes(teams["unit_code"], valid, lineage))
-    keep = UnitTree(units).subtree(root) if root is not None else None
-    return units, models, teams, keep

@@ -17,7 +17,7 @@ business.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import TypeVar
@@ -260,13 +260,18 @@ class Store(ABC):
         """The model-type catalogue, in the order it was written. ``GET /api/model-types``."""
 
     @abstractmethod
-    def models(self, unit_codes: list[str] | None = None) -> pd.DataFrame:
-        """Models by model_id, optionally only those set up in ``unit_codes``.
-        ``GET /api/models``."""
+    def models(
+        self, unit_codes: Sequence[str] | None = None, model_ids: Sequence[str] | None = None
+    ) -> pd.DataFrame:
+        """Models by model_id; only those set up in ``unit_codes`` and only those of
+        ``model_ids``, when given. ``GET /api/models``, coverage."""
 
     @abstractmethod
-    def teams(self, model_ids: list[str] | None = None) -> pd.DataFrame:
-        """Teams (sites) of models by team_id, optionally only of ``model_ids``."""
+    def teams(
+        self, model_ids: Sequence[str] | None = None, unit_codes: Sequence[str] | None = None
+    ) -> pd.DataFrame:
+        """Teams (sites) of models by team_id; only those of ``model_ids`` and only those
+        placed in ``unit_codes``, when given. Coverage of a subtree reads its sites so."""
 
     @abstractmethod
     def imports(self) -> pd.DataFrame:

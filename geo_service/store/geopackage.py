@@ -219,23 +219,33 @@ class GeoPackageStore(Store):
     def model_types(self) -> pd.DataFrame:
         return self._frame("SELECT * FROM model_types ORDER BY fid", MODEL_TYPE_COLUMNS)
 
-    def models(self, unit_codes: list[str] | None = None) -> pd.DataFrame:
-        return self._rows_of("models", MODEL_COLUMNS, "unit_code", unit_codes, "model_id")
+    def models(
+        self, unit_codes: Sequence[str] | None = None, model_ids: Sequence[str] | None = None
+    ) -> pd.DataFrame:
+        filters = {"unit_code": unit_codes, "model_id": model_ids}
+        return self._rows_of("models", MODEL_COLUMNS, filters, "model_id")
 
-    def teams(self, model_ids: list[str] | None = None) -> pd.DataFrame:
-        return self._rows_of("teams", TEAM_COLUMNS, "model_id", model_ids, "team_id")
+    def teams(
+        self, model_ids: Sequence[str] | None = None, unit_codes: Sequence[str] | None = None
+    ) -> pd.DataFrame:
+        filters = {"model_id": model_ids, "unit_code": unit_codes}
+        return self._rows_of("teams", TEAM_COLUMNS, filters, "team_id")
 
     def _rows_of(
         self,
         table: str,
         columns: Sequence[str],
-        column: str,
-        wanted: Sequence[str] | None,
+        filters: dict[str, Sequence[str] | None],
         order: str,
     ) -> pd.DataFrame:
-        """Rows of ``table`` (those whose ``column`` is one of ``wanted``, when given)."""
-        where, params = ("1 = 1", []) if wanted is None else in_list(column, wanted)
-        sql = f"SELECT * FROM {table} WHERE {where} ORDER BY {order}"
+        """Rows of ``table`` whose every filtered column holds one of its wanted values."""
+        conditions, params = ["1 = 1"], []
+        for column, wanted in filters.items():
+            if wanted is not None:
+                condition, values = in_list(column, wanted)
+                conditions.append(condition)
+                params.extend(values)
+        sql = f"SELECT * FROM {table} WHERE {' AND '.join(conditions)} ORDER BY {order}"
         return self._frame(sql, columns, params)
 
     def undo(self, import_id: int) -> None:

@@ -6,8 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
-from geo_service.api.deps import StoreDep
-from geo_service.api.views import ROLLUP_COLUMNS, VILLAGE_COLUMNS, TableAsked, with_place_names
+from geo_service.api.views import ROLLUP_COLUMNS, VILLAGE_COLUMNS, TableAsked
 from geo_service.domain import Level
 
 router = APIRouter(prefix="/api/coverage", tags=["coverage"])
@@ -15,13 +14,12 @@ router = APIRouter(prefix="/api/coverage", tags=["coverage"])
 
 @router.get("", summary="Coverage as an RFC 7946 FeatureCollection (or CSV)")
 def get_coverage(
-    store: StoreDep,
     asked: TableAsked,
     level: Annotated[int, Query(ge=1, le=4, description="4 villages (default); 1-3 roll-ups")] = 4,
 ) -> Response:
     result = asked.view.result
     if level == int(Level.VILLAGE):
-        frame = with_place_names(store, asked.as_of, result.villages)
+        frame = result.villages
         columns = VILLAGE_COLUMNS
     else:
         frame = result.rollups[result.rollups["level"] == level]
@@ -31,6 +29,7 @@ def get_coverage(
         columns=columns,
         csv_columns=columns,
         stem=f"coverage_{asked.parent or 'all'}_level{level}_{asked.as_of.isoformat()}",
+        place_names=level == int(Level.VILLAGE),
         level=level,
         model_type=asked.model_type,
     )

@@ -4,18 +4,18 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response
 
-from geo_service.api.deps import StoreDep
-from geo_service.api.views import GAP_CSV_COLUMNS, VILLAGE_COLUMNS, TableAsked, with_place_names
+from geo_service.api.views import GAP_CSV_COLUMNS, VILLAGE_COLUMNS, TableAsked
 
 router = APIRouter(prefix="/api/gaps", tags=["gaps"])
 
 
 @router.get("", summary="Uncovered villages as GeoJSON, or CSV (UTF-8 with BOM) for Excel")
-def get_gaps(store: StoreDep, asked: TableAsked) -> Response:
+def get_gaps(asked: TableAsked) -> Response:
     villages = asked.view.result.villages
-    gaps = with_place_names(store, asked.as_of, villages[~villages["covered"]])
+    gaps = villages[~villages["covered"]]
     return asked.answer(
-        gaps.sort_values(["parent_code", "name"]),
+        gaps.sort_values(["parent_code", "name", "code"], kind="stable"),
+        place_names=True,
         columns=VILLAGE_COLUMNS,
         csv_columns=GAP_CSV_COLUMNS,
         stem=f"gaps_{asked.parent or 'all'}_{asked.as_of.isoformat()}",

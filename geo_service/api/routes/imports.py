@@ -22,6 +22,7 @@ from starlette.datastructures import UploadFile
 from starlette.formparsers import MultiPartException, MultiPartParser
 
 from geo_service.api.deps import SettingsDep, StoreDep, WriteAccess
+from geo_service.api.paging import PageAsked
 from geo_service.api.serialise import records
 from geo_service.imports import pipeline
 from geo_service.imports.options import BoundaryOptions
@@ -116,9 +117,10 @@ def _summary(outcome: pipeline.ImportOutcome, matches: MatchReport | None = None
 
 
 @router.get("", summary="The import log: when, which file (SHA-256), what it wrote, undone")
-def list_imports(store: StoreDep) -> dict[str, Any]:
+def list_imports(store: StoreDep, page: PageAsked) -> dict[str, Any]:
     log = import_log_text(store.imports())
-    return {"count": len(log), "imports": records(log, list(log.columns))}
+    shown = log.iloc[page.rows(len(log))]
+    return {"count": len(log), **page.body(len(log)), "imports": records(shown, list(log.columns))}
 
 
 # Uploads first: a server with uploads off says so whatever the request carries.

@@ -9,6 +9,7 @@ successors and to its own figures on its last day. Those pages are the Jinja2 te
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from typing import Annotated, Any
 from urllib.parse import urlencode
@@ -18,8 +19,8 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.templating import Jinja2Templates
 
-from geo_service.api.deps import SettingsDep, StoreDep
-from geo_service.coverage.reads import coverage_as_of
+from geo_service.api.deps import CoverageCacheDep, SettingsDep, StoreDep
+from geo_service.coverage.reads import CoverageView, with_no_data_areas_of, with_unit_geometry
 from geo_service.coverage.unit_fate import (
     ENDED,
     MERGED,
@@ -59,6 +60,7 @@ def coverage_map_page(
     request: Request,
     store: StoreDep,
     settings: SettingsDep,
+    cache: CoverageCacheDep,
     unit: UnitParam = None,
     as_of: AsOfParam = None,
 ) -> Response:
@@ -70,7 +72,7 @@ def coverage_map_page(
         return _notice(request, 422, message, ("Ngày không hợp lệ", "invalid date"))
     focus = (unit or "").strip() or None
     try:
-        view = coverage_as_of(store, settings.coverage, day, focus, with_no_data_areas=True)
+        view = drawn(store, cache.view(store, settings.coverage, day, focus))
         html = render_map_html(
             view, focus_code=focus, assets=AssetMode.SERVED, choices=_choices(store, day)
         )
@@ -80,6 +82,18 @@ def coverage_map_page(
         message = f"no unit with code '{_clip(focus)}' on {day.isoformat()}"
         return _notice(request, 404, message, TITLES[UNKNOWN])
     return HTMLResponse(html)
+
+
+def drawn(store: Store, view: CoverageView) -> CoverageView:
+    """``view`` with what the map draws: the units' geometry, and the areas of communes
+    whose villages are unknown."""
+    result = view.result
+    result = replace(
+        result,
+        villages=with_unit_geometry(store, view.as_of, result.villages),
+        rollups=with_unit_geometry(store, view.as_of, result.rollups),
+    )
+    return with_no_data_areas_of(store, replace(view, result=result))
 
 
 def _parse_day(text: str | None) -> date:

@@ -20,6 +20,7 @@ from fastapi.responses import JSONResponse
 from numpy.typing import NDArray
 
 from geo_service.api.deps import StoreDep
+from geo_service.api.paging import PageAsked
 from geo_service.api.params import AsOf, Parent, day
 from geo_service.api.serialise import GEOJSON_MEDIA_TYPE, records
 from geo_service.coverage.unit_fate import row_fates, unit_fate
@@ -36,32 +37,37 @@ LIST_COLUMNS = [c for c in UNIT_COLUMNS if c != "source"]
 @router.get("", summary="List units (no geometry)")
 def list_units(
     store: StoreDep,
+    page: PageAsked,
     level: Annotated[int | None, Query(ge=1, le=4, description="1 province … 4 village")] = None,
     parent: Parent = None,
     q: Annotated[
         str | None, Query(max_length=200, description="name, accents/case ignored")
     ] = None,
     as_of: AsOf = None,
-    limit: Annotated[int, Query(ge=1, le=100_000)] = 1000,
 ) -> dict[str, Any]:
     when = day(as_of)
     query = UnitQuery(as_of=when, level=level, parent_code=parent)
     if not q:
-        page = store.units(replace(query, limit=limit))
+        rows = store.units(replace(query, limit=page.limit, offset=page.offset))
+        total = store.count_units(query)
         return {
             "as_of": when.isoformat(),
-            "count": store.count_units(query),
-            "units": _current(page),
+            "count": total,
+            **page.body(total),
+            "units": _current(rows),
         }
     # Names are matched accents and case aside, which SQL cannot do: every name of the
     # query is read (without geometry), and only the page found is read whole.
     needle = fold(q)
     names = store.units(replace(query, with_geometry=False, columns=("code", "name")))
     found = names.loc[_matches(names["name"], needle), "code"]
-    page = store.units(replace(query, codes=tuple(found.iloc[:limit])))
+    current = store.units(replace(query, codes=tuple(found.iloc[page.rows(len(found))])))
     retired = _retired_matching(store, needle, when, level, parent)
-    rows = _current(page) + retired
-    return {"as_of": when.isoformat(), "count": len(found) + len(retired), "units": rows[:limit]}
+    # The whole list is the units standing, then the retired ones.
+    start = max(0, page.offset - len(found))
+    rows = _current(current) + retired[start : start + page.limit - len(current)]
+    total = len(found) + len(retired)
+    return {"as_of": when.isoformat(), "count": total, **page.body(total), "units": rows}
 
 
 def _current(units: gpd.GeoDataFrame) -> list[dict[str, Any]]:

@@ -82,6 +82,7 @@ CREATE TABLE IF NOT EXISTS teams (
   members INTEGER, households INTEGER, cameras INTEGER, leader_role TEXT, import_id INTEGER
 );
 CREATE INDEX IF NOT EXISTS teams_model ON teams(model_id);
+CREATE INDEX IF NOT EXISTS teams_unit ON teams(unit_code);
 CREATE TABLE IF NOT EXISTS imports (
   fid INTEGER PRIMARY KEY AUTOINCREMENT,
   at DATETIME NOT NULL, kind TEXT NOT NULL, file_name TEXT NOT NULL, sha256 TEXT NOT NULL,

@@ -1,0 +1,126 @@
+"""Coverage as derived data: computed once per store state, policy and day, then read.
+
+``CoverageCache`` keeps coverage views (without geometry) keyed by (store generation,
+policy, as-of day, subtree root). A request asks it for a day and a subtree:
+
+- the national view of that generation, policy and day, when kept, is narrowed to the
+  subtree (no store read, no computation);
+- otherwise the subtree's own view, kept or computed from the subtree alone
+  (``coverage.subtree``): a commune never costs the country.
+
+An import or an undo changes the store's generation, so every kept view of the old
+generation stops matching, in this process and in every other worker holding its own
+cache. A view is kept only if the generation read after computing it is the one read
+before: a request that ran while an import landed is computed again, so every answer
+comes from one complete store state. One computation runs per key at a time; other
+requests for the same key wait for it rather than repeat it.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+from datetime import date
+
+import pandas as pd
+
+from geo_service.coverage.reads import CoverageView, coverage_as_of, narrowed
+from geo_service.coverage.unit_fate import UnitNotOnDate, unit_fate
+from geo_service.hierarchy import UnitTree
+from geo_service.settings import CoveragePolicy
+from geo_service.store import Store, StoreBusy
+
+# How often a computation is repeated because imports kept landing during it.
+ATTEMPTS = 3
+
+
+@dataclass(frozen=True, slots=True)
+class CoverageKey:
+    generation: int
+    policy: str  # the policy as JSON: policies are not hashable
+    as_of: date
+    root: str | None
+
+
+class _Kept:
+    """A kept view, and (built on first use) the tree to narrow it by."""
+
+    def __init__(self, view: CoverageView) -> None:
+        self.view = view
+        self._tree: UnitTree | None = None
+
+    def subtree_codes(self, root: str) -> frozenset[str]:
+        if self._tree is None:
+            result = self.view.result
+            columns = ["code", "parent_code"]
+            units = pd.concat([result.rollups[columns], result.villages[columns]])
+            self._tree = UnitTree(units.reset_index(drop=True))
+        return self._tree.subtree(root)
+
+
+class CoverageCache:
+    """Coverage views of the latest store states, at most ``entries`` of them (least
+    recently used dropped first). Thread-safe: FastAPI runs sync routes in threads."""
+
+    def __init__(self, entries: int = 32) -> None:
+        self.entries = entries
+        self._kept: OrderedDict[CoverageKey, _Kept] = OrderedDict()
+        self._lock = threading.Lock()
+        self._computing: dict[CoverageKey, threading.Lock] = {}
+        self.computed = 0  # how many views were computed (not served from the cache)
+
+    def view(
+        self, store: Store, policy: CoveragePolicy, as_of: date, root: str | None = None
+    ) -> CoverageView:
+        """Coverage on ``as_of`` of the whole tree or of ``root``'s subtree, without unit
+        geometry (``reads.with_unit_geometry`` adds it to the rows shown). A ``root`` not
+        valid on ``as_of`` raises ``UnitNotOnDate``."""
+        policy_key = policy.model_dump_json()
+        for _ in range(ATTEMPTS):
+            generation = store.generation()
+            national = self._get(CoverageKey(generation, policy_key, as_of, None))
+            if national is not None:
+                return national.view if root is None else _narrowed(store, national, root)
+            key = CoverageKey(generation, policy_key, as_of, root)
+            with self._computing_lock(key):
+                kept = self._get(key)
+                if kept is not None:
+                    return kept.view
+                view = coverage_as_of(store, policy, as_of, root, with_geometry=False)
+                with self._lock:
+                    self.computed += 1
+                if store.generation() == generation:
+                    self._put(key, _Kept(view))
+                    return view
+        raise StoreBusy("the store kept changing while coverage was computed; try again")
+
+    def _get(self, key: CoverageKey) -> _Kept | None:
+        with self._lock:
+            kept = self._kept.get(key)
+            if kept is not None:
+                self._kept.move_to_end(key)
+            return kept
+
+    def _put(self, key: CoverageKey, kept: _Kept) -> None:
+        with self._lock:
+            self._kept[key] = kept
+            self._kept.move_to_end(key)
+            # Generations only grow: views of older ones are never asked for again.
+            for old in [k for k in self._kept if k.generation < key.generation]:
+                del self._kept[old]
+            for old in [k for k in self._computing if k.generation < key.generation]:
+                del self._computing[old]
+            while len(self._kept) > self.entries:
+                self._kept.popitem(last=False)
+
+    def _computing_lock(self, key: CoverageKey) -> threading.Lock:
+        with self._lock:
+            return self._computing.setdefault(key, threading.Lock())
+
+
+def _narrowed(store: Store, national: _Kept, root: str) -> CoverageView:
+    keep = national.subtree_codes(root)
+    if not keep:
+        raise UnitNotOnDate(unit_fate(store, root, national.view.as_of))
+    return narrowed(national.view, root, keep)
