@@ -110,10 +110,11 @@ def _subtree_history(store: Store, units: pd.DataFrame, lineage: pd.DataFrame) -
     predecessors = set(lineage.loc[lineage["new_code"].isin(communes), "old_code"])
     commune_codes = tuple(sorted(communes | predecessors))
     village_codes = tuple(sorted(units.loc[level == int(Level.VILLAGE), "code"]))
+    # By code or parent alone: a level filter beside them makes SQLite scan the level index.
     frames = [
-        _history(store, UnitQuery(level=int(Level.COMMUNE), codes=commune_codes)),
-        _history(store, UnitQuery(level=int(Level.VILLAGE), parent_codes=commune_codes)),
-        _history(store, UnitQuery(level=int(Level.VILLAGE), codes=village_codes)),
+        _history(store, UnitQuery(codes=commune_codes)),
+        _history(store, UnitQuery(parent_codes=commune_codes)),
+        _history(store, UnitQuery(codes=village_codes)),
     ]
     present = [frame for frame in frames if not frame.empty]
     rows = pd.concat(present or frames[:1], ignore_index=True)

@@ -163,3 +163,21 @@ def test_a_write_expecting_an_older_generation_changes_nothing(store: Store) -> 
         store.apply(ImportBatch(SOURCE, units=units_frame([COMMUNE_OLD])), expected_generation=seen)
     pd.testing.assert_frame_equal(store.units(), units)
     pd.testing.assert_frame_equal(store.imports(), log)
+
+
+def test_models_and_teams_are_read_by_unit_and_by_model(store: Store) -> None:
+    """What coverage of a subtree reads: the sites placed in it and the models they serve."""
+    base = {"type_code": "patrol_team", "name": "Tổ", "launch_date": date(2022, 6, 16)}
+    models = [base | {"model_id": m, "unit_code": u} for m, u in [("A", "01"), ("B", "02")]]
+    teams = [
+        {"team_id": "A/1", "model_id": "A", "unit_code": "01-1"},
+        {"team_id": "A/2", "model_id": "A", "unit_code": "02-1"},
+        {"team_id": "B/1", "model_id": "B", "unit_code": "02-1"},
+    ]
+    store.apply(ImportBatch(SOURCE, models=models_frame(models), teams=teams_frame(teams)))
+    assert store.models(model_ids=["B"])["unit_code"].tolist() == ["02"]
+    assert store.models(unit_codes=["01", "02"], model_ids=["A"])["model_id"].tolist() == ["A"]
+    assert store.models(unit_codes=["01"], model_ids=["B"]).empty
+    assert store.teams(unit_codes=["02-1"])["team_id"].tolist() == ["A/2", "B/1"]
+    assert store.teams(model_ids=["A"], unit_codes=["02-1"])["team_id"].tolist() == ["A/2"]
+    assert store.teams(unit_codes=[]).empty
