@@ -25,7 +25,6 @@ from geo_service.api.params import AsOf, Parent, day
 from geo_service.api.serialise import GEOJSON_MEDIA_TYPE, records
 from geo_service.coverage.unit_fate import row_fates, unit_fate
 from geo_service.domain import UNIT_COLUMNS
-from geo_service.hierarchy import UnitTree
 from geo_service.output.geometry import geojson_text
 from geo_service.store import Store, UnitQuery
 from geo_service.text.names import fold
@@ -129,20 +128,17 @@ def _retired_matching(
 @router.get("/{code}", summary="One unit as a GeoJSON Feature, with its ancestors and lineage")
 def get_unit(store: StoreDep, code: str, as_of: AsOf = None) -> Any:
     when = day(as_of)
-    tree = store.units(UnitQuery(as_of=when))
-    match = tree[tree["code"] == code]
+    match = store.units(UnitQuery(as_of=when, codes=(code,)))
     if match.empty:
         fate = unit_fate(store, code, when)
         return JSONResponse(
             status_code=404, content={"detail": fate.message(), "unit": fate.as_dict()}
         )
-    chain = UnitTree(tree).ancestor_codes(code)
-    names = dict(zip(tree["code"], tree["name"], strict=True))
     lineage = store.lineage()
     props = records(match, UNIT_COLUMNS)[0] | {
         "as_of": when.isoformat(),
-        "ancestors": [{"code": c, "name": names.get(c)} for c in chain],
-        "children": int((tree["parent_code"] == code).sum()),
+        "ancestors": _ancestors(store, when, match["parent_code"].iloc[0]),
+        "children": store.count_units(UnitQuery(as_of=when, parent_code=code)),
         "predecessors": sorted(lineage.loc[lineage["new_code"] == code, "old_code"]),
         "successors": sorted(lineage.loc[lineage["old_code"] == code, "new_code"]),
     }
@@ -154,3 +150,19 @@ def get_unit(store: StoreDep, code: str, as_of: AsOf = None) -> Any:
         "geometry": None if geometry is None else orjson.loads(geojson_text(geometry)),
     }
     return Response(orjson.dumps(feature), media_type=GEOJSON_MEDIA_TYPE)
+
+
+def _ancestors(store: Store, when: date, parent: str | None) -> list[dict[str, Any]]:
+    """The units above one, its parent first, read one by one up the tree (at most three)."""
+    found: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    columns = ("code", "name", "parent_code")
+    while isinstance(parent, str) and parent not in seen:
+        seen.add(parent)
+        query = UnitQuery(as_of=when, codes=(parent,), with_geometry=False, columns=columns)
+        above = store.units(query)
+        if above.empty:
+            break
+        found.append({"code": parent, "name": above["name"].iloc[0]})
+        parent = above["parent_code"].iloc[0]
+    return found
