@@ -203,7 +203,7 @@ def measure_side(
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
-    store_path = args.store
+    store_path = args.store.resolve()  # the servers run in their own code folders
     build(store_path, args.seed, args.scale).close()
     store = open_store(str(store_path))
     query = UnitQuery(level=int(Level.COMMUNE), with_geometry=False, columns=("code",))

@@ -23,9 +23,11 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import date
 
+import numpy as np
 import pandas as pd
+from numpy.typing import NDArray
 
-from geo_service.coverage.reads import CoverageView, coverage_as_of, narrowed
+from geo_service.coverage.reads import CoverageView, coverage_as_of, narrowed_to_rows
 from geo_service.coverage.unit_fate import UnitNotOnDate, unit_fate
 from geo_service.hierarchy import UnitTree
 from geo_service.settings import CoveragePolicy
@@ -44,19 +46,33 @@ class CoverageKey:
 
 
 class _Kept:
-    """A kept view, and (built on first use) the tree to narrow it by."""
+    """A kept view, and (built on first use) where its rows and sites lie in its tree, to
+    narrow it to a subtree by array positions rather than by codes."""
 
     def __init__(self, view: CoverageView) -> None:
         self.view = view
         self._tree: UnitTree | None = None
+        self._sites: NDArray[np.intp] | None = None
 
-    def subtree_codes(self, root: str) -> frozenset[str]:
+    def narrowed(self, store: Store, root: str) -> CoverageView:
+        result = self.view.result
         if self._tree is None:
-            result = self.view.result
             columns = ["code", "parent_code"]
             units = pd.concat([result.rollups[columns], result.villages[columns]])
             self._tree = UnitTree(units.reset_index(drop=True))
-        return self._tree.subtree(root)
+            self._sites = self._tree.positions(result.sites["unit_code"].astype(object))
+        at = self._tree.codes.get_indexer([root])[0]
+        if at < 0:
+            raise UnitNotOnDate(unit_fate(store, root, self.view.as_of))
+        inside = np.append((self._tree.ancestors == at).any(axis=1), False)
+        split = len(result.rollups)
+        return narrowed_to_rows(
+            self.view,
+            root,
+            villages=inside[split:-1],
+            rollups=inside[:split],
+            sites=inside[self._sites],  # -1 (not in the tree) reads the appended False
+        )
 
 
 class CoverageCache:
@@ -81,7 +97,7 @@ class CoverageCache:
             generation = store.generation()
             national = self._get(CoverageKey(generation, policy_key, as_of, None))
             if national is not None:
-                return national.view if root is None else _narrowed(store, national, root)
+                return national.view if root is None else national.narrowed(store, root)
             key = CoverageKey(generation, policy_key, as_of, root)
             with self._computing_lock(key):
                 kept = self._get(key)
@@ -117,10 +133,3 @@ class CoverageCache:
     def _computing_lock(self, key: CoverageKey) -> threading.Lock:
         with self._lock:
             return self._computing.setdefault(key, threading.Lock())
-
-
-def _narrowed(store: Store, national: _Kept, root: str) -> CoverageView:
-    keep = national.subtree_codes(root)
-    if not keep:
-        raise UnitNotOnDate(unit_fate(store, root, national.view.as_of))
-    return narrowed(national.view, root, keep)

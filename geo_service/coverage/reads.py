@@ -10,7 +10,9 @@ from dataclasses import dataclass, replace
 from datetime import date
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
+from numpy.typing import NDArray
 
 from geo_service.coverage.compute import CoverageResult, compute_coverage
 from geo_service.coverage.subtree import read_register
@@ -73,16 +75,37 @@ def narrowed(view: CoverageView, root: str, keep: frozenset[str]) -> CoverageVie
     """``view`` (of a larger tree) narrowed to the subtree of ``root``, whose codes are
     ``keep``."""
     result = view.result
+    return narrowed_to_rows(
+        view,
+        root,
+        villages=member_of(result.villages["code"], keep),
+        rollups=member_of(result.rollups["code"], keep),
+        sites=member_of(result.sites["unit_code"], keep),
+    )
+
+
+def narrowed_to_rows(
+    view: CoverageView,
+    root: str,
+    *,
+    villages: NDArray[np.bool_],
+    rollups: NDArray[np.bool_],
+    sites: NDArray[np.bool_],
+) -> CoverageView:
+    """``view`` narrowed to the subtree of ``root``, given which of its villages, roll-ups
+    and sites lie in it."""
+    result = view.result
     result = replace(
         result,
-        villages=result.villages[member_of(result.villages["code"], keep)],
-        rollups=result.rollups[member_of(result.rollups["code"], keep)],
-        sites=result.sites[member_of(result.sites["unit_code"], keep)],
+        villages=result.villages[villages],
+        rollups=result.rollups[rollups],
+        sites=result.sites[sites],
     )
     placed = view.models[member_of(view.models["model_id"], result.sites["model_id"])]
     sources = view.village_sources
     if sources is not None:
-        sources = sources[member_of(sources["commune_code"], keep)]
+        communes = result.rollups.loc[result.rollups["level"] == int(Level.COMMUNE), "code"]
+        sources = sources[member_of(sources["commune_code"], communes)]
     return replace(view, result=result, models=placed, root=root, village_sources=sources)
 
 

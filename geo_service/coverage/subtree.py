@@ -20,7 +20,7 @@ import pandas as pd
 from geo_service.coverage.unit_fate import UnitNotOnDate, unit_fate
 from geo_service.coverage.village_lists import HISTORY_COLUMNS, village_list_sources
 from geo_service.domain import Level
-from geo_service.hierarchy import resolve_codes
+from geo_service.hierarchy import resolve_codes, valid_on
 from geo_service.store import Store, UnitQuery
 from geo_service.store.base import UNIT_ORDER
 
@@ -46,8 +46,11 @@ def read_register(
     """
     lineage = store.lineage()
     if root is None:
-        units = store.units(UnitQuery(as_of=as_of, with_geometry=with_geometry))
-        history = store.units(UnitQuery(with_geometry=False, columns=HISTORY_COLUMNS))
+        history = store.units(UnitQuery(with_geometry=False))
+        if with_geometry:
+            units = store.units(UnitQuery(as_of=as_of))
+        else:  # the day's tree is part of the history: one read of the units, not two
+            units = history[valid_on(history, as_of).to_numpy(dtype=bool)].reset_index(drop=True)
         models, teams = store.models(), store.teams()
         valid = set(units["code"])
     else:

@@ -63,10 +63,12 @@ def test_a_subtree_of_the_demo_equals_the_nation_narrowed(demo_store: Store, on:
     national = coverage_as_of(demo_store, POLICY, on)
     codes = admin_codes(demo_store, on, per_level=6)
     assert len(codes) > 10
+    cache = CoverageCache()
+    cache.view(demo_store, POLICY, on)
     for root in codes:
-        assert_same_view(
-            coverage_as_of(demo_store, POLICY, on, root), national_narrowed(national, root)
-        )
+        ours = coverage_as_of(demo_store, POLICY, on, root)
+        assert_same_view(ours, national_narrowed(national, root))
+        assert_same_view(cache.view(demo_store, POLICY, on, root), ours)
 
 
 @pytest.fixture(scope="module")
@@ -79,9 +81,13 @@ def test_a_subtree_of_a_generated_country_equals_the_nation_narrowed(small_count
     on = date.today()
     national = coverage_as_of(small_country, POLICY, on)
     assert len(national.result.villages) > 500
+    cache = CoverageCache()
+    cache.view(small_country, POLICY, on)  # kept: subtrees are then narrowed from it
     for root in admin_codes(small_country, on, per_level=6):
         ours = coverage_as_of(small_country, POLICY, on, root)
         assert_same_view(ours, national_narrowed(national, root))
+        assert_same_view(cache.view(small_country, POLICY, on, root), ours)
+    assert cache.computed == 1
 
 
 def test_a_kept_national_view_answers_subtrees_without_computing(demo_store: Store) -> None:
