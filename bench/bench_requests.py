@@ -39,6 +39,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from bench import options
 from bench.ab_import import checked_out
 from bench.generate import generate
 from bench.national_store import build, register_batch
@@ -253,9 +254,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--out", type=Path, default=Path("bench/out/requests.json"))
     args = parser.parse_args(argv)
     report = run(args)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(report, indent=2))
-    print(json.dumps(report, indent=2))
+    shown = options.console()
+    shown.print_json(data=report)
+    options.write_report(report, args.out, shown)
     return report
 
 
