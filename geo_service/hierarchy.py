@@ -121,10 +121,15 @@ def resolve_codes(codes: pd.Series, valid_codes: set[str], lineage: pd.DataFrame
                 return reachable[0] if reachable else None
         return code
 
-    cache: dict[str, str | None] = {}
-    for code in codes.unique():
-        cache[code] = resolve(code) if isinstance(code, str) else None
-    return pd.Series([cache[c] for c in codes], index=codes.index, dtype=object)
+    # Most recorded codes are valid as they stand: those are kept column-wise, and only
+    # the others walk the lineage one by one.
+    values = codes.to_numpy(dtype=object)
+    standing = member_of(codes, valid_codes)
+    resolved = values.copy()
+    moved = np.flatnonzero(~standing)
+    found = {code: resolve(code) if isinstance(code, str) else None for code in set(values[moved])}
+    resolved[moved] = [found[code] for code in values[moved]]
+    return pd.Series(resolved, index=codes.index, dtype=object)
 
 
 @dataclass
