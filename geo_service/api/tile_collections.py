@@ -85,7 +85,7 @@ class TileAttributes:
 
     @classmethod
     def compute(cls, store: Store, policy: CoveragePolicy, day: date) -> TileAttributes:
-        result = coverage_as_of(store, policy, day).result
+        result = coverage_as_of(store, policy, day, with_geometry=False).result
         villages = pd.DataFrame(result.villages.drop(columns="geometry"))
         by_level = {
             level: _indexed(result.rollups[result.rollups["level"] == level], ROLLUP_ATTRIBUTES)
