@@ -27,10 +27,8 @@ import http.client
 import json
 import os
 import random
-import socket
 import statistics
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -41,6 +39,7 @@ from typing import Any
 
 from bench import options
 from bench.ab_import import checked_out
+from bench.bench_tiles import free_port, rss_mb, uvicorn_server
 from bench.generate import generate
 from bench.national_store import build, register_batch
 from geo_service.domain import Level
@@ -48,7 +47,6 @@ from geo_service.store import ImportBatch, ImportSource, UnitQuery, open_store
 
 REPOSITORY = Path(__file__).resolve().parent.parent
 CONNECTIONS = 8
-START_TIMEOUT_S = 120
 
 
 @dataclass
@@ -58,42 +56,16 @@ class Server:
     process: subprocess.Popen[bytes]
 
     def rss_mb(self) -> float:
-        for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-        return float("nan")
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
+        return rss_mb(self.process)
 
 
 @contextmanager
 def serving(code: Path, store: Path) -> Iterator[Server]:
     """uvicorn serving ``store`` with the ``geo_service`` package found in ``code``."""
-    port = _free_port()
-    env = os.environ | {"GEO_SERVICE_STORE_PATH": str(store), "PYTHONPATH": str(code)}
-    command = [sys.executable, "-m", "uvicorn", "geo_service.app:create_app", "--factory"]
-    command += ["--port", str(port), "--log-level", "warning"]
-    process = subprocess.Popen(command, cwd=code, env=env)
-    server = Server("127.0.0.1", port, process)
-    try:
-        deadline = time.monotonic() + START_TIMEOUT_S
-        while True:
-            try:
-                _get(server, "/api/model-types")
-                break
-            except OSError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"the server in {code} did not start") from None
-                time.sleep(0.2)
-        yield server
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
+    port = free_port()
+    target = "geo_service.app:create_app"
+    with uvicorn_server(target, store, port, code, probe="/api/model-types") as process:
+        yield Server("127.0.0.1", port, process)
 
 
 def _get(server: Server, path: str, connection: http.client.HTTPConnection | None = None) -> bytes:

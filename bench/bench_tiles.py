@@ -145,18 +145,24 @@ def naive_app() -> FastAPI:
 
 
 @contextmanager
-def uvicorn_server(target: str, store: Path, port: int) -> Iterator[subprocess.Popen[bytes]]:
-    """``target`` (an app factory) under uvicorn in its own process, until the block ends."""
+def uvicorn_server(
+    target: str, store: Path, port: int, code: Path | None = None, probe: str = "/"
+) -> Iterator[subprocess.Popen[bytes]]:
+    """``target`` (an app factory) under uvicorn in its own process, until the block ends;
+    with ``code``, the ``geo_service`` package of that folder (another revision's).
+    ``probe`` is the path asked until the server answers (it runs: choose a cheap one)."""
     env = {**os.environ, STORE_ENV: str(store)}
+    if code is not None:
+        env["PYTHONPATH"] = str(code)
     command = [sys.executable, "-m", "uvicorn", "--factory", target, "--port", str(port)]
     process = subprocess.Popen(
-        [*command, "--log-level", "warning"], env=env, stdout=subprocess.DEVNULL
+        [*command, "--log-level", "warning"], env=env, stdout=subprocess.DEVNULL, cwd=code
     )
     try:
         deadline = time.monotonic() + 120
         while True:
             try:
-                http.client.HTTPConnection("127.0.0.1", port, timeout=5).request("HEAD", "/")
+                http.client.HTTPConnection("127.0.0.1", port, timeout=5).request("HEAD", probe)
                 break
             except OSError:
                 if process.poll() is not None or time.monotonic() > deadline:
