@@ -86,7 +86,8 @@ def expected_table(store_path: Path, path: str, params: dict[str, str]) -> tuple
         villages = result.villages
         gaps = with_place_names(store, as_of, villages[~villages["covered"]])
         columns = GAP_CSV_COLUMNS if params.get("format") == "csv" else VILLAGE_COLUMNS
-        return gaps.sort_values(["parent_code", "name"]), columns
+        # Ties broken by code, so that pages of the list never overlap.
+        return gaps.sort_values(["parent_code", "name", "code"], kind="stable"), columns
     if level == 4:
         return with_place_names(store, as_of, result.villages), VILLAGE_COLUMNS
     return result.rollups[result.rollups["level"] == level], ROLLUP_COLUMNS
@@ -105,6 +106,9 @@ def expected_bytes(store_path: Path, path: str, params: dict[str, str]) -> bytes
     if path == "/api/coverage":
         extra |= {"level": int(params.get("level", 4)), "model_type": model_type}
     extra["policy"] = policy_of(Settings(store_path=store_path), model_type)
+    # The answer is one page (the whole table, on the demo), and says so.
+    extra |= {"next": None, "numberMatched": len(frame), "numberReturned": len(frame)}
+    extra["links"] = []
     return former_feature_collection(frame, columns, extra)
 
 
