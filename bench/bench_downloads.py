@@ -52,7 +52,9 @@ PLAIN = {"Accept-Encoding": "identity"}
 
 
 def download_path(day: date) -> str:
-    return f"/api/coverage?as_of={day.isoformat()}"
+    """Every village as a file (``download=1``: the whole table, where an answer shown
+    inline is one page of it)."""
+    return f"/api/coverage?as_of={day.isoformat()}&download=1"
 
 
 def alternate(

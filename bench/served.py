@@ -31,7 +31,9 @@ _SERVE = "from geo_service.cli.main import main; main()"
 
 @dataclass(frozen=True)
 class Fetched:
-    """One answer, read to its end and hashed (inflated first when it came gzipped)."""
+    """One answer, read to its end and hashed (inflated first when it came gzipped): a
+    FeatureCollection from its features on, since the members before them (the page's
+    links and counts) differ between revisions that send the same features."""
 
     status: int
     seconds: float
@@ -40,6 +42,31 @@ class Fetched:
     content_bytes: int
     sha256: str
     headers: dict[str, str]
+
+
+class _FeaturesDigest:
+    """SHA-256 of a body from ``"features":[`` on (of the whole body when it has none)."""
+
+    MARK = b'"features":['
+
+    def __init__(self) -> None:
+        self._digest = hashlib.sha256()
+        self._head: bytes | None = b""
+
+    def update(self, piece: bytes) -> None:
+        if self._head is None:
+            self._digest.update(piece)
+            return
+        self._head += piece
+        at = self._head.find(self.MARK)
+        if at >= 0:
+            self._digest.update(self._head[at:])
+            self._head = None
+
+    def hexdigest(self) -> str:
+        if self._head:  # no features: the whole body counts
+            self._digest.update(self._head)
+        return self._digest.hexdigest()
 
 
 @dataclass(frozen=True)
@@ -57,7 +84,7 @@ class Server:
         first_byte = time.perf_counter() - start
         gzipped = response.getheader("Content-Encoding") == "gzip"
         inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
-        digest, wire, content = hashlib.sha256(), 0, 0
+        digest, wire, content = _FeaturesDigest(), 0, 0
         while piece := response.read(READ_BYTES):
             wire += len(piece)
             if gzipped:
