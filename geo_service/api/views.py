@@ -26,6 +26,7 @@ from geo_service.api.serialise import (
     csv_chunks,
     feature_collection_chunks,
 )
+from geo_service.coverage.derived import CoverageCache
 from geo_service.coverage.reads import CoverageView, coverage_as_of, with_unit_geometry
 from geo_service.domain import Level
 from geo_service.hierarchy import UnitTree
@@ -192,11 +193,33 @@ class TableRequest:
         )
 
 
+@dataclass(frozen=True, slots=True)
+class CoverageSource:
+    """Where a request's coverage comes from: the store, the configured policy and this
+    process's cache of computed views, which always travel together."""
+
+    store: Store
+    settings: Settings
+    cache: CoverageCache
+
+    def view(self, as_of: date, root: str | None, model_type: str | None = None) -> CoverageView:
+        """The kept (or newly computed) view of ``root``'s subtree on ``as_of``."""
+        policy = coverage_policy(self.store, self.settings, model_type)
+        return self.cache.view(self.store, policy, as_of, root)
+
+
+def coverage_source(
+    store: StoreDep, settings: SettingsDep, cache: CoverageCacheDep
+) -> CoverageSource:
+    return CoverageSource(store, settings, cache)
+
+
+CoverageSourceDep = Annotated[CoverageSource, Depends(coverage_source)]
+
+
 def table_request(
     request: Request,
-    store: StoreDep,
-    settings: SettingsDep,
-    cache: CoverageCacheDep,
+    source: CoverageSourceDep,
     page: PageAsked,
     parent: Parent = None,
     model_type: ModelTypeFilter = None,
@@ -207,11 +230,12 @@ def table_request(
     """The request, its coverage and validators; a client that already holds the answer
     gets its 304 (``downloads.NotModified``) before any coverage is computed."""
     when = day(as_of)
-    policy = policy_of(settings, model_type)
+    store = source.store
+    policy = policy_of(source.settings, model_type)
     validators = validators_for(
         request, store, policy=policy, as_of=when, started=request.app.state.started
     )
-    view = cache.view(store, coverage_policy(store, settings, model_type), when, parent)
+    view = source.view(when, parent, model_type)
     return TableRequest(
         when,
         parent,

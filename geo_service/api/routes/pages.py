@@ -19,7 +19,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.templating import Jinja2Templates
 
-from geo_service.api.deps import CoverageCacheDep, SettingsDep, StoreDep
+from geo_service.api.views import CoverageSourceDep
 from geo_service.coverage.reads import CoverageView, with_no_data_areas_of, with_unit_geometry
 from geo_service.coverage.unit_fate import (
     ENDED,
@@ -58,9 +58,7 @@ CHANGED = ("Đơn vị đã thay đổi", "this unit has changed")
 @router.get("/", response_class=HTMLResponse, summary="Interactive coverage map (HTML)")
 def coverage_map_page(
     request: Request,
-    store: StoreDep,
-    settings: SettingsDep,
-    cache: CoverageCacheDep,
+    source: CoverageSourceDep,
     unit: UnitParam = None,
     as_of: AsOfParam = None,
 ) -> Response:
@@ -72,9 +70,9 @@ def coverage_map_page(
         return _notice(request, 422, message, ("Ngày không hợp lệ", "invalid date"))
     focus = (unit or "").strip() or None
     try:
-        view = drawn(store, cache.view(store, settings.coverage, day, focus))
+        view = drawn(source.store, source.view(day, focus))
         html = render_map_html(
-            view, focus_code=focus, assets=AssetMode.SERVED, choices=_choices(store, day)
+            view, focus_code=focus, assets=AssetMode.SERVED, choices=_choices(source.store, day)
         )
     except UnitNotOnDate as exc:
         return _unit_not_on_date(request, exc.fate, as_of_given=bool(as_of and as_of.strip()))
