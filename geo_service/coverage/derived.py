@@ -51,27 +51,34 @@ class _Kept:
 
     def __init__(self, view: CoverageView) -> None:
         self.view = view
-        self._tree: UnitTree | None = None
-        self._sites: NDArray[np.intp] | None = None
+        # One attribute for the tree and the sites' positions in it: requests run on
+        # several threads, and a reader must never see the one without the other.
+        self._index: tuple[UnitTree, NDArray[np.intp]] | None = None
+
+    def _tree_and_sites(self) -> tuple[UnitTree, NDArray[np.intp]]:
+        index = self._index
+        if index is None:
+            result = self.view.result
+            columns = ["code", "parent_code"]
+            units = pd.concat([result.rollups[columns], result.villages[columns]])
+            tree = UnitTree(units.reset_index(drop=True))
+            index = self._index = (tree, tree.positions(result.sites["unit_code"].astype(object)))
+        return index
 
     def narrowed(self, store: Store, root: str) -> CoverageView:
         result = self.view.result
-        if self._tree is None:
-            columns = ["code", "parent_code"]
-            units = pd.concat([result.rollups[columns], result.villages[columns]])
-            self._tree = UnitTree(units.reset_index(drop=True))
-            self._sites = self._tree.positions(result.sites["unit_code"].astype(object))
-        at = self._tree.codes.get_indexer([root])[0]
+        tree, sites = self._tree_and_sites()
+        at = tree.codes.get_indexer([root])[0]
         if at < 0:
             raise UnitNotOnDate(unit_fate(store, root, self.view.as_of))
-        inside = np.append((self._tree.ancestors == at).any(axis=1), False)
+        inside = np.append((tree.ancestors == at).any(axis=1), False)
         split = len(result.rollups)
         return narrowed_to_rows(
             self.view,
             root,
             villages=inside[split:-1],
             rollups=inside[:split],
-            sites=inside[self._sites],  # -1 (not in the tree) reads the appended False
+            sites=inside[sites],  # -1 (not in the tree) reads the appended False
         )
 
 

@@ -4,6 +4,9 @@ state that is gone or half written."""
 
 from __future__ import annotations
 
+import sys
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 
 import pandas as pd
@@ -100,6 +103,35 @@ def test_a_kept_national_view_answers_subtrees_without_computing(demo_store: Sto
     assert cache.view(demo_store, POLICY, BEFORE) is national
     with pytest.raises(UnitNotOnDate):
         cache.view(demo_store, POLICY, BEFORE, "no-such-unit")
+
+
+def test_threads_narrowing_a_newly_kept_view_at_once_all_get_their_subtree(
+    demo_store: Store,
+) -> None:
+    """Requests run on a thread pool: the first narrowings of a kept national view build
+    its tree while others read it (a 500 under load before the tree and the sites'
+    positions were published together)."""
+    wanted = coverage_as_of(demo_store, POLICY, BEFORE, "09496")
+    switch = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # threads change hands as often as they can
+    try:
+        for _ in range(30):
+            cache = CoverageCache()
+            cache.view(demo_store, POLICY, BEFORE)
+            start = threading.Barrier(8)
+
+            def narrow(
+                _: int, cache: CoverageCache = cache, start: threading.Barrier = start
+            ) -> CoverageView:
+                start.wait()
+                return cache.view(demo_store, POLICY, BEFORE, "09496")
+
+            with ThreadPoolExecutor(8) as pool:
+                views = list(pool.map(narrow, range(8)))
+            for view in views:
+                assert_same_view(view, wanted)
+    finally:
+        sys.setswitchinterval(switch)
 
 
 def test_a_subtree_is_computed_alone_and_kept(demo_store: Store) -> None:
