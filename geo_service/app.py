@@ -12,7 +12,7 @@ from fastapi.staticfiles import StaticFiles
 from fastapi_offline import FastAPIOffline
 
 from geo_service import __version__
-from geo_service.api import downloads, errors, ogc
+from geo_service.api import errors, ogc, validators
 from geo_service.api.routes import (
     coverage,
     docs_pages,
@@ -69,7 +69,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.coverage_cache = CoverageCache(settings.coverage_cache_entries)
     app.add_middleware(docs_pages.LocalImagesOnDocsPages)
     errors.install(app)
-    downloads.install(app)
+    validators.install(app)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     for module in (units, coverage, gaps, models, model_types, imports, tiles, pages):
         app.include_router(module.router)

@@ -10,81 +10,29 @@ and validated, so that a repeated download is answered 304 before anything is co
   also covers what else shapes the answer: the service's version, the coverage policy,
   the day asked (today when none is) and the request's path and parameters. It is weak
   (``W/"…"``), as the same content is sent compressed or not. ``Cache-Control: no-cache``
-  lets a client keep a download but makes it ask again each time; the 304 costs two
-  small reads of the store.
+  lets a client keep a download but makes it ask again each time; the 304 (matched by
+  ``api/validators.py``) costs two small reads of the store.
 """
 
 from __future__ import annotations
 
 import hashlib
 import zlib
-from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator
 from datetime import UTC, date, datetime, time
-from email.utils import format_datetime, parsedate_to_datetime
 
 import orjson
-from fastapi import FastAPI, Request, Response
+from fastapi import Request
 from fastapi.responses import StreamingResponse
 
 from geo_service import __version__
 from geo_service.api.serialise import disposition
+from geo_service.api.validators import NotModified, Validators
 from geo_service.store import Store
 
 # zlib's level 6 (gzip's default): most of level 9's reduction at a fraction of its time.
 GZIP_LEVEL = 6
 GZIP_WBITS = 16 + zlib.MAX_WBITS  # a gzip header and trailer around the deflate stream
-
-
-@dataclass(frozen=True)
-class Validators:
-    """The ETag and Last-Modified of one answer."""
-
-    etag: str
-    last_modified: datetime
-
-    def headers(self) -> dict[str, str]:
-        return {
-            "ETag": self.etag,
-            "Last-Modified": format_datetime(self.last_modified, usegmt=True),
-            "Cache-Control": "no-cache",
-            "Vary": "Accept-Encoding",
-        }
-
-    def not_modified(self, request_headers: Mapping[str, str]) -> bool:
-        """Whether the client's copy is current (RFC 9110 §13.1): If-None-Match when it is
-        sent, If-Modified-Since only when it is not. A header that cannot be read matches
-        nothing, so the full answer is sent."""
-        if_none_match = request_headers.get("if-none-match")
-        if if_none_match is not None:
-            wanted = {_opaque(tag) for tag in if_none_match.split(",")}
-            return "*" in wanted or _opaque(self.etag) in wanted
-        if_modified_since = request_headers.get("if-modified-since")
-        if if_modified_since is None:
-            return False
-        try:
-            since = parsedate_to_datetime(if_modified_since)
-        except (TypeError, ValueError, IndexError):
-            return False
-        if since.tzinfo is None:  # RFC 850 and asctime forms carry no zone: they are GMT
-            since = since.replace(tzinfo=UTC)
-        return self.last_modified.replace(microsecond=0) <= since
-
-
-class NotModified(Exception):
-    """The client's copy is current: answered 304 with the validators (``install``)."""
-
-    def __init__(self, validators: Validators) -> None:
-        super().__init__("not modified")
-        self.validators = validators
-
-
-def install(app: FastAPI) -> None:
-    """Answer ``NotModified`` raised by a dependency with an empty 304."""
-
-    @app.exception_handler(NotModified)
-    async def not_modified(_: Request, exc: NotModified) -> Response:
-        return Response(status_code=304, headers=exc.validators.headers())
 
 
 def validators_for(
@@ -110,7 +58,7 @@ def validators_for(
     moments = [started] + ([changed] if changed else [])
     if not asked_day:
         moments.append(datetime.combine(as_of, time()).astimezone(UTC))
-    validators = Validators(f'W/"{digest[:32]}"', max(moments))
+    validators = Validators(f'W/"{digest[:32]}"', max(moments), vary=("Accept-Encoding",))
     if validators.not_modified(request.headers):
         raise NotModified(validators)
     return validators
@@ -163,8 +111,3 @@ def streamed(
         pieces = gzipped(pieces)
     # A plain iterator: Starlette draws each piece in its thread pool, off the event loop.
     return StreamingResponse(iter(pieces), media_type=media_type, headers=headers)
-
-
-def _opaque(tag: str) -> str:
-    """An entity tag without its weak marker: If-None-Match compares weakly."""
-    return tag.strip().removeprefix("W/")

@@ -17,7 +17,7 @@ import pandas as pd
 from fastapi import Depends, HTTPException, Query, Request, Response
 
 from geo_service.api.deps import CoverageCacheDep, SettingsDep, StoreDep
-from geo_service.api.downloads import Validators, streamed, validators_for
+from geo_service.api.downloads import streamed, validators_for
 from geo_service.api.paging import PageAsked, Paging
 from geo_service.api.params import AsOf, Format, ModelTypeFilter, Parent, day
 from geo_service.api.serialise import (
@@ -26,6 +26,7 @@ from geo_service.api.serialise import (
     csv_chunks,
     feature_collection_chunks,
 )
+from geo_service.api.validators import Validators
 from geo_service.coverage.derived import CoverageCache
 from geo_service.coverage.reads import CoverageView, coverage_as_of, with_unit_geometry
 from geo_service.domain import Level
@@ -228,7 +229,7 @@ def table_request(
     download: Download = False,
 ) -> TableRequest:
     """The request, its coverage and validators; a client that already holds the answer
-    gets its 304 (``downloads.NotModified``) before any coverage is computed."""
+    gets its 304 (``validators.NotModified``) before any coverage is computed."""
     when = day(as_of)
     store = source.store
     policy = policy_of(source.settings, model_type)

@@ -164,6 +164,32 @@ def test_the_collections_are_listed_with_their_first_zoom(client: TestClient) ->
     }
 
 
+@pytest.mark.parametrize(
+    ("if_none_match", "status"),
+    [
+        ("{etag}", 304),
+        ("W/{etag}", 304),  # If-None-Match compares weakly
+        ('"other", {etag}', 304),
+        ('"other",W/{etag} , "more"', 304),
+        ("*", 304),
+        ('"other"', 200),
+        ('"other", "more"', 200),
+        ("garbage", 200),
+        ("", 200),
+    ],
+)
+def test_if_none_match_takes_lists_weak_tags_and_a_star(
+    client: TestClient, if_none_match: str, status: int
+) -> None:
+    _, lon, lat = COVERED
+    path = tile_url("villages", tile_of(lon, lat, 14))
+    etag = client.get(path).headers["etag"]
+    response = client.get(path, headers={"If-None-Match": if_none_match.format(etag=etag)})
+    assert response.status_code == status
+    assert response.headers["etag"] == etag and response.headers["cache-control"] == "no-cache"
+    assert (response.content == b"") == (status == 304)
+
+
 def fetch(url: str, etag: str | None = None) -> tuple[int, dict[str, str], bytes]:
     request = urllib.request.Request(url, headers={"If-None-Match": etag} if etag else {})
     try:

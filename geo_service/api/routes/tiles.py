@@ -5,8 +5,9 @@ What each collection draws and from which zoom: ``api/tile_collections.py``.
 A tile is cached in process memory per store generation and day (``TileCache``): an
 import or an undo changes the generation, so the next request renders afresh, and the
 ETag, made of the generation, the day and the service's version, tells a client whether
-its copy is still good (``If-None-Match`` → 304). Tiles are sent with
-``Cache-Control: no-cache``: a client may keep them, but asks again before using one.
+its copy is still good (``If-None-Match`` → 304, as ``api/validators.py`` matches it).
+Tiles are sent with ``Cache-Control: no-cache``: a client may keep them, but asks again
+before using one.
 
 A tile with no feature is answered ``204 No Content`` with an empty body (as martin does),
 which map clients treat as an empty tile; a tile outside the grid, an unknown collection
@@ -27,6 +28,7 @@ from geo_service import __version__
 from geo_service.api.deps import SettingsDep, StoreDep
 from geo_service.api.params import AsOf, day
 from geo_service.api.tile_collections import COLLECTIONS, TileAttributes, describe, render_tile
+from geo_service.api.validators import Validators
 from geo_service.output.vector_tiles import MAX_ZOOM, MEDIA_TYPE, Tile, TileOutOfRange
 from geo_service.settings import CoveragePolicy
 from geo_service.store import Store
@@ -134,10 +136,10 @@ def get_tile(
     tile = _tile(z, x, y)
     when = day(as_of)
     generation = store.generation()
-    etag = f'"{generation}-{when.isoformat()}-{__version__}"'
-    headers = {"ETag": etag, "Cache-Control": "no-cache"}
-    if _client_has(request, etag):
-        return Response(status_code=304, headers=headers)
+    validators = Validators(f'"{generation}-{when.isoformat()}-{__version__}"')
+    if validators.not_modified(request.headers):
+        return validators.not_modified_response()
+    headers = validators.headers()
     cache = tile_cache(request)
     content = cache.tile(store, settings.coverage, (generation, when, collection, tile))
     if not content:
@@ -152,13 +154,3 @@ def _tile(z: str, x: str, y: str) -> Tile:
         return Tile(int(z), int(x), int(y))
     except TileOutOfRange as exc:
         raise HTTPException(400, str(exc)) from None
-
-
-def _client_has(request: Request, etag: str) -> bool:
-    """Whether ``If-None-Match`` names ``etag`` (or is ``*``); weak tags match too (RFC 9110
-    compares them weakly for this header)."""
-    header = request.headers.get("if-none-match")
-    if header is None:
-        return False
-    tags = {tag.strip().removeprefix("W/") for tag in header.split(",")}
-    return etag in tags or "*" in tags
