@@ -85,6 +85,21 @@ class Links:
         ]
 
 
+def shown(value: object) -> str:
+    """A property as the pages show it: spelt as the JSON answer spells it (``true``,
+    ``false``), null as nothing, a list as its members joined by commas."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list | tuple):
+        return ", ".join(shown(member) for member in value)
+    return str(value)
+
+
+TEMPLATES.env.filters["shown"] = shown
+
+
 def link(href: str, rel: str, media_type: str, title: str) -> dict[str, str]:
     return {"href": href, "rel": rel, "type": media_type, "title": title}
 
