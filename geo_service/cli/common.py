@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date
@@ -110,10 +109,6 @@ def run_import(action: Callable[[], T]) -> T:
         disable=not err.is_terminal,
     )
     task = bar.add_task("starting", total=None)
-    # A command runs one import and exits. What start-up loaded (pandas, GDAL, shapely and
-    # their modules: most of the heap) is frozen, so the collector's full passes walk only
-    # the import's own objects (docs/benchmarks.md, "Import"); the server does not do this.
-    gc.freeze()
     try:
         with (
             store_errors(),
