@@ -52,6 +52,7 @@ from bench.generate import generate
 from bench.national_store import write_store
 from geo_service.api.serialise import records
 from geo_service.api.tile_collections import COLLECTIONS, TileAttributes
+from geo_service.coverage.reads import coverage_as_of
 from geo_service.domain import Level
 from geo_service.output.vector_tiles import BUFFER_UNITS, EXTENT, MEDIA_TYPE, Tile, tile_of
 from geo_service.settings import Settings
@@ -101,7 +102,9 @@ def naive_app() -> FastAPI:
     """The naive tile server: the whole layer per tile (uvicorn ``--factory``)."""
     path = os.environ[STORE_ENV]
     store = open_store(path)
-    attributes = TileAttributes.compute(store, Settings().coverage, date.today())
+    attributes = TileAttributes.of(
+        coverage_as_of(store, Settings().coverage, date.today(), with_geometry=False)
+    )
     store.close()
     app = FastAPI()
 

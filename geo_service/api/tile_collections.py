@@ -32,10 +32,9 @@ import pandas as pd
 import shapely
 
 from geo_service.api.serialise import records
-from geo_service.coverage.reads import coverage_as_of
+from geo_service.coverage.reads import CoverageView
 from geo_service.domain import Level
 from geo_service.output.vector_tiles import Tile, drawn_in_tile, encode_layer
-from geo_service.settings import CoveragePolicy
 from geo_service.store import Store, UnitQuery
 
 ROLLUP_ATTRIBUTES = [
@@ -84,8 +83,9 @@ class TileAttributes:
     gap_points: np.ndarray  # shapely Points, in the order of ``gaps``
 
     @classmethod
-    def compute(cls, store: Store, policy: CoveragePolicy, day: date) -> TileAttributes:
-        result = coverage_as_of(store, policy, day, with_geometry=False).result
+    def of(cls, view: CoverageView) -> TileAttributes:
+        """From the national coverage ``view`` the API keeps (``CoverageCache``)."""
+        result = view.result
         villages = pd.DataFrame(result.villages.drop(columns="geometry"))
         by_level = {
             level: _indexed(result.rollups[result.rollups["level"] == level], ROLLUP_ATTRIBUTES)

@@ -25,13 +25,11 @@ from cachetools import LRUCache
 from fastapi import APIRouter, HTTPException, Path, Request, Response
 
 from geo_service import __version__
-from geo_service.api.deps import SettingsDep, StoreDep
 from geo_service.api.params import AsOf, day
 from geo_service.api.tile_collections import COLLECTIONS, TileAttributes, describe, render_tile
 from geo_service.api.validators import Validators
+from geo_service.api.views import CoverageSource, CoverageSourceDep
 from geo_service.output.vector_tiles import MAX_ZOOM, MEDIA_TYPE, Tile, TileOutOfRange
-from geo_service.settings import CoveragePolicy
-from geo_service.store import Store
 
 router = APIRouter(prefix="/tiles", tags=["tiles"])
 
@@ -45,8 +43,9 @@ class TileCache:
     """Tiles (bytes, up to ``max_bytes`` in all, least recently used dropped first) and the
     attribute tables they are drawn with, keyed by store generation and day.
 
-    Thread-safe: sync routes run in a thread pool. One attribute table is computed at a
-    time, so a burst of requests after an import computes coverage once, not once each.
+    The attributes come from the national coverage view the API keeps (``CoverageCache``),
+    so tiles and tables share one computation. Thread-safe: sync routes run in a thread
+    pool.
     """
 
     def __init__(self, max_bytes: int) -> None:
@@ -58,36 +57,30 @@ class TileCache:
             maxsize=ATTRIBUTE_DAYS_KEPT
         )
         self._lock = threading.Lock()
-        self._computing = threading.Lock()
 
-    def tile(
-        self, store: Store, policy: CoveragePolicy, key: tuple[int, date, str, Tile]
-    ) -> bytes:
+    def tile(self, source: CoverageSource, key: tuple[int, date, str, Tile]) -> bytes:
         """The cached tile for ``key`` (generation, day, collection, tile), rendered if new."""
         with self._lock:
             cached = self._tiles.get(key)
         if cached is not None:
             return cached
         generation, when, name, tile = key
-        attributes = self.attributes(store, policy, generation, when)
-        rendered = render_tile(store, attributes, COLLECTIONS[name], tile, when)
+        attributes = self.attributes(source, generation, when)
+        rendered = render_tile(source.store, attributes, COLLECTIONS[name], tile, when)
         with self._lock:
             if len(rendered) <= self._tiles.maxsize:
                 self._tiles[key] = rendered
         return rendered
 
-    def attributes(
-        self, store: Store, policy: CoveragePolicy, generation: int, when: date
-    ) -> TileAttributes:
+    def attributes(self, source: CoverageSource, generation: int, when: date) -> TileAttributes:
         key = (generation, when)
-        with self._computing:
+        with self._lock:
+            found = self._attributes.get(key)
+        if found is None:
+            found = TileAttributes.of(source.view(when, None))
             with self._lock:
-                found = self._attributes.get(key)
-            if found is None:
-                found = TileAttributes.compute(store, policy, when)
-                with self._lock:
-                    self._attributes[key] = found
-            return found
+                self._attributes[key] = found
+        return found
 
 
 def tile_cache(request: Request) -> TileCache:
@@ -121,8 +114,7 @@ def list_collections(request: Request) -> dict[str, Any]:
 )
 def get_tile(
     request: Request,
-    store: StoreDep,
-    settings: SettingsDep,
+    source: CoverageSourceDep,
     collection: str,
     z: Coordinate,
     x: Coordinate,
@@ -135,13 +127,13 @@ def get_tile(
         )
     tile = _tile(z, x, y)
     when = day(as_of)
-    generation = store.generation()
+    generation = source.store.generation()
     validators = Validators(f'"{generation}-{when.isoformat()}-{__version__}"')
     if validators.not_modified(request.headers):
         return validators.not_modified_response()
     headers = validators.headers()
     cache = tile_cache(request)
-    content = cache.tile(store, settings.coverage, (generation, when, collection, tile))
+    content = cache.tile(source, (generation, when, collection, tile))
     if not content:
         return Response(status_code=204, headers=headers)
     return Response(content, media_type=MEDIA_TYPE, headers=headers)
