@@ -31,7 +31,7 @@ REPOSITORY = Path(__file__).resolve().parent.parent
 
 # The reads are those of ``import_reads.REFERENCE_READS``, by the same names.
 _ONE_IMPORT = """
-import gc, json, shutil, sqlite3, sys, tempfile, time
+import gc, json, shutil, sqlite3, subprocess, sys, tempfile, time
 from pathlib import Path
 import pyogrio
 import geo_service
@@ -41,12 +41,20 @@ except ImportError:  # revisions before the packages were laid out by data flow
     from geo_service import pipeline
 from geo_service.store import open_store
 template, villages = Path(sys.argv[1]), Path(sys.argv[2])
+def ogr2ogr_copy():
+    folder = Path(tempfile.mkdtemp())
+    target = folder / "copy.gpkg"
+    subprocess.run(["ogr2ogr", "-f", "GPKG", str(target), str(villages)], check=True)
+    written = pyogrio.read_info(target)["features"]
+    shutil.rmtree(folder)
+    return written
 reads = {
     "pyogrio.read_dataframe": lambda: len(pyogrio.read_dataframe(villages)),
     "pyogrio.raw.read": lambda: len(pyogrio.raw.read(villages)[2]),
     "pyogrio.read_dataframe(use_arrow=True)": lambda: len(
         pyogrio.read_dataframe(villages, use_arrow=True)
     ),
+    "ogr2ogr -f GPKG": ogr2ogr_copy,
 }
 count = pyogrio.read_info(villages)["features"]
 seconds = {}
