@@ -44,6 +44,23 @@ imports_app = typer.Typer(
 )
 
 
+MappingOption = Annotated[
+    Path | None,
+    typer.Option(
+        exists=True,
+        dir_okay=False,
+        help="Reviewed names: CSV kind,parent_code,given_name,code (or a --report JSON "
+        "with chosen_code filled in)",
+    ),
+]
+MappingTemplateOption = Annotated[
+    Path | None,
+    typer.Option(
+        dir_okay=False, help="Write the unmatched/ambiguous names as a mapping CSV to fill in"
+    ),
+]
+
+
 @import_app.command("boundaries")
 def import_boundaries(
     file: Annotated[
@@ -75,9 +92,17 @@ def import_boundaries(
     valid_from: Annotated[str | None, typer.Option(help="ISO date the units start")] = None,
     valid_to: Annotated[str | None, typer.Option(help="ISO date the units end (exclusive)")] = None,
     dry_run: DryRun = False,
+    mapping: MappingOption = None,
+    mapping_template: MappingTemplateOption = None,
 ) -> None:
-    """Import administrative boundaries, reprojected to EPSG:4326."""
+    """Import administrative boundaries, reprojected to EPSG:4326.
+
+    A commune or village without a code takes the code of the unit stored under its name
+    within its parent, or the code a reviewed --mapping gives it; every such row is listed
+    as a warning. --mapping-template writes the rows still without a code to fill in.
+    """
     from geo_service.imports.pipeline import import_boundaries as run
+    from geo_service.ingest.registers.match_report import MatchReport
 
     options = BoundaryOptions(
         level=level,
@@ -90,11 +115,24 @@ def import_boundaries(
         valid_to=parse_as_of(valid_to) if valid_to else None,
     )
     max_vertices = settings_for(store).max_vertices_per_feature
-    done(
-        run_import(
-            lambda: run(store_at(store), file, options, dry_run=dry_run, max_vertices=max_vertices)
+    matches = MatchReport()
+    try:
+        outcome = run_import(
+            lambda: run(
+                store_at(store),
+                file,
+                options,
+                dry_run=dry_run,
+                max_vertices=max_vertices,
+                mapping=mapping,
+                matches=matches,
+            )
         )
-    )
+    finally:  # a rejected file is when the template is wanted
+        if mapping_template is not None:
+            written = matches.write_mapping_template(mapping_template)
+            out.print(f"wrote {mapping_template}: {written} name(s) to review", highlight=False)
+    done(outcome)
 
 
 @import_app.command("models")
@@ -102,25 +140,12 @@ def import_models(
     file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="CSV or XLSX register")],
     store: StoreOption = None,
     dry_run: DryRun = False,
-    mapping: Annotated[
-        Path | None,
-        typer.Option(
-            exists=True,
-            dir_okay=False,
-            help="Reviewed names: CSV kind,parent_code,given_name,code (or a --report JSON "
-            "with chosen_code filled in)",
-        ),
-    ] = None,
+    mapping: MappingOption = None,
     report: Annotated[
         Path | None,
         typer.Option(dir_okay=False, help="Write how every row was matched, as JSON"),
     ] = None,
-    mapping_template: Annotated[
-        Path | None,
-        typer.Option(
-            dir_okay=False, help="Write the unmatched/ambiguous names as a mapping CSV to fill in"
-        ),
-    ] = None,
+    mapping_template: MappingTemplateOption = None,
 ) -> None:
     """Import a register of models and teams: CSV or XLSX (see docs/data-model.md).
 

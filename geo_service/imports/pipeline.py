@@ -29,10 +29,12 @@ from geo_service.imports.carry_forward import with_carry_forward
 from geo_service.imports.changes import TableChanges, canonical, compare, keyed_rows
 from geo_service.imports.options import BoundaryOptions, VillageOptions
 from geo_service.imports.progress import stage
+from geo_service.ingest.registers.mapping import read_mapping
 from geo_service.ingest.registers.match_report import MatchReport
 from geo_service.ingest.registers.read import read_register
 from geo_service.ingest.report import ValidationReport
 from geo_service.ingest.units.boundaries import normalise_units, read_boundaries
+from geo_service.ingest.units.codeless import settle_codes
 from geo_service.ingest.units.columns import unit_source
 from geo_service.ingest.units.lineage import read_lineage
 from geo_service.ingest.villages.derive import derive_village_areas, read_village_points
@@ -176,11 +178,16 @@ def import_boundaries(
     *,
     dry_run: bool = False,
     max_vertices: int = DEFAULT_MAX_VERTICES_PER_FEATURE,
+    mapping: Path | None = None,
+    matches: MatchReport | None = None,
 ) -> ImportOutcome:
     """``geo-service import boundaries FILE``: GeoJSON, GeoPackage or zipped Shapefile.
 
     ``options``: what the file does not say itself (none: all found from the file).
     ``max_vertices``: ``Settings.max_vertices_per_feature``, which the CLI and API pass.
+    Communes and villages without a code take one from the store or from ``mapping``, a
+    reviewed mapping file (``ingest.units.codeless``); ``matches``, when given, receives
+    those rows (for ``--mapping-template``).
     """
     given = options or BoundaryOptions()
     name = path.name
@@ -200,17 +207,28 @@ def import_boundaries(
         valid_from=given.valid_from,
         valid_to=given.valid_to,
         source=name,
+        codes_later=True,
     )
     report.extend(unit_report)
+    reviewed = read_mapping(mapping, report.part(mapping.name)) if mapping else None
     report.raise_if_errors()
     source = ImportSource("boundaries", name, file_sha256(path))
+    settled = matches if matches is not None else MatchReport()
+    settled.file = name
 
     def build() -> tuple[ImportBatch, ValidationReport]:
         attempt = _copy(report)
+        found = units
+        if unit_source(units).codeless or reviewed is not None:
+            stage("finding codes for the rows without one")
+            settled.rows.clear()  # of an earlier attempt
+            stored = store.units(UnitQuery(with_geometry=False))
+            found = settle_codes(units, stored, reviewed, attempt, settled)
+            attempt.raise_if_errors()
         stage("checking parents")
-        _check_parents(store, units, attempt)
+        _check_parents(store, found, attempt)
         stage("following the administrative reforms")
-        return with_carry_forward(store, ImportBatch(source, units=units)), attempt
+        return with_carry_forward(store, ImportBatch(source, units=found)), attempt
 
     return _apply_current(store, build, dry_run)
 

@@ -65,8 +65,8 @@ async def _counted(request: Request, limit: int) -> AsyncGenerator[bytes, None]:
 
 
 async def _receive_files(request: Request, settings: Settings, folder: Path) -> dict[str, Path]:
-    """The form's files ('file', and for registers an optional reviewed 'mapping'), saved
-    under their base names in ``folder``."""
+    """The form's files ('file', and for registers and boundaries an optional reviewed
+    'mapping'), saved under their base names in ``folder``."""
     limit = settings.max_upload_bytes
     too_large = HTTPException(
         413, f"the upload is larger than the limit of {limit / 2**20:.0f} MB; nothing was imported"
@@ -162,6 +162,7 @@ async def upload(
                 options,
                 dry_run=dry_run,
                 max_vertices=settings.max_vertices_per_feature,
+                mapping=files.get("mapping"),
             )
         else:
             outcome = await run_in_threadpool(RUNS[kind], store, path, dry_run=dry_run)

@@ -183,14 +183,22 @@ class UnitMatcher:
             if not found.ok:
                 return found
             parents.append(str(found.code))
-        under = parents[-1] if parents else ANYWHERE
-        mapped = self._mapped("commune", [*reversed(parents), ANYWHERE], name)
+        return self.commune_in(
+            [*reversed(parents), ANYWHERE], name, at=at, field=fields.get("commune_name")
+        )
+
+    def commune_in(
+        self, parents: list[str], name: str, *, at: tuple[Problems, int], field: str | None
+    ) -> Lookup:
+        """The commune named ``name`` under the first of ``parents`` (codes, nearest first;
+        ANYWHERE last for everywhere): from the mapping, else by name under the first."""
+        under = parents[0]
+        mapped = self._mapped("commune", parents, name)
         if mapped is not None:
             return Lookup("commune", name, under, "matched", "mapping", mapped, self._name(mapped))
+        problems, row = at
         match = self._lookup(Level.COMMUNE, under, name)
-        return self._resolve(
-            "commune", match, name, under, problems, row, fields.get("commune_name")
-        )
+        return self._resolve("commune", match, name, under, problems, row, field)
 
     def _commune_by_code(
         self,

@@ -11,7 +11,7 @@ and village names are found by ``ingest.units.duplicates``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 import geopandas as gpd
@@ -34,8 +34,10 @@ from geo_service.ingest.report import ValidationReport
 from geo_service.ingest.units.cells import (
     Distinct,
     RowProblems,
+    column_values,
     counts,
     dates,
+    text,
     unsafe_text,
 )
 from geo_service.ingest.units.codes import code_problems, parent_problems
@@ -74,6 +76,9 @@ _ALIASES: dict[str, tuple[str, ...]] = {
     "households": ("households", "so_ho"),
     "valid_from": ("valid_from",),
     "valid_to": ("valid_to",),
+    # The parent's names: a row without a code is matched within the parent they name.
+    "province_name": ("province_vn", "ten_tinh", "tinh", "province_name", "province"),
+    "district_name": ("district_vn", "ten_huyen", "huyen", "district_name", "district"),
 }
 # A file of one level names its own code and its parent's differently (a village file's
 # ma_xa is the parent commune, a district file's ma_huyen is the district itself).
@@ -93,6 +98,9 @@ _LEVEL_ALIASES: dict[Level, dict[str, tuple[str, ...]]] = {
     },
 }
 _ROW_INDEX_NAMES = ("feature", "row")  # read_boundaries numbers rows as problems do
+# Levels whose rows may come without a code (a mapping file can name them).
+_CODES_LATER = (Level.COMMUNE, Level.VILLAGE)
+_PARENT_NAMES = ("province_name", "district_name")
 
 
 @dataclass(frozen=True)
@@ -109,17 +117,27 @@ class _Fields:
 SOURCE_ATTR = "unit_source"
 
 
+@dataclass(frozen=True)
+class ParentNames:
+    """The names a row gives its province and district ("" when not given)."""
+
+    province: str = ""
+    district: str = ""
+
+
 @dataclass(frozen=True, eq=False)
 class UnitSource:
     """The file row of each unit and the file's column behind a unit column.
 
     Kept in ``DataFrame.attrs``, which pandas deep-copies after nearly every operation; this
     record copies as itself, where a plain list of row numbers (one per unit) would be
-    copied each time.
+    copied each time. ``codeless`` holds, by row position, the parent names of the
+    communes and villages left without a code (``normalise_units(codes_later=True)``).
     """
 
     rows: list[int]
     fields: dict[str, str | None]
+    codeless: dict[int, ParentNames] = field(default_factory=dict)
 
     def __deepcopy__(self, memo: dict[int, object]) -> UnitSource:
         return self
@@ -140,13 +158,16 @@ def normalise_units(
     valid_from: date | None = None,
     valid_to: date | None = None,
     source: str = "",
+    codes_later: bool = False,
 ) -> tuple[gpd.GeoDataFrame, ValidationReport]:
     """Units with exactly ``UNIT_COLUMNS`` + geometry (EPSG:4326), one per raw row, in order.
 
     ``raw`` is ``read_boundaries`` output (index = feature number or spreadsheet row) or
     any GeoDataFrame. Fields not given are detected from common column names;
     ``valid_from``/``valid_to`` given here apply to every row, else date columns of
-    those names are used.
+    those names are used. A missing code is an error, except, with ``codes_later``, for
+    a commune or a village: its code stays empty and ``unit_source(units).codeless``
+    lists it for ``ingest.units.codeless`` to settle against the store.
     """
     report = ValidationReport(file_name)
     if level is not None and level not in {int(v) for v in Level}:
@@ -161,13 +182,19 @@ def normalise_units(
     numbered = frame.index.name in _ROW_INDEX_NAMES
     rows = frame.index.to_numpy().tolist() if numbered else list(range(1, len(frame) + 1))
     problems = RowProblems(rows)
-    table, cells = _unit_table(frame, fields, file_level, (valid_from, valid_to), problems)
+    later = _CODES_LATER if codes_later else ()
+    table, cells = _unit_table(frame, fields, file_level, (valid_from, valid_to), problems, later)
     problems.report_to(report)
     check_duplicates(table, cells, rows, (fields["code"], fields["name"]), report)
     labels = _label_points(np.asarray(frame.geometry.values, dtype=object))
     units = _assemble(table, frame, source, *labels)
     # Later checks (e.g. parents against the store) name the file's own rows and columns.
-    units.attrs[SOURCE_ATTR] = UnitSource(rows, {"parent_code": fields["parent"]})
+    columns = {role: fields[role] for role in ("code", "name", *_PARENT_NAMES)}
+    units.attrs[SOURCE_ATTR] = UnitSource(
+        rows,
+        {"parent_code": fields["parent"], **columns},
+        _parent_names(frame, fields, table["code"].isna().to_numpy() if codes_later else None),
+    )
     return units, report
 
 
@@ -179,12 +206,26 @@ def unit_source(units: pd.DataFrame) -> UnitSource:
     return UnitSource(list(range(1, len(units) + 1)), {})
 
 
+def _parent_names(
+    frame: gpd.GeoDataFrame, fields: _Fields, codeless: np.ndarray | None
+) -> dict[int, ParentNames]:
+    """The province and district names of the rows without a code."""
+    if codeless is None or not codeless.any():
+        return {}
+    province, district = (column_values(frame, fields[role]) for role in _PARENT_NAMES)
+    return {
+        position: ParentNames(text(province[position]) or "", text(district[position]) or "")
+        for position in np.flatnonzero(codeless).tolist()
+    }
+
+
 def _unit_table(
     frame: gpd.GeoDataFrame,
     fields: _Fields,
     file_level: Level | None,
     given_dates: tuple[date | None, date | None],
     problems: RowProblems,
+    codes_later: tuple[Level, ...] = (),
 ) -> tuple[pd.DataFrame, UnitCells]:
     """The unit columns, parsed a column at a time; problems are steps 0-10 of each row."""
     names = _names(frame, fields, problems)
@@ -204,7 +245,8 @@ def _unit_table(
     levels = levels_of_types(levels, types, fields["name"], problems)
     code_values = code_texts(frame, fields["code"], levels)
     for position in _null_positions(code_values):
-        problems.add(position, 4, "missing code", fields["code"], "missing_value")
+        if levels[position] not in codes_later:
+            problems.add(position, 4, "missing code", fields["code"], "missing_value")
     for position, message in code_problems(code_values, levels):
         problems.add(position, 4, message, fields["code"], "invalid_code")
     parents = _parents(frame, levels, fields, problems)
