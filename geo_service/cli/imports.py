@@ -49,8 +49,8 @@ MappingOption = Annotated[
     typer.Option(
         exists=True,
         dir_okay=False,
-        help="Reviewed names: CSV kind,parent_code,given_name,code (or a --report JSON "
-        "with chosen_code filled in)",
+        help="Reviewed names: CSV kind,parent_code,given_name,code (a filled-in "
+        "--mapping-template; for registers also a --report JSON with chosen_code filled in)",
     ),
 ]
 MappingTemplateOption = Annotated[
