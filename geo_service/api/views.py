@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Any
 
 import geopandas as gpd
 import numpy as np
@@ -310,3 +310,21 @@ def with_place_names(store: Store, as_of: date, frame: pd.DataFrame) -> pd.DataF
         named = np.where(at_level.any(axis=1), found, None)
         out[column] = pd.Series(named, index=out.index, dtype=object)
     return out
+
+
+def ancestors(store: Store, when: date, parent: str | None) -> list[dict[str, Any]]:
+    """The units above one (code, name, unit_type), its parent first, read one by one up
+    the tree (at most three)."""
+    found: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    columns = ("code", "name", "unit_type", "parent_code")
+    while isinstance(parent, str) and parent not in seen:
+        seen.add(parent)
+        query = UnitQuery(as_of=when, codes=(parent,), with_geometry=False, columns=columns)
+        above = store.units(query)
+        if above.empty:
+            break
+        row = above.iloc[0]
+        found.append({"code": parent, "name": row["name"], "unit_type": row["unit_type"]})
+        parent = row["parent_code"]
+    return found

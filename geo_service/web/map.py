@@ -18,19 +18,16 @@ Examples
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
 from html import escape
 from pathlib import Path
-from typing import Any, Protocol, TypedDict, Unpack
-from urllib.parse import urlencode
+from typing import Protocol, TypedDict, Unpack
 
 import folium
 import geopandas as gpd
-import jinja2
 import pandas as pd
 from folium.map import CustomPane
 
-from geo_service.coverage.compute import DATA_COMPLETE, DATA_NONE, CoverageResult, data_status_of
+from geo_service.coverage.compute import CoverageResult
 from geo_service.domain import Level
 from geo_service.output.geometry import display_tolerance
 from geo_service.values import member_of
@@ -38,39 +35,26 @@ from geo_service.web import layers
 from geo_service.web.assets import AssetMode, RawHtml, external_asset_urls, use_local_assets
 from geo_service.web.panels import (
     PAGE_CSS,
-    Summary,
     UnitChoice,
     header_html,
     legend_html,
     no_geometry_html,
     no_units_notice,
     notice_html,
-    sources_html,
-    summary_html,
     unit_choices,
 )
-from geo_service.web.popups import as_number, display_name, site_table
+from geo_service.web.popups import site_table
 from geo_service.web.scope import (
     Scope,
     UnitNotInView,
     has_geometry,
-    root_rollups,
     scope_bounds,
     select_scope,
 )
+from geo_service.web.side_panel import side_panel_html, unit_title
 
 VIETNAM_CENTER = (16.0, 106.0)
 OUTLINE_PANE = "unit-outlines"
-TEMPLATES = jinja2.Environment(
-    loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"), autoescape=True
-)
-# (key, API path, extra query, Vietnamese label, English label)
-DOWNLOADS: tuple[tuple[str, str, dict[str, str], str, str], ...] = (
-    ("coverage-geojson", "api/coverage", {}, "Độ phủ theo thôn (GeoJSON)", "coverage by village"),
-    ("coverage-csv", "api/coverage", {"format": "csv"}, "Độ phủ theo thôn (CSV)", "as CSV"),
-    ("gaps-geojson", "api/gaps", {}, "Thôn chưa có mô hình (GeoJSON)", "uncovered villages"),
-    ("gaps-csv", "api/gaps", {"format": "csv"}, "Thôn chưa có mô hình (CSV)", "as CSV"),
-)
 
 
 class CoverageViewLike(Protocol):
@@ -227,7 +211,7 @@ def _add_page(
     links: bool,
 ) -> None:
     figure = fmap.get_root()
-    title_unit = _title_unit(scope)
+    title_unit = unit_title(scope)
     title = f"Độ phủ mô hình tự quản ANTT — {title_unit} — {result.as_of:%d/%m/%Y}"
     figure.title = escape(title, quote=False)  # type: ignore[attr-defined]
     figure.header.add_child(RawHtml(f"<style>{PAGE_CSS}</style>"), name="page_css")  # type: ignore[attr-defined]
@@ -238,100 +222,13 @@ def _add_page(
     aside = (
         '<aside class="map-side">'
         + "".join(notices)
-        + summary_html(_summary(scope))
-        + sources_html(sources, focus)
-        + (downloads_html(focus, result.as_of) if links else "")
+        + side_panel_html(scope, sources, result.as_of, links=links)
         + legend_html()
         + no_geometry_html(missing, commune_names)
         + "</aside>"
     )
     figure.html.add_child(RawHtml(header), name="page_header")  # type: ignore[attr-defined]
     figure.html.add_child(RawHtml(aside), name="page_aside")  # type: ignore[attr-defined]
-
-
-def downloads_html(focus_code: str | None, as_of: date) -> str:
-    """Links to the page's data as files to save: the API with ``download=1``, for the
-    unit and date shown. Relative, so they work behind a path prefix too."""
-    scope = {"parent": focus_code} if focus_code else {}
-    links = [
-        {
-            "key": key,
-            "href": f"{path}?{urlencode({**scope, 'as_of': as_of.isoformat(), **query})}"
-            + "&download=1",
-            "label_vi": label_vi,
-            "label_en": label_en,
-        }
-        for key, path, query, label_vi, label_en in DOWNLOADS
-    ]
-    return TEMPLATES.get_template("downloads.html").render(links=links)
-
-
-def _title_unit(scope: Scope) -> str:
-    if scope.focus is not None:
-        return display_name(scope.focus["name"], scope.focus["unit_type"])
-    roots = root_rollups(scope.rollups)
-    names = [display_name(n, t) for n, t in zip(roots["name"], roots["unit_type"], strict=True)]
-    if 0 < len(names) <= 3:
-        return ", ".join(sorted(names))
-    return "Tất cả đơn vị (all units)"
-
-
-def _summary(scope: Scope) -> Summary:
-    focus = scope.focus
-    if focus is not None and int(focus["level"]) == int(Level.VILLAGE):
-        return Summary(
-            1,
-            int(bool(focus["covered"])),
-            _number(focus.get("members")),
-            _number(focus.get("member_households")),
-            int(focus["model_count"]),
-            int(focus["team_count"]),
-        )
-    tops = root_rollups(scope.rollups)
-    if tops.empty:
-        return _summary_of_villages(scope.villages)
-    known = int(tops["source_communes_with_villages"].sum())
-    sources = int(tops["source_communes_total"].sum())
-    return Summary(
-        int(tops["villages_total"].sum()),
-        int(tops["villages_covered"].sum()),
-        _sum(tops["members"]),
-        _model_households(tops),
-        int(tops["models"].sum()),
-        int(tops["teams"].sum()),
-        data_status_of(known, sources),
-        int(tops["communes_with_villages"].sum()),
-        int(tops["communes_total"].sum()),
-        known,
-        sources,
-    )
-
-
-def _summary_of_villages(villages: gpd.GeoDataFrame) -> Summary:
-    return Summary(
-        len(villages),
-        int(villages["covered"].sum()),
-        _sum(villages["members"]),
-        _model_households(villages),
-        int(villages["model_count"].sum()),
-        int(villages["team_count"].sum()),
-        DATA_COMPLETE if len(villages) else DATA_NONE,
-    )
-
-
-def _model_households(frame: pd.DataFrame) -> float:
-    """Households taking part in models (``households`` is the census count of the unit)."""
-    return _sum(frame["member_households"])
-
-
-def _sum(values: pd.Series) -> float:
-    """Sum of a count column; NaN (shown as "—") when no value is known."""
-    return _number(pd.to_numeric(values, errors="coerce").sum(min_count=1))
-
-
-def _number(value: Any) -> float:
-    number = as_number(value)
-    return float("nan") if number is None else number
 
 
 def _units_to_draw(

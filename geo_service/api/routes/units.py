@@ -23,6 +23,7 @@ from geo_service.api.deps import StoreDep
 from geo_service.api.paging import PageAsked
 from geo_service.api.params import AsOf, Parent, day
 from geo_service.api.serialise import GEOJSON_MEDIA_TYPE, records
+from geo_service.api.views import ancestors
 from geo_service.coverage.unit_fate import row_fates, unit_fate
 from geo_service.domain import UNIT_COLUMNS
 from geo_service.output.geometry import geojson_text
@@ -137,7 +138,10 @@ def get_unit(store: StoreDep, code: str, as_of: AsOf = None) -> Any:
     lineage = store.lineage()
     props = records(match, UNIT_COLUMNS)[0] | {
         "as_of": when.isoformat(),
-        "ancestors": _ancestors(store, when, match["parent_code"].iloc[0]),
+        "ancestors": [
+            {"code": unit["code"], "name": unit["name"]}
+            for unit in ancestors(store, when, match["parent_code"].iloc[0])
+        ],
         "children": store.count_units(UnitQuery(as_of=when, parent_code=code)),
         "predecessors": sorted(lineage.loc[lineage["new_code"] == code, "old_code"]),
         "successors": sorted(lineage.loc[lineage["old_code"] == code, "new_code"]),
@@ -150,19 +154,3 @@ def get_unit(store: StoreDep, code: str, as_of: AsOf = None) -> Any:
         "geometry": None if geometry is None else orjson.loads(geojson_text(geometry)),
     }
     return Response(orjson.dumps(feature), media_type=GEOJSON_MEDIA_TYPE)
-
-
-def _ancestors(store: Store, when: date, parent: str | None) -> list[dict[str, Any]]:
-    """The units above one, its parent first, read one by one up the tree (at most three)."""
-    found: list[dict[str, Any]] = []
-    seen: set[str] = set()
-    columns = ("code", "name", "parent_code")
-    while isinstance(parent, str) and parent not in seen:
-        seen.add(parent)
-        query = UnitQuery(as_of=when, codes=(parent,), with_geometry=False, columns=columns)
-        above = store.units(query)
-        if above.empty:
-            break
-        found.append({"code": parent, "name": above["name"].iloc[0]})
-        parent = above["parent_code"].iloc[0]
-    return found
