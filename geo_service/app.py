@@ -18,6 +18,7 @@ from geo_service.api.routes import (
     docs_pages,
     gaps,
     imports,
+    map_data,
     model_types,
     models,
     pages,
@@ -71,7 +72,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     errors.install(app)
     validators.install(app)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    for module in (units, coverage, gaps, models, model_types, imports, tiles, pages):
+    for module in (units, coverage, gaps, models, model_types, imports, tiles, map_data, pages):
         app.include_router(module.router)
     ogc.install(app)
     return app
