@@ -11,6 +11,8 @@ units meeting the box only (its R-tree); attributes come from the coverage view 
 from __future__ import annotations
 
 import math
+import threading
+import weakref
 from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
@@ -119,43 +121,79 @@ def features_in_box(store: Store, view: CoverageView, level: int, bbox: BBox) ->
     return Drawn(level, orjson.dumps({**head, "features": features}))
 
 
-def gaps_in_box(view: CoverageView, bbox: BBox, zoom: int, listed: int) -> dict[str, Any]:
-    """The uncovered villages whose label point lies in ``bbox``: how many, the points to
-    draw (thinned to ``GAP_CELL_PIXELS`` at ``zoom``: ``[lon, lat, code, count]``), and the
-    first ``listed`` by commune and name, with their commune's name."""
+@dataclass(frozen=True)
+class GapTable:
+    """A view's uncovered villages with a label point, sorted by commune name, name and
+    code: what every gaps request of that view filters by its box."""
+
+    lon: np.ndarray
+    lat: np.ndarray
+    rows: pd.DataFrame  # code, name, unit_type, commune, commune_type (object columns)
+
+
+# One table per kept coverage view, dropped with the view (the cache's LRU decides).
+_GAP_TABLES: dict[int, tuple[weakref.ref[CoverageView], GapTable]] = {}
+_GAP_TABLES_LOCK = threading.Lock()
+
+
+def gap_table(view: CoverageView) -> GapTable:
+    """The ``GapTable`` of ``view``, built once per view object."""
+    key = id(view)
+    with _GAP_TABLES_LOCK:
+        kept = _GAP_TABLES.get(key)
+    if kept is not None and kept[0]() is view:
+        return kept[1]
     villages = view.result.villages
     gaps = villages[~villages["covered"].astype(bool)]
-    lon = pd.to_numeric(gaps["label_lon"], errors="coerce").to_numpy(dtype=float)
-    lat = pd.to_numeric(gaps["label_lat"], errors="coerce").to_numpy(dtype=float)
-    west, south, east, north = bbox
-    inside = (lon >= west) & (lon <= east) & (lat >= south) & (lat <= north)
-    gaps, lon, lat = gaps[inside], lon[inside], lat[inside]
     communes = view.result.rollups.set_index("code")
-    commune_names = {
-        code: display_name(name, unit_type)
-        for code, name, unit_type in zip(
-            communes.index, communes["name"], communes["unit_type"], strict=True
-        )
-    }
-    names = [
-        display_name(name, unit_type)
-        for name, unit_type in zip(gaps["name"], gaps["unit_type"], strict=True)
-    ]
-    commune = [commune_names.get(str(code), "") for code in gaps["parent_code"]]
-    order = sorted(range(len(names)), key=lambda i: (commune[i], names[i], gaps["code"].iat[i]))
+    table = pd.DataFrame(
+        {
+            "code": gaps["code"].to_numpy(dtype=object),
+            "name": gaps["name"].to_numpy(dtype=object),
+            "unit_type": gaps["unit_type"].to_numpy(dtype=object),
+            "commune": gaps["parent_code"].map(communes["name"]).to_numpy(dtype=object),
+            "commune_type": gaps["parent_code"].map(communes["unit_type"]).to_numpy(dtype=object),
+            "lon": pd.to_numeric(gaps["label_lon"], errors="coerce").to_numpy(dtype=float),
+            "lat": pd.to_numeric(gaps["label_lat"], errors="coerce").to_numpy(dtype=float),
+        }
+    )
+    # A label is given or derived at import; a village without one is not drawn or listed.
+    table = table[np.isfinite(table["lon"]) & np.isfinite(table["lat"])]
+    table = table.sort_values(["commune", "name", "code"], kind="stable", na_position="last")
+    built = GapTable(
+        table["lon"].to_numpy(), table["lat"].to_numpy(), table.drop(columns=["lon", "lat"])
+    )
+    with _GAP_TABLES_LOCK:
+        _GAP_TABLES[key] = (weakref.ref(view), built)
+    weakref.finalize(view, _GAP_TABLES.pop, key, None)
+    return built
+
+
+def gaps_in_box(view: CoverageView, bbox: BBox, zoom: int, listed: int) -> dict[str, Any]:
+    """The uncovered villages whose label point lies in ``bbox``: how many, the points to
+    draw (thinned to ``GAP_CELL_PIXELS`` at ``zoom``: ``[lon, lat, count]``), and the
+    first ``listed`` by commune and name, with their commune's name."""
+    table = gap_table(view)
+    west, south, east, north = bbox
+    lon, lat = table.lon, table.lat
+    inside = np.flatnonzero((lon >= west) & (lon <= east) & (lat >= south) & (lat <= north))
+    first = inside[:listed]
+    rows = table.rows.iloc[first].to_dict("records")
     return {
         "as_of": view.as_of.isoformat(),
-        "total": len(gaps),
-        "points": _thinned(lon, lat, gaps["code"].to_numpy(dtype=object), zoom),
+        "total": len(inside),
+        "points": _thinned(lon[inside], lat[inside], zoom),
         "listed": [
             {
-                "code": str(gaps["code"].iat[i]),
-                "name": names[i],
-                "commune": commune[i],
-                "lon": round(float(lon[i]), POINT_DECIMALS),
-                "lat": round(float(lat[i]), POINT_DECIMALS),
+                "code": row["code"],
+                "name": display_name(row["name"], row["unit_type"]),
+                "commune": display_name(row["commune"], row["commune_type"])
+                if isinstance(row["commune"], str)
+                else "",
+                "lon": round(float(lon[at]), POINT_DECIMALS),
+                "lat": round(float(lat[at]), POINT_DECIMALS),
             }
-            for i in order[:listed]
+            for row, at in zip(rows, first, strict=True)
         ],
     }
 
@@ -183,28 +221,23 @@ def unit_bounds(store: Store, as_of: date, unit: dict[str, Any]) -> list[float] 
     return None
 
 
-def _thinned(lon: np.ndarray, lat: np.ndarray, codes: np.ndarray, zoom: int) -> list[list[Any]]:
-    """One point per occupied cell of ``GAP_CELL_PIXELS`` Web Mercator pixels at ``zoom``:
-    the first village's, with the number of villages in the cell."""
+def _thinned(lon: np.ndarray, lat: np.ndarray, zoom: int) -> list[list[float]]:
+    """One point per occupied cell of ``GAP_CELL_PIXELS`` Web Mercator pixels at ``zoom``
+    (the first village's), with the number of villages in the cell: ``[lon, lat, count]``,
+    rounded to a twentieth of a pixel or finer."""
     if len(lon) == 0:
         return []
-    scale = TILE_PIXELS * 2.0**zoom / GAP_CELL_PIXELS
+    pixels = TILE_PIXELS * 2.0**zoom
+    decimals = min(POINT_DECIMALS, max(3, math.ceil(math.log10(pixels / 360.0)) + 1))
+    scale = pixels / GAP_CELL_PIXELS
     x = np.floor((lon + 180.0) / 360.0 * scale)
     sin = np.sin(np.radians(np.clip(lat, -85.0511, 85.0511)))
     y = np.floor((0.5 - np.log((1 + sin) / (1 - sin)) / (4 * math.pi)) * scale)
-    cells, first, counts = np.unique(
+    _, first, counts = np.unique(
         np.stack([x, y], axis=1), axis=0, return_index=True, return_counts=True
     )
-    del cells
-    return [
-        [
-            round(float(lon[i]), POINT_DECIMALS),
-            round(float(lat[i]), POINT_DECIMALS),
-            str(codes[i]),
-            int(n),
-        ]
-        for i, n in zip(first, counts, strict=True)
-    ]
+    points = np.round(np.stack([lon[first], lat[first]], axis=1), decimals)
+    return [[float(a), float(b), int(n)] for (a, b), n in zip(points, counts, strict=True)]
 
 
 def _no_data_areas(store: Store, view: CoverageView, bbox: BBox) -> gpd.GeoDataFrame:

@@ -52,7 +52,7 @@ def select_scope(view: _ViewLike, focus_code: str | None) -> Scope:
     if not focus_code:
         codes = frozenset(map(str, villages["code"])) | frozenset(map(str, rollups["code"]))
         return Scope(villages, rollups, codes, None)
-    focus = _find_unit(focus_code, rollups, villages)
+    focus = find_unit(focus_code, rollups, villages)
     links = [frame[["code", "parent_code"]] for frame in (rollups, villages)]
     codes = UnitTree(pd.concat(links, ignore_index=True)).subtree(focus_code)
     return Scope(
@@ -63,7 +63,8 @@ def select_scope(view: _ViewLike, focus_code: str | None) -> Scope:
     )
 
 
-def _find_unit(code: str, *frames: gpd.GeoDataFrame) -> dict[str, Any]:
+def find_unit(code: str, *frames: gpd.GeoDataFrame) -> dict[str, Any]:
+    """The first row of ``frames`` with ``code``, as a dict; ``UnitNotInView`` if none."""
     for frame in frames:
         rows = frame[frame["code"] == code]
         if not rows.empty:

@@ -38,7 +38,7 @@ from geo_service.coverage.reads import CoverageView
 from geo_service.coverage.unit_fate import UnitNotOnDate, unit_fate
 from geo_service.domain import Level
 from geo_service.web.popups import display_name, site_table, unit_popup, village_popup
-from geo_service.web.scope import UnitNotInView, select_scope
+from geo_service.web.scope import UnitNotInView, find_unit, select_scope
 from geo_service.web.side_panel import side_panel_html, unit_title
 
 router = APIRouter(prefix="/api/map", tags=["map"])
@@ -89,13 +89,12 @@ def map_unit(source: CoverageSourceDep, code: Code, as_of: AsOf = None) -> Respo
     when = day(as_of)
     view = source.view(when, None)
     try:
-        scope = select_scope(view, code)
+        unit = find_unit(code, view.result.rollups, view.result.villages)
     except UnitNotInView:
         fate = unit_fate(source.store, code, when)
         return JSONResponse(
             status_code=404, content={"detail": fate.message(), "unit": fate.as_dict()}
         )
-    unit = scope.focus or {}
     level = int(unit["level"])
     place = place_names(source.store, when, unit.get("parent_code"))
     body = {
