@@ -71,12 +71,13 @@ def chromium() -> Iterator[Browser]:
 
 
 def screen_point(page: Page, lon: float, lat: float) -> tuple[float, float]:
-    """Where (lon, lat) is on the screen, found through the page's folium (Leaflet) map."""
+    """Where (lon, lat) is on the screen, found through the page's Leaflet map: the map
+    page's (``window.coverageMap``) or a folium file's."""
     x, y = page.evaluate(
         """([lat, lon]) => {
-            const div = document.querySelector('.folium-map');
-            const point = window[div.id].latLngToContainerPoint([lat, lon]);
-            const box = div.getBoundingClientRect();
+            const map = window.coverageMap || window[document.querySelector('.folium-map').id];
+            const point = map.latLngToContainerPoint([lat, lon]);
+            const box = map.getContainer().getBoundingClientRect();
             return [box.left + point.x, box.top + point.y];
         }""",
         [lat, lon],

@@ -123,10 +123,13 @@ def test_the_installed_wheel_serves_the_demo_from_an_unrelated_folder(
         try:
             wait_for_page(f"{url}/", server, log)
             status, page = get(f"{url}/?unit=09496&as_of=2025-06-30")
-            assert status == 200 and 'class="folium-map' in page
-            assert "/static/vendor/leaflet/leaflet.js" in page
-            assert "Thị trấn Thứa" in page and "09496-003" in page  # the demo was loaded
-            assert get(f"{url}/static/vendor/leaflet/leaflet.js")[0] == 200
+            assert status == 200 and 'id="map-config"' in page
+            assert "static/vendor/leaflet/leaflet.js" in page
+            assert "Thị trấn Thứa" in page  # the demo was loaded
+            status, village = get(f"{url}/api/map/units/09496-003?as_of=2025-06-30")
+            assert status == 200 and "village-popup" in village  # the data the page fetches
+            for asset in ("vendor/leaflet/leaflet.js", "map/map.js", "map/map.css"):
+                assert get(f"{url}/static/{asset}")[0] == 200, asset
             assert get(f"{url}/api/units?q=thua")[0] == 200
             status, docs = get(f"{url}/docs")  # its assets come from a declared dependency
             assert status == 200 and "/static-offline-docs/swagger-ui-bundle.js" in docs

@@ -185,14 +185,14 @@ def test_a_hole_is_clockwise_and_an_exterior_counter_clockwise_whatever_was_stor
 # -- the map -----------------------------------------------------------------------------------
 
 
-def test_the_served_map_page_embeds_rfc7946_geojson(client: TestClient) -> None:
-    for params in ({"as_of": BEFORE}, {"as_of": BEFORE, "unit": "09496"}, {"as_of": AFTER}):
-        page = client.get("/", params=params)
-        assert page.status_code == 200
-        collections = embedded_collections(page.text)
-        assert len(collections) >= 3  # communes, villages, outlines (and types)
-        for collection in collections:
-            assert_rfc7946(collection, f"map page {params}")
+def test_the_map_page_s_data_is_rfc7946_geojson(client: TestClient) -> None:
+    boxes = {1: "102,8,110,24", 2: "105,20,108,22", 3: "105,20,108,22", 4: "106.1,21,106.3,21.1"}
+    for as_of in (BEFORE, AFTER):
+        for level, box in boxes.items():
+            params = {"bbox": box, "level": level, "as_of": as_of}
+            collection = client.get("/api/map/features", params=params).json()
+            assert collection["features"], params
+            assert_rfc7946(collection, f"map data {params}")
 
 
 def test_the_map_file_embeds_rfc7946_geojson(demo_gpkg: Path, tmp_path: Path) -> None:

@@ -363,23 +363,32 @@ def test_villages_without_geometry_are_listed(tmp_path: Path) -> None:
 # -- the page route -------------------------------------------------------------------------------
 
 
-def test_page_serves_the_map_with_a_unit_picker(client: TestClient) -> None:
+def test_page_is_a_shell_with_search_and_date_and_local_assets(client: TestClient) -> None:
     response = client.get("/", params={"as_of": BEFORE.isoformat()})
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/html")
     html = response.text
     assert external_asset_urls(html) == []
-    assert '<select name="unit" onchange="this.form.submit()">' in html
-    assert '<option value="09595">' in html and '<option value="19357">' in html
-    assert client.get("/static/vendor/leaflet/leaflet.js").status_code == 200
+    assert '<input type="search" name="q"' in html
+    assert '<input type="date" name="as_of" value="2025-06-30" required>' in html
+    assert '<script src="static/map/map.js"></script>' in html
+    for asset in ("vendor/leaflet/leaflet.js", "map/map.js", "map/map.css"):
+        assert client.get("/static/" + asset).status_code == 200, asset
+    # No feature is embedded: the page fetches them (/api/map) for the view it shows.
+    assert '"09496-001"' not in html and '"FeatureCollection"' not in html
+    assert len(response.content) < 30_000
 
 
 def test_page_focuses_on_the_requested_unit(client: TestClient) -> None:
     html = client.get("/", params={"unit": "09595", "as_of": "2025-06-30"}).text
     assert '<span class="unit-title">Phường Viên Sơn</span>' in html
     assert '<small class="unit-context">Thị xã Sơn Tây, Thành phố Hà Nội</small>' in html
-    assert '<option value="09595" selected>' in html
-    assert '"09595-001"' in html and '"09496-001"' not in html
+    assert '<input type="hidden" name="unit" value="09595">' in html
+    config = json.loads(re.search(r'id="map-config">(.*?)</script>', html).group(1))  # type: ignore[union-attr]
+    assert config["unit"]["code"] == "09595" and config["unit"]["level"] == 3
+    west, south, east, north = config["unit"]["bounds"]
+    assert 105.4 < west < east < 105.6 and 21.1 < south < north < 21.2
+    assert '"09595-001"' not in html and '"09496-001"' not in html
 
 
 def test_page_on_an_empty_store_says_there_is_no_data(tmp_path: Path) -> None:

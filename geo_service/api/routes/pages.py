@@ -1,4 +1,5 @@
-"""HTML pages: the coverage map at ``GET /``.
+"""HTML pages: the coverage map at ``GET /``, a page shell (``web/templates/map.html``)
+whose script fetches the data of the view it shows from ``/api/map``.
 
 Bad input gets a short page saying what to fix (or JSON when the client asks for JSON):
 an unknown unit is a 404, a malformed date a 422. Never a 500 for either. A unit that a
@@ -9,18 +10,16 @@ successors and to its own figures on its last day. Those pages are the Jinja2 te
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import date
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-import pandas as pd
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.templating import Jinja2Templates
 
+from geo_service.api.map_layers import place_names, unit_bounds
 from geo_service.api.views import CoverageSourceDep
-from geo_service.coverage.reads import CoverageView, with_no_data_areas_of, with_unit_geometry
 from geo_service.coverage.unit_fate import (
     ENDED,
     MERGED,
@@ -32,12 +31,10 @@ from geo_service.coverage.unit_fate import (
     UnitFate,
     UnitNotOnDate,
 )
-from geo_service.domain import Level
 from geo_service.settings import PACKAGE_DIR
-from geo_service.store import Store, UnitQuery
-from geo_service.web.assets import AssetMode
-from geo_service.web.map import render_map_html
-from geo_service.web.panels import UnitChoice, unit_choices
+from geo_service.web.panels import no_units_notice
+from geo_service.web.scope import select_scope
+from geo_service.web.side_panel import side_panel_html, unit_title
 
 router = APIRouter(tags=["pages"])
 TEMPLATES = Jinja2Templates(directory=PACKAGE_DIR / "web" / "templates")  # autoescaped
@@ -62,36 +59,49 @@ def coverage_map_page(
     unit: UnitParam = None,
     as_of: AsOfParam = None,
 ) -> Response:
-    """The Leaflet map of village coverage; ``?unit=CODE`` focuses on one unit's subtree."""
+    """The map page: a shell that fetches its data (``/api/map``) for the view it shows;
+    ``?unit=CODE`` starts on one unit. The page itself carries the unit's summary only."""
     try:
         day = _parse_day(as_of)
     except ValueError:
         message = f"as_of must be an ISO date YYYY-MM-DD, got '{_clip(as_of)}'"
         return _notice(request, 422, message, ("Ngày không hợp lệ", "invalid date"))
     focus = (unit or "").strip() or None
+    as_of_given = bool(as_of and as_of.strip())
     try:
-        view = drawn(source.store, source.view(day, focus))
-        html = render_map_html(
-            view, focus_code=focus, assets=AssetMode.SERVED, choices=_choices(source.store, day)
-        )
+        view = source.view(day, focus)
+        scope = select_scope(view, focus)
     except UnitNotOnDate as exc:
-        return _unit_not_on_date(request, exc.fate, as_of_given=bool(as_of and as_of.strip()))
-    except LookupError:  # the map's UnitNotInView
+        return _unit_not_on_date(request, exc.fate, as_of_given=as_of_given)
+    except LookupError:  # UnitNotInView
         message = f"no unit with code '{_clip(focus)}' on {day.isoformat()}"
         return _notice(request, 404, message, TITLES[UNKNOWN])
-    return HTMLResponse(html)
-
-
-def drawn(store: Store, view: CoverageView) -> CoverageView:
-    """``view`` with what the map draws: the units' geometry, and the areas of communes
-    whose villages are unknown."""
-    result = view.result
-    result = replace(
-        result,
-        villages=with_unit_geometry(store, view.as_of, result.villages),
-        rollups=with_unit_geometry(store, view.as_of, result.rollups),
-    )
-    return with_no_data_areas_of(store, replace(view, result=result))
+    notices = []
+    if view.result.rollups.empty and view.result.villages.empty:
+        notices.append(no_units_notice())
+    start = None
+    if scope.focus is not None:
+        start = {
+            "code": focus,
+            "level": int(scope.focus["level"]),
+            "bounds": unit_bounds(source.store, day, scope.focus),
+        }
+    parent = scope.focus.get("parent_code") if scope.focus is not None else None
+    context = {
+        "title": unit_title(scope),
+        "place": place_names(source.store, view.as_of, parent),
+        "as_of": day,
+        "unit": focus,
+        "notices": notices,
+        "panel": side_panel_html(scope, view.village_sources, day, links=True),
+        "config": {
+            "as_of": day.isoformat(),
+            "as_of_given": as_of_given,
+            "today": date.today().isoformat(),
+            "unit": start,
+        },
+    }
+    return TEMPLATES.TemplateResponse(request, "map.html", context)
 
 
 def _parse_day(text: str | None) -> date:
@@ -103,18 +113,6 @@ def _parse_day(text: str | None) -> date:
 def _clip(value: str | None) -> str:
     text = value or ""
     return text if len(text) <= ECHO_LIMIT else text[:ECHO_LIMIT] + "…"
-
-
-def _choices(store: Store, day: date) -> list[UnitChoice]:
-    """Every province, district and commune valid on ``day``, for the unit picker."""
-    frames = [
-        store.units(UnitQuery(as_of=day, level=int(level)))
-        for level in (Level.PROVINCE, Level.DISTRICT, Level.COMMUNE)
-    ]
-    present = [frame for frame in frames if not frame.empty]
-    if not present:
-        return []
-    return unit_choices(pd.concat(present, ignore_index=True))
 
 
 def _unit_not_on_date(request: Request, fate: UnitFate, *, as_of_given: bool) -> Response:
