@@ -35,8 +35,8 @@ from geo_service.ingest.registers.read import read_register
 from geo_service.ingest.report import ValidationReport
 from geo_service.ingest.units.boundaries import normalise_units, read_boundaries
 from geo_service.ingest.units.codeless import settle_codes
-from geo_service.ingest.units.columns import unit_source
 from geo_service.ingest.units.lineage import read_lineage
+from geo_service.ingest.units.source import unit_source
 from geo_service.ingest.villages.derive import derive_village_areas, read_village_points
 from geo_service.settings import (
     DEFAULT_MAX_VERTICES_PER_FEATURE,

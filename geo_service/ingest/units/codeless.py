@@ -30,7 +30,7 @@ from geo_service.ingest.registers.match_report import Kind, Lookup, MatchReport,
 from geo_service.ingest.registers.matching import UnitMatcher
 from geo_service.ingest.report import ValidationReport
 from geo_service.ingest.units.codes import PARENT_LEVELS, PATTERNS, RULES
-from geo_service.ingest.units.columns import SOURCE_ATTR, ParentNames, UnitSource, unit_source
+from geo_service.ingest.units.source import SOURCE_ATTR, ParentNames, UnitSource, unit_source
 from geo_service.ingest.units.tree import ANYWHERE
 
 _KINDS: dict[int, Kind] = {int(Level.COMMUNE): "commune", int(Level.VILLAGE): "village"}

@@ -11,7 +11,7 @@ and village names are found by ``ingest.units.duplicates``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 
 import geopandas as gpd
@@ -43,6 +43,7 @@ from geo_service.ingest.units.cells import (
 from geo_service.ingest.units.codes import code_problems, parent_problems
 from geo_service.ingest.units.duplicates import UnitCells, check_duplicates
 from geo_service.ingest.units.levels import level_cells, levels_of_types, unit_types
+from geo_service.ingest.units.source import SOURCE_ATTR, ParentNames, UnitSource
 from geo_service.ingest.units.text_columns import (
     code_texts,
     column_texts,
@@ -114,38 +115,6 @@ class _Fields:
         return self.columns.get(role)
 
 
-SOURCE_ATTR = "unit_source"
-
-
-@dataclass(frozen=True)
-class ParentNames:
-    """The names a row gives its province and district ("" when not given)."""
-
-    province: str = ""
-    district: str = ""
-
-
-@dataclass(frozen=True, eq=False)
-class UnitSource:
-    """The file row of each unit and the file's column behind a unit column.
-
-    Kept in ``DataFrame.attrs``, which pandas deep-copies after nearly every operation; this
-    record copies as itself, where a plain list of row numbers (one per unit) would be
-    copied each time. ``codeless`` holds, by row position, the parent names of the
-    communes and villages left without a code (``normalise_units(codes_later=True)``).
-    """
-
-    rows: list[int]
-    fields: dict[str, str | None]
-    codeless: dict[int, ParentNames] = field(default_factory=dict)
-
-    def __deepcopy__(self, memo: dict[int, object]) -> UnitSource:
-        return self
-
-    def field(self, column: str) -> str:
-        return self.fields.get(column) or column
-
-
 def normalise_units(
     raw: gpd.GeoDataFrame,
     *,
@@ -196,14 +165,6 @@ def normalise_units(
         _parent_names(frame, fields, table["code"].isna().to_numpy() if codes_later else None),
     )
     return units, report
-
-
-def unit_source(units: pd.DataFrame) -> UnitSource:
-    """Where each unit came from: ``normalise_units``' record, or rows 1..n."""
-    found = units.attrs.get(SOURCE_ATTR)
-    if isinstance(found, UnitSource):
-        return found
-    return UnitSource(list(range(1, len(units) + 1)), {})
 
 
 def _parent_names(
