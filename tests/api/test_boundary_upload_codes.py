@@ -86,3 +86,23 @@ def test_on_an_empty_store_a_codeless_row_is_422(tmp_path: Path) -> None:
     (error,) = response.json()["report"]["errors"]
     assert (error["row"], error["field"]) == (67, "gso_commune_code_2019")
     assert not path.exists()
+
+
+def test_a_reviewed_mapping_is_taken_from_the_form(uploads: tuple[TestClient, Path]) -> None:
+    client, _ = uploads
+    mapping = "kind,parent_code,given_name,code\ncommune,269,Phường Sơn Đông,09613\n".encode()
+    response = post(client, SEED.read_bytes(), mapping)
+    assert response.status_code == 200, response.text
+    (warning,) = [w for w in response.json()["report"]["warnings"] if w["code"] == "code_settled"]
+    assert "took 09613 (Phường Sơn Đông), from m.csv row 2" in warning["message"]
+
+
+def test_on_an_empty_store_a_mapping_gives_the_code(tmp_path: Path) -> None:
+    path = tmp_path / "empty.gpkg"
+    mapping = "kind,parent_code,given_name,code\ncommune,,Phường Sơn Đông,09613\n".encode()
+    with writer(upload_settings(path)) as client:
+        response = post(client, NO_PARENT.encode(), mapping)
+    assert response.status_code == 200, response.text
+    (warning,) = response.json()["report"]["warnings"]
+    assert "took 09613 from m.csv row 2: a new code, not in the store" in warning["message"]
+    assert response.json()["changes"]["units"]["new"] == 1 and not path.exists()

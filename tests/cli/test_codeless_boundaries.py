@@ -97,7 +97,9 @@ def test_a_bad_mapping_is_refused_on_the_command_line(demo_gpkg: Path, tmp_path:
     store = tmp_path / "demo.gpkg"
     shutil.copy(demo_gpkg, store)
     mapping = tmp_path / "m.csv"
-    mapping.write_text("kind,parent_code,given_name,code\ncommune,269,Phường Nào,09999\n")
+    mapping.write_text(
+        "kind,parent_code,given_name,code\ncommune,269,Phường Nào,09999\n", encoding="utf-8"
+    )
     before = store.read_bytes()
     code, output = invoke(
         "import", "boundaries", str(SEED), "--store", str(store), "--mapping", str(mapping)
@@ -108,3 +110,23 @@ def test_a_bad_mapping_is_refused_on_the_command_line(demo_gpkg: Path, tmp_path:
         "m.csv, row 2, field 'given_name': no row of seed_districts_communes_2008.geojson" in flat
     )
     assert store.read_bytes() == before
+
+
+def test_on_an_empty_store_a_mapping_gives_a_parentless_ward_its_code(tmp_path: Path) -> None:
+    ward = tmp_path / "ward.csv"
+    ward.write_text(
+        "ma_xa,ten,wkt\n,Phường Sơn Đông,"
+        '"POLYGON ((105.45 21.1, 105.46 21.1, 105.46 21.11, 105.45 21.1))"\n',
+        encoding="utf-8",
+    )
+    mapping = tmp_path / "m.csv"
+    mapping.write_text(
+        "kind,parent_code,given_name,code\ncommune,,Phường Sơn Đông,09613\n", encoding="utf-8"
+    )
+    store = tmp_path / "empty.gpkg"
+    code, output = invoke(
+        "import", "boundaries", str(ward), "--store", str(store), "--mapping", str(mapping)
+    )
+    assert code == 0, output
+    assert "took 09613 from m.csv row 2: a new code, not in the store" in " ".join(output.split())
+    assert son_dong(store) == [("Phường Sơn Đông", None)]
