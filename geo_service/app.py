@@ -13,6 +13,7 @@ from fastapi_offline import FastAPIOffline
 
 from geo_service import __version__
 from geo_service.api import errors, ogc, validators
+from geo_service.api.geometry_texts import GeometryTexts
 from geo_service.api.routes import (
     coverage,
     docs_pages,
@@ -68,6 +69,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.started = datetime.now(UTC)  # a download's Last-Modified is never earlier
     # Per process: each worker keeps its own, and the store's generation keeps them current.
     app.state.coverage_cache = CoverageCache(settings.coverage_cache_entries)
+    app.state.geometry_texts = GeometryTexts(settings.geometry_cache_mb * 1024 * 1024)
     app.add_middleware(docs_pages.LocalImagesOnDocsPages)
     errors.install(app)
     validators.install(app)

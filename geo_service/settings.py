@@ -65,6 +65,12 @@ class Settings(BaseSettings):
     tile_cache_mb: int = Field(
         default=64, ge=0, description="Memory for vector tiles kept per store generation (MB)."
     )
+    geometry_cache_mb: int = Field(
+        default=64,
+        ge=0,
+        description="Memory for units' geometry kept as GeoJSON text per store generation "
+        "(MB), so downloads and pages do not encode it again.",
+    )
     coverage_cache_entries: int = Field(
         default=64,
         ge=1,

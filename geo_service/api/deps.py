@@ -16,6 +16,7 @@ from typing import Annotated
 from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from geo_service.api.geometry_texts import GeometryTexts
 from geo_service.coverage.derived import CoverageCache
 from geo_service.settings import Settings
 from geo_service.store import Store
@@ -44,9 +45,15 @@ def get_coverage_cache(request: Request) -> CoverageCache:
     return cache
 
 
+def get_geometry_texts(request: Request) -> GeometryTexts:
+    texts: GeometryTexts = request.app.state.geometry_texts
+    return texts
+
+
 StoreDep = Annotated[Store, Depends(get_store)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 CoverageCacheDep = Annotated[CoverageCache, Depends(get_coverage_cache)]
+GeometryTextsDep = Annotated[GeometryTexts, Depends(get_geometry_texts)]
 
 
 def require_write_access(

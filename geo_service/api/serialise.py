@@ -1,7 +1,8 @@
 """Bytes for responses: RFC 7946 GeoJSON, CSV for Excel, and download headers.
 
-GeoJSON is assembled from per-feature strings (``output_geometry.geojson_texts`` +
-orjson) rather than nested Python objects, so large collections stay cheap. Geometry is
+GeoJSON is assembled from per-feature strings (``output_geometry.geojson_texts``, or the
+texts kept per store generation by ``api.geometry_texts``, + orjson) rather than nested
+Python objects, so large collections stay cheap. Geometry is
 written whole (rounded to 7 decimals, wound as RFC 7946 asks); only the map simplifies.
 CSV text cells are made inert (``spreadsheet_cells``), so no cell runs as a formula.
 """
@@ -9,7 +10,7 @@ CSV text cells are made inert (``spreadsheet_cells``), so no cell runs as a form
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 from urllib.parse import quote
 
@@ -30,6 +31,8 @@ COORDINATE_COLUMNS = ("label_lon", "label_lat")
 # enough that one piece of the largest villages stays a few megabytes.
 FEATURES_PER_CHUNK = 2000
 CSV_ROWS_PER_CHUNK = 10_000
+# The GeoJSON geometry text of each row of a piece of a collection (None: no geometry).
+GeometryTextsOf = Callable[[pd.DataFrame], Sequence[str | None]]
 # Dates go to ``plain`` (a datetime at midnight is written as a day); dict keys as text.
 _JSON_OPTIONS = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_NON_STR_KEYS
 
@@ -49,9 +52,13 @@ def feature_collection(
     *,
     id_column: str = "code",
     extra: dict[str, Any] | None = None,
+    geometry_texts: GeometryTextsOf | None = None,
 ) -> bytes:
     """An RFC 7946 FeatureCollection (EPSG:4326, lon/lat; no "crs" member), whole."""
-    return b"".join(feature_collection_chunks(frame, columns, id_column=id_column, extra=extra))
+    pieces = feature_collection_chunks(
+        frame, columns, id_column=id_column, extra=extra, geometry_texts=geometry_texts
+    )
+    return b"".join(pieces)
 
 
 def feature_collection_chunks(
@@ -60,16 +67,22 @@ def feature_collection_chunks(
     *,
     id_column: str = "code",
     extra: dict[str, Any] | None = None,
+    geometry_texts: GeometryTextsOf | None = None,
 ) -> Iterator[bytes]:
     """``feature_collection``'s bytes in pieces of ``FEATURES_PER_CHUNK`` features, so a
-    download of the whole country is written without ever holding its body."""
-    if frame.crs is not None and frame.crs.to_epsg() != 4326:
-        frame = frame.to_crs(4326)
+    download of the whole country is written without ever holding its body.
+
+    The geometry is ``frame``'s own, encoded here, unless ``geometry_texts`` gives each
+    piece's geometry as GeoJSON text already written (``api.geometry_texts``: units'
+    geometry kept encoded per store generation)."""
+    if geometry_texts is None:
+        if frame.crs is not None and frame.crs.to_epsg() != 4326:
+            frame = frame.to_crs(4326)
+        geometry_texts = _encoded_geometry
     head = {"type": "FeatureCollection", **(extra or {})}
     yield orjson.dumps(head)[:-1] + b',"features":['
     for start in range(0, len(frame), FEATURES_PER_CHUNK):
         part = frame.iloc[start : start + FEATURES_PER_CHUNK]
-        geometries = geojson_texts(part.geometry.values)
         features = [
             {
                 "type": "Feature",
@@ -77,12 +90,18 @@ def feature_collection_chunks(
                 "geometry": None if geometry is None else orjson.Fragment(geometry),
                 "properties": props,
             }
-            for geometry, props in zip(geometries, property_rows(part, columns), strict=True)
+            for geometry, props in zip(
+                geometry_texts(part), property_rows(part, columns), strict=True
+            )
         ]
         # The list's brackets go: the features of every piece make one array.
         listed = orjson.dumps(features, default=plain, option=_JSON_OPTIONS)[1:-1]
         yield (b"," if start else b"") + listed
     yield b"]}"
+
+
+def _encoded_geometry(part: pd.DataFrame) -> list[str | None]:
+    return geojson_texts(part.geometry.to_numpy())
 
 
 def property_rows(frame: pd.DataFrame, columns: Sequence[str]) -> list[dict[str, Any]]:

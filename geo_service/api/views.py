@@ -16,8 +16,9 @@ import numpy as np
 import pandas as pd
 from fastapi import Depends, HTTPException, Query, Request, Response
 
-from geo_service.api.deps import CoverageCacheDep, SettingsDep, StoreDep
+from geo_service.api.deps import CoverageCacheDep, GeometryTextsDep, SettingsDep, StoreDep
 from geo_service.api.downloads import streamed, validators_for
+from geo_service.api.geometry_texts import GeometryTexts
 from geo_service.api.paging import PageAsked, Paging
 from geo_service.api.params import AsOf, Format, ModelTypeFilter, Parent, day
 from geo_service.api.serialise import (
@@ -28,7 +29,7 @@ from geo_service.api.serialise import (
 )
 from geo_service.api.validators import Validators
 from geo_service.coverage.derived import CoverageCache
-from geo_service.coverage.reads import CoverageView, coverage_as_of, with_unit_geometry
+from geo_service.coverage.reads import CoverageView, coverage_as_of
 from geo_service.domain import Level
 from geo_service.hierarchy import UnitTree
 from geo_service.settings import CoveragePolicy, Settings
@@ -140,6 +141,7 @@ class TableRequest:
     validators: Validators
     page: Paging
     store: Store
+    geometry: GeometryTexts
 
     def answer(
         self,
@@ -168,13 +170,13 @@ class TableRequest:
                     table[column] = table[column].map("; ".join)
             response = self.streamed(csv_chunks(table), CSV_MEDIA_TYPE, f"{stem}.csv", inline=False)
         else:
-            shown = with_unit_geometry(self.store, self.as_of, rows)
             next_url = self.page.next_url(total)
             head = {"as_of": self.as_of.isoformat(), "parent": self.parent, **extra}
             head |= {"policy": self.policy, "next": next_url}
-            head |= {"numberMatched": total, "numberReturned": len(shown)}
+            head |= {"numberMatched": total, "numberReturned": len(rows)}
             head["links"] = [{"rel": "next", "href": next_url}] if next_url else []
-            pieces = feature_collection_chunks(shown, columns, extra=head)
+            texts = self.geometry.reader(self.store, self.as_of)
+            pieces = feature_collection_chunks(rows, columns, extra=head, geometry_texts=texts)
             response = self.streamed(
                 pieces, GEOJSON_MEDIA_TYPE, f"{stem}.geojson", inline=not self.download
             )
@@ -221,6 +223,7 @@ CoverageSourceDep = Annotated[CoverageSource, Depends(coverage_source)]
 def table_request(
     request: Request,
     source: CoverageSourceDep,
+    geometry: GeometryTextsDep,
     page: PageAsked,
     parent: Parent = None,
     model_type: ModelTypeFilter = None,
@@ -249,6 +252,7 @@ def table_request(
         validators,
         page,
         store,
+        geometry,
     )
 
 
