@@ -29,7 +29,7 @@ from geo_service.api.serialise import (
 )
 from geo_service.api.validators import Validators
 from geo_service.coverage.derived import CoverageCache
-from geo_service.coverage.reads import CoverageView, coverage_as_of
+from geo_service.coverage.reads import CoverageView
 from geo_service.domain import Level
 from geo_service.hierarchy import UnitTree
 from geo_service.settings import CoveragePolicy, Settings
@@ -257,14 +257,6 @@ def table_request(
 
 
 TableAsked = Annotated[TableRequest, Depends(table_request)]
-
-
-def coverage_view(
-    store: Store, settings: Settings, as_of: date, parent: str | None, model_type: str | None
-) -> CoverageView:
-    """Coverage with geometry, computed for this request (the subtree of ``parent`` alone),
-    not kept: for readers that filter by geometry (the OGC items' ``bbox``)."""
-    return coverage_as_of(store, coverage_policy(store, settings, model_type), as_of, parent)
 
 
 def coverage_policy(store: Store, settings: Settings, model_type: str | None) -> CoveragePolicy:

@@ -19,8 +19,8 @@ import pytest
 from fastapi.testclient import TestClient
 from shapely.geometry import box
 
-from geo_service.api import views
 from geo_service.app import create_app
+from geo_service.coverage.derived import CoverageCache
 from geo_service.domain import UNIT_COLUMNS
 from geo_service.settings import Settings
 from geo_service.store import ImportBatch, ImportSource, Store
@@ -97,9 +97,10 @@ def test_a_304_computes_no_coverage(client: TestClient, monkeypatch: pytest.Monk
     etag = client.get("/api/gaps", params={"as_of": BEFORE}).headers["etag"]
 
     def refuse(*_: object, **__: object) -> None:
-        raise AssertionError("coverage was computed for a 304")
+        raise AssertionError("coverage was asked for a 304")
 
-    monkeypatch.setattr(views, "coverage_as_of", refuse)
+    # Neither computed nor taken from the kept views: the 304 comes before coverage.
+    monkeypatch.setattr(CoverageCache, "view", refuse)
     repeat = client.get("/api/gaps", params={"as_of": BEFORE}, headers={"If-None-Match": etag})
     assert repeat.status_code == 304
 

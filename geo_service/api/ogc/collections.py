@@ -63,6 +63,9 @@ class FeatureCollectionSpec:
     features: Callable[[CoverageView], gpd.GeoDataFrame]
     place_names: bool = False
     id_column: str = "code"
+    # Units, drawn with their stored geometry (read for a bbox or a page); otherwise the
+    # features carry their own (model sites at their unit's label point).
+    unit_geometry: bool = True
 
     def allowed_values(self) -> dict[str, tuple[str, ...] | None]:
         return {name: q.values for name, q in self.queryables.items()}
@@ -188,6 +191,7 @@ COLLECTIONS: dict[str, FeatureCollectionSpec] = {
             },
             features=_sites,
             id_column="site_id",
+            unit_geometry=False,
         ),
     )
 }

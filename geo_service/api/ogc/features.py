@@ -6,15 +6,22 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any
 
-import geopandas as gpd
 import orjson
 from fastapi import APIRouter, Request, Response
 
-from geo_service.api.deps import SettingsDep, StoreDep
+from geo_service.api.deps import GeometryTextsDep
 from geo_service.api.ogc.collections import COLLECTIONS, FeatureCollectionSpec
 from geo_service.api.ogc.errors import clip, not_found
 from geo_service.api.ogc.params import as_of_day, items_query, refuse_unknown, single
-from geo_service.api.ogc.reads import coverage_for, earliest_day, matching_features, page_rows
+from geo_service.api.ogc.reads import (
+    CollectionExtents,
+    Extent,
+    coverage_for,
+    earliest_day,
+    geometry_texts_of,
+    matching_features,
+    page_rows,
+)
 from geo_service.api.ogc.responses import (
     GEOJSON,
     HTML,
@@ -26,8 +33,7 @@ from geo_service.api.ogc.responses import (
     wanted_format,
 )
 from geo_service.api.serialise import feature_collection
-from geo_service.coverage.reads import CoverageView
-from geo_service.output.geometry import COORDINATE_DECIMALS
+from geo_service.api.views import CoverageSourceDep
 
 router = APIRouter(prefix=OGC_PREFIX + "/collections", tags=["OGC API – Features"])
 CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
@@ -35,42 +41,46 @@ GREGORIAN = "http://www.opengis.net/def/uom/ISO-8601/0/Gregorian"
 
 
 @router.get("", summary="The feature collections (JSON or HTML)")
-def list_collections(request: Request, store: StoreDep, settings: SettingsDep) -> Response:
+def list_collections(request: Request, source: CoverageSourceDep) -> Response:
     refuse_unknown(request.query_params, {"f"})
     fmt = wanted_format(request)
-    view = coverage_for(store, settings, date.today())
-    start = earliest_day(store)
+    view = coverage_for(source, date.today())
+    start = earliest_day(source.store)
     links = Links(request)
+    extents = _extents(request)
     body = {
         "title": "Collections",
         "links": links.self_and_alternate(fmt),
-        "collections": [_describe(spec, view, start, links) for spec in COLLECTIONS.values()],
+        "collections": [
+            _describe(spec, extents.of(spec, view, source.store), start, links)
+            for spec in COLLECTIONS.values()
+        ],
     }
     return answer(request, fmt, body, "collections.html")
 
 
 @router.get("/{collection_id}", summary="One feature collection: extent, CRS, links")
-def get_collection(
-    request: Request, collection_id: str, store: StoreDep, settings: SettingsDep
-) -> Response:
+def get_collection(request: Request, collection_id: str, source: CoverageSourceDep) -> Response:
     spec = _spec(collection_id)
     refuse_unknown(request.query_params, {"f"})
     fmt = wanted_format(request)
-    view = coverage_for(store, settings, date.today())
+    view = coverage_for(source, date.today())
     links = Links(request)
-    body = _describe(spec, view, earliest_day(store), links)
+    extent = _extents(request).of(spec, view, source.store)
+    body = _describe(spec, extent, earliest_day(source.store), links)
     body["links"] = links.self_and_alternate(fmt) + body["links"]
     return answer(request, fmt, body, "collection.html", spec=spec)
 
 
 @router.get("/{collection_id}/items", summary="A page of a collection's features (GeoJSON)")
 def get_items(
-    request: Request, collection_id: str, store: StoreDep, settings: SettingsDep
+    request: Request, collection_id: str, source: CoverageSourceDep, texts: GeometryTextsDep
 ) -> Response:
     spec = _spec(collection_id)
-    query = items_query(request.query_params, settings, spec.allowed_values())
+    query = items_query(request.query_params, source.settings, spec.allowed_values())
     fmt = wanted_format(request)
-    matched = matching_features(store, settings, spec, query)
+    matched = matching_features(source, spec, query)
+    store = source.store
     page = page_rows(
         store, spec, matched.iloc[query.offset : query.offset + query.limit], query.as_of
     )
@@ -90,7 +100,13 @@ def get_items(
         "numberReturned": len(page),
         "links": page_links,
     }
-    content = feature_collection(page, spec.columns, id_column=spec.id_column, extra=head)
+    content = feature_collection(
+        page,
+        spec.columns,
+        id_column=spec.id_column,
+        extra=head,
+        geometry_texts=geometry_texts_of(spec, texts, store, query.as_of),
+    )
     if fmt == "json":
         return Response(content, media_type=GEOJSON)
     body = orjson.loads(content) | {"title": spec.title}
@@ -104,19 +120,23 @@ def get_item(
     request: Request,
     collection_id: str,
     feature_id: str,
-    store: StoreDep,
-    settings: SettingsDep,
+    source: CoverageSourceDep,
+    texts: GeometryTextsDep,
 ) -> Response:
     spec = _spec(collection_id)
     refuse_unknown(request.query_params, {"f", "datetime"})
     fmt = wanted_format(request)
     as_of = as_of_day(single(request.query_params, "datetime"))
-    features = spec.features(coverage_for(store, settings, as_of))
+    store = source.store
+    features = spec.features(coverage_for(source, as_of))
     found = features[(features[spec.id_column] == feature_id).to_numpy(dtype=bool)]
     if found.empty:
         raise not_found(f"no feature '{clip(feature_id)}' in {spec.id} on {as_of.isoformat()}")
     content = feature_collection(
-        page_rows(store, spec, found, as_of), spec.columns, id_column=spec.id_column
+        page_rows(store, spec, found, as_of),
+        spec.columns,
+        id_column=spec.id_column,
+        geometry_texts=geometry_texts_of(spec, texts, store, as_of),
     )
     feature: dict[str, Any] = orjson.loads(content)["features"][0]
     links = Links(request)
@@ -147,8 +167,13 @@ def _paging(links: Links, rel: str, offset: int, limit: int) -> list[dict[str, s
     ]
 
 
+def _extents(request: Request) -> CollectionExtents:
+    extents: CollectionExtents = request.app.state.ogc_extents
+    return extents
+
+
 def _describe(
-    spec: FeatureCollectionSpec, view: CoverageView, start: date | None, links: Links
+    spec: FeatureCollectionSpec, bbox: Extent, start: date | None, links: Links
 ) -> dict[str, Any]:
     """A collection's description: its extent today (spatial, from the data), since when
     the store answers, its CRS and where its items are."""
@@ -158,7 +183,6 @@ def _describe(
             "trs": GREGORIAN,
         }
     }
-    bbox = _bbox(spec.features(view))
     if bbox is not None:
         extent["spatial"] = {"bbox": [bbox], "crs": CRS84}
     items = f"/collections/{spec.id}/items"
@@ -174,10 +198,3 @@ def _describe(
             link(links.url(items, f="html"), "items", HTML, f"{spec.title} as HTML"),
         ],
     }
-
-
-def _bbox(features: gpd.GeoDataFrame) -> list[float] | None:
-    drawn = features.geometry[~(features.geometry.isna() | features.geometry.is_empty)]
-    if drawn.empty:
-        return None
-    return [round(float(value), COORDINATE_DECIMALS) for value in drawn.total_bounds]

@@ -1,8 +1,16 @@
-"""What the OGC API reads: one day's coverage, behind ``coverage_for`` alone, so that a
-cheaper read (a cache by store generation, a subtree read) changes this module only."""
+"""What the OGC API reads: one day's coverage from the coverage cache (``CoverageCache``,
+kept per store generation, policy and day, without geometry), and geometry only for what
+a request filters by or shows.
+
+- A ``bbox`` is answered from the store's spatial index: the units whose bounding box
+  meets it are read (with their geometry, to test it exactly), never the country.
+- The features of a page take their geometry as GeoJSON text kept per store generation
+  (``api.geometry_texts``); model sites carry their own (the unit's label point).
+"""
 
 from __future__ import annotations
 
+import threading
 from datetime import date
 
 import geopandas as gpd
@@ -10,27 +18,32 @@ import numpy as np
 import shapely
 from fastapi import HTTPException
 
+from geo_service.api.geometry_texts import GeometryTexts
 from geo_service.api.ogc.collections import MODEL_TYPE, PARENT, FeatureCollectionSpec
 from geo_service.api.ogc.errors import bad_parameter
 from geo_service.api.ogc.params import BBox, ItemsQuery
-from geo_service.api.views import coverage_view, with_place_names
+from geo_service.api.serialise import GeometryTextsOf
+from geo_service.api.views import CoverageSource, with_place_names
 from geo_service.coverage.reads import CoverageView
 from geo_service.coverage.unit_fate import UnitNotOnDate
-from geo_service.settings import Settings
+from geo_service.output.geometry import COORDINATE_DECIMALS
 from geo_service.store import Store, UnitQuery
+from geo_service.values import member_of
+
+Extent = list[float] | None
 
 
 def coverage_for(
-    store: Store,
-    settings: Settings,
+    source: CoverageSource,
     as_of: date,
     parent: str | None = None,
     model_type: str | None = None,
 ) -> CoverageView:
     """Coverage on ``as_of`` (of ``parent``'s subtree; with coverage requiring
-    ``model_type``); an unknown parent or model type is a bad parameter."""
+    ``model_type``), kept or computed by the coverage cache; an unknown parent or model
+    type is a bad parameter."""
     try:
-        return coverage_view(store, settings, as_of, parent, model_type)
+        return source.view(as_of, parent, model_type)
     except UnitNotOnDate as exc:
         raise bad_parameter(f"parent: {exc.fate.message()}") from None
     except HTTPException as exc:  # the model type is not in the catalogue
@@ -38,11 +51,11 @@ def coverage_for(
 
 
 def matching_features(
-    store: Store, settings: Settings, spec: FeatureCollectionSpec, query: ItemsQuery
+    source: CoverageSource, spec: FeatureCollectionSpec, query: ItemsQuery
 ) -> gpd.GeoDataFrame:
     """Every feature of ``spec`` that ``query`` selects, in the order of their ids."""
     view = coverage_for(
-        store, settings, query.as_of, query.filters.get(PARENT), query.filters.get(MODEL_TYPE)
+        source, query.as_of, query.filters.get(PARENT), query.filters.get(MODEL_TYPE)
     )
     features = spec.features(view)
     for name, value in query.filters.items():
@@ -52,8 +65,24 @@ def matching_features(
         wanted: object = int(value) if spec.queryables[name].integer else value
         features = features[(features[column] == wanted).to_numpy(dtype=bool)]
     if query.bbox is not None:
-        features = features.iloc[np.sort(_meeting(features, query.bbox))]
+        if spec.unit_geometry:
+            meeting = units_meeting(source.store, query.as_of, query.bbox)
+            features = features[member_of(features["code"], meeting)]
+        else:
+            features = features.iloc[np.sort(_meeting(features, query.bbox))]
     return features.sort_values(spec.id_column, kind="stable")
+
+
+def units_meeting(store: Store, as_of: date, bbox: BBox) -> frozenset[str]:
+    """Codes of the units of ``as_of`` whose geometry meets ``bbox``: those whose bounding
+    box meets it (the store's spatial index), tested exactly."""
+    met: set[str] = set()
+    for box in _boxes(bbox):
+        query = UnitQuery(as_of=as_of, bbox=box.bounds, columns=("code",))
+        candidates = store.units(query)
+        meets = shapely.intersects(candidates.geometry.to_numpy(), box)
+        met.update(candidates.loc[meets, "code"])
+    return frozenset(met)
 
 
 def page_rows(
@@ -66,17 +95,65 @@ def page_rows(
     return gpd.GeoDataFrame(with_place_names(store, as_of, features), crs=features.crs)
 
 
+def geometry_texts_of(
+    spec: FeatureCollectionSpec, texts: GeometryTexts, store: Store, as_of: date
+) -> GeometryTextsOf | None:
+    """Where a page of ``spec`` takes its geometry: units' kept texts, or (None) the
+    features' own geometry."""
+    return texts.reader(store, as_of) if spec.unit_geometry else None
+
+
 def _meeting(features: gpd.GeoDataFrame, bbox: BBox) -> np.ndarray:
-    """Positions of the features whose geometry meets ``bbox`` (split at the antimeridian
-    when its west edge lies east of its east edge)."""
-    west, south, east, north = bbox
-    boxes = (
-        [shapely.box(west, south, east, north)]
-        if west <= east
-        else [shapely.box(west, south, 180, north), shapely.box(-180, south, east, north)]
-    )
-    found = [features.sindex.query(box, predicate="intersects") for box in boxes]
+    """Positions of the features whose geometry meets ``bbox``."""
+    found = [features.sindex.query(box, predicate="intersects") for box in _boxes(bbox)]
     return np.unique(np.concatenate(found)) if found else np.array([], dtype=int)
+
+
+def _boxes(bbox: BBox) -> list[shapely.Polygon]:
+    """``bbox`` as boxes, split at the antimeridian when its west edge lies east of its
+    east edge."""
+    west, south, east, north = bbox
+    if west <= east:
+        return [shapely.box(west, south, east, north)]
+    return [shapely.box(west, south, 180, north), shapely.box(-180, south, east, north)]
+
+
+class CollectionExtents:
+    """Each collection's spatial extent (the bounds of its features' geometry) per store
+    generation and day, worked out on first use: a collection's description costs the
+    country's geometry once per import, not per request. Thread-safe."""
+
+    def __init__(self) -> None:
+        self._kept: dict[tuple[int, date, str], Extent] = {}
+        self._lock = threading.Lock()
+
+    def of(self, spec: FeatureCollectionSpec, view: CoverageView, store: Store) -> Extent:
+        generation = store.generation()
+        key = (generation, view.as_of, spec.id)
+        with self._lock:
+            if key in self._kept:
+                return self._kept[key]
+        extent = _extent(spec, view, store)
+        if store.generation() == generation:
+            with self._lock:
+                # Generations only grow: the extents of older ones are never asked again.
+                for old in [k for k in self._kept if k[0] < generation]:
+                    del self._kept[old]
+                self._kept[key] = extent
+        return extent
+
+
+def _extent(spec: FeatureCollectionSpec, view: CoverageView, store: Store) -> Extent:
+    features = spec.features(view)
+    if spec.unit_geometry:
+        query = UnitQuery(as_of=view.as_of, codes=tuple(features["code"]), columns=("code",))
+        geometry = store.units(query).geometry
+    else:
+        geometry = features.geometry
+    drawn = geometry[~(geometry.isna() | geometry.is_empty)]
+    if drawn.empty:
+        return None
+    return [round(float(value), COORDINATE_DECIMALS) for value in drawn.total_bounds]
 
 
 def earliest_day(store: Store) -> date | None:
