@@ -231,3 +231,22 @@ def test_tiles_follow_the_store_generation_under_uvicorn(demo_copy_path: Path) -
         status, reimported, content = fetch(base + path, after["etag"])
         assert status == 200 and reimported["etag"] not in {etag, after["etag"]}
         assert by_code(features(content, "villages"))[code]["properties"]["status"] == "covered"
+
+
+def test_an_import_drops_what_the_tile_cache_kept_for_the_former_state(
+    demo_copy_path: Path,
+) -> None:
+    """Tiles and attribute tables of an older generation are never asked again: kept,
+    they would hold a second country's coverage until pushed out."""
+    _, lon, lat = COVERED
+    path = tile_url("villages", tile_of(lon, lat, 14))
+    with TestClient(create_app(Settings(store_path=demo_copy_path))) as client:
+        cache = client.app.state.tile_cache  # type: ignore[attr-defined]
+        assert client.get(path).status_code == 200
+        store = open_store(str(demo_copy_path))
+        before = store.generation()
+        assert cache.generations() == {before}
+        imports = store.imports()
+        store.undo(int(imports.loc[imports["kind"] == "models", "id"].max()))
+        assert client.get(path).status_code == 200
+        assert cache.generations() == {store.generation()} != {before}

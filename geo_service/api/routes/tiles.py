@@ -44,8 +44,10 @@ class TileCache:
     attribute tables they are drawn with, keyed by store generation and day.
 
     The attributes come from the national coverage view the API keeps (``CoverageCache``),
-    so tiles and tables share one computation. Thread-safe: sync routes run in a thread
-    pool.
+    so tiles and tables share one computation. Once a newer generation is asked for,
+    everything kept for older ones goes: after an import their keys are never asked again,
+    and their attribute tables would hold a second country's coverage. Thread-safe: sync
+    routes run in a thread pool.
     """
 
     def __init__(self, max_bytes: int) -> None:
@@ -56,11 +58,13 @@ class TileCache:
         self._attributes: LRUCache[tuple[int, date], TileAttributes] = LRUCache(
             maxsize=ATTRIBUTE_DAYS_KEPT
         )
+        self._generation = 0
         self._lock = threading.Lock()
 
     def tile(self, source: CoverageSource, key: tuple[int, date, str, Tile]) -> bytes:
         """The cached tile for ``key`` (generation, day, collection, tile), rendered if new."""
         with self._lock:
+            self._forget_older_than(key[0])
             cached = self._tiles.get(key)
         if cached is not None:
             return cached
@@ -68,7 +72,7 @@ class TileCache:
         attributes = self.attributes(source, generation, when)
         rendered = render_tile(source.store, attributes, COLLECTIONS[name], tile, when)
         with self._lock:
-            if len(rendered) <= self._tiles.maxsize:
+            if len(rendered) <= self._tiles.maxsize and generation >= self._generation:
                 self._tiles[key] = rendered
         return rendered
 
@@ -79,8 +83,20 @@ class TileCache:
         if found is None:
             found = TileAttributes.of(source.view(when, None))
             with self._lock:
-                self._attributes[key] = found
+                if generation >= self._generation:
+                    self._attributes[key] = found
         return found
+
+    def generations(self) -> set[int]:
+        """The store generations of what is kept."""
+        with self._lock:
+            return {key[0] for key in (*self._tiles.keys(), *self._attributes.keys())}
+
+    def _forget_older_than(self, generation: int) -> None:
+        if generation > self._generation:
+            self._generation = generation
+            self._tiles.clear()
+            self._attributes.clear()
 
 
 def tile_cache(request: Request) -> TileCache:
