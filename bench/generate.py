@@ -390,6 +390,10 @@ def _teams(
             "households": pd.array(households, dtype="Int64"),
             "cameras": 0,
             "leader_role": _choose(rng, LEADER_ROLES, [0.5, 0.3, 0.1, 0.1], n),
+            # Their points are the frame's geometry; the stored sites carry none, as
+            # registers without location columns give none.
+            "lon": np.nan,
+            "lat": np.nan,
         }
     )[TEAM_COLUMNS]
     points = random_points_in(rng, villages.geometry.to_numpy()[village])

@@ -172,7 +172,10 @@ class Team:
     """A team (tổ) of a model at one site: a village, or the commune for commune-wide models.
 
     Only counts and the leader's role title are kept here: member names and phones are
-    personal data and live in a separate, never-public register.
+    personal data and live in a separate, never-public register. ``lon``/``lat`` (EPSG:4326)
+    are the site's point when the register or a point layer gave one; ``unit_code`` is
+    then the village the point was placed in. Camera points are public-safety sensitive:
+    they leave the service only through the camera layer, behind its setting.
     """
 
     team_id: str
@@ -183,6 +186,8 @@ class Team:
     households: int | None = None
     cameras: int | None = None
     leader_role: str | None = None
+    lon: float | None = None
+    lat: float | None = None
 
 
 def _columns(row: type) -> list[str]:

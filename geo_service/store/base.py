@@ -9,9 +9,10 @@ Values cross the interface as Python and pandas values, never in a backend's sto
 form: dates (``valid_from``, ``valid_to``, ``effective``, ``launch_date``) are
 ``datetime.date`` or None, times of the import log are timezone-aware ``datetime`` in
 UTC, counts are nullable ``Int64`` columns, a model's ``extra`` figures and an import's
-``counts`` are dicts, ``counts_as_model`` is a bool, and unit geometry is shapely
-MultiPolygons (or None) in EPSG:4326. How a backend encodes any of them is its own
-business.
+``counts`` are dicts, ``counts_as_model`` is a bool, unit geometry is shapely
+MultiPolygons (or None) in EPSG:4326, and a site's point is its ``lon``/``lat`` (float64
+in EPSG:4326, NaN when it has none; a backend keeps it as a point geometry that GIS tools
+read). How a backend encodes any of them is its own business.
 """
 
 from __future__ import annotations
@@ -271,7 +272,9 @@ class Store(ABC):
         self, model_ids: Sequence[str] | None = None, unit_codes: Sequence[str] | None = None
     ) -> pd.DataFrame:
         """Teams (sites) of models by team_id; only those of ``model_ids`` and only those
-        placed in ``unit_codes``, when given. Coverage of a subtree reads its sites so."""
+        placed in ``unit_codes``, when given. Coverage of a subtree reads its sites so.
+        A site's ``lon``/``lat`` are its point (NaN without one): never public unless the
+        camera layer's setting allows it."""
 
     @abstractmethod
     def imports(self) -> pd.DataFrame:

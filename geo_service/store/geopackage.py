@@ -1,7 +1,8 @@
 """The embedded store: one GeoPackage file that QGIS and GDAL open as-is.
 
-Layers: ``units`` (features, MULTIPOLYGON, EPSG:4326, with an R-tree index) and the
-attribute tables ``lineage``, ``model_types``, ``models``, ``teams``, ``imports``.
+Layers: ``units`` (features, MULTIPOLYGON, EPSG:4326, with an R-tree index), ``teams``
+(features, POINT: a site's point where it has one) and the attribute tables ``lineage``,
+``model_types``, ``models``, ``imports``.
 Each import is one SQLite transaction (``BEGIN IMMEDIATE`` … ``COMMIT``), so a failed
 import leaves the file exactly as it was; the file itself is made by the first import
 (``gpkg_file``).
@@ -34,6 +35,7 @@ from geo_service.store.base import ImportBatch, Store, StoreChanged, UnitQuery
 from geo_service.store.gpkg_file import GeoPackageFile
 from geo_service.store.gpkg_read import (
     import_log_frame,
+    site_points_frame,
     table_frame,
     unit_filters,
     unit_frame,
@@ -162,8 +164,12 @@ class GeoPackageStore(Store):
         connection.execute(f"DELETE FROM teams WHERE {clause}", params)
         insert_rows(
             connection,
-            f"INSERT INTO teams ({', '.join(TEAM_COLUMNS)}, import_id)",
-            [*sql_columns(batch.teams, TEAM_COLUMNS), [import_id] * len(batch.teams)],
+            f"INSERT INTO teams ({', '.join(TEAM_COLUMNS)}, geom, import_id)",
+            [
+                *sql_columns(batch.teams, TEAM_COLUMNS),
+                gpkg_write.site_points(batch.teams),
+                [import_id] * len(batch.teams),
+            ],
         )
 
     # -- reads ----------------------------------------------------------------------------
@@ -229,7 +235,7 @@ class GeoPackageStore(Store):
         self, model_ids: Sequence[str] | None = None, unit_codes: Sequence[str] | None = None
     ) -> pd.DataFrame:
         filters = {"model_id": model_ids, "unit_code": unit_codes}
-        return self._rows_of("teams", TEAM_COLUMNS, filters, "team_id")
+        return site_points_frame(self._rows_of("teams", TEAM_COLUMNS, filters, "team_id"))
 
     def _rows_of(
         self,

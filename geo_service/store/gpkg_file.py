@@ -64,6 +64,27 @@ def schema() -> str:
     return script.read_text(encoding="utf-8") + RTREE_TRIGGERS
 
 
+# Columns added to tables after stores were first made: (table, column, SQL type).
+_ADDED_COLUMNS = (
+    ("teams", "lon", "DOUBLE"),
+    ("teams", "lat", "DOUBLE"),
+    ("teams", "geom", "POINT"),
+)
+
+
+def complete_schema(connection: sqlite3.Connection) -> None:
+    """Give a file made by an older version the columns added since (``CREATE TABLE IF NOT
+    EXISTS`` leaves an existing table as it is), and register its sites as a point layer."""
+    for table, column, kind in _ADDED_COLUMNS:
+        held = {row[1] for row in connection.execute(f"PRAGMA table_info({table})")}
+        if column not in held:
+            connection.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
+    connection.execute(
+        "UPDATE gpkg_contents SET data_type = 'features', srs_id = 4326 "
+        "WHERE table_name = 'teams' AND data_type != 'features'"
+    )
+
+
 def register_st_functions(connection: sqlite3.Connection) -> None:
     """The SQL functions the standard R-tree triggers call (GDAL provides the same)."""
 
@@ -136,6 +157,7 @@ class GeoPackageFile:
             register_st_functions(connection)
             # executescript would COMMIT an open transaction first: BEGIN is in the script.
             connection.executescript("BEGIN IMMEDIATE;\n" + schema())
+            complete_schema(connection)
             yield connection
             connection.execute("COMMIT")
         except BaseException as exc:

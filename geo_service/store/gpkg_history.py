@@ -35,7 +35,7 @@ TABLE_COLUMNS: dict[str, list[str]] = {
     "lineage": [*LINEAGE_COLUMNS, "import_id"],
     "model_types": [*MODEL_TYPE_COLUMNS, "import_id"],
     "models": [*MODEL_COLUMNS, "import_id"],
-    "teams": [*TEAM_COLUMNS, "import_id"],
+    "teams": [*TEAM_COLUMNS, "geom", "import_id"],
 }
 
 

@@ -101,12 +101,21 @@ def table_frame(
     frame = pd.DataFrame.from_records(rows, columns=names)
     if frame.empty:
         frame = pd.DataFrame(columns=list(columns))
-    frame = with_dates(frame[list(columns)], [c for dated in DATE_COLUMNS.values() for c in dated])
+    # reindex: a file made before a column was added reads it as missing.
+    frame = frame.reindex(columns=list(columns))
+    frame = with_dates(frame, [c for dated in DATE_COLUMNS.values() for c in dated])
     if "extra" in frame:
         frame["extra"] = _decoded(frame["extra"])
     if "counts_as_model" in frame:
         frame["counts_as_model"] = frame["counts_as_model"].astype(bool)
     return with_count_dtypes(frame)
+
+
+def site_points_frame(teams: pd.DataFrame) -> pd.DataFrame:
+    """Sites with their ``lon``/``lat`` as float64, NaN where a site has no point."""
+    for column in ("lon", "lat"):
+        teams[column] = pd.to_numeric(teams[column], errors="coerce").astype("float64")
+    return teams
 
 
 def import_log_frame(names: list[str], rows: list[tuple[Any, ...]]) -> pd.DataFrame:

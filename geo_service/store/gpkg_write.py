@@ -21,6 +21,7 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 from numpy.typing import NDArray
 
 from geo_service.domain import UNIT_COLUMNS, as_multipolygons
@@ -36,6 +37,17 @@ WHEN (new.geom NOT NULL AND NOT ST_IsEmpty(NEW.geom)) BEGIN
 END;
 """
 BULK_RTREE_MIN = 1000  # fewer new entries than this are always inserted one by one
+
+
+def site_points(teams: pd.DataFrame) -> list[bytearray | None]:
+    """GPKG point blobs of the sites' ``lon``/``lat`` (None where a site has no point)."""
+    lon = pd.to_numeric(teams["lon"], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    lat = pd.to_numeric(teams["lat"], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    points = np.full(len(teams), None, dtype=object)
+    located = np.isfinite(lon) & np.isfinite(lat)
+    points[located] = shapely.points(lon[located], lat[located])
+    blobs, _ = gpkg_geometry.encode_with_bounds(points)
+    return blobs
 
 
 def sql_value(value: Any) -> Any:

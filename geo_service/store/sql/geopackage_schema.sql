@@ -79,7 +79,8 @@ CREATE INDEX IF NOT EXISTS models_unit ON models(unit_code);
 CREATE TABLE IF NOT EXISTS teams (
   fid INTEGER PRIMARY KEY AUTOINCREMENT,
   team_id TEXT NOT NULL UNIQUE, model_id TEXT NOT NULL, unit_code TEXT NOT NULL, name TEXT,
-  members INTEGER, households INTEGER, cameras INTEGER, leader_role TEXT, import_id INTEGER
+  members INTEGER, households INTEGER, cameras INTEGER, leader_role TEXT, import_id INTEGER,
+  lon DOUBLE, lat DOUBLE, geom POINT
 );
 CREATE INDEX IF NOT EXISTS teams_model ON teams(model_id);
 CREATE INDEX IF NOT EXISTS teams_unit ON teams(unit_code);
@@ -98,5 +99,10 @@ INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier, descript
   ('lineage', 'attributes', 'lineage', 'Old -> new unit links of administrative reforms'),
   ('model_types', 'attributes', 'model_types', 'Catalogue of self-management model types'),
   ('models', 'attributes', 'models', 'Self-management models (no personal data)'),
-  ('teams', 'attributes', 'teams', 'Teams / sites of models: counts and role titles only'),
   ('imports', 'attributes', 'imports', 'Import log');
+-- Sites are features: their point, where the register gave one (a file made before sites
+-- had points gets the columns and this registration from gpkg_file.complete_schema).
+INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier, description, srs_id)
+  VALUES ('teams', 'features', 'teams',
+          'Teams / sites of models: counts, role titles and site points (EPSG:4326)', 4326);
+INSERT OR IGNORE INTO gpkg_geometry_columns VALUES ('teams', 'geom', 'POINT', 4326, 0, 0);
