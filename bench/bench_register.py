@@ -157,9 +157,7 @@ def make_register(seed: int, units: pd.DataFrame, path: Path) -> Register:
 def ours(register: Register, units: pd.DataFrame, model_types: pd.DataFrame) -> MatchReport:
     forget_memoised()  # every run analyses the names afresh
     matches = MatchReport()
-    read_register(
-        register.path, units, model_types, file_name=register.path.name, matches=matches
-    )
+    read_register(register.path, units, model_types, file_name=register.path.name, matches=matches)
     return matches
 
 

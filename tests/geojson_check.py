@@ -164,6 +164,4 @@ def _polygon(rings: Any, where: str, problems: list[str]) -> None:
 
 def signed_area(ring: list[list[float]]) -> float:
     """Twice the shoelace area: positive for a counter-clockwise ring."""
-    return sum(
-        x0 * y1 - x1 * y0 for (x0, y0, *_), (x1, y1, *_) in itertools.pairwise(ring)
-    )
+    return sum(x0 * y1 - x1 * y0 for (x0, y0, *_), (x1, y1, *_) in itertools.pairwise(ring))

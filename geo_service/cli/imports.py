@@ -146,6 +146,13 @@ def import_models(
         typer.Option(dir_okay=False, help="Write how every row was matched, as JSON"),
     ] = None,
     mapping_template: MappingTemplateOption = None,
+    crs: Annotated[
+        str | None,
+        typer.Option(
+            help="CRS of the sites' X/Y columns, e.g. EPSG:9210 (VN-2000 TM-3); "
+            "without it coordinates are lon/lat in WGS 84"
+        ),
+    ] = None,
 ) -> None:
     """Import a register of models and teams: CSV or XLSX (see docs/data-model.md).
 
@@ -161,7 +168,9 @@ def import_models(
     outcome: ImportOutcome | None = None
     try:
         with store_errors():
-            outcome = run(store_at(store), file, dry_run=dry_run, mapping=mapping, matches=matches)
+            outcome = run(
+                store_at(store), file, dry_run=dry_run, mapping=mapping, matches=matches, crs=crs
+            )
         problems = outcome.report
     except ImportRejected as exc:
         problems = exc.report

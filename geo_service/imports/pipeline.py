@@ -353,12 +353,14 @@ def import_models(
     dry_run: bool = False,
     mapping: Path | None = None,
     matches: MatchReport | None = None,
+    crs: str | None = None,
 ) -> ImportOutcome:
     """``geo-service import models FILE``: a register of models and teams (CSV or XLSX).
 
     ``mapping`` is a reviewed mapping file (CSV, or a JSON match report with chosen codes).
     ``matches``, when given, receives how every row was matched; a dry run then returns its
     outcome even when there are errors (they are in ``outcome.report``) instead of raising.
+    ``crs``: the CRS of the sites' coordinates when they are not lon/lat (``--crs``).
     """
     name = path.name
     source = ImportSource("models", name, file_sha256(path))
@@ -378,6 +380,7 @@ def import_models(
             file_name=name,
             mapping=mapping,
             matches=matches,
+            crs=crs,
         )
         batch = ImportBatch(source, model_types=catalogue, models=rows.models, teams=rows.teams)
         return batch, report

@@ -220,7 +220,7 @@ def _check_geographic(bounds: Bounds, kind: str, crs: CRS, file_name: str) -> li
     if kind == "metres":
         _refuse(
             file_name,
-            f"the file says {_label(crs)} (degrees) but its coordinates look "
+            f"the file says {crs_label(crs)} (degrees) but its coordinates look "
             f"like metres: {_describe(bounds)}. {_zones_hint(bounds)}",
         )
     if kind == "lonlat_elsewhere":
@@ -234,13 +234,13 @@ def _check_projected(
     if kind != "metres":
         _refuse(
             file_name,
-            f"the file says {_label(crs)} (metres) but its coordinates look "
+            f"the file says {crs_label(crs)} (metres) but its coordinates look "
             f"like lon/lat degrees ({_describe(bounds)}); pass --crs EPSG:4326 or EPSG:4756",
         )
     if not _all_in_vietnam(gdf, crs):
         _refuse(
             file_name,
-            f"with the declared {_label(crs)} the coordinates ({_describe(bounds)})"
+            f"with the declared {crs_label(crs)} the coordinates ({_describe(bounds)})"
             " fall outside Vietnam, so the .prj is probably wrong. "
             f"{_zones_hint(bounds)}",
         )
@@ -337,7 +337,8 @@ def _describe(bounds: Bounds) -> str:
     return f"x {minx:{spec}} to {maxx:{spec}}, y {miny:{spec}} to {maxy:{spec}}"
 
 
-def _label(crs: CRS) -> str:
+def crs_label(crs: CRS) -> str:
+    """``EPSG:9210 (VN-2000 / TM-3 105-45)``, or the name of a CRS without a code."""
     code = crs.to_epsg()
     return f"EPSG:{code} ({crs.name})" if code else crs.name
 
@@ -346,8 +347,8 @@ def _label_with_area(crs: CRS) -> str:
     """Label plus, for VN-2000 zones, the provinces that use it (helps pick the zone)."""
     area = crs.area_of_use
     if area is None or not is_vn2000(crs):
-        return _label(crs)
-    return f"{_label(crs)} – {area.name.removeprefix('Vietnam - ').rstrip('.')}"
+        return crs_label(crs)
+    return f"{crs_label(crs)} – {area.name.removeprefix('Vietnam - ').rstrip('.')}"
 
 
 def _refuse(file_name: str, message: str) -> NoReturn:

@@ -206,3 +206,52 @@ def placement_problems(
     for column, values in zip(PROBLEM_COLUMNS[1:], texts, strict=True):
         frame[column] = pd.Series(values, dtype=object)
     return frame[PROBLEM_COLUMNS]
+
+
+@dataclass(frozen=True)
+class VillagePlacement:
+    """Where each site's point fell among the villages (``place_in_villages``).
+
+    ``code``: the village code per point, None where it fell in none. ``problems``: the
+    points to report (``placement_problems`` columns), where ``other_commune`` means that
+    the village was never under the commune the row names, in any period.
+    """
+
+    code: NDArray[np.object_]
+    problems: pd.DataFrame
+
+
+def place_in_villages(
+    lon: ArrayLike, lat: ArrayLike, villages: pd.DataFrame, named_communes: ArrayLike
+) -> VillagePlacement:
+    """Place each point in its village by point-in-polygon, as a register import does.
+
+    ``villages`` are village rows of every period (code, parent_code, valid_from,
+    geometry); a code is placed by its latest geometry, and its communes are every parent
+    it has had, so a row naming a commune from before the 2025 reform still agrees with a
+    village carried forward under the successor. ``named_communes``: the commune each
+    row names (None: not checked).
+    """
+    drawn = villages[~(shapely.is_missing(villages.geometry) | shapely.is_empty(villages.geometry))]
+    latest = drawn.sort_values(["code", "valid_from"], na_position="first", kind="stable")
+    latest = latest.drop_duplicates("code", keep="last")
+    codes = latest["code"].to_numpy(dtype=object)
+    placement = place_points(lon, lat, latest.geometry.to_numpy(), tie_break=codes)
+    problems = placement_problems(
+        placement, codes, latest["parent_code"].to_numpy(dtype=object), named_communes
+    )
+    other = problems["problem"] == "other_commune"
+    if other.any():
+        ever = pd.MultiIndex.from_arrays(
+            [
+                villages["code"].to_numpy(dtype=object),
+                villages["parent_code"].to_numpy(dtype=object),
+            ]
+        )
+        named = problems.loc[other, ["unit_code", "named_commune"]]
+        once_under = pd.MultiIndex.from_frame(named).isin(ever)
+        problems = problems.drop(index=named.index[once_under]).reset_index(drop=True)
+    placed = placement.unit != NOT_PLACED
+    code = np.full(placement.unit.size, None, dtype=object)
+    code[placed] = codes[placement.unit[placed]]
+    return VillagePlacement(code, problems)

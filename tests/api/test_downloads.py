@@ -72,8 +72,12 @@ def test_the_map_page_links_to_downloads_that_save_files(
     params = {"as_of": BEFORE} | ({"unit": unit} if unit else {})
     page = client.get("/", params=params).text
     links = re.findall(r'<a class="download download-([a-z-]+)" href="([^"]+)"', page)
-    assert {key for key, _ in links} == {"coverage-geojson", "coverage-csv", "gaps-geojson",
-                                         "gaps-csv"}
+    assert {key for key, _ in links} == {
+        "coverage-geojson",
+        "coverage-csv",
+        "gaps-geojson",
+        "gaps-csv",
+    }
     for key, href in links:
         href = href.replace("&amp;", "&")
         assert "download=1" in href and "as_of=2025-06-30" in href

@@ -171,4 +171,3 @@ def test_serve_with_uploads_and_no_token_prints_why_and_exits_2(tmp_path: Path) 
     assert "write_token: uploads are enabled but GEO_SERVICE_WRITE_TOKEN is not set" in output
     assert "Traceback" not in output
     assert not store.exists()
-

@@ -26,8 +26,20 @@ def test_the_tile_set_has_distinct_tiles_at_each_zoom_around_villages() -> None:
 def test_both_servers_answer_the_same_features_and_the_report_is_written(tmp_path: Path) -> None:
     out = tmp_path / "tiles.json"
     bench.main(
-        ["--seed", str(SEED), "--scale", str(SCALE), "--tiles-per-zoom", "3",
-         "--naive-tiles", "1", "--connections", "2", "--out", str(out)]
+        [
+            "--seed",
+            str(SEED),
+            "--scale",
+            str(SCALE),
+            "--tiles-per-zoom",
+            "3",
+            "--naive-tiles",
+            "1",
+            "--connections",
+            "2",
+            "--out",
+            str(out),
+        ]
     )
     report = json.loads(out.read_text())
     assert report["compared_tiles"] == report["naive_tiles"] == report["ours_cold"]["tiles"] > 0

@@ -69,16 +69,34 @@ def test_the_validator_finds_each_kind_of_breach() -> None:
         "type": "FeatureCollection",
         "crs": {"type": "name"},
         "features": [
-            {"type": "Feature", "properties": {}, "geometry": {"type": "Polygon",
-             "coordinates": [clockwise]}},
-            {"type": "Feature", "properties": {}, "geometry": {"type": "MultiPolygon",
-             "coordinates": [[*good, list(reversed(clockwise))]]}},
-            {"type": "Feature", "properties": {}, "geometry": {"type": "Point",
-             "coordinates": [106.123456789, 21.0]}},
-            {"type": "Feature", "properties": {}, "geometry": {"type": "Point",
-             "coordinates": [21.0, 106.0]}},
-            {"type": "Feature", "properties": {}, "geometry": {"type": "Polygon",
-             "coordinates": good}},
+            {
+                "type": "Feature",
+                "properties": {},
+                "geometry": {"type": "Polygon", "coordinates": [clockwise]},
+            },
+            {
+                "type": "Feature",
+                "properties": {},
+                "geometry": {
+                    "type": "MultiPolygon",
+                    "coordinates": [[*good, list(reversed(clockwise))]],
+                },
+            },
+            {
+                "type": "Feature",
+                "properties": {},
+                "geometry": {"type": "Point", "coordinates": [106.123456789, 21.0]},
+            },
+            {
+                "type": "Feature",
+                "properties": {},
+                "geometry": {"type": "Point", "coordinates": [21.0, 106.0]},
+            },
+            {
+                "type": "Feature",
+                "properties": {},
+                "geometry": {"type": "Polygon", "coordinates": good},
+            },
             {"type": "Feature", "properties": {}, "geometry": None},
         ],
     }
@@ -164,8 +182,14 @@ def test_a_hole_is_clockwise_and_an_exterior_counter_clockwise_whatever_was_stor
     shutil.copy(demo_gpkg, path)
     stored_units(
         open_store(str(path)),
-        [{"code": "09496-900", "name": "Thôn Vành Khuyên", "parent_code": "09496",
-          "geometry": donut}],
+        [
+            {
+                "code": "09496-900",
+                "name": "Thôn Vành Khuyên",
+                "parent_code": "09496",
+                "geometry": donut,
+            }
+        ],
     )
     with TestClient(create_app(Settings(store_path=path))) as client:
         for route, query in (
@@ -219,8 +243,17 @@ def test_derived_village_areas_are_written_as_rfc7946(demo_gpkg: Path, tmp_path:
     output = tmp_path / "villages.geojson"
     result = runner.invoke(
         cli,
-        ["villages", "derive", str(DEMO_DATA_DIR / "village_points.csv"), "--store", str(store),
-         "--as-of", BEFORE, "-o", str(output)],
+        [
+            "villages",
+            "derive",
+            str(DEMO_DATA_DIR / "village_points.csv"),
+            "--store",
+            str(store),
+            "--as-of",
+            BEFORE,
+            "-o",
+            str(output),
+        ],
     )
     assert result.exit_code == 0, result.output
     written = json.loads(output.read_text(encoding="utf-8"))

@@ -139,7 +139,10 @@ async def upload(
     settings: SettingsDep,
     dry_run: Annotated[bool, Query(description="validate and report; change nothing")] = False,
     level: Annotated[int | None, Query(ge=1, le=4, description="boundaries: unit level")] = None,
-    crs: Annotated[str | None, Query(description="boundaries: source CRS if none")] = None,
+    crs: Annotated[
+        str | None,
+        Query(description="boundaries: source CRS if none; models: CRS of the sites' X/Y"),
+    ] = None,
     valid_from: Annotated[date | None, Query(description="boundaries: start date")] = None,
     valid_to: Annotated[date | None, Query(description="boundaries: end date")] = None,
 ) -> Any:
@@ -150,7 +153,7 @@ async def upload(
         files = await _receive_files(request, settings, Path(folder))
         path = files["file"]
         if kind == "models":
-            return await _import_register(store, path, files.get("mapping"), dry_run)
+            return await _import_register(store, path, files.get("mapping"), dry_run, crs)
         if kind == "boundaries":
             options = BoundaryOptions(
                 level=level, crs=crs, valid_from=valid_from, valid_to=valid_to
@@ -169,7 +172,9 @@ async def upload(
     return _summary(outcome)
 
 
-async def _import_register(store: Store, path: Path, mapping: Path | None, dry_run: bool) -> Any:
+async def _import_register(
+    store: Store, path: Path, mapping: Path | None, dry_run: bool, crs: str | None
+) -> Any:
     """Registers answer with how every row was matched, even when the file is rejected."""
     matches = MatchReport()
     try:
@@ -180,6 +185,7 @@ async def _import_register(store: Store, path: Path, mapping: Path | None, dry_r
             dry_run=dry_run,
             mapping=mapping,
             matches=matches,
+            crs=crs,
         )
     except ImportRejected as exc:
         return JSONResponse(

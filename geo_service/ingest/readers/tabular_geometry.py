@@ -205,7 +205,7 @@ def _numbers(cells: pd.Series, report: ValidationReport) -> np.ndarray:
     for index, value in enumerate(cells.tolist()):
         if value is None:
             continue
-        number = _number(value)
+        number = coordinate_number(value)
         if number is None:
             report.error(
                 f"not a number: '{value}'", row=rows[index], field=field, code="not_a_number"
@@ -216,7 +216,8 @@ def _numbers(cells: pd.Series, report: ValidationReport) -> np.ndarray:
     return out
 
 
-def _number(value: object) -> float | None:
+def coordinate_number(value: object) -> float | None:
+    """A coordinate cell as a finite number (a decimal comma accepted), else None."""
     if isinstance(value, bool):
         return None
     if isinstance(value, int | float):

@@ -14,6 +14,7 @@ from typing import Any, Literal, NamedTuple, TypeVar
 
 from geo_service.ingest.readers.cells import Cell, cell_text, fold_header, parse_count, parse_date
 from geo_service.ingest.readers.tables import Problems, Table
+from geo_service.ingest.registers.locations import SOURCE_ROW, has_location
 from geo_service.ingest.registers.match_report import MatchReport, Placed, RowMatch, not_checked
 from geo_service.ingest.registers.matching import NamedPlaces, UnitMatcher
 from geo_service.ingest.registers.personal_data import find_personal_data, personal_key
@@ -285,7 +286,10 @@ def _team_row(
     village_name = cell_text(cells.get("village"))
     village_code = cell_text(cells.get("village_code"))
     team_name = cell_text(cells.get("team_name"))
-    if not (village_name or village_code or team_name) and all(v is None for v in counts.values()):
+    located = has_location(cells)
+    if not (village_name or village_code or team_name or located) and all(
+        v is None for v in counts.values()
+    ):
         return None, None
     site, village = commune.lookup.code, None
     if village_name or village_code:
@@ -313,6 +317,8 @@ def _team_row(
         **counts,
         "leader_role": cell_text(cells.get("leader_role")) or None,
     }
+    if located:
+        team[SOURCE_ROW] = row  # for locations.locate_sites, which places the points
     return team, village
 
 

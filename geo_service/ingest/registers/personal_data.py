@@ -150,7 +150,7 @@ def _is_amount(text: str, end: int) -> bool:
 
 
 def _two_codes(raw: str) -> bool:
-    """"07057 07054": two five-digit GSO commune codes, a shape no phone is written in."""
+    """ "07057 07054": two five-digit GSO commune codes, a shape no phone is written in."""
     groups = re.findall(r"\d+", raw)
     return len(groups) > 1 and all(len(group) == 5 for group in groups)
 

@@ -23,6 +23,7 @@ from geo_service.ingest.readers.cells import Cell, Formula, cell_text, fold_head
 from geo_service.ingest.readers.merged_cells import warn_merged_cells
 from geo_service.ingest.readers.spreadsheets import SheetGrid, is_workbook, read_workbook
 from geo_service.ingest.readers.tables import HEADER_SEARCH_ROWS, read_csv_table, table_by_aliases
+from geo_service.ingest.registers.locations import locate_sites
 from geo_service.ingest.registers.mapping import read_mapping
 from geo_service.ingest.registers.match_report import MatchReport
 from geo_service.ingest.registers.matching import UnitMatcher
@@ -98,13 +99,14 @@ def read_register(
     file_name: str,
     mapping: Path | None = None,
     matches: MatchReport | None = None,
+    crs: str | None = None,
 ) -> tuple[RegisterRows, ValidationReport]:
     """Parse and validate a register against the units and the model-type catalogue.
 
     ``mapping`` (a reviewed mapping file, see ``ingest.mapping``) is consulted before names
     are matched; its problems carry its own file name. ``matches``, when given, receives
-    how every row was matched. Models with errors are left out of the frames; the report
-    says why.
+    how every row was matched. ``crs`` is the CRS of the rows' coordinates (``--crs``; see
+    ``locations``). Models with errors are left out of the frames; the report says why.
     """
     report = ValidationReport(file_name)
     matches = matches if matches is not None else MatchReport()
@@ -123,6 +125,7 @@ def read_register(
     groups = _group_rows(sheets)
     catalogue = Catalogue(matcher, _type_lookup(model_types), matches)
     models, teams = build_models(groups, catalogue, report)
+    locate_sites(teams, models, units, crs, report)
     model_frame = pd.DataFrame(models, columns=MODEL_COLUMNS)
     team_frame = pd.DataFrame(teams, columns=TEAM_COLUMNS)
     return RegisterRows(model_frame, team_frame), report

@@ -139,9 +139,7 @@ def test_a_zipped_shapefile_whose_dbf_lies_is_refused(store: Path, tmp_path: Pat
     assert tree_digest(store.parent) == before
 
 
-def test_an_xlsx_whose_header_lies_is_refused_not_a_traceback(
-    store: Path, tmp_path: Path
-) -> None:
+def test_an_xlsx_whose_header_lies_is_refused_not_a_traceback(store: Path, tmp_path: Path) -> None:
     workbook = lying_workbook(tmp_path)
     before = tree_digest(store.parent)
     code, output = invoke("import", "models", str(workbook), "--store", str(store))
