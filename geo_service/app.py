@@ -15,6 +15,7 @@ from geo_service import __version__
 from geo_service.api import errors, ogc, validators
 from geo_service.api.geometry_texts import GeometryTexts
 from geo_service.api.routes import (
+    cameras,
     coverage,
     docs_pages,
     gaps,
@@ -74,7 +75,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     errors.install(app)
     validators.install(app)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    for module in (units, coverage, gaps, models, model_types, imports, tiles, map_data, pages):
+    routers = (units, coverage, gaps, models, model_types, cameras, imports, tiles, map_data, pages)
+    for module in routers:
         app.include_router(module.router)
     ogc.install(app)
     return app

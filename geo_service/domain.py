@@ -66,6 +66,10 @@ GEOMETRY_SURVEYED = "surveyed"
 GEOMETRY_APPROXIMATE = "approximate"
 GEOMETRY_NONE = "none"
 
+# The catalogue type whose sites are cameras: a camera site with a point and no camera count
+# is one camera, and its points are the camera layer (public-safety sensitive).
+CAMERA_MODEL_TYPE = "security_camera"
+
 MODEL_STATUSES = ("active", "ineffective", "merged", "dissolved", "planned")
 
 LINEAGE_COLUMNS = ["old_code", "new_code", "kind", "effective"]

@@ -81,6 +81,11 @@ class Settings(BaseSettings):
         default=False,
         description="Accept imports over HTTP (POST /api/imports/...). Off until roles exist.",
     )
+    camera_points_public: bool = Field(
+        default=False,
+        description="Serve camera points (GET /api/cameras, the map's camera markers). "
+        "Camera locations are public-safety sensitive: off until roles exist.",
+    )
     write_token: SecretStr | None = Field(
         default=None,
         validate_default=True,

@@ -47,6 +47,7 @@ VILLAGE_HEADERS = {
     "status": "status",
     "model_count": "models",
     "members": "members",
+    "cameras": "cameras",
 }
 
 app = typer.Typer(
@@ -179,7 +180,11 @@ def write_map(
         bool, typer.Option("--demo", help="Load the demo first if the store is empty.")
     ] = False,
 ) -> None:
-    """Write the coverage map as one standalone HTML file (works offline)."""
+    """Write the coverage map as one standalone HTML file (works offline).
+
+    Camera points are drawn, clustered, only when GEO_SERVICE_CAMERA_POINTS_PUBLIC=true.
+    """
+    from geo_service.coverage.camera_points import camera_points
     from geo_service.coverage.reads import coverage_as_of
     from geo_service.imports.pipeline import load_demo
     from geo_service.web.map import write_map_file
@@ -195,7 +200,11 @@ def write_map(
     except LookupError as exc:  # a retired unit's message names its successors
         err.print(f"[red]error:[/] {escape(explain(exc, '--as-of '))}")
         raise typer.Exit(2) from None
-    path = write_map_file(view, unit, output)
+    # Camera locations are public-safety sensitive: drawn only when the setting allows.
+    cameras = (
+        camera_points(the_store, view.result.as_of, unit) if settings.camera_points_public else None
+    )
+    path = write_map_file(view, unit, output, cameras)
     out.print(f"wrote {path}")
 
 

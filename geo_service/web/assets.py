@@ -28,6 +28,8 @@ STATIC_URL = "/static"
 
 LEAFLET_JS = "leaflet/leaflet.js"
 LEAFLET_CSS = "leaflet/leaflet.css"
+MARKERCLUSTER_JS = "markercluster/leaflet.markercluster.js"
+MARKERCLUSTER_CSS = ("markercluster/MarkerCluster.css", "markercluster/MarkerCluster.Default.css")
 
 # A remote script or stylesheet: src/href (or CSS url()/@import) ending in .js or .css,
 # optionally followed by a query string. Tile URL templates end in .png and are allowed.
@@ -70,7 +72,26 @@ def use_local_assets(fmap: folium.Map, mode: AssetMode) -> None:
     fmap.default_css = []
     header = fmap.get_root().header  # type: ignore[attr-defined]
     header.add_child(RawHtml(f"<style>{_inline_leaflet_css()}</style>"), name="leaflet_css")
-    header.add_child(RawHtml(f"<script>{_inline_leaflet_js()}</script>"), name="leaflet")
+    header.add_child(RawHtml(f"<script>{_inline_js(LEAFLET_JS)}</script>"), name="leaflet")
+
+
+def use_local_cluster_assets(cluster: Element, fmap: folium.Map, mode: AssetMode) -> None:
+    """Point a folium ``MarkerCluster`` at the vendored Leaflet.markercluster (after
+    ``use_local_assets``, so that it loads after Leaflet)."""
+    if mode is AssetMode.SERVED:
+        cluster.default_js = [("markerclusterjs", f"{STATIC_URL}/vendor/{MARKERCLUSTER_JS}")]  # type: ignore[attr-defined]
+        cluster.default_css = [  # type: ignore[attr-defined]
+            (path, f"{STATIC_URL}/vendor/{path}") for path in MARKERCLUSTER_CSS
+        ]
+        return
+    cluster.default_js = []  # type: ignore[attr-defined]
+    cluster.default_css = []  # type: ignore[attr-defined]
+    css = "".join((VENDOR_DIR / path).read_text(encoding="utf-8") for path in MARKERCLUSTER_CSS)
+    header = fmap.get_root().header  # type: ignore[attr-defined]
+    header.add_child(RawHtml(f"<style>{css}</style>"), name="markercluster_css")
+    header.add_child(
+        RawHtml(f"<script>{_inline_js(MARKERCLUSTER_JS)}</script>"), name="markercluster"
+    )
 
 
 def external_asset_urls(html: str) -> list[str]:
@@ -79,8 +100,8 @@ def external_asset_urls(html: str) -> list[str]:
 
 
 @cache
-def _inline_leaflet_js() -> str:
-    text = (VENDOR_DIR / LEAFLET_JS).read_text(encoding="utf-8")
+def _inline_js(path: str) -> str:
+    text = (VENDOR_DIR / path).read_text(encoding="utf-8")
     # "</script" inside inlined code would end the element early; split it harmlessly.
     text = re.sub(r"</(script)", r"<\\/\1", text, flags=re.IGNORECASE)
     return re.sub(r"//# sourceMappingURL=\S+", "", text)

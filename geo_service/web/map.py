@@ -33,6 +33,7 @@ from geo_service.output.geometry import display_tolerance
 from geo_service.values import member_of
 from geo_service.web import layers
 from geo_service.web.assets import AssetMode, RawHtml, external_asset_urls, use_local_assets
+from geo_service.web.cameras import add_camera_layer
 from geo_service.web.panels import (
     PAGE_CSS,
     UnitChoice,
@@ -104,10 +105,13 @@ def build_coverage_map(
     assets: AssetMode = AssetMode.SERVED,
     choices: list[UnitChoice] | None = None,
     limits: MapLimits = MapLimits(),
+    cameras: gpd.GeoDataFrame | None = None,
 ) -> folium.Map:
     """The coverage map of ``view``, limited to ``focus_code``'s subtree when given.
 
     ``choices`` fill the unit picker (served pages only); by default the units of the view.
+    ``cameras`` (``coverage.camera_points``; pass them only when the camera setting is on)
+    are drawn as clustered markers.
     Raises ``UnitNotInView`` when ``focus_code`` names no unit of the view.
     """
     scope = select_scope(view, focus_code or view.root)
@@ -147,6 +151,8 @@ def build_coverage_map(
         layers.add_village_layer(fmap, village_features)
         layers.add_type_layers(fmap, village_features, drawable, view.model_types)
     layers.add_unit_outlines(fmap, units, OUTLINE_PANE, tolerance=tolerance)
+    if cameras is not None and not cameras.empty:
+        add_camera_layer(fmap, cameras, assets)
     folium.LayerControl(collapsed=True).add_to(fmap)
     _fit(fmap, scope)
 
@@ -166,6 +172,7 @@ class MapOptions(TypedDict, total=False):
     assets: AssetMode
     choices: list[UnitChoice] | None
     limits: MapLimits
+    cameras: gpd.GeoDataFrame | None
 
 
 def render_map_html(view: CoverageViewLike, **options: Unpack[MapOptions]) -> str:
@@ -178,9 +185,14 @@ def render_map_html(view: CoverageViewLike, **options: Unpack[MapOptions]) -> st
     return html
 
 
-def write_map_file(view: CoverageViewLike, focus_code: str | None, path: Path) -> Path:
+def write_map_file(
+    view: CoverageViewLike,
+    focus_code: str | None,
+    path: Path,
+    cameras: gpd.GeoDataFrame | None = None,
+) -> Path:
     """Write a standalone map (Leaflet inlined) that works opened from disk, offline."""
-    html = render_map_html(view, focus_code=focus_code, assets=AssetMode.INLINE)
+    html = render_map_html(view, focus_code=focus_code, assets=AssetMode.INLINE, cameras=cameras)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(html, encoding="utf-8")
     return path

@@ -26,7 +26,7 @@ import shapely
 from numpy.typing import NDArray
 from pyproj import CRS
 
-from geo_service.domain import WGS84, Level
+from geo_service.domain import CAMERA_MODEL_TYPE, WGS84, Level
 from geo_service.ingest.crs import (
     VIETNAM_LONLAT_BOUNDS,
     CRSInputError,
@@ -45,8 +45,6 @@ if TYPE_CHECKING:  # models hands its rows over, and imports this module
 
 # Register fields (catalogue/register_headers.csv): degrees first, then metres.
 COORDINATE_PAIRS = (("lon", "lat"), ("x", "y"))
-# A camera site with a point and no camera count is one camera.
-CAMERA_TYPE = "security_camera"
 # Key of a team record (``models._team_row``) holding the register row it was read from.
 SOURCE_ROW = "_row"
 DECIMALS = 7  # about 1 cm, as output/geometry.py rounds
@@ -320,7 +318,7 @@ def _place(
             )
         team["unit_code"] = village
         team["lon"], team["lat"] = float(lon[index]), float(lat[index])
-        if type_of.get(team["model_id"]) == CAMERA_TYPE and team.get("cameras") is None:
+        if type_of.get(team["model_id"]) == CAMERA_MODEL_TYPE and team.get("cameras") is None:
             team["cameras"] = 1
 
 
