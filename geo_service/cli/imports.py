@@ -137,7 +137,15 @@ def import_boundaries(
 
 @import_app.command("models")
 def import_models(
-    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="CSV or XLSX register")],
+    file: Annotated[
+        Path,
+        typer.Argument(
+            exists=True,
+            dir_okay=False,
+            help="CSV or XLSX register, or a point layer of its rows (GeoJSON, GeoPackage, "
+            "KML/KMZ, zipped Shapefile)",
+        ),
+    ],
     store: StoreOption = None,
     dry_run: DryRun = False,
     mapping: MappingOption = None,

@@ -1,5 +1,6 @@
 """Model/team registers as communes keep them: CSV, or XLSX with one sheet of rows or a
-models sheet ("Mô hình") and a teams sheet ("Tổ") sharing "Mã mô hình".
+models sheet ("Mô hình") and a teams sheet ("Tổ") sharing "Mã mô hình"; or a point layer
+whose features are the rows (``point_layers``).
 
 Every row is matched to a unit (commune by code, or by name within its parent; village by
 name within the commune). Anything unmatched, ambiguous or malformed is reported with its
@@ -29,6 +30,7 @@ from geo_service.ingest.registers.match_report import MatchReport
 from geo_service.ingest.registers.matching import UnitMatcher
 from geo_service.ingest.registers.models import Catalogue, Row, Sheet, SheetRole, build_models
 from geo_service.ingest.registers.personal_data import MAYBE_PERSONAL
+from geo_service.ingest.registers.point_layers import is_point_layer, read_point_layer
 from geo_service.ingest.report import ValidationReport, reject
 from geo_service.settings import PACKAGE_DIR
 from geo_service.text.legacy_encodings import decode_legacy
@@ -111,7 +113,12 @@ def read_register(
     report = ValidationReport(file_name)
     matches = matches if matches is not None else MatchReport()
     matches.file = file_name
-    sheets = load_sheets(path, file_name, report)
+    layer = is_point_layer(path)
+    if layer:  # its points are in WGS 84 already: the layer reader applied ``crs``
+        table = read_point_layer(path, ALIASES, file_name=file_name, crs=crs, problems=report)
+        sheets = [Sheet(table, report, "rows")]
+    else:
+        sheets = load_sheets(path, file_name, report)
     for sheet in sheets:
         _check_headers(sheet)
     empty = RegisterRows(pd.DataFrame(columns=MODEL_COLUMNS), pd.DataFrame(columns=TEAM_COLUMNS))
@@ -125,7 +132,7 @@ def read_register(
     groups = _group_rows(sheets)
     catalogue = Catalogue(matcher, _type_lookup(model_types), matches)
     models, teams = build_models(groups, catalogue, report)
-    locate_sites(teams, models, units, crs, report)
+    locate_sites(teams, models, units, None if layer else crs, report)
     model_frame = pd.DataFrame(models, columns=MODEL_COLUMNS)
     team_frame = pd.DataFrame(teams, columns=TEAM_COLUMNS)
     return RegisterRows(model_frame, team_frame), report
