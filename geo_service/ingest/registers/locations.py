@@ -182,8 +182,17 @@ def _to_wgs84(
         frame = gpd.GeoDataFrame(geometry=shapely.points(first[good], second[good]), crs=source)
         xy = shapely.get_coordinates(to_wgs84(frame).geometry.to_numpy())
         lon[good], lat[good] = xy[:, 0], xy[:, 1]
-    if crs is not None and not crs.is_geographic:
-        good &= _in_vietnam_after(points, crs, lon, lat, good)
+    if crs is not None and not crs.is_geographic:  # a wrong zone lands elsewhere
+        west, south, east, north = VIETNAM_LONLAT_BOUNDS
+        inside = (lon >= west) & (lon <= east) & (lat >= south) & (lat <= north)
+        for index in np.flatnonzero(good & ~inside):
+            points.error(
+                index,
+                f"with --crs {crs_label(crs)} the point falls at lon {lon[index]:g}, lat "
+                f"{lat[index]:g}, outside Vietnam: is it another zone?",
+                "crs",
+            )
+        good &= inside
     return lon.round(DECIMALS), lat.round(DECIMALS), good
 
 
@@ -233,25 +242,6 @@ def _easting_first(
         field=points.fields[0],
     )
     return y, x
-
-
-def _in_vietnam_after(
-    points: _Points,
-    crs: CRS,
-    lon: NDArray[np.float64],
-    lat: NDArray[np.float64],
-    good: NDArray[np.bool_],
-) -> NDArray[np.bool_]:
-    west, south, east, north = VIETNAM_LONLAT_BOUNDS
-    inside = (lon >= west) & (lon <= east) & (lat >= south) & (lat <= north)
-    for index in np.flatnonzero(good & ~inside):
-        points.error(
-            index,
-            f"with --crs {crs_label(crs)} the point falls at lon {lon[index]:g}, lat "
-            f"{lat[index]:g}, outside Vietnam: is it another zone?",
-            "crs",
-        )
-    return inside
 
 
 def _metres_hint(x: NDArray[np.float64], y: NDArray[np.float64]) -> str:

@@ -162,3 +162,16 @@ def test_an_unknown_crs_is_named(demo_store: Store, tmp_path: Path) -> None:
     path = write(tmp_path, f"CAM-9,security_camera,07057,,Camera,{THON_1[0]},{THON_1[1]}")
     (error,) = errors_of(demo_store, path, crs="EPSG:99999")
     assert "field '--crs'" in error and "unknown CRS" in error
+
+
+def test_metres_read_in_a_wrong_zone_land_outside_vietnam(
+    demo_store: Store, tmp_path: Path
+) -> None:
+    easting, northing = vn2000_tm3(*TIEN_HUAN_1)
+    path = write(
+        tmp_path,
+        f"CAM-10,security_camera,09595,,Camera,{easting:.3f},{northing:.3f}",
+        header="Mã mô hình,Loại mô hình,Mã xã,Thôn/TDP,Tên tổ,X,Y",
+    )
+    (error,) = errors_of(demo_store, path, crs="EPSG:3857")
+    assert "row 2, field 'X/Y'" in error and "outside Vietnam" in error
