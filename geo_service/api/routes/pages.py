@@ -99,6 +99,9 @@ def coverage_map_page(
             "as_of_given": as_of_given,
             "today": date.today().isoformat(),
             "unit": start,
+            # Camera points are public-safety sensitive: the page asks for them only when
+            # the setting serves them (static/map/cameras.js).
+            "cameras": source.settings.camera_points_public,
         },
     }
     return TEMPLATES.TemplateResponse(request, "map.html", context)

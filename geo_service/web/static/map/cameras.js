@@ -1,0 +1,68 @@
+/* Camera points on the map at GET /, clustered (vendored Leaflet.markercluster).
+ *
+ * Loaded only when the page's config says the camera layer is served
+ * (GEO_SERVICE_CAMERA_POINTS_PUBLIC): camera locations are public-safety sensitive.
+ * Fetches /api/cameras for the view (bbox, the page's date) after every move and draws
+ * one circle per camera site (class "camera-point") in a cluster group.
+ * document.body.dataset.cameras is "loading", then "idle" once the view's points are drawn.
+ */
+(function () {
+  "use strict";
+
+  const config = JSON.parse(document.getElementById("map-config").textContent);
+  const map = window.coverageMap;
+  if (!config.cameras || !map) return;
+  const LIMIT = 100000; // the API's largest page: a whole province's cameras
+  const cluster = L.markerClusterGroup({ showCoverageOnHover: false, maxClusterRadius: 50 });
+  cluster.addTo(map);
+  let inFlight = null;
+
+  function boxOf(bounds) {
+    const clamp = (v, lo, hi) => Math.min(hi, Math.max(lo, v));
+    return [
+      clamp(bounds.getWest(), -180, 180), clamp(bounds.getSouth(), -90, 90),
+      clamp(bounds.getEast(), -180, 180), clamp(bounds.getNorth(), -90, 90),
+    ].map((v) => v.toFixed(5)).join(",");
+  }
+
+  function label(p) {
+    const text = document.createElement("span");
+    const parts = [p.model_name, p.name].filter((part) => part);
+    text.textContent = parts.join(" — ");
+    if (p.unit_name) text.append(document.createElement("br"), p.unit_name);
+    if (p.cameras !== null && p.cameras !== undefined) {
+      text.append(document.createElement("br"), `${p.cameras} camera`);
+    }
+    return text;
+  }
+
+  async function refresh() {
+    if (inFlight) inFlight.abort();
+    const controller = new AbortController();
+    inFlight = controller;
+    document.body.dataset.cameras = "loading";
+    const params = new URLSearchParams({
+      bbox: boxOf(map.getBounds().pad(0.1)), limit: String(LIMIT), as_of: config.as_of,
+    });
+    try {
+      const response = await fetch(`api/cameras?${params}`, { signal: controller.signal });
+      if (!response.ok) return;
+      const body = await response.json();
+      if (controller.signal.aborted) return;
+      cluster.clearLayers();
+      cluster.addLayers(body.features.filter((f) => f.geometry).map((f) => {
+        const [lon, lat] = f.geometry.coordinates;
+        return L.circleMarker([lat, lon], {
+          radius: 6, color: "#1f4e9c", weight: 1, fillOpacity: 0.8, className: "camera-point",
+        }).bindTooltip(label(f.properties));
+      }));
+    } catch (error) {
+      if (error.name !== "AbortError") throw error;
+    } finally {
+      if (inFlight === controller) document.body.dataset.cameras = "idle";
+    }
+  }
+
+  map.on("moveend", refresh);
+  if (map._loaded) refresh(); // the page may have set its view before this script ran
+})();
