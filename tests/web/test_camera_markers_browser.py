@@ -61,6 +61,13 @@ def test_cameras_are_clustered_markers_when_the_setting_is_on(
     wait_cameras(page)
     page.locator("path.camera-point").first.wait_for()
     assert page.locator("path.camera-point").count() >= 2
+    # Zoomed out to the country, no camera is asked for (there may be a million).
+    asked = sum("/api/cameras?" in url for url in log.urls)
+    page.evaluate("window.coverageMap.setView([16, 106], 6, {animate: false})")
+    wait_cameras(page)
+    page.wait_for_function("document.body.dataset.state === 'idle'", timeout=20_000)
+    assert sum("/api/cameras?" in url for url in log.urls) == asked
+    assert page.locator(".marker-cluster").count() == 0
     assert not log.errors, log.errors
 
 

@@ -3,7 +3,9 @@
  * Loaded only when the page's config says the camera layer is served
  * (GEO_SERVICE_CAMERA_POINTS_PUBLIC): camera locations are public-safety sensitive.
  * Fetches /api/cameras for the view (bbox, the page's date) after every move and draws
- * one circle per camera site (class "camera-point") in a cluster group.
+ * one circle per camera site (class "camera-point") in a cluster group. Only from a
+ * commune's scale (MIN_ZOOM) on: a province or the country may hold a million cameras,
+ * more than one answer should carry.
  * document.body.dataset.cameras is "loading", then "idle" once the view's points are drawn.
  */
 (function () {
@@ -12,7 +14,8 @@
   const config = JSON.parse(document.getElementById("map-config").textContent);
   const map = window.coverageMap;
   if (!config.cameras || !map) return;
-  const LIMIT = 100000; // the API's largest page: a whole province's cameras
+  const LIMIT = 100000; // the API's largest page
+  const MIN_ZOOM = 11;
   const cluster = L.markerClusterGroup({ showCoverageOnHover: false, maxClusterRadius: 50 });
   cluster.addTo(map);
   let inFlight = null;
@@ -41,6 +44,11 @@
     const controller = new AbortController();
     inFlight = controller;
     document.body.dataset.cameras = "loading";
+    if (map.getZoom() < MIN_ZOOM) {
+      cluster.clearLayers();
+      document.body.dataset.cameras = "idle";
+      return;
+    }
     const params = new URLSearchParams({
       bbox: boxOf(map.getBounds().pad(0.1)), limit: String(LIMIT), as_of: config.as_of,
     });
