@@ -20,14 +20,6 @@
   cluster.addTo(map);
   let inFlight = null;
 
-  function boxOf(bounds) {
-    const clamp = (v, lo, hi) => Math.min(hi, Math.max(lo, v));
-    return [
-      clamp(bounds.getWest(), -180, 180), clamp(bounds.getSouth(), -90, 90),
-      clamp(bounds.getEast(), -180, 180), clamp(bounds.getNorth(), -90, 90),
-    ].map((v) => v.toFixed(5)).join(",");
-  }
-
   function label(p) {
     const text = document.createElement("span");
     const parts = [p.model_name, p.name].filter((part) => part);
@@ -50,7 +42,8 @@
       return;
     }
     const params = new URLSearchParams({
-      bbox: boxOf(map.getBounds().pad(0.1)), limit: String(LIMIT), as_of: config.as_of,
+      // From MIN_ZOOM on, the view never reaches past the poles or the antimeridian.
+      bbox: map.getBounds().pad(0.1).toBBoxString(), limit: String(LIMIT), as_of: config.as_of,
     });
     try {
       const response = await fetch(`api/cameras?${params}`, { signal: controller.signal });
