@@ -106,6 +106,15 @@ class Server:
         """Resident memory of the server and its workers, in MB."""
         return sum(_status_kb(pid, "VmRSS") for pid in self.pids()) / 1024
 
+    def cpu_s(self) -> float:
+        """CPU time (user and system) the server and its workers have used, in seconds."""
+        ticks = os.sysconf("SC_CLK_TCK")
+        total = 0
+        for pid in self.pids():
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15)
+        return total / ticks
+
     def peak_rss_mb(self) -> float:
         """The highest resident memory any one of its processes reached, in MB."""
         return max(_status_kb(pid, "VmHWM") for pid in self.pids()) / 1024

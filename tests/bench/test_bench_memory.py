@@ -31,4 +31,5 @@ def test_every_phase_is_answered_and_its_memory_reported(tmp_path: Path) -> None
     assert all(figures["rss_after_mb"] > 0 for figures in phases.values())
     assert 0 < report["rss_start_mb"] <= report["peak_rss_mb"]
     assert report["end_over_start"] > 0
+    assert phases["import_and_recompute"]["first_request_cpu_s"] > 0
     bench_memory.print_report(report)
