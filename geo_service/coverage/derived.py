@@ -102,6 +102,7 @@ class CoverageCache:
         policy_key = policy.model_dump_json()
         for _ in range(ATTEMPTS):
             generation = store.generation()
+            self._forget_older_than(generation)
             national = self._get(CoverageKey(generation, policy_key, as_of, None))
             if national is not None:
                 return national.view if root is None else national.narrowed(store, root)
@@ -129,13 +130,18 @@ class CoverageCache:
         with self._lock:
             self._kept[key] = kept
             self._kept.move_to_end(key)
-            # Generations only grow: views of older ones are never asked for again.
-            for old in [k for k in self._kept if k.generation < key.generation]:
-                del self._kept[old]
-            for old in [k for k in self._computing if k.generation < key.generation]:
-                del self._computing[old]
             while len(self._kept) > self.entries:
                 self._kept.popitem(last=False)
+
+    def _forget_older_than(self, generation: int) -> None:
+        """Drop the views of generations before ``generation``: generations only grow, so
+        they are never asked for again. Dropped when the newer generation is first seen,
+        before its view is computed, so that the two are never held together."""
+        with self._lock:
+            for old in [k for k in self._kept if k.generation < generation]:
+                del self._kept[old]
+            for old in [k for k in self._computing if k.generation < generation]:
+                del self._computing[old]
 
     def _computing_lock(self, key: CoverageKey) -> threading.Lock:
         with self._lock:

@@ -213,3 +213,25 @@ def test_a_request_during_an_import_answers_from_a_complete_state(
     assert len(calls) == 2
     assert covered_count(answered) == covered_count(before) + 1
     assert cache.view(demo_store, POLICY, BEFORE) is answered
+
+
+def test_the_views_of_a_former_state_go_before_the_new_one_is_computed(
+    demo_store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After an import the next request drops what the former state kept first, so that
+    a national view of each state is never held at once."""
+    from geo_service.coverage import derived
+
+    cache = CoverageCache()
+    before = cache.view(demo_store, POLICY, BEFORE)
+    cache.view(demo_store, POLICY, AFTER)
+    demo_store.apply(covering_model(uncovered_village(before)))
+    kept_while_computing: list[set[int]] = []
+
+    def computing(store: Store, *args: object, **kwargs: object) -> CoverageView:
+        kept_while_computing.append({key.generation for key in cache._kept})
+        return coverage_as_of(store, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(derived, "coverage_as_of", computing)
+    assert covered_count(cache.view(demo_store, POLICY, BEFORE)) == covered_count(before) + 1
+    assert kept_while_computing == [set()]
