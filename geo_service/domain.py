@@ -149,6 +149,8 @@ class ModelType:
     counts_as_model: bool = True
     member_unit: str = "person"  # or "household" for inter-household groups
     description: str = ""
+    # The ways registers write the type, "|" between them (catalogue/model_types.csv)
+    aliases: str = ""
 
 
 @dataclass(frozen=True, slots=True)

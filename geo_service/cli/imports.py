@@ -299,6 +299,8 @@ def imports_list(
         if undone := utc_minute(entry["undone_at"]):
             line += f"  — undone {undone}"
         out.print(line, highlight=False, markup=False, soft_wrap=True)
+        for note in entry["notes"]:
+            out.print(f"    {note}", highlight=False, markup=False, soft_wrap=True)
 
 
 def utc_minute(stamp: datetime | None) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 
@@ -27,6 +27,7 @@ from geo_service.domain import (
 from geo_service.hierarchy import valid_on
 from geo_service.imports.carry_forward import with_carry_forward
 from geo_service.imports.changes import TableChanges, canonical, compare, keyed_rows
+from geo_service.imports.model_catalogue import register_catalogue
 from geo_service.imports.options import BoundaryOptions, VillageOptions
 from geo_service.imports.progress import stage
 from geo_service.ingest.registers.mapping import read_mapping
@@ -41,7 +42,6 @@ from geo_service.ingest.villages.derive import derive_village_areas, read_villag
 from geo_service.settings import (
     DEFAULT_MAX_VERTICES_PER_FEATURE,
     DEMO_DATA_DIR,
-    PACKAGE_DIR,
 )
 from geo_service.store import (
     ImportBatch,
@@ -52,7 +52,6 @@ from geo_service.store import (
     UnitQuery,
 )
 
-CATALOGUE = PACKAGE_DIR / "catalogue" / "model_types.csv"
 DEMO_REGISTER = DEMO_DATA_DIR.parent / "registers" / "demo_models.csv"
 DEMO_VILLAGES_ON = date(2025, 6, 30)
 # Another import landing between our comparison and our write makes us compare again; if
@@ -339,13 +338,6 @@ def import_lineage(store: Store, path: Path, *, dry_run: bool = False) -> Import
 # -- model registers -----------------------------------------------------------------------
 
 
-def bundled_catalogue() -> pd.DataFrame:
-    """The model-type catalogue shipped with the service."""
-    frame = pd.read_csv(CATALOGUE, dtype=str, keep_default_na=False)
-    frame["counts_as_model"] = frame["counts_as_model"].str.lower().eq("true")
-    return frame[MODEL_TYPE_COLUMNS]
-
-
 def import_models(
     store: Store,
     path: Path,
@@ -368,21 +360,29 @@ def import_models(
     def build() -> tuple[ImportBatch, ValidationReport]:
         # A store without a catalogue gets the bundled one with its first register, in the
         # same transaction: a dry run or a rejected register leaves no catalogue behind.
-        held = store.model_types()
-        catalogue = bundled_catalogue() if held.empty else None
+        catalogue, written = register_catalogue(store.model_types())
         if matches is not None:
             matches.rows.clear()  # of an earlier attempt
         stage(f"reading and matching {name}")
         rows, report = read_register(
             path,
             store.units(),
-            held if catalogue is None else catalogue,
+            catalogue,
             file_name=name,
             mapping=mapping,
             matches=matches,
             crs=crs,
         )
-        batch = ImportBatch(source, model_types=catalogue, models=rows.models, teams=rows.teams)
+        # Rows a reviewed mapping skipped go into the import log, each with its reason.
+        skipped = tuple(
+            str(p).removeprefix("warning: ") for p in report.problems if p.code == "skipped"
+        )
+        batch = ImportBatch(
+            replace(source, notes=skipped),
+            model_types=written,
+            models=rows.models,
+            teams=rows.teams,
+        )
         return batch, report
 
     return _apply_current(store, build, dry_run, report_errors=matches is not None)

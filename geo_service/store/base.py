@@ -79,6 +79,8 @@ class ImportSource:
     kind: str  # "boundaries" | "villages" | "models" | "lineage" | "model_types" | "demo"
     file_name: str
     sha256: str
+    # What the log must say besides the counts: rows left out on purpose and why
+    notes: tuple[str, ...] = ()
 
 
 @dataclass
@@ -88,7 +90,8 @@ class ImportBatch:
     - ``units`` are upserted on their natural key ``(code, valid_from)``.
     - ``unit_closures`` end a unit's validity: ``(code, valid_from, valid_to)``.
     - ``lineage`` rows are upserted on ``(old_code, new_code)``.
-    - ``model_types`` are upserted on ``code``; ``models`` on ``model_id``.
+    - ``model_types`` are upserted on ``code`` (a frame without ``aliases`` has none);
+      ``models`` on ``model_id``.
     - ``teams`` replace all teams of the models they name (a register row set is whole).
 
     Dates given as ISO text or timestamps are held as ``datetime.date`` from the start,
@@ -110,6 +113,8 @@ class ImportBatch:
             self.lineage = with_dates(self.lineage, DATE_COLUMNS["lineage"])
         if self.models is not None:
             self.models = with_dates(self.models, DATE_COLUMNS["models"])
+        if self.model_types is not None and "aliases" not in self.model_types:
+            self.model_types = self.model_types.assign(aliases="")
         self.unit_closures = [
             (code, as_date(start), _day(as_date(end))) for code, start, end in self.unit_closures
         ]
@@ -279,7 +284,8 @@ class Store(ABC):
     @abstractmethod
     def imports(self) -> pd.DataFrame:
         """The import log, oldest first: id, at, kind, file_name, sha256, counts (a dict of
-        rows written per table), undone_at (None while the import stands)."""
+        rows written per table), undone_at (None while the import stands), notes (a list of
+        texts: the rows an import left out on purpose, and why)."""
 
     @abstractmethod
     def close(self) -> None:

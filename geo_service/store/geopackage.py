@@ -87,13 +87,15 @@ class GeoPackageStore(Store):
                 if now != expected_generation:
                     raise StoreChanged(f"generation {expected_generation} became {now}")
             cursor = connection.execute(
-                "INSERT INTO imports (at, kind, file_name, sha256, counts) VALUES (?, ?, ?, ?, ?)",
+                "INSERT INTO imports (at, kind, file_name, sha256, counts, notes) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
                 (
                     datetime.now(UTC).isoformat(timespec="seconds"),
                     batch.source.kind,
                     batch.source.file_name,
                     batch.source.sha256,
                     json.dumps(batch.counts()),
+                    json.dumps(list(batch.source.notes), ensure_ascii=False),
                 ),
             )
             import_id = int(cursor.lastrowid or 0)
@@ -262,8 +264,8 @@ class GeoPackageStore(Store):
     def imports(self) -> pd.DataFrame:
         return import_log_frame(
             *self._query(
-                "SELECT fid AS id, at, kind, file_name, sha256, counts, undone_at FROM imports "
-                "ORDER BY fid"
+                # *: a store made before ``notes`` was added lacks it (ADDED_COLUMNS)
+                "SELECT fid AS id, * FROM imports ORDER BY fid"
             )
         )
 

@@ -69,6 +69,8 @@ _ADDED_COLUMNS = (
     ("teams", "lon", "DOUBLE"),
     ("teams", "lat", "DOUBLE"),
     ("teams", "geom", "POINT"),
+    ("model_types", "aliases", "TEXT"),
+    ("imports", "notes", "TEXT"),
 )
 
 

@@ -21,7 +21,7 @@ from geo_service.store import gpkg_geometry
 from geo_service.store.base import DATE_COLUMNS, UnitQuery, with_dates
 from geo_service.store.sqlite_bulk import in_list
 
-IMPORT_LOG_COLUMNS = ["id", "at", "kind", "file_name", "sha256", "counts", "undone_at"]
+IMPORT_LOG_COLUMNS = ["id", "at", "kind", "file_name", "sha256", "counts", "undone_at", "notes"]
 
 
 def unit_filters(query: UnitQuery) -> tuple[str, list[Any]]:
@@ -122,6 +122,7 @@ def import_log_frame(names: list[str], rows: list[tuple[Any, ...]]) -> pd.DataFr
     """The ``imports`` table as ``Store.imports`` returns it."""
     frame = table_frame(names, rows, IMPORT_LOG_COLUMNS)
     frame["counts"] = _decoded(frame["counts"])
+    frame["notes"] = [json.loads(text) if isinstance(text, str) else [] for text in frame["notes"]]
     for column in ("at", "undone_at"):
         frame[column] = pd.Series(
             [None if pd.isna(text) else datetime.fromisoformat(text) for text in frame[column]],

@@ -134,6 +134,13 @@ CASES = [
         ("no", "row"),
     ),
     Case("registers/garbage_header.csv", MODELS, 1, None, ("encoding",)),
+    Case("registers/title_only.csv", MODELS, 1, "Loại mô hình", ("missing column", "Xã/Phường")),
+    Case(
+        "registers/every_row_unmatched.csv", MODELS, 2, "Xã/Phường", ("no commune", "Xã Không Có")
+    ),
+    Case("registers/every_row_unmatched.csv", MODELS, 3, "Xã/Phường", ("no commune",)),
+    Case("registers/empty_type_column.csv", MODELS, 2, "Loại mô hình", ("model type is empty",)),
+    Case("registers/empty_type_column.csv", MODELS, 3, "Loại mô hình", ("model type is empty",)),
     Case("registers/missing_type_column.csv", MODELS, 1, "Loại mô hình", ("missing column",)),
     Case("registers/duplicate_columns.csv", MODELS, 1, "Số TV", ("two columns", "Số thành viên")),
     Case("registers/personal_data.csv", MODELS, 1, "Họ tên", ("personal data",)),

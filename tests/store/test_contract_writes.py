@@ -86,6 +86,25 @@ def test_model_types_and_lineage_upsert(store: Store) -> None:
     assert len(store.lineage()) == 1
 
 
+def test_model_types_keep_their_aliases(store: Store) -> None:
+    aliases = "Tổ tuần tra | Đội tuần tra | Patrol team"
+    store.apply(
+        ImportBatch(SOURCE, model_types=pd.DataFrame([{**PATROL_TYPE, "aliases": aliases}]))
+    )
+    assert store.model_types()["aliases"].tolist() == [aliases]
+    # A batch without the column writes none (catalogues made before aliases existed).
+    store.apply(ImportBatch(SOURCE, model_types=pd.DataFrame([PATROL_TYPE])))
+    assert store.model_types()["aliases"].tolist() == [""]
+
+
+def test_import_log_keeps_the_notes_of_an_import(store: Store) -> None:
+    notes = ("register.csv, row 7: row skipped: marked '-' in review.csv, row 2: trùng lặp",)
+    source = ImportSource("models", "register.csv", "0" * 64, notes)
+    store.apply(ImportBatch(source, units=units_frame([PROVINCE])))
+    store.apply(ImportBatch(SOURCE, units=units_frame([COMMUNE_OLD])))
+    assert store.imports()["notes"].tolist() == [list(notes), []]
+
+
 def test_import_log_records_each_import(store: Store) -> None:
     first = store.apply(ImportBatch(SOURCE, units=units_frame([PROVINCE])))
     second = store.apply(ImportBatch(ImportSource("models", "reg.csv", "f" * 64)))

@@ -95,3 +95,18 @@ def test_a_file_made_before_sites_had_points_gets_them_on_its_next_write(tmp_pat
     store.apply(ImportBatch(SOURCE, teams=teams_frame([site])))
     assert store.teams().set_index("team_id").loc["M1/001", "lon"] == 106.0
     assert dict(pyogrio.list_layers(path))["teams"] == "Point"
+
+
+def test_a_store_made_before_aliases_and_notes_is_read_and_completed(tmp_path: Path) -> None:
+    path = tmp_path / "old.gpkg"
+    store = open_store(str(path))
+    store.apply(ImportBatch(SOURCE, units=units_frame([PROVINCE])))
+    with sqlite3.connect(path) as connection:  # as an older version made it
+        connection.execute("ALTER TABLE model_types DROP COLUMN aliases")
+        connection.execute("ALTER TABLE imports DROP COLUMN notes")
+    assert store.imports()["notes"].tolist() == [[]]
+    assert "aliases" in store.model_types().columns
+    store.apply(ImportBatch(SOURCE, units=units_frame([COMMUNE_OLD])))  # completes the file
+    with sqlite3.connect(path) as connection:
+        held = {row[1] for row in connection.execute("PRAGMA table_info(model_types)")}
+    assert "aliases" in held and store.imports()["notes"].tolist() == [[], []]

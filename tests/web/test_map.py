@@ -24,7 +24,7 @@ from geo_service.app import create_app
 from geo_service.coverage.compute import compute_coverage
 from geo_service.coverage.reads import CoverageView, coverage_as_of
 from geo_service.domain import MODEL_COLUMNS, TEAM_COLUMNS, UNIT_COLUMNS
-from geo_service.imports.pipeline import CATALOGUE
+from geo_service.imports.model_catalogue import CATALOGUE
 from geo_service.settings import CoveragePolicy, Settings
 from geo_service.store import Store, open_store
 from geo_service.web.assets import external_asset_urls

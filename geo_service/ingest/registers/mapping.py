@@ -1,9 +1,12 @@
 """A reviewed mapping file: names a person has matched to codes, fed back with ``--mapping``.
 
-CSV columns ``kind`` (commune | village), ``parent_code`` (a village's commune; for a
-commune empty or its district/province), ``given_name`` and ``code``; further columns (as
-in the template ``--mapping-template`` writes) are ignored, and rows without a code are
-skipped with a warning. The JSON match report (``--report``) is accepted too: every
+CSV columns ``kind`` (commune | village | type), ``parent_code`` (a village's commune; for
+a commune empty or its district/province; for a type empty), ``given_name`` and ``code``,
+optionally ``reason``; further columns (as in the template ``--mapping-template`` writes)
+are ignored, and rows without a code are skipped with a warning. The code ``-`` means
+"skip the register rows naming this, on purpose": they are left out of the import and
+recorded in the import log with the mapping's reason. Nothing else drops a row. The JSON
+match report (``--report``) is accepted too: every
 lookup whose ``chosen_code`` was filled in becomes an entry.
 
 A given name matches an entry when both are equal after NFC, tone placement, spacing and
@@ -22,7 +25,7 @@ from pydantic import BaseModel, ConfigDict
 from geo_service.ingest.readers.cells import cell_text
 from geo_service.ingest.readers.json_input import checked_shape, parse_json
 from geo_service.ingest.readers.tables import Problems, read_csv_table
-from geo_service.ingest.registers.match_report import MAPPABLE_KINDS
+from geo_service.ingest.registers.match_report import MAPPABLE_KINDS, SKIP_MARKER
 from geo_service.ingest.report import reject
 from geo_service.output.spreadsheet_cells import restored
 from geo_service.text.names import nfc
@@ -32,7 +35,9 @@ MAPPING_ALIASES = {
     "parent_code": ["parent_code", "mã cấp trên", "parent"],
     "given_name": ["given_name", "tên trong sổ", "tên đã ghi", "name"],
     "code": ["code", "mã", "chosen_code"],
+    "reason": ["reason", "lý do", "ghi chú", "note"],
 }
+REQUIRED_MAPPING_COLUMNS = ("kind", "parent_code", "given_name", "code")
 
 
 @dataclass(frozen=True)
@@ -43,6 +48,15 @@ class MappingEntry:
     code: str
     row: int  # in the mapping file (CSV row, or position in the JSON report's rows from 1)
     field: str
+    reason: str = ""
+
+    @property
+    def skips(self) -> bool:
+        return self.code == SKIP_MARKER
+
+    def why_skipped(self, file: str) -> str:
+        said = f": {self.reason}" if self.reason else ""
+        return f"marked '{SKIP_MARKER}' (skip on purpose) in {file}, row {self.row}{said}"
 
 
 def name_key(name: str) -> str:
@@ -53,6 +67,7 @@ def name_key(name: str) -> str:
 class Mapping:
     file: str
     entries: dict[tuple[str, str, str], MappingEntry] = field(default_factory=dict)
+    used: set[tuple[str, str, str]] = field(default_factory=set)
 
     def find(self, kind: str, parents: Iterable[str], name: str) -> MappingEntry | None:
         """The entry for ``name`` under the first of ``parents`` that has one."""
@@ -60,8 +75,28 @@ class Mapping:
         for parent in parents:
             entry = self.entries.get((kind, parent, key))
             if entry is not None:
+                self.used.add((kind, parent, key))
                 return entry
         return None
+
+    def check_used(self, problems: Problems, register: str) -> None:
+        """Entries no register row asked for: all of them is a mapping made for another
+        register (an error); some of them, names the register no longer gives (a warning)."""
+        unused = [entry for key, entry in self.entries.items() if key not in self.used]
+        if not unused:
+            return
+        other = len(unused) == len(self.entries)
+        for entry in unused:
+            message = f"no row of {register} names the {entry.kind} '{entry.given_name}'"
+            if other:
+                problems.error(
+                    message + "; is this the mapping of another register?",
+                    row=entry.row,
+                    field="given_name",
+                    code="mapping",
+                )
+            else:
+                problems.warning(message + "; entry not used", row=entry.row, field="given_name")
 
     def __len__(self) -> int:
         return len(self.entries)
@@ -73,7 +108,7 @@ def read_mapping(path: Path, problems: Problems) -> Mapping:
         raw = _json_entries(path, problems.file)
     else:
         table = read_csv_table(path, MAPPING_ALIASES, file_name=problems.file, problems=problems)
-        missing = [name for name in MAPPING_ALIASES if name not in table.columns]
+        missing = [name for name in REQUIRED_MAPPING_COLUMNS if name not in table.columns]
         if missing:
             reject(problems.file, f"missing column(s): {', '.join(missing)}", row=1)
         raw = [
@@ -93,7 +128,9 @@ def _add(
     kind = values["kind"].strip().lower()
     if kind not in MAPPABLE_KINDS:
         problems.error(
-            f"kind must be 'commune' or 'village', not '{values['kind']}'", row=row, field="kind"
+            f"kind must be 'commune', 'village' or 'type', not '{values['kind']}'",
+            row=row,
+            field="kind",
         )
         return
     code, name = values["code"].strip(), values["given_name"].strip()
@@ -109,7 +146,8 @@ def _add(
             "a village needs parent_code (the code of its commune)", row=row, field="parent_code"
         )
         return
-    entry = MappingEntry(kind, parent, name, code, row, code_field)
+    reason = values.get("reason", "").strip()
+    entry = MappingEntry(kind, parent, name, code, row, code_field, reason)
     key = (kind, parent, name_key(name))
     earlier = mapping.entries.get(key)
     if earlier is not None and earlier.code != code:
@@ -127,7 +165,7 @@ def _json_entries(path: Path, file_name: str) -> list[tuple[int, dict[str, str],
     report = checked_shape(document, _FilledReport, file_name, "a match report written by --report")
     entries: list[tuple[int, dict[str, str], str]] = []
     for number, row in enumerate(report.rows, start=1):
-        for part in ("commune", "village"):
+        for part in ("commune", "village", "type"):
             lookup: _Lookup | None = getattr(row, part)
             if lookup is not None and lookup.chosen_code:
                 values = {
@@ -155,6 +193,7 @@ class _Lookup(BaseModel):
 class _ReportRow(BaseModel):
     commune: _Lookup | None = None
     village: _Lookup | None = None
+    type: _Lookup | None = None
 
 
 class _FilledReport(BaseModel):

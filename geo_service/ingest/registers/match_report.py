@@ -3,7 +3,8 @@ mapping template to fill in and feed back with ``--mapping``.
 
 One ``Lookup`` is one name (or code) looked up: a model's commune, a row's village.
 A row is "matched" when all its lookups are; otherwise it takes the status of the first
-that failed (the commune before the village, whose lookup is then ``not_checked``).
+that failed (the commune before the village, whose lookup is then ``not_checked``), or
+"skipped" when a reviewed mapping said to skip it (``SKIP_MARKER``) and nothing failed.
 """
 
 from __future__ import annotations
@@ -17,15 +18,18 @@ from typing import Any, Literal
 
 from geo_service.output.spreadsheet_cells import inert_text
 
-LookupStatus = Literal["matched", "unmatched", "ambiguous", "not_checked"]
-Kind = Literal["province", "district", "commune", "village"]
-MAPPABLE_KINDS = ("commune", "village")
+LookupStatus = Literal["matched", "unmatched", "ambiguous", "not_checked", "skipped"]
+Kind = Literal["province", "district", "commune", "village", "type"]
+MAPPABLE_KINDS = ("commune", "village", "type")
+# A mapping's code that means "skip the rows naming this, on purpose".
+SKIP_MARKER = "-"
 FAILURE_COLUMNS = ["row", "model", "looked up", "status", "candidates", "suggestions (score)"]
 TEMPLATE_COLUMNS = [
     "kind",
     "parent_code",
     "given_name",
     "code",
+    "reason",
     "status",
     "rows",
     "candidates",
@@ -90,18 +94,32 @@ class RowMatch:
     model_key: str
     commune: Placed | None
     village: Placed | None
+    model_type: Placed | None = None
 
     @property
     def places(self) -> dict[str, Placed | None]:
         """The row's lookups by the part they play, the commune's first."""
-        return {"commune": self.commune, "village": self.village}
+        return {"commune": self.commune, "village": self.village, "type": self.model_type}
 
     @property
     def status(self) -> LookupStatus:
-        for placed in self.places.values():
-            if placed is not None and not placed.lookup.ok:
-                return placed.lookup.status
+        """The first failure (unmatched, ambiguous), else "skipped" when a mapping skipped
+        a lookup (the lookups after it are not checked), else "not_checked" or "matched"."""
+        statuses = [p.lookup.status for p in self.places.values() if p is not None]
+        for status in statuses:
+            if status in ("unmatched", "ambiguous"):
+                return status
+        for status in ("skipped", "not_checked"):
+            if status in statuses:
+                return status
         return "matched"
+
+    @property
+    def skipped_by(self) -> Lookup | None:
+        """The lookup a reviewed mapping skipped, when that is why the row was left out."""
+        if self.status != "skipped":
+            return None
+        return next(p.lookup for p in self.places.values() if p and p.lookup.status == "skipped")
 
     def as_dict(self) -> dict[str, Any]:
         places = {role: _placed_dict(placed) for role, placed in self.places.items()}
@@ -138,7 +156,13 @@ class MatchReport:
         self.rows.append(row)
 
     def counts(self) -> dict[str, int]:
-        counts = {"rows": len(self.rows), "matched": 0, "unmatched": 0, "ambiguous": 0}
+        counts = {
+            "rows": len(self.rows),
+            "matched": 0,
+            "unmatched": 0,
+            "ambiguous": 0,
+            "skipped": 0,
+        }
         for row in self.rows:
             status = row.status
             counts[status] = counts.get(status, 0) + 1
@@ -149,7 +173,7 @@ class MatchReport:
         it affects, in register order."""
         found: dict[int, Failure] = {}
         for row in self.rows:
-            for placed in (row.commune, row.village):
+            for placed in row.places.values():
                 if placed is None or placed.lookup.status not in ("unmatched", "ambiguous"):
                     continue
                 failure = found.setdefault(id(placed), Failure(placed, row.model_key, []))
@@ -160,7 +184,8 @@ class MatchReport:
         counts = self.counts()
         return (
             f"{self.file}: {counts['rows']} rows — {counts['matched']} matched, "
-            f"{counts['unmatched']} unmatched, {counts['ambiguous']} ambiguous"
+            f"{counts['unmatched']} unmatched, {counts['ambiguous']} ambiguous, "
+            f"{counts['skipped']} skipped on purpose"
         )
 
     def failure_rows(self) -> list[list[str]]:
@@ -195,8 +220,9 @@ class MatchReport:
             "file": self.file,
             "summary": self.counts(),
             "how_to_use": (
-                "Fill 'chosen_code' of an unmatched or ambiguous commune/village and pass "
-                "this file back with --mapping; or use --mapping-template for a CSV."
+                "Fill 'chosen_code' of an unmatched or ambiguous commune/village/type (or "
+                f"'{SKIP_MARKER}' to skip its rows on purpose) and pass this file back with "
+                "--mapping; or use --mapping-template for a CSV."
             ),
             "rows": [row.as_dict() for row in self.rows],
         }
@@ -222,6 +248,7 @@ class MatchReport:
                 "parent_code": lookup.parent_code,
                 "given_name": lookup.given_name,
                 "code": "",
+                "reason": "",
                 "status": lookup.status,
                 "rows": " ".join(map(str, affected)),
                 "candidates": "; ".join(f"{c} {n}" for c, n in lookup.candidates),
@@ -230,7 +257,10 @@ class MatchReport:
         return list(rows.values())
 
     def write_mapping_template(self, path: Path) -> int:
-        """Write the template (UTF-8 with BOM, so Excel shows the accents); returns its rows."""
+        """Write the template (UTF-8 with BOM, so Excel shows the accents); returns its rows.
+
+        A person fills ``code`` with the unit's or type's code, or with ``SKIP_MARKER`` and
+        a ``reason`` to leave the rows out on purpose."""
         rows = self.template_rows()
         with path.open("w", encoding="utf-8-sig", newline="") as stream:
             writer = csv.DictWriter(stream, fieldnames=TEMPLATE_COLUMNS)

@@ -122,6 +122,8 @@ class UnitMatcher:
         """Every mapped code must exist, at the right level and under the given parent."""
         tree = self._tree
         for entry in self._mapping.entries.values():
+            if entry.skips or entry.kind == "type":  # types: see ``TypeLookup``
+                continue
             level = Level.COMMUNE if entry.kind == "commune" else Level.VILLAGE
             parents = tree.parents(entry.code)
             ancestors = parents | {g for p in parents for g in tree.parents(p)}
@@ -167,19 +169,18 @@ class UnitMatcher:
             ("province", province, Level.PROVINCE),
             ("district", district, Level.DISTRICT),
         )
-        for kind, given, level in levels:
-            if not given:
-                continue
+        named = [(kind, given, level) for kind, given, level in levels if given]
+        for position, (kind, given, level) in enumerate(named):
             under = parents[-1] if parents else ANYWHERE
-            found = self._resolve(
-                kind,
-                self._lookup(level, under, given),
-                given,
-                under,
-                problems,
-                row,
-                fields.get(f"{kind}_name"),
-            )
+            match = self._lookup(level, under, given)
+            if match.status == "ambiguous":
+                lower = [(lvl, text) for _, text, lvl in named[position + 1 :]]
+                settled = self._settled(match.candidates, [*lower, (Level.COMMUNE, name)], on)
+                if settled is not None:
+                    parents.append(settled)
+                    continue
+            field = fields.get(f"{kind}_name")
+            found = self._resolve(kind, match, given, under, problems, row, field)
             if not found.ok:
                 return found
             parents.append(str(found.code))
@@ -193,12 +194,31 @@ class UnitMatcher:
         """The commune named ``name`` under the first of ``parents`` (codes, nearest first;
         ANYWHERE last for everywhere): from the mapping, else by name under the first."""
         under = parents[0]
-        mapped = self._mapped("commune", parents, name)
+        mapped = self._mapped("commune", parents, name, under)
         if mapped is not None:
-            return Lookup("commune", name, under, "matched", "mapping", mapped, self._name(mapped))
+            return mapped
         problems, row = at
         match = self._lookup(Level.COMMUNE, under, name)
         return self._resolve("commune", match, name, under, problems, row, field)
+
+    def _settled(
+        self, candidates: Iterable[str], lower: list[tuple[Level, str]], on: date | None
+    ) -> str | None:
+        """The one of several units of one name (a province or district of two boundary
+        versions: "Tỉnh Bắc Ninh" 27 before 2025, 24 after) under which the row's lower
+        levels are found, else the one of those that existed on the launch date."""
+        fits = [code for code in candidates if self._lower_levels_found(code, lower)]
+        if len(fits) > 1 and on is not None:
+            fits = [code for code in fits if self._tree.existed_on(code, on)]
+        return fits[0] if len(fits) == 1 else None
+
+    def _lower_levels_found(self, under: str, lower: list[tuple[Level, str]]) -> bool:
+        for level, given in lower:
+            found = self._lookup(level, under, given)
+            if found.status != "exact":
+                return False
+            under = str(found.code)
+        return True
 
     def _commune_by_code(
         self,
@@ -274,25 +294,29 @@ class UnitMatcher:
             return Lookup(
                 "village", name, commune_code, "unmatched", given_code=code, reason=reason
             )
-        mapped = self._mapped("village", [commune_code], name)
+        mapped = self._mapped("village", [commune_code], name, commune_code)
         if mapped is not None:
-            return Lookup(
-                "village",
-                name,
-                commune_code,
-                "matched",
-                "mapping",
-                mapped,
-                self._name(mapped, commune_code),
-            )
+            return mapped
         match = self._lookup(Level.VILLAGE, commune_code, name)
         return self._resolve("village", match, name, commune_code, problems, row, field)
 
     # -- shared -----------------------------------------------------------------------------
 
-    def _mapped(self, kind: str, parents: list[str], name: str) -> str | None:
+    def _mapped(self, kind: Kind, parents: list[str], name: str, under: str) -> Lookup | None:
+        """What a reviewed mapping says of ``name``: a match, a skip, or (a code the store
+        lacks, reported by ``check_mapping``) no match; None when it says nothing."""
         entry = self._mapping.find(kind, parents, name) if self._mapping.entries else None
-        return entry.code if entry is not None else None
+        if entry is None:
+            return None
+        if entry.skips:
+            reason = entry.why_skipped(self._mapping.file)
+            return Lookup(kind, name, under, "skipped", "mapping", reason=reason)
+        level = Level.COMMUNE if kind == "commune" else Level.VILLAGE
+        if not self._tree.is_at(entry.code, level):
+            reason = f"{self._mapping.file}, row {entry.row} names {kind} code '{entry.code}', "
+            return Lookup(kind, name, under, "unmatched", reason=reason + "which the store lacks")
+        named = self._name(entry.code, under if kind == "village" else ANYWHERE)
+        return Lookup(kind, name, under, "matched", "mapping", entry.code, named)
 
     def _name(self, code: str, parent: str = ANYWHERE) -> str:
         return self._tree.name(code, parent)

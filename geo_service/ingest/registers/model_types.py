@@ -118,7 +118,7 @@ def split_aliases(cell: object) -> list[str]:
 def type_aliases(catalogue: pd.DataFrame) -> dict[str, list[str]]:
     """Every alias of every type as written: code, names, then the ``aliases`` column.
 
-    A catalogue without that column (as the store holds it today) has its codes and names.
+    A catalogue without that column (or with it empty) has its codes and names.
     """
     columns = [column for column in (*NAME_COLUMNS, ALIAS_COLUMN) if column in catalogue]
     found: dict[str, list[str]] = {}

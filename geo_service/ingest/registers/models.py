@@ -14,22 +14,17 @@ from typing import Any, Literal, NamedTuple, TypeVar
 
 from geo_service.ingest.readers.cells import Cell, cell_text, fold_header, parse_count, parse_date
 from geo_service.ingest.readers.tables import Problems, Table
+from geo_service.ingest.registers.identity import derived_model_id
 from geo_service.ingest.registers.locations import SOURCE_ROW, has_location
 from geo_service.ingest.registers.match_report import MatchReport, Placed, RowMatch, not_checked
 from geo_service.ingest.registers.matching import NamedPlaces, UnitMatcher
-from geo_service.ingest.registers.personal_data import find_personal_data, personal_key
+from geo_service.ingest.registers.model_cells import figures_of, status_of
+from geo_service.ingest.registers.type_lookup import TypeLookup
 from geo_service.ingest.report import ValidationReport
 
 T = TypeVar("T")
 SheetRole = Literal["rows", "models", "teams"]
 
-STATUS_WORDS = {
-    "active": ["hoat dong", "hoat dong hieu qua", "hieu qua", "dang hoat dong", "active"],
-    "ineffective": ["kem hieu qua", "hoat dong kem hieu qua", "chua hieu qua", "ineffective"],
-    "merged": ["sap nhap", "da sap nhap", "merged"],
-    "dissolved": ["giai the", "da giai the", "ngung hoat dong", "dissolved"],
-    "planned": ["du kien", "ke hoach", "chua ra mat", "planned"],
-}
 MODEL_FIELDS = [
     "type",
     "model_name",
@@ -102,7 +97,7 @@ class Catalogue:
     """What rows are checked against: units, model types, and where matches are recorded."""
 
     matcher: UnitMatcher
-    type_codes: dict[str, str]
+    types: TypeLookup
     matches: MatchReport
 
 
@@ -114,14 +109,33 @@ def build_models(
     teams: list[dict[str, object]] = []
     values = {key: _model_values(rows) for key, rows in groups.items()}
     catalogue.matcher.prepare(_named_places(groups, values))
+    first_row: dict[str, Row] = {}  # derived model key -> the row that gave it first
     for key, rows in groups.items():
         start = len(report.problems)
         built = _build_model(key, rows, values[key], catalogue)
         failed = any(p.severity == "error" for p in report.problems[start:])
-        if built is not None and not failed:
-            models.append(built[0])
-            teams.extend(built[1])
+        if built is None or failed:
+            continue
+        model_id = built[0]["model_id"]
+        if model_id != key:  # derived: two spellings of one model are one row too many
+            earlier = first_row.setdefault(model_id, rows[0])
+            if earlier is not rows[0]:
+                _same_model_twice(rows[0], earlier)
+                continue
+        models.append(built[0])
+        teams.extend(built[1])
     return models, teams
+
+
+def _same_model_twice(row: Row, earlier: Row) -> None:
+    row.problems.error(
+        f"this row gives the same model as {row.place(earlier)} (same commune, type, name "
+        "and launch date) written another way; write it alike, or give the model a "
+        "different name",
+        row=row.number,
+        field=row.header("model_name") or row.header("type"),
+        code="duplicate_model",
+    )
 
 
 def _named_places(
@@ -208,25 +222,39 @@ def _build_model(
         return _parsed(parser, value, row, name)
 
     first = rows[0]
-    type_code = catalogue.type_codes.get(fold_header(text("type")))
-    if type_code is None:
-        row = values["type"][0] if "type" in values else first
-        row.problems.error(
-            f"unknown model type '{text('type')}'; use a code or name from the catalogue "
-            "(GET /api/model-types)",
-            row=row.number,
-            field=row.header("type"),
-        )
+    type_row = values["type"][0] if "type" in values else first
+    model_type = Placed(
+        catalogue.types.lookup(
+            text("type"), type_row.problems, type_row.number, type_row.header("type")
+        ),
+        type_row.sheet.table.file_name,
+        type_row.number,
+        type_row.header("type"),
+    )
+    type_code = model_type.lookup.code
+    if model_type.lookup.status == "skipped":  # its commune and villages do not matter
+        for row in rows:
+            _record(
+                catalogue,
+                RowMatch(row.sheet.table.file_name, row.number, key, None, None, model_type),
+                row,
+            )
+        return None
     launch = parsed(parse_date, "launch_date")
-    status = _status(*values["status"]) if "status" in values else "active"
+    status = "active"
+    if "status" in values:
+        row, cell = values["status"]
+        status = status_of(cell, row.problems, row.number, row.header("status"))
     commune = _match_commune(values, first, launch, catalogue.matcher)
-    teams = _teams(key, rows, commune, catalogue)
+    if "model_key" not in first.sheet.table.columns and commune.lookup.code and type_code:
+        key = derived_model_id(commune.lookup.code, type_code, text("model_name"), launch)
+    teams = _teams(key, rows, commune, model_type, catalogue)
     if commune.lookup.code is None or type_code is None:
         return None
     model = {
         "model_id": key,
         "type_code": type_code,
-        "name": text("model_name") or key,
+        "name": text("model_name") or model_type.lookup.name or key,
         "unit_code": commune.lookup.code,
         "launch_date": launch.isoformat() if launch else None,
         "status": status,
@@ -235,7 +263,7 @@ def _build_model(
         "valuable_tips": parsed(parse_count, "valuable_tips"),
         "tips_year": parsed(parse_count, "tips_year"),
         "decision": text("decision") or None,
-        "extra": _extra(*values["extra"]) if "extra" in values else {},
+        "extra": _figures(values["extra"]) if "extra" in values else {},
     }
     return model, teams
 
@@ -261,18 +289,35 @@ def _match_commune(
 
 
 def _teams(
-    key: str, rows: list[Row], commune: Placed, catalogue: Catalogue
+    key: str, rows: list[Row], commune: Placed, model_type: Placed, catalogue: Catalogue
 ) -> list[dict[str, object]]:
+    """The model's teams; every row goes into the match report (with the type on the
+    row that gave it), and rows a reviewed mapping skips are reported as skipped."""
     teams: list[dict[str, object]] = []
-    add = catalogue.matches.add
     for row in rows:
         village: Placed | None = None
         if row.sheet.role != "models":
             team, village = _team_row(key, len(teams), row, commune, catalogue.matcher)
             if team is not None:
                 teams.append(team)
-        add(RowMatch(row.sheet.table.file_name, row.number, key, commune, village))
+        typed = model_type if model_type.row == row.number else None
+        _record(
+            catalogue,
+            RowMatch(row.sheet.table.file_name, row.number, key, commune, village, typed),
+            row,
+        )
     return teams
+
+
+def _record(catalogue: Catalogue, match: RowMatch, row: Row) -> None:
+    """Into the match report; a row a reviewed mapping skips is a warning saying why."""
+    catalogue.matches.add(match)
+    if (skipped := match.skipped_by) is not None:
+        row.problems.warning(
+            f"row skipped: {skipped.kind} '{skipped.given_name}' {skipped.reason}",
+            row=row.number,
+            code="skipped",
+        )
 
 
 def _team_row(
@@ -349,53 +394,14 @@ def _totals(rows: list[Row], teams: list[dict[str, object]]) -> dict[str, int | 
     return totals
 
 
+def _figures(given: tuple[Row, Cell]) -> dict[str, float]:
+    row, cell = given
+    return figures_of(cell, row.problems, row.number, row.header("extra"))
+
+
 def _parsed(parser: Callable[[Cell], T], value: Cell, row: Row, name: str) -> T | None:
     try:
         return parser(value)
     except ValueError as exc:
         row.problems.error(str(exc), row=row.number, field=row.header(name))
         return None
-
-
-def _status(row: Row, value: Cell) -> str:
-    folded = fold_header(cell_text(value))
-    for status, words in STATUS_WORDS.items():
-        if folded in words:
-            return status
-    row.problems.error(
-        f"unknown status '{cell_text(value)}' (expected e.g. 'Hoạt động', 'Kém hiệu quả', "
-        "'Đã sáp nhập', 'Giải thể')",
-        row=row.number,
-        field=row.header("status"),
-    )
-    return "active"
-
-
-def _extra(row: Row, value: Cell) -> dict[str, float]:
-    extra: dict[str, float] = {}
-    field = row.header("extra")
-    for part in filter(None, (p.strip() for p in cell_text(value).split(";"))):
-        name, sep, number = part.partition("=")
-        key = fold_header(name).replace(" ", "_")
-        if refused := _personal_figure(key, number.strip()):
-            row.problems.error(refused, row=row.number, field=field, code="personal_data")
-            continue
-        try:
-            if not sep:
-                raise ValueError
-            extra[key] = float(number.strip().replace(",", "."))
-        except ValueError:
-            row.problems.error(f"'{part}' is not 'name=number'", row=row.number, field=field)
-    return extra
-
-
-def _personal_figure(key: str, number: str) -> str | None:
-    """Why a figure is refused as personal data: its name ("sdt_to_truong"), or its value
-    (a figure never starts with 0 or +, a phone or CCCD number does), else None."""
-    if kind := personal_key(key):
-        return (
-            f"personal data is not accepted: the figure '{key}' is named like {kind}; "
-            "figures are counts (names, phones and ID numbers belong in the members register)"
-        )
-    found = find_personal_data(number) if number.startswith(("0", "+")) else None
-    return found.message() if found else None

@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import cast
@@ -23,7 +24,13 @@ from geo_service.ingest.readers.cell_checks import check_cell_text
 from geo_service.ingest.readers.cells import Cell, Formula, cell_text, fold_header
 from geo_service.ingest.readers.merged_cells import warn_merged_cells
 from geo_service.ingest.readers.spreadsheets import SheetGrid, is_workbook, read_workbook
-from geo_service.ingest.readers.tables import HEADER_SEARCH_ROWS, read_csv_table, table_by_aliases
+from geo_service.ingest.readers.tables import (
+    HEADER_SEARCH_ROWS,
+    Problems,
+    table_by_aliases,
+)
+from geo_service.ingest.readers.text_files import read_csv_rows
+from geo_service.ingest.registers.identity import row_identity
 from geo_service.ingest.registers.locations import locate_sites
 from geo_service.ingest.registers.mapping import read_mapping
 from geo_service.ingest.registers.match_report import MatchReport
@@ -31,6 +38,7 @@ from geo_service.ingest.registers.matching import UnitMatcher
 from geo_service.ingest.registers.models import Catalogue, Row, Sheet, SheetRole, build_models
 from geo_service.ingest.registers.personal_data import MAYBE_PERSONAL
 from geo_service.ingest.registers.point_layers import is_point_layer, read_point_layer
+from geo_service.ingest.registers.type_lookup import TypeLookup
 from geo_service.ingest.report import ValidationReport, reject
 from geo_service.settings import PACKAGE_DIR
 from geo_service.text.legacy_encodings import decode_legacy
@@ -69,6 +77,9 @@ PERSONAL_HEADERS = [
 ]
 MODELS_SHEETS = ["Mô hình", "Các mô hình", "Danh sách mô hình", "DS mô hình", "Models"]
 TEAMS_SHEETS = ["Tổ", "Các tổ", "Danh sách tổ", "DS tổ", "Tổ, điểm", "Tổ/điểm", "Teams", "Sites"]
+# A register needs these; everything else may be missing (a model's key is then derived
+# from what its row says: see ``identity``).
+REQUIRED_FIELDS = ["type", "commune_name", "commune_code"]
 TEXT_FIELDS = [
     "model_key",
     "model_name",
@@ -127,12 +138,15 @@ def read_register(
     reviewed, mapping_problems = None, report.part(mapping.name if mapping else "")
     if mapping is not None:
         reviewed = read_mapping(mapping, mapping_problems)
-    matcher = UnitMatcher(units, reviewed)
+    matcher, types = UnitMatcher(units, reviewed), TypeLookup(model_types, reviewed)
     matcher.check_mapping(mapping_problems)  # nothing to check without a mapping
+    types.check_mapping(mapping_problems)
     groups = _group_rows(sheets)
-    catalogue = Catalogue(matcher, _type_lookup(model_types), matches)
+    catalogue = Catalogue(matcher, types, matches)
     models, teams = build_models(groups, catalogue, report)
     locate_sites(teams, models, units, None if layer else crs, report)
+    if reviewed is not None:
+        reviewed.check_used(mapping_problems, file_name)
     model_frame = pd.DataFrame(models, columns=MODEL_COLUMNS)
     team_frame = pd.DataFrame(teams, columns=TEAM_COLUMNS)
     return RegisterRows(model_frame, team_frame), report
@@ -146,7 +160,10 @@ def load_sheets(path: Path, file_name: str, report: ValidationReport) -> list[Sh
     if not is_workbook(path):
         if path.suffix.lower() in (".xls", ".ods"):
             reject(file_name, "save the workbook as .xlsx (or as 'CSV UTF-8') and import that")
-        table = read_csv_table(path, ALIASES, file_name=file_name, problems=report)
+        rows = read_csv_rows(path, file_name, report)
+        table = table_by_aliases(rows, ALIASES, file_name, report)
+        if table is None:
+            return _without_header(report, "rows", rows)
         return [Sheet(table, report, "rows")]
     grids = read_workbook(path, file_name)
     models = _named(grids, MODELS_SHEETS)
@@ -163,7 +180,8 @@ def load_sheets(path: Path, file_name: str, report: ValidationReport) -> list[Sh
         warn_merged_cells(problems, grid.merged)
         found = table_by_aliases(grid.rows, ALIASES, label, problems)
         if found is None:
-            reject(label, "the sheet has no header row with register columns ('Mã mô hình', …)")
+            _without_header(problems, role, grid.rows)
+            continue
         sheets.append(Sheet(found, problems, role))
     used = {grid.name for grid, _ in chosen}
     for grid in grids:
@@ -173,29 +191,48 @@ def load_sheets(path: Path, file_name: str, report: ValidationReport) -> list[Sh
     return sheets
 
 
+def _without_header(
+    problems: Problems, role: SheetRole, rows: Sequence[tuple[int, Sequence[Cell]]]
+) -> list[Sheet]:
+    """A table with no header row (only a title, or nothing a register has): every
+    required column is missing, named at the last row read (the title's)."""
+    last = rows[min(len(rows), HEADER_SEARCH_ROWS) - 1][0] if rows else 1
+    report_missing(problems, _missing(role, {}), last)
+    return []
+
+
 def _named(grids: list[SheetGrid], names: list[str]) -> SheetGrid | None:
     wanted = {fold_header(name) for name in names}
     return next((grid for grid in grids if fold_header(grid.name) in wanted), None)
 
 
 def _single_sheet(grids: list[SheetGrid], file_name: str) -> SheetGrid:
-    """The one sheet whose header names the register's key column."""
-    with_key = [grid for grid in grids if _names_the_key(grid)]
-    if len(with_key) == 1:
-        return with_key[0]
-    names = ", ".join(f"'{grid.name}'" for grid in (with_key or grids))
-    if with_key:
-        reject(
-            file_name,
-            f"several sheets look like registers ({names}); keep one, or name them "
-            "'Mô hình' (models) and 'Tổ' (teams)",
-        )
-    reject(file_name, f"no sheet has the column 'Mã mô hình' (sheets: {names})")
+    """The one sheet whose header names the register's key, else its type or commune
+    column; a workbook of one sheet is that sheet (its missing columns are then listed)."""
+    for fields in (["model_key"], REQUIRED_FIELDS):
+        found = [grid for grid in grids if _names_a_column(grid, fields)]
+        if len(found) == 1:
+            return found[0]
+        if found:
+            names = ", ".join(f"'{grid.name}'" for grid in found)
+            reject(
+                file_name,
+                f"several sheets look like registers ({names}); keep one, or name them "
+                "'Mô hình' (models) and 'Tổ' (teams)",
+            )
+    filled = [grid for grid in grids if not grid.empty]
+    if len(filled) == 1:
+        return filled[0]
+    names = ", ".join(f"'{grid.name}'" for grid in grids)
+    reject(
+        file_name, f"no sheet has the register's columns {_required_headers()} (sheets: {names})"
+    )
 
 
-def _names_the_key(grid: SheetGrid) -> bool:
-    """Whether a header row near the top names "Mã mô hình" (maybe typed in a legacy font)."""
-    keys = {fold_header(alias) for alias in ALIASES["model_key"]}
+def _names_a_column(grid: SheetGrid, fields: list[str]) -> bool:
+    """Whether a header row near the top names one of ``fields`` (maybe typed in a legacy
+    font)."""
+    keys = {fold_header(alias) for name in fields for alias in ALIASES[name]}
     for _, cells in grid.rows[:HEADER_SEARCH_ROWS]:
         text = " | ".join(cell_text(cell) for cell in cells)
         text = decode_legacy(text)[0]
@@ -206,12 +243,7 @@ def _names_the_key(grid: SheetGrid) -> bool:
 
 def _check_headers(sheet: Sheet) -> None:
     columns, problems, row = sheet.table.columns, sheet.problems, sheet.table.header_row
-    required = ["model_key"] if sheet.role == "teams" else ["model_key", "type"]
-    for name in required:
-        if name not in columns:
-            problems.error(f"missing column '{ALIASES[name][0]}'", row=row, field=ALIASES[name][0])
-    if sheet.role != "teams" and "commune_code" not in columns and "commune_name" not in columns:
-        problems.error("missing column 'Mã xã' or 'Xã/Phường'", row=row, field="Mã xã")
+    report_missing(problems, _missing(sheet.role, columns), row)
     if sheet.role != "teams" and not sheet.table.rows:
         problems.error(f"no rows of models under the header (row {row}): nothing to import")
     personal = {fold_header(h) for h in PERSONAL_HEADERS}
@@ -230,19 +262,52 @@ def _check_headers(sheet: Sheet) -> None:
             problems.warning("not a register column; ignored", row=row, field=written)
 
 
+def _missing(role: SheetRole, columns: dict[str, str]) -> list[tuple[str, ...]]:
+    """The required columns a sheet lacks, each as the fields that would do."""
+    wanted: list[tuple[str, ...]] = []
+    if role != "rows":  # two sheets are joined by the key
+        wanted.append(("model_key",))
+    if role != "teams":
+        wanted += [("type",), ("commune_name", "commune_code")]
+    return [fields for fields in wanted if not any(name in columns for name in fields)]
+
+
+def report_missing(problems: Problems, missing: list[tuple[str, ...]], row: int) -> None:
+    """One error per missing column, each naming them all: CSV and XLSX alike."""
+    named = [" or ".join(f"'{ALIASES[name][0]}'" for name in fields) for fields in missing]
+    for own, fields in zip(named, missing, strict=True):
+        others = [text for text in named if text != own]
+        also = f" (missing as well: {', '.join(others)})" if others else ""
+        header = ALIASES[fields[0]][0]
+        problems.error(f"missing column {own}{also}", row=row, field=header, code="missing_column")
+
+
+def _required_headers() -> str:
+    return ", ".join(f"'{ALIASES[name][0]}'" for name in REQUIRED_FIELDS)
+
+
 # -- rows ------------------------------------------------------------------------------------
 
 
 def _group_rows(sheets: list[Sheet]) -> dict[str, list[Row]]:
-    """Rows by model key (text cells checked on the way); teams rows join their model."""
+    """Rows by model key (text cells checked on the way); teams rows join their model.
+    Without a key column, rows saying the same model (``identity.row_identity``) are one
+    group, labelled by the model's name and first row until its key is derived."""
     groups: dict[str, list[Row]] = {}
     first_model_row: dict[str, Row] = {}
+    labels: dict[tuple[str, ...], str] = {}
     for sheet in sheets:
         text_fields = [name for name in TEXT_FIELDS if name in sheet.table.columns]
+        keyed = "model_key" in sheet.table.columns
         for number, cells in sheet.table.rows:
             row = Row(sheet, number, cells)
             if not _plain_text(cells, text_fields):
                 _check_text_cells(row)
+            if not keyed:
+                said = row_identity(cells)
+                key = labels.setdefault(said, f"{row.text('model_name') or '?'} (row {number})")
+                groups.setdefault(key, []).append(row)
+                continue
             key = row.text("model_key")
             if not key:
                 sheet.problems.error(
@@ -293,15 +358,3 @@ def _duplicate_model(row: Row, first: Row) -> None:
         row=row.number,
         field=row.header("model_key"),
     )
-
-
-def _type_lookup(model_types: pd.DataFrame) -> dict[str, str]:
-    lookup: dict[str, str] = {}
-    for column in ("name_en", "name_vi", "code"):
-        lookup.update(
-            {
-                fold_header(str(name)): code
-                for code, name in zip(model_types["code"], model_types[column], strict=True)
-            }
-        )
-    return lookup

@@ -66,7 +66,8 @@ CREATE TABLE IF NOT EXISTS lineage (
 CREATE TABLE IF NOT EXISTS model_types (
   fid INTEGER PRIMARY KEY AUTOINCREMENT,
   code TEXT NOT NULL UNIQUE, name_vi TEXT NOT NULL, name_en TEXT NOT NULL,
-  counts_as_model BOOLEAN NOT NULL, member_unit TEXT NOT NULL, description TEXT, import_id INTEGER
+  counts_as_model BOOLEAN NOT NULL, member_unit TEXT NOT NULL, description TEXT, import_id INTEGER,
+  aliases TEXT
 );
 CREATE TABLE IF NOT EXISTS models (
   fid INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -87,7 +88,7 @@ CREATE INDEX IF NOT EXISTS teams_unit ON teams(unit_code);
 CREATE TABLE IF NOT EXISTS imports (
   fid INTEGER PRIMARY KEY AUTOINCREMENT,
   at DATETIME NOT NULL, kind TEXT NOT NULL, file_name TEXT NOT NULL, sha256 TEXT NOT NULL,
-  counts TEXT NOT NULL, undone_at DATETIME
+  counts TEXT NOT NULL, undone_at DATETIME, notes TEXT
 );
 -- The rows an import replaced, as they were, so the import can be undone.
 CREATE TABLE IF NOT EXISTS import_undo (

@@ -395,6 +395,26 @@ CORPUS: dict[str, Callable[[], bytes]] = {
     "registers/empty.csv": lambda: b"",
     "registers/header_only.csv": lambda: register(),
     "registers/garbage_header.csv": garbage_header,
+    "registers/title_only.csv": lambda: (
+        "DANH SÁCH MÔ HÌNH TỰ QUẢN VỀ AN NINH, TRẬT TỰ NĂM 2024\n".encode()
+    ),
+    "registers/every_row_unmatched.csv": lambda: csv_bytes(
+        ["Tỉnh", "Huyện", "Xã/Phường", "Loại mô hình", "Tên mô hình", "Số thành viên"],
+        ["Quảng Ninh", "Hoành Bồ", "Xã Không Có", "Tổ tuần tra nhân dân", "Tổ tuần tra 1", "5"],
+        [
+            "Quảng Ninh",
+            "Hoành Bồ",
+            "Xã Cũng Không Có",
+            "Tổ tuần tra nhân dân",
+            "Tổ tuần tra 2",
+            "6",
+        ],
+    ),
+    "registers/empty_type_column.csv": lambda: csv_bytes(
+        ["Huyện", "Xã/Phường", "Thôn/TDP", "Loại mô hình", "Tên mô hình", "Số thành viên"],
+        ["Hoành Bồ", "Xã Bằng Cả", "Thôn 1", "", "Tổ tuần tra thôn 1", "5"],
+        ["Hoành Bồ", "Xã Bằng Cả", "Thôn 2", "", "Tổ tuần tra thôn 2", "6"],
+    ),
     "registers/missing_type_column.csv": without_column(
         REGISTER_HEADER, GOOD_REGISTER_ROW, "Loại mô hình"
     ),

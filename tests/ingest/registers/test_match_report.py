@@ -76,7 +76,13 @@ def test_every_row_of_the_messy_register_is_matched_right_or_reported(demo_store
     before = (len(demo_store.models()), len(demo_store.imports()))
     matches = dry_run(demo_store)
     assert outcome_of(matches) == EXPECTED
-    assert matches.counts() == {"rows": 11, "matched": 8, "unmatched": 2, "ambiguous": 1}
+    assert matches.counts() == {
+        "rows": 11,
+        "matched": 8,
+        "unmatched": 2,
+        "ambiguous": 1,
+        "skipped": 0,
+    }
     assert (len(demo_store.models()), len(demo_store.imports())) == before
 
 
@@ -117,7 +123,13 @@ def test_json_report_lists_every_row(demo_store: Store, tmp_path: Path) -> None:
     path = tmp_path / "report.json"
     dry_run(demo_store).write_json(path)
     document = json.loads(path.read_text(encoding="utf-8"))
-    assert document["summary"] == {"rows": 11, "matched": 8, "unmatched": 2, "ambiguous": 1}
+    assert document["summary"] == {
+        "rows": 11,
+        "matched": 8,
+        "unmatched": 2,
+        "ambiguous": 1,
+        "skipped": 0,
+    }
     rows = {row["row"]: row for row in document["rows"]}
     assert set(rows) == set(EXPECTED)
     typo = rows[10]["village"]
@@ -178,7 +190,13 @@ def test_a_filled_json_report_works_as_a_mapping(demo_store: Store, tmp_path: Pa
                 lookup["chosen_code"] = CHOSEN[key]
     path.write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
     matches = dry_run(demo_store, mapping=path)
-    assert matches.counts() == {"rows": 11, "matched": 11, "unmatched": 0, "ambiguous": 0}
+    assert matches.counts() == {
+        "rows": 11,
+        "matched": 11,
+        "unmatched": 0,
+        "ambiguous": 0,
+        "skipped": 0,
+    }
     mapped = [r.village for r in matches.rows if r.village and r.village.lookup.how == "mapping"]
     assert [p.lookup.code for p in mapped] == ["07057-004", "09595-003"]
 
@@ -189,7 +207,7 @@ def test_a_filled_json_report_works_as_a_mapping(demo_store: Store, tmp_path: Pa
         ("village,07057,Xóm 4,07057-999", "code", "there is no village with code '07057-999'"),
         ("village,07057,Xóm 4,09595-003", "code", "is not under '07057'"),
         ("commune,,Thieu Hoa,07057-001", "code", "there is no commune with code"),
-        ("hamlet,07057,Xóm 4,07057-004", "kind", "must be 'commune' or 'village'"),
+        ("hamlet,07057,Xóm 4,07057-004", "kind", "must be 'commune', 'village' or 'type'"),
         ("village,,Xóm 4,07057-004", "parent_code", "needs parent_code"),
     ],
 )

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from geo_service.domain import MODEL_TYPE_COLUMNS
-from geo_service.imports.pipeline import CATALOGUE, bundled_catalogue
+from geo_service.imports.model_catalogue import CATALOGUE, bundled_catalogue
 from geo_service.ingest.registers.model_types import (
     ModelTypeMatcher,
     alias_words,
@@ -176,18 +176,19 @@ def test_an_alias_given_to_two_types_makes_its_texts_ambiguous() -> None:
 
 
 def test_a_catalogue_without_aliases_still_matches_codes_and_names() -> None:
-    """The store holds the catalogue without the aliases column (MODEL_TYPE_COLUMNS)."""
-    matcher = ModelTypeMatcher(bundled_catalogue())
+    """A store made before the catalogue had aliases reads them as empty."""
+    matcher = ModelTypeMatcher(bundled_catalogue().drop(columns="aliases"))
     assert matcher.match("Tổ tuần tra nhân dân thôn 3").code == "patrol_team"
     assert matcher.match("security_camera").code == "security_camera"
     assert matcher.match("PCCC").status == "unmatched"
 
 
-def test_the_aliases_column_leaves_the_stored_catalogue_as_it_was() -> None:
+def test_the_stored_catalogue_keeps_the_aliases_column() -> None:
     stored = bundled_catalogue()
     assert list(stored.columns) == MODEL_TYPE_COLUMNS
+    assert MODEL_TYPE_COLUMNS[-1] == "aliases"
     assert len(stored) == 16 and stored["counts_as_model"].dtype == bool
-    assert list(pd.read_csv(CATALOGUE, nrows=0).columns) == [*MODEL_TYPE_COLUMNS, "aliases"]
+    assert list(pd.read_csv(CATALOGUE, nrows=0).columns) == MODEL_TYPE_COLUMNS
 
 
 def test_aliases_are_split_on_bars_and_line_breaks() -> None:

@@ -124,7 +124,12 @@ def test_empty_file_and_missing_columns(demo_store: Store, tmp_path: Path) -> No
     empty.write_bytes(b"")
     assert "empty" in rejected(demo_store, empty)[0]
     errors = rejected(demo_store, write(tmp_path, "x,y", header="Tên,Ghi chú"))
-    assert any("missing column 'Mã mô hình'" in e for e in errors)
+    assert errors == [
+        "error: register.csv, row 1, field 'Loại mô hình': missing column 'Loại mô hình' "
+        "(missing as well: 'Xã/Phường' or 'Mã xã')",
+        "error: register.csv, row 1, field 'Xã/Phường': missing column 'Xã/Phường' or 'Mã xã' "
+        "(missing as well: 'Loại mô hình')",
+    ]
 
 
 def test_personal_data_columns_are_refused(demo_store: Store, tmp_path: Path) -> None:
