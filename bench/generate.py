@@ -360,6 +360,7 @@ def _models(
             "tips_year": 2024,
             "decision": [f"{number}/QĐ-UBND" for number in rng.integers(1, 999, size=n)],
             "extra": [{} for _ in range(n)],
+            "ended_on": None,
         }
     )[MODEL_COLUMNS]
 

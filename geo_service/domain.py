@@ -171,6 +171,9 @@ class Model:
     tips_year: int | None = None
     decision: str | None = None
     extra: dict[str, float] = field(default_factory=dict)
+    # The day a re-imported register no longer listed it and the import ended it; it
+    # counts before that day as its status says, and not from it.
+    ended_on: date | None = None
 
 
 @dataclass(frozen=True, slots=True)

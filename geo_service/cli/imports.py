@@ -161,6 +161,14 @@ def import_models(
             "without it coordinates are lon/lat in WGS 84"
         ),
     ] = None,
+    dissolve_unlisted: Annotated[
+        bool,
+        typer.Option(
+            "--dissolve-unlisted",
+            help="End (today, history kept) the models of the register's communes that it "
+            "no longer lists; without it they are only reported",
+        ),
+    ] = False,
 ) -> None:
     """Import a register of models and teams: CSV or XLSX (see docs/data-model.md).
 
@@ -177,7 +185,13 @@ def import_models(
     try:
         with store_errors():
             outcome = run(
-                store_at(store), file, dry_run=dry_run, mapping=mapping, matches=matches, crs=crs
+                store_at(store),
+                file,
+                dry_run=dry_run,
+                mapping=mapping,
+                matches=matches,
+                crs=crs,
+                dissolve_unlisted=dissolve_unlisted,
             )
         problems = outcome.report
     except ImportRejected as exc:

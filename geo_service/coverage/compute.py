@@ -150,6 +150,9 @@ def _active_models(
     counted = set(model_types.loc[model_types["counts_as_model"].astype(bool), "code"])
     launch = pd.to_datetime(models["launch_date"], errors="coerce")
     launched = launch.isna() | (launch <= pd.Timestamp(as_of))
+    if "ended_on" in models:  # dissolved by an import: counted before that day only
+        ended = pd.to_datetime(models["ended_on"], errors="coerce")
+        launched &= ended.isna() | (ended > pd.Timestamp(as_of))
     keep = member_of(models["status"], policy.active_statuses) & launched
     active = models[keep].copy()
     active["counts_as_model"] = member_of(active["type_code"], counted)

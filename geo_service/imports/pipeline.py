@@ -30,6 +30,7 @@ from geo_service.imports.changes import TableChanges, canonical, compare, keyed_
 from geo_service.imports.model_catalogue import register_catalogue
 from geo_service.imports.options import BoundaryOptions, VillageOptions
 from geo_service.imports.progress import stage
+from geo_service.imports.unlisted import no_longer_listed
 from geo_service.ingest.registers.mapping import read_mapping
 from geo_service.ingest.registers.match_report import MatchReport
 from geo_service.ingest.registers.read import read_register
@@ -346,10 +347,13 @@ def import_models(
     mapping: Path | None = None,
     matches: MatchReport | None = None,
     crs: str | None = None,
+    dissolve_unlisted: bool = False,
 ) -> ImportOutcome:
     """``geo-service import models FILE``: a register of models and teams (CSV or XLSX).
 
     ``mapping`` is a reviewed mapping file (CSV, or a JSON match report with chosen codes).
+    Models of the register's communes that it no longer lists are reported; with
+    ``dissolve_unlisted`` they are ended today (``imports/unlisted.py``).
     ``matches``, when given, receives how every row was matched; a dry run then returns its
     outcome even when there are errors (they are in ``outcome.report``) instead of raising.
     ``crs``: the CRS of the sites' coordinates when they are not lon/lat (``--crs``).
@@ -377,13 +381,16 @@ def import_models(
         skipped = tuple(
             str(p).removeprefix("warning: ") for p in report.problems if p.code == "skipped"
         )
-        batch = ImportBatch(
-            replace(source, notes=skipped),
-            model_types=written,
-            models=rows.models,
-            teams=rows.teams,
-        )
-        return batch, report
+        models, teams = rows.models, rows.teams
+        if report.ok and not rows.keyed:
+            gone = no_longer_listed(
+                store, models, report, dissolve=dissolve_unlisted, on=date.today()
+            )
+            if not gone.ended.empty:  # their teams are written again as they are
+                models = pd.concat([models, gone.ended], ignore_index=True)
+                teams = pd.concat([teams, gone.teams], ignore_index=True)
+        source_noted = replace(source, notes=skipped)
+        return ImportBatch(source_noted, model_types=written, models=models, teams=teams), report
 
     return _apply_current(store, build, dry_run, report_errors=matches is not None)
 

@@ -6,7 +6,7 @@ lands whole or leaves the store exactly as it was. Opening a store writes nothin
 that does not exist yet reads as empty and is created by its first write.
 
 Values cross the interface as Python and pandas values, never in a backend's storage
-form: dates (``valid_from``, ``valid_to``, ``effective``, ``launch_date``) are
+form: dates (``valid_from``, ``valid_to``, ``effective``, ``launch_date``, ``ended_on``) are
 ``datetime.date`` or None, times of the import log are timezone-aware ``datetime`` in
 UTC, counts are nullable ``Int64`` columns, a model's ``extra`` figures and an import's
 ``counts`` are dicts, ``counts_as_model`` is a bool, unit geometry is shapely
@@ -33,7 +33,7 @@ from geo_service.values import as_date, date_column
 DATE_COLUMNS = {
     "units": ("valid_from", "valid_to"),
     "lineage": ("effective",),
-    "models": ("launch_date",),
+    "models": ("launch_date", "ended_on"),
 }
 _Frame = TypeVar("_Frame", bound=pd.DataFrame)
 # How units are ordered unless a query says otherwise.

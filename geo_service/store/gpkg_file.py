@@ -71,6 +71,7 @@ _ADDED_COLUMNS = (
     ("teams", "geom", "POINT"),
     ("model_types", "aliases", "TEXT"),
     ("imports", "notes", "TEXT"),
+    ("models", "ended_on", "DATE"),
 )
 
 

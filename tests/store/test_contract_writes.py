@@ -54,7 +54,10 @@ def test_models_upsert_and_teams_replace(store: Store) -> None:
     assert models["members"].tolist() == [7]
     assert models["extra"].tolist() == [{"people_helped": 124.0}]
     assert models["launch_date"].tolist() == [date(2022, 6, 16)]
+    assert models["ended_on"].tolist() == [None]
     assert store.teams()["team_id"].tolist() == ["M1/001"]
+    store.apply(ImportBatch(SOURCE, models=models_frame([model | {"ended_on": "2026-01-02"}])))
+    assert store.models()["ended_on"].tolist() == [date(2026, 1, 2)]
     assert store.models(unit_codes=["other"]).empty
     assert store.teams(model_ids=["M1"])["members"].tolist() == [7]
 

@@ -145,6 +145,10 @@ async def upload(
     ] = None,
     valid_from: Annotated[date | None, Query(description="boundaries: start date")] = None,
     valid_to: Annotated[date | None, Query(description="boundaries: end date")] = None,
+    dissolve_unlisted: Annotated[
+        bool,
+        Query(description="models: end the models of the register's communes it no longer lists"),
+    ] = False,
 ) -> Any:
     with (
         tempfile.TemporaryDirectory(prefix="geo-service-upload-") as folder,
@@ -153,7 +157,9 @@ async def upload(
         files = await _receive_files(request, settings, Path(folder))
         path = files["file"]
         if kind == "models":
-            return await _import_register(store, path, files.get("mapping"), dry_run, crs)
+            return await _import_register(
+                store, path, files.get("mapping"), dry_run, crs, dissolve_unlisted
+            )
         if kind == "boundaries":
             options = BoundaryOptions(
                 level=level, crs=crs, valid_from=valid_from, valid_to=valid_to
@@ -173,7 +179,12 @@ async def upload(
 
 
 async def _import_register(
-    store: Store, path: Path, mapping: Path | None, dry_run: bool, crs: str | None
+    store: Store,
+    path: Path,
+    mapping: Path | None,
+    dry_run: bool,
+    crs: str | None,
+    dissolve_unlisted: bool,
 ) -> Any:
     """Registers answer with how every row was matched, even when the file is rejected."""
     matches = MatchReport()
@@ -186,6 +197,7 @@ async def _import_register(
             mapping=mapping,
             matches=matches,
             crs=crs,
+            dissolve_unlisted=dissolve_unlisted,
         )
     except ImportRejected as exc:
         return JSONResponse(

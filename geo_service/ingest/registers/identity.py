@@ -16,6 +16,7 @@ listed" (see ``imports/unlisted.py``).
 from __future__ import annotations
 
 import hashlib
+import re
 from datetime import date
 
 from geo_service.ingest.readers.cells import Cell, cell_text, fold_header, parse_date
@@ -46,6 +47,14 @@ def row_identity(cells: dict[str, Cell]) -> tuple[str, ...]:
         places[0] = code.zfill(5)  # Excel drops a code's leading zeros
     name = name_key(cell_text(cells.get("model_name")))
     return (*places, name, _launch_key(cells.get("launch_date")))
+
+
+_DERIVED = re.compile(r"\d{5}-[a-z0-9_]+-[0-9a-f]{8}")
+
+
+def is_derived(model_id: str) -> bool:
+    """Whether a key is one ``derived_model_id`` makes (not a register's own)."""
+    return _DERIVED.fullmatch(model_id) is not None
 
 
 def derived_model_id(unit_code: str, type_code: str, name: str, launch: date | None) -> str:

@@ -102,6 +102,7 @@ _MAYBE_UNSAFE = re.compile(r"[=@+\-<>\t\r]|" + MAYBE_PERSONAL.pattern)
 class RegisterRows:
     models: pd.DataFrame
     teams: pd.DataFrame
+    keyed: bool = True  # the register gives model keys ("Mã mô hình"); else derived
 
 
 def read_register(
@@ -149,7 +150,8 @@ def read_register(
         reviewed.check_used(mapping_problems, file_name)
     model_frame = pd.DataFrame(models, columns=MODEL_COLUMNS)
     team_frame = pd.DataFrame(teams, columns=TEAM_COLUMNS)
-    return RegisterRows(model_frame, team_frame), report
+    keyed = any("model_key" in sheet.table.columns for sheet in sheets)
+    return RegisterRows(model_frame, team_frame, keyed), report
 
 
 # -- sheets ----------------------------------------------------------------------------------

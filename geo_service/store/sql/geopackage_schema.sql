@@ -74,7 +74,7 @@ CREATE TABLE IF NOT EXISTS models (
   model_id TEXT NOT NULL UNIQUE, type_code TEXT NOT NULL, name TEXT NOT NULL,
   unit_code TEXT NOT NULL, launch_date DATE, status TEXT NOT NULL,
   members INTEGER, households INTEGER, cameras INTEGER, tips INTEGER, valuable_tips INTEGER,
-  tips_year INTEGER, decision TEXT, extra TEXT, import_id INTEGER
+  tips_year INTEGER, decision TEXT, extra TEXT, import_id INTEGER, ended_on DATE
 );
 CREATE INDEX IF NOT EXISTS models_unit ON models(unit_code);
 CREATE TABLE IF NOT EXISTS teams (

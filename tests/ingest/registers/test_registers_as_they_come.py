@@ -301,3 +301,103 @@ def test_a_register_without_ids_on_an_empty_store(empty_store: Store) -> None:
     errors = rejected(empty_store, POLICE)
     assert {e.field for e in errors} == {"Tỉnh", "Xã/Phường", "Loại mô hình"}, errors
     assert empty_store.model_types().empty  # the catalogue came with nothing
+
+
+# -- models a re-imported register no longer lists -------------------------------------------
+
+TWO_MODELS = (
+    "Huyện,Xã/Phường,Thôn/TDP,Loại mô hình,Tên mô hình,Số thành viên,Ngày ra mắt\n"
+    "Hoành Bồ,Bằng Cả,Thôn 4,Tổ tuần tra,Tổ tuần tra thôn 4,9,1/3/2024\n"
+    "Hoành Bồ,Bằng Cả,Thôn 4,Camera an ninh,Camera thôn 4,2,1/3/2024\n"
+)
+
+
+def test_a_model_gone_from_a_register_is_reported_then_ended_only_when_asked(
+    demo_copy_path: Path, tmp_path: Path
+) -> None:
+    from datetime import date
+
+    register = tmp_path / "register.csv"
+    register.write_text(TWO_MODELS, encoding="utf-8")
+    store = str(demo_copy_path)
+    assert cli("import", "models", str(register), "--store", store)[0] == 0
+    camera = open_store(store).models().set_index("name").loc["Camera thôn 4"]
+    register.write_text(TWO_MODELS.rsplit("Hoành Bồ", 1)[0], encoding="utf-8")
+    code, output = cli("import", "models", str(register), "--store", store)
+    flat = " ".join(output.split())
+    assert code == 0 and f"model '{camera['model_id']}'" in flat, output
+    assert "no longer listed in register.csv" in flat and "--dissolve-unlisted" in flat
+    held = open_store(store).models().set_index("model_id")
+    assert held["ended_on"].isna().all()  # reported, nothing changed
+    code, output = cli("import", "models", str(register), "--store", store, "--dissolve-unlisted")
+    assert code == 0 and "ended on" in output, output
+    after = open_store(store)
+    ended = after.models().set_index("model_id").loc[camera["model_id"]]
+    assert ended["ended_on"] == date.today() and ended["status"] == "active"
+    assert len(after.teams(model_ids=[camera["model_id"]])) == 1  # kept, with its history
+    assert cli("imports", "undo", "--store", store)[0] == 0
+    assert (
+        open_store(store).models().set_index("model_id").loc[camera["model_id"], "ended_on"] is None
+    )
+
+
+def test_an_ended_model_counts_before_its_end_only(demo_store: Store, tmp_path: Path) -> None:
+    from datetime import date
+
+    from geo_service.coverage.reads import coverage_as_of
+    from geo_service.settings import CoveragePolicy
+
+    register = tmp_path / "register.csv"
+    register.write_text(TWO_MODELS, encoding="utf-8")
+    import_models(demo_store, register)
+    register.write_text(TWO_MODELS.rsplit("Hoành Bồ", 1)[0], encoding="utf-8")
+    import_models(demo_store, register, dissolve_unlisted=True)
+    models = demo_store.models()
+    ended = models.loc[models["name"] == "Camera thôn 4", "ended_on"].iloc[0]
+    camera = models.loc[models["name"] == "Camera thôn 4", "model_id"].iloc[0]
+    village = demo_store.teams(model_ids=[camera])["unit_code"].iloc[0]
+
+    def members(day: date) -> object:
+        view = coverage_as_of(demo_store, CoveragePolicy(), day, with_geometry=False)
+        villages = view.result.villages
+        return villages.loc[villages["code"] == village, "members"].iloc[0]
+
+    before, after = members(date(2025, 1, 1)), members(ended)
+    assert (before, after) == (9 + 2, 9)  # the patrol's members, and the camera model's
+
+
+def test_the_upload_api_dissolves_on_request_and_refuses_a_bad_flag(
+    demo_gpkg: Path, tmp_path: Path
+) -> None:
+    from tests.uploading import upload_settings, writer
+
+    path = tmp_path / "uploads.gpkg"
+    shutil.copy(demo_gpkg, path)
+    one = TWO_MODELS.rsplit("Hoành Bồ", 1)[0].encode("utf-8")
+    with writer(upload_settings(path)) as client:
+        for content, flag in ((TWO_MODELS.encode("utf-8"), "false"), (one, "true")):
+            response = client.post(
+                "/api/imports/models",
+                params={"dissolve_unlisted": flag},
+                files={"file": ("register.csv", content, "text/csv")},
+            )
+            assert response.status_code == 200, response.text
+        warnings = response.json()["report"]["warnings"]
+        assert any(w["code"] == "no_longer_listed" and "ended on" in w["message"] for w in warnings)
+        bad = client.post(
+            "/api/imports/models",
+            params={"dissolve_unlisted": "perhaps"},
+            files={"file": ("register.csv", one, "text/csv")},
+        )
+        assert bad.status_code == 422 and "dissolve_unlisted" in bad.text
+
+
+def test_dissolving_on_an_empty_store_changes_nothing(tmp_path: Path) -> None:
+    register = tmp_path / "register.csv"
+    register.write_text(TWO_MODELS, encoding="utf-8")
+    store = tmp_path / "empty.gpkg"
+    code, output = cli(
+        "import", "models", str(register), "--store", str(store), "--dissolve-unlisted"
+    )
+    flat = " ".join(output.split())
+    assert code == 2 and "0 matched, 2 unmatched" in flat and not store.exists(), output
