@@ -30,7 +30,7 @@ from geo_service.imports.changes import TableChanges, canonical, compare, keyed_
 from geo_service.imports.model_catalogue import register_catalogue
 from geo_service.imports.options import BoundaryOptions, VillageOptions
 from geo_service.imports.progress import stage
-from geo_service.imports.unlisted import no_longer_listed
+from geo_service.imports.unlisted import with_unlisted
 from geo_service.ingest.registers.mapping import read_mapping
 from geo_service.ingest.registers.match_report import MatchReport
 from geo_service.ingest.registers.read import read_register
@@ -377,20 +377,10 @@ def import_models(
             matches=matches,
             crs=crs,
         )
+        models, teams = with_unlisted(store, rows, report, dissolve=dissolve_unlisted)
         # Rows a reviewed mapping skipped go into the import log, each with its reason.
-        skipped = tuple(
-            str(p).removeprefix("warning: ") for p in report.problems if p.code == "skipped"
-        )
-        models, teams = rows.models, rows.teams
-        if report.ok and not rows.keyed:
-            gone = no_longer_listed(
-                store, models, report, dissolve=dissolve_unlisted, on=date.today()
-            )
-            if not gone.ended.empty:  # their teams are written again as they are
-                models = pd.concat([models, gone.ended], ignore_index=True)
-                teams = pd.concat([teams, gone.teams], ignore_index=True)
-        source_noted = replace(source, notes=skipped)
-        return ImportBatch(source_noted, model_types=written, models=models, teams=teams), report
+        noted = replace(source, notes=rows.skipped)
+        return ImportBatch(noted, model_types=written, models=models, teams=teams), report
 
     return _apply_current(store, build, dry_run, report_errors=matches is not None)
 

@@ -17,6 +17,7 @@ from datetime import date
 import pandas as pd
 
 from geo_service.ingest.registers.identity import is_derived
+from geo_service.ingest.registers.read import RegisterRows
 from geo_service.ingest.report import ValidationReport
 from geo_service.store import Store
 
@@ -28,6 +29,21 @@ class Unlisted:
     models: pd.DataFrame  # as stored
     ended: pd.DataFrame  # the same with ``ended_on``, when dissolving (else empty)
     teams: pd.DataFrame  # their teams as stored, kept when their model is written
+
+
+def with_unlisted(
+    store: Store, rows: RegisterRows, report: ValidationReport, *, dissolve: bool
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The models and teams a register's import writes: the register's own, and, for a
+    register without keys, with ``dissolve`` the models it no longer lists, ended today,
+    with their teams as they are (teams are replaced per model)."""
+    if not report.ok or rows.keyed:
+        return rows.models, rows.teams
+    gone = no_longer_listed(store, rows.models, report, dissolve=dissolve, on=date.today())
+    if gone.ended.empty:
+        return rows.models, rows.teams
+    models = pd.concat([rows.models, gone.ended], ignore_index=True)
+    return models, pd.concat([rows.teams, gone.teams], ignore_index=True)
 
 
 def unlisted_models(store: Store, listed: pd.DataFrame) -> pd.DataFrame:

@@ -103,6 +103,7 @@ class RegisterRows:
     models: pd.DataFrame
     teams: pd.DataFrame
     keyed: bool = True  # the register gives model keys ("Mã mô hình"); else derived
+    skipped: tuple[str, ...] = ()  # rows a reviewed mapping skipped, each with its reason
 
 
 def read_register(
@@ -151,7 +152,10 @@ def read_register(
     model_frame = pd.DataFrame(models, columns=MODEL_COLUMNS)
     team_frame = pd.DataFrame(teams, columns=TEAM_COLUMNS)
     keyed = any("model_key" in sheet.table.columns for sheet in sheets)
-    return RegisterRows(model_frame, team_frame, keyed), report
+    skipped = tuple(
+        str(p).removeprefix("warning: ") for p in report.problems if p.code == "skipped"
+    )
+    return RegisterRows(model_frame, team_frame, keyed, skipped), report
 
 
 # -- sheets ----------------------------------------------------------------------------------
