@@ -123,7 +123,7 @@ def test_empty_file_and_missing_columns(demo_store: Store, tmp_path: Path) -> No
     empty = tmp_path / "empty.csv"
     empty.write_bytes(b"")
     assert "empty" in rejected(demo_store, empty)[0]
-    errors = rejected(demo_store, write(tmp_path, "x,y", header="Tên,Ghi chú"))
+    errors = rejected(demo_store, write(tmp_path, "a,b", header="Tên,Ghi chú"))
     assert errors == [
         "error: register.csv, row 1, field 'Loại mô hình': missing column 'Loại mô hình' "
         "(missing as well: 'Xã/Phường' or 'Mã xã')",
