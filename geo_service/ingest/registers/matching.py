@@ -56,6 +56,7 @@ class UnitMatcher:
         self._decided: dict[Level, dict[tuple[str, str], NameMatch]] = {
             level: {} for level in Level
         }
+        self._names: dict[tuple[str, str], str] = {}
 
     def prepare(self, models: Iterable[NamedPlaces]) -> None:
         """Match the names a register gives all at once, before its rows are read one by
@@ -319,7 +320,11 @@ class UnitMatcher:
         return Lookup(kind, name, under, "matched", "mapping", entry.code, named)
 
     def _name(self, code: str, parent: str = ANYWHERE) -> str:
-        return self._tree.name(code, parent)
+        # A register names the same provinces, districts and communes on row after row.
+        named = self._names.get((code, parent))
+        if named is None:
+            named = self._names[code, parent] = self._tree.name(code, parent)
+        return named
 
     def _where(self, code: str) -> str:
         return f"{code} ({self._name(code)})"
