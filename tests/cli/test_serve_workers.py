@@ -16,6 +16,7 @@ import http.client
 import os
 import shutil
 import signal
+import statistics
 import subprocess
 import sys
 import time
@@ -117,5 +118,9 @@ def test_keep_alive_requests_are_not_held_by_nagle(two_workers: tuple[int, Path]
         assert not response.will_close
     assert connection.sock is socket_before, "the connection was not kept alive"
     connection.close()
+    # Nagle holds every answer after the first on the connection, so most requests would
+    # wait; a busy machine stalls a few at random, which the median does not see.
     slow = [f"{seconds * 1000:.1f} ms" for seconds in took if seconds >= DELAYED_ACK_S]
-    assert not slow, f"requests held by Nagle's algorithm on a keep-alive connection: {slow}"
+    assert statistics.median(took) < DELAYED_ACK_S, (
+        f"requests held by Nagle's algorithm on a keep-alive connection: {slow}"
+    )
