@@ -117,7 +117,7 @@
       drawAreas(areas);
       drawOutlines(outlines);
       drawGaps(gaps, box);
-      showLegend(areas.level, areas, gaps);
+      showLegend(areas, outlines, gaps);
     } catch (error) {
       if (error.name !== "AbortError") status.textContent = `Không tải được dữ liệu (could not load data): ${error.message}`;
     } finally {
@@ -233,15 +233,19 @@
     download.href = `ogc/collections/gaps/items?${query({ bbox: box, datetime: state.asOf, limit: 100000, f: "json" })}`;
   }
 
-  function showLegend(level, areas, gaps) {
-    const noData = areas.features.some((f) => f.properties.kind === "no_data");
-    const shown = new Set(level === 4 ? ["villages"] : ["choropleth"]);
-    if (noData) shown.add("no-data");
-    if (gaps.total > 0) shown.add("gaps");
-    const classes = new Set(areas.features.filter((f) => f.properties.kind === "unit").map((f) => coverageClass(f.properties)));
+  function showLegend(areas, outlines, gaps) {
+    // Only the classes drawn now: a legend entry is never a promise of nothing.
+    const drawn = new Set();
+    for (const { properties: p } of areas.features) {
+      if (p.kind === "unit") drawn.add(coverageClass(p));
+      if (p.kind === "village") drawn.add(`village-${p.status}`);
+      if (p.kind === "village" && p.quality === "approximate") drawn.add("village-approximate");
+      if (p.kind === "no_data") drawn.add("no-data");
+    }
+    if (outlines && outlines.features.length) drawn.add("commune-outline");
+    if (gaps.total > 0) drawn.add("gaps");
     for (const item of legend.querySelectorAll(".legend-item")) {
-      const key = item.dataset.legend;
-      item.hidden = !shown.has(key) || (key === "choropleth" && !classes.has(item.dataset.class));
+      item.hidden = !drawn.has(item.dataset.class);
     }
   }
 
