@@ -1,6 +1,6 @@
-"""The interactive coverage map (folium/Leaflet).
-
-Served at ``GET /`` and exported by ``geo-service map``.
+"""The coverage map as one standalone folium/Leaflet file, written by ``geo-service map``
+for email and paper (the map page at ``GET /`` is ``web/templates/map.html``, which fetches
+its data instead).
 
 Villages are coloured by coverage (covered green; uncovered solid red with a thick dark-red
 border), communes are outlined above them, one overlay per model type shows the villages
@@ -36,13 +36,11 @@ from geo_service.web.assets import AssetMode, RawHtml, external_asset_urls, use_
 from geo_service.web.cameras import add_camera_layer
 from geo_service.web.panels import (
     PAGE_CSS,
-    UnitChoice,
     header_html,
     legend_html,
     no_geometry_html,
     no_units_notice,
     notice_html,
-    unit_choices,
 )
 from geo_service.web.popups import site_table
 from geo_service.web.scope import (
@@ -103,13 +101,11 @@ def build_coverage_map(
     *,
     focus_code: str | None = None,
     assets: AssetMode = AssetMode.SERVED,
-    choices: list[UnitChoice] | None = None,
     limits: MapLimits = MapLimits(),
     cameras: gpd.GeoDataFrame | None = None,
 ) -> folium.Map:
     """The coverage map of ``view``, limited to ``focus_code``'s subtree when given.
 
-    ``choices`` fill the unit picker (served pages only); by default the units of the view.
     ``cameras`` (``coverage.camera_points``; pass them only when the camera setting is on)
     are drawn as clustered markers.
     Raises ``UnitNotInView`` when ``focus_code`` names no unit of the view.
@@ -156,12 +152,8 @@ def build_coverage_map(
     folium.LayerControl(collapsed=True).add_to(fmap)
     _fit(fmap, scope)
 
-    if assets is not AssetMode.SERVED:
-        choices = None  # a file opened from disk cannot ask the server for another unit
-    elif choices is None:
-        choices = unit_choices(view.result.rollups)
-    links = assets is AssetMode.SERVED
-    _add_page(fmap, scope, view.result, choices, notices, view.village_sources, links)
+    links = assets is AssetMode.SERVED  # a file opened from disk has no server to ask
+    _add_page(fmap, scope, view.result, notices, view.village_sources, links)
     return fmap
 
 
@@ -170,7 +162,6 @@ class MapOptions(TypedDict, total=False):
 
     focus_code: str | None
     assets: AssetMode
-    choices: list[UnitChoice] | None
     limits: MapLimits
     cameras: gpd.GeoDataFrame | None
 
@@ -217,7 +208,6 @@ def _add_page(
     fmap: folium.Map,
     scope: Scope,
     result: CoverageResult,
-    choices: list[UnitChoice] | None,
     notices: list[str],
     sources: pd.DataFrame | None,
     links: bool,
@@ -227,8 +217,7 @@ def _add_page(
     title = f"Độ phủ mô hình tự quản ANTT — {title_unit} — {result.as_of:%d/%m/%Y}"
     figure.title = escape(title, quote=False)  # type: ignore[attr-defined]
     figure.header.add_child(RawHtml(f"<style>{PAGE_CSS}</style>"), name="page_css")  # type: ignore[attr-defined]
-    focus = scope.focus["code"] if scope.focus is not None else None
-    header = header_html(title_unit, result.as_of, choices, focus)
+    header = header_html(title_unit, result.as_of)
     commune_names = scope.rollup_names()
     missing = scope.villages[~has_geometry(scope.villages)]
     aside = (
@@ -268,7 +257,6 @@ __all__ = [
     "CoverageViewLike",
     "MapBuildError",
     "MapLimits",
-    "UnitChoice",
     "UnitNotInView",
     "build_coverage_map",
     "render_map_html",

@@ -1,4 +1,4 @@
-"""The page around the map: header, unit picker, summary, legend and the no-geometry list.
+"""The page around the folium map: header, summary, legend and the no-geometry list.
 
 The summary says how complete the village list is (a merged commune whose villages are
 known for 1 of its 3 source communes is partial) and never shows missing data as 0 of 0.
@@ -9,14 +9,11 @@ external asset and still reads when JavaScript or tiles fail. Data values are es
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
 import pandas as pd
 
-from geo_service.domain import Level
 from geo_service.web.popups import bilingual, count_text, display_name, esc, status_badge
 
 COVERED_FILL = "#1a9641"
@@ -44,7 +41,6 @@ aside.map-side h2 {{ font-size: 14px; margin: 12px 0 4px; }}
 small.en {{ font-size: 78%; color: #666; font-weight: normal; }}
 header small.en {{ color: #cde; }}
 header .unit-context {{ font-weight: normal; font-size: 13px; color: #e6efe9; }}
-.unit-form select {{ max-width: 260px; }}
 .summary .big {{ font-size: 22px; font-weight: 600; }}
 .legend-item {{ display: flex; align-items: center; gap: 8px; margin: 3px 0; }}
 .swatch {{ width: 22px; height: 14px; flex: none; box-sizing: border-box; }}
@@ -86,15 +82,6 @@ header button small.en {{ color: #555; }}
 
 
 @dataclass(frozen=True, slots=True)
-class UnitChoice:
-    """One entry of the unit picker; ``depth`` indents districts and communes."""
-
-    code: str
-    label: str
-    depth: int
-
-
-@dataclass(frozen=True, slots=True)
 class Summary:
     """The figures of the summary panel; the last five say how complete the village list
     is (see ``coverage.CoverageResult``)."""
@@ -112,70 +99,14 @@ class Summary:
     sources_total: int = 0
 
 
-def unit_choices(units: pd.DataFrame) -> list[UnitChoice]:
-    """Provinces, districts and communes of ``units`` in tree order (children by name)."""
-    admin = units[units["level"].astype(int) < int(Level.VILLAGE)]
-    known = set(admin["code"])
-    children: dict[str | None, list[tuple[str, str]]] = defaultdict(list)
-    for code, name, unit_type, parent in zip(
-        admin["code"], admin["name"], admin["unit_type"], admin["parent_code"], strict=True
-    ):
-        key = parent if parent in known else None
-        children[key].append((display_name(name, unit_type), str(code)))
-    ordered: list[UnitChoice] = []
-    stack = [(label, code, 0) for label, code in sorted(children[None], reverse=True)]
-    while stack:
-        label, code, depth = stack.pop()
-        ordered.append(UnitChoice(code, label, depth))
-        stack.extend((lbl, child, depth + 1) for lbl, child in sorted(children[code], reverse=True))
-    return ordered
-
-
-def ancestor_labels(choices: Sequence[UnitChoice], code: str | None) -> list[str]:
-    """Labels of ``code``'s ancestors (nearest first), read off the tree-ordered choices."""
-    position = next((i for i, choice in enumerate(choices) if choice.code == code), None)
-    if position is None:
-        return []
-    labels, depth = [], choices[position].depth
-    for choice in reversed(choices[:position]):
-        if choice.depth < depth:
-            labels.append(choice.label)
-            depth = choice.depth
-    return labels
-
-
-def header_html(
-    title_unit: str, as_of: date, choices: Sequence[UnitChoice] | None, focus_code: str | None
-) -> str:
-    """Title with unit (and where it lies) and date; the unit picker when served."""
-    form = _unit_form(choices, focus_code, as_of) if choices is not None else ""
-    ancestors = ", ".join(ancestor_labels(choices or [], focus_code))
-    place = f' <small class="unit-context">{esc(ancestors)}</small>' if ancestors else ""
+def header_html(title_unit: str, as_of: date) -> str:
+    """Title with unit and date."""
     return (
         '<header class="map-header">'
         f"<h1>{bilingual('Độ phủ mô hình tự quản về ANTT', 'security self-management coverage')}"
-        f' — <span class="unit-title">{esc(title_unit)}</span>{place}</h1>'
+        f' — <span class="unit-title">{esc(title_unit)}</span></h1>'
         f'<span class="as-of">{bilingual("tính đến", "as of")} '
-        f'<time datetime="{as_of.isoformat()}">{as_of:%d/%m/%Y}</time></span>{form}</header>'
-    )
-
-
-def _unit_form(choices: Sequence[UnitChoice], focus_code: str | None, as_of: date) -> str:
-    options = ['<option value="">Toàn bộ — all units</option>']
-    for choice in choices:
-        selected = " selected" if choice.code == focus_code else ""
-        indent = "\u2003" * choice.depth
-        options.append(
-            f'<option value="{esc(choice.code)}"{selected}>'
-            f"{indent}{esc(choice.label)} ({esc(choice.code)})</option>"
-        )
-    return (
-        '<form class="unit-form" method="get" action="">'
-        '<label>Đơn vị <small class="en">unit</small> '
-        f'<select name="unit" onchange="this.form.submit()">{"".join(options)}</select></label> '
-        '<label>Ngày <small class="en">date</small> '
-        f'<input type="date" name="as_of" value="{as_of.isoformat()}"></label> '
-        '<button type="submit">Xem <small class="en">show</small></button></form>'
+        f'<time datetime="{as_of.isoformat()}">{as_of:%d/%m/%Y}</time></span></header>'
     )
 
 

@@ -35,7 +35,6 @@ from geo_service.web.map import (
     render_map_html,
     write_map_file,
 )
-from geo_service.web.panels import unit_choices
 from geo_service.web.scope import has_geometry
 
 BEFORE = date(2025, 6, 30)
@@ -216,7 +215,7 @@ def test_focus_shows_only_the_subtree_and_fits_its_bounds(view: CoverageView) ->
     assert east - west < 0.2 and north - south < 0.2  # a ward, not the country
     html = fmap.get_root().render()
     assert "<title>Độ phủ mô hình tự quản ANTT — Phường Viên Sơn — 30/06/2025</title>" in html
-    assert '<option value="09595" selected>' in html
+    assert '<span class="unit-title">Phường Viên Sơn</span>' in html
     assert '<time datetime="2025-06-30">30/06/2025</time>' in html
 
 
@@ -224,15 +223,6 @@ def test_unknown_focus_is_a_lookup_error(view: CoverageView) -> None:
     with pytest.raises(UnitNotInView) as raised:
         build_coverage_map(view, focus_code="99999")
     assert isinstance(raised.value, LookupError) and raised.value.code == "99999"
-
-
-def test_unit_picker_lists_units_in_tree_order(view: CoverageView) -> None:
-    choices = unit_choices(view.result.rollups)
-    codes = [c.code for c in choices]
-    assert codes.index("27") < codes.index("264") < codes.index("09496")
-    depth = {c.code: c.depth for c in choices}
-    assert (depth["27"], depth["264"], depth["09496"]) == (0, 1, 2)
-    assert len(choices) == len(view.result.rollups)
 
 
 def test_big_views_fall_back_to_commune_colours(view: CoverageView) -> None:
