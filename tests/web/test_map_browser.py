@@ -236,6 +236,28 @@ def test_vien_son_shows_its_uncovered_wards_and_the_url_restores_the_view(
     assert log.foreign_hosts() == set() and log.errors == []
 
 
+def test_another_date_is_asked_of_the_server_and_keeps_unit_and_view(
+    page_and_log: tuple[Page, Recorder], live_server: LiveServer
+) -> None:
+    page, log = page_and_log
+    open_page(page, f"{live_server.url}/?unit=09496&as_of={DAY}")
+    before = query_of(page)
+    with page.expect_navigation():
+        page.fill(".date-form input[name=as_of]", "2025-07-01")
+    wait_drawn(page)
+    after = query_of(page)
+    assert after["as_of"] == "2025-07-01" and after["unit"] == "09496"
+    assert (after["zoom"], after["lat"], after["lon"]) == (
+        before["zoom"],
+        before["lat"],
+        before["lon"],
+    )
+    # After the reform, 09496 is Xã Lương Tài, under the province directly.
+    assert page.locator("header .unit-title").inner_text() == "Xã Lương Tài"
+    assert page.locator("header .unit-context").inner_text() == "Tỉnh Bắc Ninh"
+    assert log.errors == [] and log.foreign_hosts() == set()
+
+
 def open_docs(page: Page, url: str, rendered: str, log: Recorder) -> None:
     """Open a docs page and wait until its UI has drawn ``rendered``, or say what broke it."""
     page.goto(url)

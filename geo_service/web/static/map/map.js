@@ -383,7 +383,20 @@
       lon: centre.lng.toFixed(5),
     });
     history.replaceState(null, "", `${location.pathname}?${params}`);
+    // Another date is asked of the server (it checks the unit on that day): the view stays.
+    const form = document.querySelector(".date-form");
+    form.elements.zoom.value = map.getZoom();
+    form.elements.lat.value = centre.lat.toFixed(5);
+    form.elements.lon.value = centre.lng.toFixed(5);
   }
+
+  const dateForm = document.querySelector(".date-form");
+  dateForm.elements.as_of.addEventListener("change", () => {
+    if (dateForm.elements.as_of.checkValidity()) dateForm.requestSubmit();
+  });
+  dateForm.addEventListener("submit", () => {
+    for (const field of dateForm.querySelectorAll("input[type=hidden]")) field.disabled = !field.value;
+  });
 
   function startView() {
     const params = new URLSearchParams(location.search);
