@@ -63,6 +63,22 @@ def select_scope(view: _ViewLike, focus_code: str | None) -> Scope:
     )
 
 
+def unit_scope(view: _ViewLike, code: str | None) -> Scope:
+    """The scope of one unit for its summary and title: its own row (a roll-up carries
+    its subtree's totals), without walking the subtree; ``UnitNotInView`` if absent.
+    Without a code, every row and no codes (nothing to narrow by)."""
+    villages, rollups = view.result.villages, view.result.rollups
+    if code is None:
+        return Scope(villages, rollups, frozenset(), None)
+    focus = find_unit(code, rollups, villages)
+    return Scope(
+        villages[(villages["code"] == code).to_numpy(dtype=bool)],
+        rollups[(rollups["code"] == code).to_numpy(dtype=bool)],
+        frozenset({code}),
+        focus,
+    )
+
+
 def find_unit(code: str, *frames: gpd.GeoDataFrame) -> dict[str, Any]:
     """The first row of ``frames`` with ``code``, as a dict; ``UnitNotInView`` if none."""
     for frame in frames:

@@ -35,10 +35,10 @@ from geo_service.api.params import AsOf, day
 from geo_service.api.serialise import GEOJSON_MEDIA_TYPE
 from geo_service.api.views import CoverageSourceDep
 from geo_service.coverage.reads import CoverageView
-from geo_service.coverage.unit_fate import UnitNotOnDate, unit_fate
+from geo_service.coverage.unit_fate import unit_fate
 from geo_service.domain import Level
 from geo_service.web.popups import display_name, site_table, unit_popup, village_popup
-from geo_service.web.scope import UnitNotInView, find_unit, select_scope
+from geo_service.web.scope import UnitNotInView, find_unit, unit_scope
 from geo_service.web.side_panel import side_panel_html, unit_title
 
 router = APIRouter(prefix="/api/map", tags=["map"])
@@ -116,10 +116,10 @@ def map_panel(
     as_of: AsOf = None,
 ) -> Response:
     when = day(as_of)
+    view = source.view(when, None)
     try:
-        view = source.view(when, unit or None)
-        scope = select_scope(view, unit or None)
-    except (UnitNotOnDate, UnitNotInView):
+        scope = unit_scope(view, unit or None)
+    except UnitNotInView:
         raise HTTPException(404, f"no unit with code '{unit}' on {when.isoformat()}") from None
     parent = scope.focus.get("parent_code") if scope.focus is not None else None
     body = {

@@ -29,11 +29,11 @@ from geo_service.coverage.unit_fate import (
     SPLIT,
     UNKNOWN,
     UnitFate,
-    UnitNotOnDate,
+    unit_fate,
 )
 from geo_service.settings import PACKAGE_DIR
 from geo_service.web.panels import no_units_notice
-from geo_service.web.scope import select_scope
+from geo_service.web.scope import UnitNotInView, unit_scope
 from geo_service.web.side_panel import side_panel_html, unit_title
 
 router = APIRouter(tags=["pages"])
@@ -68,14 +68,13 @@ def coverage_map_page(
         return _notice(request, 422, message, ("Ngày không hợp lệ", "invalid date"))
     focus = (unit or "").strip() or None
     as_of_given = bool(as_of and as_of.strip())
+    # The day's national view: the page's own requests (/api/map) read it too.
+    view = source.view(day, None)
     try:
-        view = source.view(day, focus)
-        scope = select_scope(view, focus)
-    except UnitNotOnDate as exc:
-        return _unit_not_on_date(request, exc.fate, as_of_given=as_of_given)
-    except LookupError:  # UnitNotInView
-        message = f"no unit with code '{_clip(focus)}' on {day.isoformat()}"
-        return _notice(request, 404, message, TITLES[UNKNOWN])
+        scope = unit_scope(view, focus)
+    except UnitNotInView:
+        fate = unit_fate(source.store, focus or "", day)
+        return _unit_not_on_date(request, fate, as_of_given=as_of_given)
     notices = []
     if view.result.rollups.empty and view.result.villages.empty:
         notices.append(no_units_notice())
