@@ -29,8 +29,9 @@
     maxZoom: 19,
     attribution: "&copy; OpenStreetMap contributors",
   });
-  const plain = L.layerGroup();
-  osm.addTo(map);
+  // The service works offline: the plain background is the default, OpenStreetMap's tiles
+  // (fetched from the internet) are one click away in the layers control.
+  const plain = L.layerGroup().addTo(map);
   L.control.layers({ OpenStreetMap: osm, "Nền trống / plain": plain }, {}, { collapsed: true }).addTo(map);
 
   for (const [name, z] of [["areas", 380], ["villages", 400], ["outlines", 420], ["gaps", 450]]) {
