@@ -32,6 +32,7 @@ from geo_service.output.geometry import (
     geojson_texts,
 )
 from geo_service.store import Store, UnitQuery
+from geo_service.values import member_of
 from geo_service.web.popups import (
     display_name,
     no_data_tooltip,
@@ -95,16 +96,14 @@ def features_in_box(store: Store, view: CoverageView, level: int, bbox: BBox) ->
     units = store.units(UnitQuery(as_of=view.as_of, level=level, bbox=bbox, columns=("code",)))
     tolerance = display_tolerance(bbox)
     if level == int(Level.VILLAGE):
-        table = view.result.villages.drop(columns="geometry").set_index("code")
-        rows = table.reindex(units["code"]).reset_index()
+        rows = _rows_of(view.result.villages, units["code"])
         properties = [_village_properties(row) for row in _records(rows)]
         areas = _no_data_areas(store, view, bbox)
         area_properties = [_no_data_properties(row) for row in _records(areas)]
         geometries = [*units.geometry.to_numpy(), *areas.geometry.to_numpy()]
         properties += area_properties
     else:
-        table = view.result.rollups.drop(columns="geometry").set_index("code")
-        rows = table.reindex(units["code"]).reset_index()
+        rows = _rows_of(view.result.rollups, units["code"])
         properties = [_unit_properties(row, level) for row in _records(rows)]
         geometries = list(units.geometry.to_numpy())
     texts = geojson_texts(display_geometries(np.asarray(geometries, dtype=object), tolerance))
@@ -245,8 +244,7 @@ def _no_data_areas(store: Store, view: CoverageView, bbox: BBox) -> gpd.GeoDataF
     communes = store.units(
         UnitQuery(as_of=view.as_of, level=int(Level.COMMUNE), bbox=bbox, columns=("code",))
     )
-    rollups = view.result.rollups.drop(columns="geometry").set_index("code")
-    rows = rollups.reindex(communes["code"]).reset_index()
+    rows = _rows_of(view.result.rollups, communes["code"])
     shown = gpd.GeoDataFrame(rows, geometry=communes.geometry.to_numpy(), crs=communes.crs)
     shown = shown[shown["data_status"].notna()]
     narrowed = replace(view, result=replace(view.result, rollups=shown))
@@ -254,6 +252,14 @@ def _no_data_areas(store: Store, view: CoverageView, bbox: BBox) -> gpd.GeoDataF
     if areas is None:
         return gpd.GeoDataFrame({"commune_code": []}, geometry=[], crs=communes.crs)
     return areas
+
+
+def _rows_of(frame: pd.DataFrame, codes: pd.Series) -> pd.DataFrame:
+    """The rows of ``frame`` (without geometry) for ``codes``, in their order (a code
+    missing from ``frame`` gives a row of missing values). Only those rows are copied."""
+    found = frame[member_of(frame["code"], codes)]
+    table = pd.DataFrame(found.drop(columns="geometry")).set_index("code")
+    return table.reindex(codes.to_numpy(dtype=object)).rename_axis("code").reset_index()
 
 
 def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
