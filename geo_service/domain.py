@@ -73,6 +73,9 @@ CAMERA_MODEL_TYPE = "security_camera"
 MODEL_STATUSES = ("active", "ineffective", "merged", "dissolved", "planned")
 
 LINEAGE_COLUMNS = ["old_code", "new_code", "kind", "effective"]
+# Names a unit had before a rename: ``until`` the day the name ended (None: not known),
+# ``source`` where that is written (a boundary import, a bundled list and its citation).
+FORMER_NAME_COLUMNS = ["code", "name", "until", "source"]
 # Whole-number columns: carried as pandas' nullable Int64 so a missing count stays missing
 # (not NaN) and a present one stays an integer in JSON and CSV.
 COUNT_COLUMNS = [

@@ -6,7 +6,8 @@ lands whole or leaves the store exactly as it was. Opening a store writes nothin
 that does not exist yet reads as empty and is created by its first write.
 
 Values cross the interface as Python and pandas values, never in a backend's storage
-form: dates (``valid_from``, ``valid_to``, ``effective``, ``launch_date``, ``ended_on``) are
+form: dates (``valid_from``, ``valid_to``, ``effective``, ``until``, ``launch_date``,
+``ended_on``) are
 ``datetime.date`` or None, times of the import log are timezone-aware ``datetime`` in
 UTC, counts are nullable ``Int64`` columns, a model's ``extra`` figures and an import's
 ``counts`` are dicts, ``counts_as_model`` is a bool, unit geometry is shapely
@@ -33,6 +34,7 @@ from geo_service.values import as_date, date_column
 DATE_COLUMNS = {
     "units": ("valid_from", "valid_to"),
     "lineage": ("effective",),
+    "former_names": ("until",),
     "models": ("launch_date", "ended_on"),
 }
 _Frame = TypeVar("_Frame", bound=pd.DataFrame)
@@ -76,7 +78,8 @@ class StoreChanged(Exception):
 class ImportSource:
     """Provenance of one import, recorded in the ``imports`` table."""
 
-    kind: str  # "boundaries" | "villages" | "models" | "lineage" | "model_types" | "demo"
+    # "boundaries" | "villages" | "models" | "lineage" | "former_names" | "model_types" | "demo"
+    kind: str
     file_name: str
     sha256: str
     # What the log must say besides the counts: rows left out on purpose and why
@@ -89,7 +92,8 @@ class ImportBatch:
 
     - ``units`` are upserted on their natural key ``(code, valid_from)``.
     - ``unit_closures`` end a unit's validity: ``(code, valid_from, valid_to)``.
-    - ``lineage`` rows are upserted on ``(old_code, new_code)``.
+    - ``lineage`` rows are upserted on ``(old_code, new_code)``; ``former_names`` on
+      ``(code, name)``.
     - ``model_types`` are upserted on ``code`` (a frame without ``aliases`` has none);
       ``models`` on ``model_id``.
     - ``teams`` replace all teams of the models they name (a register row set is whole).
@@ -102,6 +106,7 @@ class ImportBatch:
     units: gpd.GeoDataFrame | None = None
     unit_closures: list[tuple[str, date | None, date]] = field(default_factory=list)
     lineage: pd.DataFrame | None = None
+    former_names: pd.DataFrame | None = None
     model_types: pd.DataFrame | None = None
     models: pd.DataFrame | None = None
     teams: pd.DataFrame | None = None
@@ -111,6 +116,8 @@ class ImportBatch:
             self.units = with_dates(self.units, DATE_COLUMNS["units"])
         if self.lineage is not None:
             self.lineage = with_dates(self.lineage, DATE_COLUMNS["lineage"])
+        if self.former_names is not None:
+            self.former_names = with_dates(self.former_names, DATE_COLUMNS["former_names"])
         if self.models is not None:
             self.models = with_dates(self.models, DATE_COLUMNS["models"])
         if self.model_types is not None and "aliases" not in self.model_types:
@@ -123,6 +130,7 @@ class ImportBatch:
         frames = {
             "units": self.units,
             "lineage": self.lineage,
+            "former_names": self.former_names,
             "model_types": self.model_types,
             "models": self.models,
             "teams": self.teams,
@@ -260,6 +268,11 @@ class Store(ABC):
     @abstractmethod
     def lineage(self) -> pd.DataFrame:
         """Old→new unit links of administrative reforms, by old_code and new_code."""
+
+    @abstractmethod
+    def former_names(self) -> pd.DataFrame:
+        """Names units had before a rename (``FORMER_NAME_COLUMNS``), by code and name.
+        Register matching offers the unit that carries the code now for them."""
 
     @abstractmethod
     def model_types(self) -> pd.DataFrame:

@@ -2,7 +2,7 @@
 
 Layers: ``units`` (features, MULTIPOLYGON, EPSG:4326, with an R-tree index), ``teams``
 (features, POINT: a site's point where it has one) and the attribute tables ``lineage``,
-``model_types``, ``models``, ``imports``.
+``former_names``, ``model_types``, ``models``, ``imports``.
 Each import is one SQLite transaction (``BEGIN IMMEDIATE`` … ``COMMIT``), so a failed
 import leaves the file exactly as it was; the file itself is made by the first import
 (``gpkg_file``).
@@ -24,6 +24,7 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from geo_service.domain import (
+    FORMER_NAME_COLUMNS,
     LINEAGE_COLUMNS,
     MODEL_COLUMNS,
     MODEL_TYPE_COLUMNS,
@@ -50,6 +51,7 @@ _GENERATION = "SELECT coalesce(max(fid), 0) + count(undone_at) FROM imports"
 
 _UPSERT_KEYS = {
     "lineage": ("old_code", "new_code"),
+    "former_names": ("code", "name"),
     "model_types": ("code",),
     "models": ("model_id",),
 }
@@ -112,6 +114,7 @@ class GeoPackageStore(Store):
             )
             for table, frame, columns in (
                 ("lineage", batch.lineage, LINEAGE_COLUMNS),
+                ("former_names", batch.former_names, FORMER_NAME_COLUMNS),
                 ("model_types", batch.model_types, MODEL_TYPE_COLUMNS),
                 ("models", batch.models, MODEL_COLUMNS),
             ):
@@ -223,6 +226,17 @@ class GeoPackageStore(Store):
 
     def lineage(self) -> pd.DataFrame:
         return self._frame("SELECT * FROM lineage ORDER BY old_code, new_code", LINEAGE_COLUMNS)
+
+    def former_names(self) -> pd.DataFrame:
+        # A file made before the table was added lacks it until its next import.
+        (held,) = self._query(
+            "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'former_names'"
+        )[1][0]
+        if not held:
+            return table_frame([], [], FORMER_NAME_COLUMNS)
+        return self._frame(
+            "SELECT * FROM former_names ORDER BY code, name", FORMER_NAME_COLUMNS
+        )
 
     def model_types(self) -> pd.DataFrame:
         return self._frame("SELECT * FROM model_types ORDER BY fid", MODEL_TYPE_COLUMNS)

@@ -12,6 +12,7 @@ from typing import Any
 import pandas as pd
 
 from geo_service.domain import (
+    FORMER_NAME_COLUMNS,
     LINEAGE_COLUMNS,
     MODEL_COLUMNS,
     MODEL_TYPE_COLUMNS,
@@ -26,6 +27,7 @@ from geo_service.values import member_of
 TABLE_KEYS: dict[str, tuple[str, ...]] = {
     "units": ("code", "valid_from"),
     "lineage": ("old_code", "new_code"),
+    "former_names": ("code", "name"),
     "model_types": ("code",),
     "models": ("model_id",),
     "teams": ("team_id",),
@@ -33,6 +35,7 @@ TABLE_KEYS: dict[str, tuple[str, ...]] = {
 TABLE_COLUMNS: dict[str, list[str]] = {
     "units": ["geom", *UNIT_COLUMNS, "import_id"],
     "lineage": [*LINEAGE_COLUMNS, "import_id"],
+    "former_names": [*FORMER_NAME_COLUMNS, "import_id"],
     "model_types": [*MODEL_TYPE_COLUMNS, "import_id"],
     "models": [*MODEL_COLUMNS, "import_id"],
     "teams": [*TEAM_COLUMNS, "geom", "import_id"],
@@ -133,6 +136,7 @@ def keep_replaced_rows(
     )
     for table, frame in (
         ("lineage", batch.lineage),
+        ("former_names", batch.former_names),
         ("model_types", batch.model_types),
         ("models", batch.models),
     ):

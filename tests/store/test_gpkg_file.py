@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+import pandas as pd
 import pyogrio
 
 from geo_service.store import ImportBatch, open_store
@@ -18,6 +19,9 @@ from tests.store.samples import (
     units_frame,
 )
 
+FORMER = {"code": "15772", "name": "Thị trấn Vạn Hà", "until": None, "source": "SOURCES.md"}
+LATER = {"code": "09496", "name": "Xã Cũ", "until": None, "source": "test.geojson"}
+
 
 def test_gdal_reads_layers_geometry_and_spatial_index(tmp_path: Path) -> None:
     path = tmp_path / "qgis.gpkg"
@@ -25,7 +29,9 @@ def test_gdal_reads_layers_geometry_and_spatial_index(tmp_path: Path) -> None:
     store.apply(ImportBatch(SOURCE, units=units_frame([PROVINCE, COMMUNE_OLD, VILLAGE])))
     layers = dict(pyogrio.list_layers(path))
     assert layers["units"] == "MultiPolygon"
-    assert {"models", "teams", "lineage", "model_types", "imports"} <= set(layers)
+    assert {"models", "teams", "lineage", "model_types", "imports", "former_names"} <= set(
+        layers
+    )
     info = pyogrio.read_info(path, layer="units")
     assert info["crs"] == "EPSG:4326"
     assert info["features"] == 3
@@ -110,3 +116,13 @@ def test_a_store_made_before_aliases_and_notes_is_read_and_completed(tmp_path: P
     with sqlite3.connect(path) as connection:
         held = {row[1] for row in connection.execute("PRAGMA table_info(model_types)")}
     assert "aliases" in held and store.imports()["notes"].tolist() == [[], []]
+
+
+def test_a_file_made_before_former_names_reads_none(tmp_path: Path) -> None:
+    store = open_store(str(tmp_path / "old.gpkg"))
+    store.apply(ImportBatch(SOURCE, former_names=pd.DataFrame([FORMER])))
+    with sqlite3.connect(tmp_path / "old.gpkg") as connection:
+        connection.execute("DROP TABLE former_names")
+    assert store.former_names().empty
+    store.apply(ImportBatch(SOURCE, former_names=pd.DataFrame([LATER])))  # made by a write
+    assert store.former_names()["name"].tolist() == ["Xã Cũ"]

@@ -63,6 +63,11 @@ CREATE TABLE IF NOT EXISTS lineage (
   old_code TEXT NOT NULL, new_code TEXT NOT NULL, kind TEXT NOT NULL, effective DATE NOT NULL,
   import_id INTEGER, UNIQUE (old_code, new_code)
 );
+CREATE TABLE IF NOT EXISTS former_names (
+  fid INTEGER PRIMARY KEY AUTOINCREMENT,
+  code TEXT NOT NULL, name TEXT NOT NULL, until DATE, source TEXT NOT NULL,
+  import_id INTEGER, UNIQUE (code, name)
+);
 CREATE TABLE IF NOT EXISTS model_types (
   fid INTEGER PRIMARY KEY AUTOINCREMENT,
   code TEXT NOT NULL UNIQUE, name_vi TEXT NOT NULL, name_en TEXT NOT NULL,
@@ -98,6 +103,7 @@ CREATE TABLE IF NOT EXISTS import_undo (
 CREATE INDEX IF NOT EXISTS import_undo_import ON import_undo(import_id);
 INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, identifier, description) VALUES
   ('lineage', 'attributes', 'lineage', 'Old -> new unit links of administrative reforms'),
+  ('former_names', 'attributes', 'former_names', 'Names units had before a rename'),
   ('model_types', 'attributes', 'model_types', 'Catalogue of self-management model types'),
   ('models', 'attributes', 'models', 'Self-management models (no personal data)'),
   ('imports', 'attributes', 'imports', 'Import log');
