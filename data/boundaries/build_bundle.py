@@ -5,8 +5,8 @@ Usage::
     .venv/bin/python data/boundaries/build_bundle.py /work/shared/data
 
 Writes next to this script ``units_pre2025.geojson``, ``units_2025.geojson``,
-``lineage_2025.csv`` and ``village_points.csv`` (provenance in SOURCES.md). The run is
-deterministic: rerunning it on the same sources rewrites identical files.
+``lineage_2025.csv``, ``former_names.csv`` and ``village_points.csv`` (provenance in
+SOURCES.md). The run is deterministic: rerunning it on the same sources rewrites identical files.
 """
 
 from __future__ import annotations
@@ -60,6 +60,8 @@ SEED_DISTRICTS = {
 # town the 2008 set still calls Vạn Hà (renamed Thị trấn Thiệu Hóa).
 MISSING_CODES = {("Son Tay", "Phường Sơn Đông"): "09613"}
 RENAMES = {"15772": "Thị trấn Thiệu Hóa"}
+# Where the replaced names are written, cited in former_names.csv (see SOURCES.md).
+FORMER_NAME_SOURCE = "censusVN2009 seed_districts_communes_2008, MIT (SOURCES.md)"
 
 PROVINCE_LINEAGE = {"01": "01", "22": "22", "27": "24", "38": "38", "45": "44"}
 FULL_RESOLUTION_2025 = {"09496", "15772", "07054", "09574", "19360"}
@@ -318,6 +320,18 @@ def units_2025(src: Path, new_codes: set[str]) -> gpd.GeoDataFrame:
     return units
 
 
+def former_names_2008(src: Path) -> pd.DataFrame:
+    """The 2008 names that ``RENAMES`` replaced, as former names (``former_names.csv``)."""
+    communes = gpd.read_file(src / "boundaries/seed_districts_communes_2008.geojson")
+    rows = []
+    for _, c in communes.iterrows():
+        code, name = c["gso_commune_code_2019"], canonical_name(c["commune_vn"])
+        if code in RENAMES and name != RENAMES[code]:
+            source = f"{FORMER_NAME_SOURCE}: commune_vn of {code}"
+            rows.append({"code": code, "name": name, "until": "", "source": source})
+    return pd.DataFrame(rows, columns=["code", "name", "until", "source"])
+
+
 def write_geojson(frame: gpd.GeoDataFrame, path: Path) -> None:
     path.unlink(missing_ok=True)
     pyogrio.write_dataframe(
@@ -339,6 +353,8 @@ def main(src: Path) -> None:
     write_geojson(post.sort_values(["level", "code"]), HERE / "units_2025.geojson")
     lineage.to_csv(HERE / "lineage_2025.csv", index=False, lineterminator="\n")
     villages.to_csv(HERE / "village_points.csv", index=False, lineterminator="\n")
+    former = former_names_2008(src)
+    former.to_csv(HERE / "former_names.csv", index=False, lineterminator="\n")
     print(
         f"pre-2025 units: {len(pre)}, 2025 units: {len(post)}, lineage rows: {len(lineage)}, "
         f"villages: {len(villages)} in {len(SEED_VILLAGES)} communes"

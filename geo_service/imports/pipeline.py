@@ -18,6 +18,7 @@ import geopandas as gpd
 import pandas as pd
 
 from geo_service.domain import (
+    FORMER_NAME_COLUMNS,
     LINEAGE_COLUMNS,
     MODEL_COLUMNS,
     MODEL_TYPE_COLUMNS,
@@ -37,6 +38,7 @@ from geo_service.ingest.registers.read import read_register
 from geo_service.ingest.report import ValidationReport
 from geo_service.ingest.units.boundaries import normalise_units, read_boundaries
 from geo_service.ingest.units.codeless import settle_codes
+from geo_service.ingest.units.former_names import read_former_names, renamed_units
 from geo_service.ingest.units.lineage import read_lineage
 from geo_service.ingest.units.source import unit_source
 from geo_service.ingest.villages.derive import derive_village_areas, read_village_points
@@ -113,6 +115,13 @@ def batch_changes(store: Store, batch: ImportBatch) -> dict[str, TableChanges]:
         )
     for name, frame, key, columns, current in (
         ("lineage", batch.lineage, ["old_code", "new_code"], LINEAGE_COLUMNS, store.lineage),
+        (
+            "former_names",
+            batch.former_names,
+            ["code", "name"],
+            FORMER_NAME_COLUMNS,
+            store.former_names,
+        ),
         ("model_types", batch.model_types, ["code"], MODEL_TYPE_COLUMNS, store.model_types),
         ("models", batch.models, ["model_id"], MODEL_COLUMNS, store.models),
     ):
@@ -227,8 +236,13 @@ def import_boundaries(
             attempt.raise_if_errors()
         stage("checking parents")
         _check_parents(store, found, attempt)
+        # A stored code under another name: the old name is kept as a former name.
+        codes = tuple(pd.unique(found["code"].to_numpy(dtype=object)).tolist())
+        held = store.units(UnitQuery(codes=codes, with_geometry=False))
+        renamed = renamed_units(held, found, name)
+        batch = ImportBatch(source, units=found, former_names=renamed if len(renamed) else None)
         stage("following the administrative reforms")
-        return with_carry_forward(store, ImportBatch(source, units=found)), attempt
+        return with_carry_forward(store, batch), attempt
 
     return _apply_current(store, build, dry_run)
 
@@ -336,6 +350,19 @@ def import_lineage(store: Store, path: Path, *, dry_run: bool = False) -> Import
     return _apply_current(store, build, dry_run)
 
 
+def import_former_names(store: Store, path: Path, *, dry_run: bool = False) -> ImportOutcome:
+    """Former names of stored units from a CSV ``code,name,until,source`` (the demo's
+    ``former_names.csv``); register matching offers the units they name."""
+    source = ImportSource("former_names", path.name, file_sha256(path))
+
+    def build() -> tuple[ImportBatch, ValidationReport]:
+        held = store.units(UnitQuery(with_geometry=False, columns=("code",)))
+        frame, report = read_former_names(path, set(held["code"]))
+        return ImportBatch(source, former_names=frame), report
+
+    return _apply_current(store, build, dry_run)
+
+
 # -- model registers -----------------------------------------------------------------------
 
 
@@ -395,6 +422,7 @@ def load_demo(store: Store) -> list[ImportOutcome]:
         lambda: import_boundaries(store, DEMO_DATA_DIR / "units_pre2025.geojson"),
         lambda: import_boundaries(store, DEMO_DATA_DIR / "units_2025.geojson"),
         lambda: import_lineage(store, DEMO_DATA_DIR / "lineage_2025.csv"),
+        lambda: import_former_names(store, DEMO_DATA_DIR / "former_names.csv"),
         # The demo's village list names pre-2025 communes.
         lambda: import_villages(
             store, DEMO_DATA_DIR / "village_points.csv", VillageOptions(as_of=DEMO_VILLAGES_ON)

@@ -29,9 +29,7 @@ def test_gdal_reads_layers_geometry_and_spatial_index(tmp_path: Path) -> None:
     store.apply(ImportBatch(SOURCE, units=units_frame([PROVINCE, COMMUNE_OLD, VILLAGE])))
     layers = dict(pyogrio.list_layers(path))
     assert layers["units"] == "MultiPolygon"
-    assert {"models", "teams", "lineage", "model_types", "imports", "former_names"} <= set(
-        layers
-    )
+    assert {"models", "teams", "lineage", "model_types", "imports", "former_names"} <= set(layers)
     info = pyogrio.read_info(path, layer="units")
     assert info["crs"] == "EPSG:4326"
     assert info["features"] == 3

@@ -15,6 +15,8 @@ import re
 from pathlib import Path
 from typing import NoReturn
 
+import pandas as pd
+
 from geo_service.ingest.report import ValidationReport, reject
 from geo_service.text.legacy_encodings import (
     CP1258,
@@ -123,3 +125,27 @@ def split_csv(text: str, file_name: str) -> NumberedRows:
         return list(enumerate(reader, start=1))
     except csv.Error as exc:
         reject(file_name, f"malformed CSV: {exc}", row=reader.line_num)
+
+
+def csv_columns(
+    text: str, file_name: str, report: ValidationReport, columns: list[str]
+) -> pd.DataFrame:
+    """The ``columns`` of a CSV (text cells, in that order) and ``_row``, each row's number
+    as a spreadsheet shows it (header = 1). Missing columns and rows longer than the header
+    are errors in ``report``; a file without a header is rejected."""
+    records = [(n, cells) for n, cells in split_csv(text, file_name) if "".join(cells).strip()]
+    if not records:
+        reject(file_name, f"no header row: expected {','.join(columns)}")
+    header_row, header = records[0][0], [cell.strip() for cell in records[0][1]]
+    for column in columns:
+        if column not in header:
+            report.error(f"missing column '{column}'", row=header_row, field=column)
+    rows: list[list[object]] = []
+    if report.ok:
+        positions = [header.index(column) for column in columns]
+        for number, cells in records[1:]:
+            if len(cells) > len(header):
+                extra = f"the row has {len(cells)} cells, the header {len(header)}"
+                report.error(extra, row=number)
+            rows.append([cells[i] if i < len(cells) else "" for i in positions] + [number])
+    return pd.DataFrame(rows, columns=[*columns, "_row"])

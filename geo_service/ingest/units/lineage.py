@@ -19,7 +19,7 @@ from pydantic import AliasChoices, BaseModel, ConfigDict, Field, StringConstrain
 
 from geo_service.domain import LINEAGE_COLUMNS, REFORM_DATE
 from geo_service.ingest.readers.json_input import checked_shape, parse_json
-from geo_service.ingest.readers.text_files import decode_utf8, split_csv
+from geo_service.ingest.readers.text_files import csv_columns, decode_utf8
 from geo_service.ingest.report import ValidationReport, reject
 from geo_service.ingest.units.codes import is_gso_code
 
@@ -37,29 +37,9 @@ def read_lineage(
     if path.suffix.lower() == ".json":
         frame = _from_json(data, name, effective)
     else:
-        frame = _from_csv(decode_utf8(data, name), name, report)
+        frame = csv_columns(decode_utf8(data, name), name, report, LINEAGE_COLUMNS)
     _check_rows(frame, report)
     return frame.drop_duplicates(["old_code", "new_code"]).reset_index(drop=True), report
-
-
-def _from_csv(text: str, name: str, report: ValidationReport) -> pd.DataFrame:
-    """The links of a CSV, each with its row as a spreadsheet numbers it (header = 1)."""
-    records = [(number, cells) for number, cells in split_csv(text, name) if "".join(cells).strip()]
-    if not records:
-        reject(name, f"no header row: expected {','.join(LINEAGE_COLUMNS)}")
-    header_row, header = records[0][0], [cell.strip() for cell in records[0][1]]
-    for column in LINEAGE_COLUMNS:
-        if column not in header:
-            report.error(f"missing column '{column}'", row=header_row, field=column)
-    rows: list[list[object]] = []
-    if report.ok:
-        positions = [header.index(column) for column in LINEAGE_COLUMNS]
-        for number, cells in records[1:]:
-            if len(cells) > len(header):
-                extra = f"the row has {len(cells)} cells, the header {len(header)}"
-                report.error(extra, row=number)
-            rows.append([cells[i] if i < len(cells) else "" for i in positions] + [number])
-    return pd.DataFrame(rows, columns=[*LINEAGE_COLUMNS, "_row"])
 
 
 def _from_json(data: bytes, name: str, effective: date) -> pd.DataFrame:
