@@ -35,6 +35,7 @@ from geo_service.imports.unlisted import with_unlisted
 from geo_service.ingest.registers.mapping import read_mapping
 from geo_service.ingest.registers.match_report import MatchReport
 from geo_service.ingest.registers.read import read_register
+from geo_service.ingest.registers.replaced_units import UnitHistory
 from geo_service.ingest.report import ValidationReport
 from geo_service.ingest.units.boundaries import normalise_units, read_boundaries
 from geo_service.ingest.units.codeless import settle_codes
@@ -403,6 +404,7 @@ def import_models(
             mapping=mapping,
             matches=matches,
             crs=crs,
+            history=UnitHistory(store.lineage(), store.former_names()),
         )
         models, teams = with_unlisted(store, rows, report, dissolve=dissolve_unlisted)
         # Rows a reviewed mapping skipped go into the import log, each with its reason.

@@ -234,9 +234,7 @@ class GeoPackageStore(Store):
         )[1][0]
         if not held:
             return table_frame([], [], FORMER_NAME_COLUMNS)
-        return self._frame(
-            "SELECT * FROM former_names ORDER BY code, name", FORMER_NAME_COLUMNS
-        )
+        return self._frame("SELECT * FROM former_names ORDER BY code, name", FORMER_NAME_COLUMNS)
 
     def model_types(self) -> pd.DataFrame:
         return self._frame("SELECT * FROM model_types ORDER BY fid", MODEL_TYPE_COLUMNS)

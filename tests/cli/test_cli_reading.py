@@ -157,21 +157,21 @@ def test_map_of_an_unknown_unit_is_an_error_line(store: str, tmp_path: Path) -> 
 
 def test_imports_list_as_lines_and_json_after_an_undo(store: str) -> None:
     code, output = invoke("imports", "undo", "--store", store)
-    assert code == 0 and "undid import #5" in output
+    assert code == 0 and "undid import #6" in output
     log = as_json("imports", "list", "--store", store)
-    assert [row["id"] for row in log] == [1, 2, 3, 4, 5]
-    assert [row["undone_at"] is None for row in log] == [True, True, True, True, False]
+    assert [row["id"] for row in log] == [1, 2, 3, 4, 5, 6]
+    assert [row["undone_at"] is None for row in log] == [True, True, True, True, True, False]
     code, output = invoke("imports", "list", "--store", store)
     assert code == 0
     lines = output.splitlines()
-    assert len(lines) == 5
+    assert len(lines) == 6
     for row, line in zip(log, lines, strict=True):
         at = row["at"][:16].replace("T", " ")
         assert line.startswith(f"#{row['id']}  {at} UTC  {row['kind']}  {row['file_name']}  ")
         assert f"(sha256 {row['sha256'][:12]})" in line
-    undone = log[4]["undone_at"][:16].replace("T", " ")
-    assert lines[4].endswith(f"model_types 16, models 23, teams 128  — undone {undone} UTC")
-    assert "undone" not in "".join(lines[:4])
+    undone = log[5]["undone_at"][:16].replace("T", " ")
+    assert lines[5].endswith(f"model_types 16, models 23, teams 128  — undone {undone} UTC")
+    assert "undone" not in "".join(lines[:5])
 
 
 def test_piped_coverage_keeps_whole_names(store: str) -> None:

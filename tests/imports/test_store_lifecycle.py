@@ -99,7 +99,14 @@ def test_the_catalogue_comes_with_the_first_register_in_one_import(
     shutil.copy(demo_gpkg, path)
     store = open_store(str(path))
     log = store.imports()
-    assert log["kind"].tolist() == ["boundaries", "boundaries", "lineage", "villages", "models"]
+    assert log["kind"].tolist() == [
+        "boundaries",
+        "boundaries",
+        "lineage",
+        "former_names",
+        "villages",
+        "models",
+    ]
     assert log["counts"].iloc[-1]["model_types"] == 16
     store.undo(int(log["id"].iloc[-1]))  # the register, and the catalogue with it
     assert store.model_types().empty
@@ -108,7 +115,7 @@ def test_the_catalogue_comes_with_the_first_register_in_one_import(
     assert code == 0 and "would import" in output and "model_types: 16 new" in output
     assert tree_digest(tmp_path) == before
     code, output = invoke("import", "models", str(DEMO_REGISTER), "--store", str(path))
-    assert code == 0 and "imported (import #6)" in output
+    assert code == 0 and "imported (import #7)" in output
     assert len(store.model_types()) == 16
     assert store.imports()["file_name"].tolist()[-1] == DEMO_REGISTER.name
 

@@ -150,7 +150,7 @@ def test_a_read_only_store_is_served_and_refuses_uploads(read_only_demo: Path) -
     with writer(upload_settings(read_only_demo)) as client:
         assert client.get("/api/coverage", params={"as_of": "2025-06-30"}).status_code == 200
         log = client.get("/api/imports").json()
-        assert log["count"] == 5
+        assert log["count"] == 6
         upload = client.post(
             "/api/imports/lineage", files={"file": ("links.csv", NEW_LINK.encode())}
         )

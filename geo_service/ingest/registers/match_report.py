@@ -50,6 +50,8 @@ class Lookup:  # is one per register row
     candidates: tuple[tuple[str, str], ...] = ()  # (code, name)
     suggestions: tuple[tuple[str, str, float], ...] = ()  # (code, name, score 0-100)
     reason: str = ""
+    # (code, name, why): the units that replaced the one named (a former name, a merger)
+    replaced_by: tuple[tuple[str, str, str], ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -68,9 +70,18 @@ class Lookup:  # is one per register row
             "candidates": [{"code": c, "name": n} for c, n in self.candidates],
             "suggestions": [{"code": c, "name": n, "score": s} for c, n, s in self.suggestions],
             "reason": self.reason,
+            "replaced_by": [{"code": c, "name": n, "why": w} for c, n, w in self.replaced_by],
             # A person fills this in; the report then works as a mapping file (--mapping).
             "chosen_code": None,
         }
+
+
+def suggested(lookup: Lookup) -> list[str]:
+    """What to review a failed lookup with: the units that replaced the one named, with
+    why, then the names like it, with their score."""
+    return [f"{c} {n} ({why})" for c, n, why in lookup.replaced_by] + [
+        f"{c} {n} ({s:.0f})" for c, n, s in lookup.suggestions
+    ]
 
 
 def not_checked(kind: Kind, given_name: str, reason: str) -> Lookup:
@@ -210,7 +221,7 @@ class MatchReport:
                     looked_up,
                     lookup.status,
                     "\n".join(f"{c} {n}" for c, n in lookup.candidates) or lookup.reason,
-                    "\n".join(f"{c} {n} ({s:.0f})" for c, n, s in lookup.suggestions),
+                    "\n".join(suggested(lookup)),
                 ]
             )
         return table
@@ -252,7 +263,7 @@ class MatchReport:
                 "status": lookup.status,
                 "rows": " ".join(map(str, affected)),
                 "candidates": "; ".join(f"{c} {n}" for c, n in lookup.candidates),
-                "suggestions": "; ".join(f"{c} {n} ({s:.0f})" for c, n, s in lookup.suggestions),
+                "suggestions": "; ".join(suggested(lookup)),
             }
         return list(rows.values())
 

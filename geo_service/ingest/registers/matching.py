@@ -21,6 +21,7 @@ from geo_service.ingest.readers.tables import Problems
 from geo_service.ingest.registers.mapping import Mapping
 from geo_service.ingest.registers.match_report import Kind, Lookup
 from geo_service.ingest.registers.name_index import NameMatch, decided_by_key
+from geo_service.ingest.registers.replaced_units import Replacement, Replacements, UnitHistory
 from geo_service.ingest.units.tree import ANYWHERE, UnitTree
 from geo_service.values import member_of
 
@@ -46,12 +47,22 @@ def commune_code(given: str) -> str:
 
 
 class UnitMatcher:
-    """Looks names and codes up in one unit tree (all dates); reports into ``problems``."""
+    """Looks names and codes up in one unit tree (all dates); reports into ``problems``.
 
-    def __init__(self, units: pd.DataFrame, mapping: Mapping | None = None) -> None:
+    ``history`` (lineage, former names) turns a commune name that no unit standing on the
+    row's date has into suggestions of the units that replaced it (``replaced_units``).
+    """
+
+    def __init__(
+        self,
+        units: pd.DataFrame,
+        mapping: Mapping | None = None,
+        history: UnitHistory | None = None,
+    ) -> None:
         self._units = units
         self._tree = UnitTree(units)
         self._mapping = mapping or Mapping("")
+        self._replacements = Replacements(units, self._tree, history or UnitHistory())
         # (parent, name) -> the tree's answer, by level: see ``prepare`` and ``_lookup``.
         self._decided: dict[Level, dict[tuple[str, str], NameMatch]] = {
             level: {} for level in Level
@@ -186,21 +197,38 @@ class UnitMatcher:
                 return found
             parents.append(str(found.code))
         return self.commune_in(
-            [*reversed(parents), ANYWHERE], name, at=at, field=fields.get("commune_name")
+            [*reversed(parents), ANYWHERE], name, at=at, field=fields.get("commune_name"), on=on
         )
 
     def commune_in(
-        self, parents: list[str], name: str, *, at: tuple[Problems, int], field: str | None
+        self,
+        parents: list[str],
+        name: str,
+        *,
+        at: tuple[Problems, int],
+        field: str | None,
+        on: date | None = None,
     ) -> Lookup:
         """The commune named ``name`` under the first of ``parents`` (codes, nearest first;
-        ANYWHERE last for everywhere): from the mapping, else by name under the first."""
+        ANYWHERE last for everywhere): from the mapping, else by name under the first.
+
+        A name of a commune that had ended by ``on`` (a launch date), or a former name, is
+        no match: the units that replaced it are suggested."""
         under = parents[0]
         mapped = self._mapped("commune", parents, name, under)
         if mapped is not None:
             return mapped
         problems, row = at
         match = self._lookup(Level.COMMUNE, under, name)
-        return self._resolve("commune", match, name, under, problems, row, field)
+        fate = self._replacements.ended_by(str(match.code), on) if match.code else None
+        if fate is not None:
+            replaced = self._replacements.successors(fate)
+            reason = f"it had ended by {on}"
+            return self._unmatched("commune", name, under, at, field, reason, replaced)
+        replaced = ()
+        if match.status == "unmatched":
+            replaced = self._replacements.by_former_name(Level.COMMUNE, under, name, on)
+        return self._resolve("commune", match, name, under, problems, row, field, replaced)
 
     def _settled(
         self, candidates: Iterable[str], lower: list[tuple[Level, str]], on: date | None
@@ -338,13 +366,11 @@ class UnitMatcher:
         problems: Problems,
         row: int,
         field: str | None,
+        replaced: tuple[Replacement, ...] = (),
     ) -> Lookup:
         if match.status == "exact":
             code = str(match.code)
             return Lookup(kind, name, parent, "matched", "name", code, self._name(code, parent))
-        what = kind if not parent else f"{kind} in {self._where(parent)}"
-        if kind == "village":
-            what = f"village in commune {self._where(parent)}"
         candidates = tuple((c, self._name(c, parent)) for c in match.candidates)
         if match.status == "ambiguous":
             listed = ", ".join(f"{c} ({n})" for c, n in candidates)
@@ -357,17 +383,40 @@ class UnitMatcher:
             return Lookup(kind, name, parent, "ambiguous", candidates=candidates)
         # Same name, other explicit type ("Xóm 4" for "Thôn 4"): say so, never match it.
         reason = match.reason if match.other_type else ""
-        hint = ""
-        if match.suggestions:
-            hint = (
-                "; did you mean "
-                + ", ".join(f"'{n}' ({c}, score {s:.0f})" for c, n, s in match.suggestions)
-                + "?"
-            )
-        problems.error(
+        return self._unmatched(
+            kind, name, parent, (problems, row), field, reason, replaced, match.suggestions
+        )
+
+    def _unmatched(
+        self,
+        kind: Kind,
+        name: str,
+        parent: str,
+        at: tuple[Problems, int],
+        field: str | None,
+        reason: str,
+        replaced: tuple[Replacement, ...] = (),
+        suggestions: tuple[tuple[str, str, float], ...] = (),
+    ) -> Lookup:
+        """The row's error and its unmatched lookup, with what to suggest instead."""
+        what = f"village in commune {self._where(parent)}" if kind == "village" else kind
+        if kind != "village" and parent:
+            what = f"{kind} in {self._where(parent)}"
+        offered = [f"'{n}' ({c}: {why})" for c, n, why in replaced]
+        offered += [f"'{n}' ({c}, score {s:.0f})" for c, n, s in suggestions]
+        hint = f"; did you mean {', '.join(offered)}?" if offered else ""
+        at[0].error(
             f"no {what} named '{name}'" + (f" ({reason})" if reason else "") + hint,
-            row=row,
+            row=at[1],
             field=field,
             code="unmatched",
         )
-        return Lookup(kind, name, parent, "unmatched", suggestions=match.suggestions, reason=reason)
+        return Lookup(
+            kind,
+            name,
+            parent,
+            "unmatched",
+            suggestions=suggestions,
+            reason=reason,
+            replaced_by=replaced,
+        )

@@ -38,6 +38,7 @@ from geo_service.ingest.registers.matching import UnitMatcher
 from geo_service.ingest.registers.models import Catalogue, Row, Sheet, SheetRole, build_models
 from geo_service.ingest.registers.personal_data import MAYBE_PERSONAL
 from geo_service.ingest.registers.point_layers import is_point_layer, read_point_layer
+from geo_service.ingest.registers.replaced_units import UnitHistory
 from geo_service.ingest.registers.type_lookup import TypeLookup
 from geo_service.ingest.report import ValidationReport, reject
 from geo_service.settings import PACKAGE_DIR
@@ -115,13 +116,15 @@ def read_register(
     mapping: Path | None = None,
     matches: MatchReport | None = None,
     crs: str | None = None,
+    history: UnitHistory | None = None,
 ) -> tuple[RegisterRows, ValidationReport]:
     """Parse and validate a register against the units and the model-type catalogue.
 
     ``mapping`` (a reviewed mapping file, see ``ingest.mapping``) is consulted before names
     are matched; its problems carry its own file name. ``matches``, when given, receives
     how every row was matched. ``crs`` is the CRS of the rows' coordinates (``--crs``; see
-    ``locations``). Models with errors are left out of the frames; the report says why.
+    ``locations``). ``history`` (lineage, former names) makes suggestions for outdated
+    commune names. Models with errors are left out of the frames; the report says why.
     """
     report = ValidationReport(file_name)
     matches = matches if matches is not None else MatchReport()
@@ -140,7 +143,7 @@ def read_register(
     reviewed, mapping_problems = None, report.part(mapping.name if mapping else "")
     if mapping is not None:
         reviewed = read_mapping(mapping, mapping_problems)
-    matcher, types = UnitMatcher(units, reviewed), TypeLookup(model_types, reviewed)
+    matcher, types = UnitMatcher(units, reviewed, history), TypeLookup(model_types, reviewed)
     matcher.check_mapping(mapping_problems)  # nothing to check without a mapping
     types.check_mapping(mapping_problems)
     groups = _group_rows(sheets)
