@@ -82,7 +82,7 @@ def renamed_units(stored: pd.DataFrame, incoming: pd.DataFrame, source: str) -> 
             pairs["valid_from_new"],
             strict=True,
         )
-        if isinstance(old, str) and _key(old, level) != _key(str(new), level)
+        if isinstance(old, str) and old != new and _key(old, level) != _key(str(new), level)
     ]
     found = pd.DataFrame(rows, columns=FORMER_NAME_COLUMNS)
     return found.drop_duplicates(["code", "name"]).reset_index(drop=True)
