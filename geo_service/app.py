@@ -42,7 +42,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # Opening writes nothing: a new path is served as an empty store until an import.
         store = open_store(str(settings.store_path))
         if settings.demo and store.is_empty():
-            from geo_service.imports.pipeline import load_demo
+            from geo_service.imports.demo import load_demo
 
             try:
                 load_demo(store)

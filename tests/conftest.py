@@ -10,7 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from geo_service.app import create_app
-from geo_service.imports.pipeline import load_demo
+from geo_service.imports.demo import load_demo
 from geo_service.settings import Settings
 from geo_service.store import Store, open_store
 

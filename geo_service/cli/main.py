@@ -113,7 +113,7 @@ def serve(
 def load_demo_before_serving(settings: Settings) -> None:
     """Load the demo into an empty store once, before any worker starts (workers loading
     it side by side would race). A store that cannot be written is served as it is."""
-    from geo_service.imports.pipeline import load_demo
+    from geo_service.imports.demo import load_demo
 
     the_store = open_store(str(settings.store_path))
     try:
@@ -126,7 +126,7 @@ def load_demo_before_serving(settings: Settings) -> None:
 @app.command("demo")
 def demo_load(store: StoreOption = None) -> None:
     """Load the bundled demo (seed communes, villages, register) into the store."""
-    from geo_service.imports.pipeline import load_demo
+    from geo_service.imports.demo import load_demo
 
     for outcome in run_import(lambda: load_demo(store_at(store))):
         done(outcome)
@@ -186,7 +186,7 @@ def write_map(
     """
     from geo_service.coverage.camera_points import camera_points
     from geo_service.coverage.reads import coverage_as_of
-    from geo_service.imports.pipeline import load_demo
+    from geo_service.imports.demo import load_demo
     from geo_service.web.map import write_map_file
 
     settings = settings_for(store)

@@ -45,7 +45,6 @@ from geo_service.ingest.units.source import unit_source
 from geo_service.ingest.villages.derive import derive_village_areas, read_village_points
 from geo_service.settings import (
     DEFAULT_MAX_VERTICES_PER_FEATURE,
-    DEMO_DATA_DIR,
 )
 from geo_service.store import (
     ImportBatch,
@@ -56,8 +55,6 @@ from geo_service.store import (
     UnitQuery,
 )
 
-DEMO_REGISTER = DEMO_DATA_DIR.parent / "registers" / "demo_models.csv"
-DEMO_VILLAGES_ON = date(2025, 6, 30)
 # Another import landing between our comparison and our write makes us compare again; if
 # imports keep landing, give up rather than wait for ever.
 COMPARE_ATTEMPTS = 3
@@ -412,23 +409,3 @@ def import_models(
         return ImportBatch(noted, model_types=written, models=models, teams=teams), report
 
     return _apply_current(store, build, dry_run, report_errors=matches is not None)
-
-
-# -- demo ------------------------------------------------------------------------------------
-
-
-def load_demo(store: Store) -> list[ImportOutcome]:
-    """Load the bundled seed communes, their 2025 successors, villages and demo register
-    (with the model-type catalogue)."""
-    steps = [
-        lambda: import_boundaries(store, DEMO_DATA_DIR / "units_pre2025.geojson"),
-        lambda: import_boundaries(store, DEMO_DATA_DIR / "units_2025.geojson"),
-        lambda: import_lineage(store, DEMO_DATA_DIR / "lineage_2025.csv"),
-        lambda: import_former_names(store, DEMO_DATA_DIR / "former_names.csv"),
-        # The demo's village list names pre-2025 communes.
-        lambda: import_villages(
-            store, DEMO_DATA_DIR / "village_points.csv", VillageOptions(as_of=DEMO_VILLAGES_ON)
-        ),
-        lambda: import_models(store, DEMO_REGISTER),
-    ]
-    return [step() for step in steps]

@@ -16,7 +16,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from geo_service.app import create_app
-from geo_service.imports.pipeline import DEMO_REGISTER, import_models
+from geo_service.imports.demo import DEMO_REGISTER
+from geo_service.imports.pipeline import import_models
 from geo_service.output.vector_tiles import EXTENT, MEDIA_TYPE, Tile, tile_of
 from geo_service.settings import Settings
 from geo_service.store import open_store

@@ -7,10 +7,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from geo_service.imports.demo import DEMO_REGISTER, DEMO_VILLAGES_ON
 from geo_service.imports.options import VillageOptions
 from geo_service.imports.pipeline import (
-    DEMO_REGISTER,
-    DEMO_VILLAGES_ON,
     import_boundaries,
     import_lineage,
     import_models,

@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 from geo_service.app import create_app
 from geo_service.cli.main import app
-from geo_service.imports.pipeline import DEMO_REGISTER
+from geo_service.imports.demo import DEMO_REGISTER
 from geo_service.settings import DEMO_DATA_DIR, Settings
 from geo_service.store import open_store
 from tests.paths import TEST_DATA

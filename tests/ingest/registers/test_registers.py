@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from geo_service.imports.pipeline import DEMO_REGISTER, import_models
+from geo_service.imports.demo import DEMO_REGISTER
+from geo_service.imports.pipeline import import_models
 from geo_service.ingest.report import ImportRejected
 from geo_service.store import Store
 
