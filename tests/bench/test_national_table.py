@@ -23,7 +23,14 @@ BENCH {"requests": 3160, "duration_us": 20004000, "errors": 0, "p50_us": 48200, 
 
 
 def _load(rate: float, p50: float, p99: float) -> dict[str, Any]:
-    return {"requests_per_s": rate, "p50_ms": p50, "p99_ms": p99, "requests": 100}
+    requests = int(rate * 20)
+    return {
+        "requests_per_s": rate,
+        "p50_ms": p50,
+        "p99_ms": p99,
+        "requests": requests,
+        "seconds": 20,
+    }
 
 
 def _tiles(rate: float, p99: float) -> dict[str, Any]:
@@ -73,7 +80,7 @@ def test_the_table_gives_each_work_both_figures_the_ratio_and_whether_the_target
     assert items[3].startswith("2.53× the rate; p99 1.59× lower") and items[5] == "yes"
     cold = rows["tiles, each drawn once (cold), 8 connections"]
     assert cold[3].startswith("0.45× the rate; p99 1.75× higher") and cold[5] == "**no**"
-    alive = rows["keep-alive: 50 requests on one connection, 2 workers"]
+    alive = rows["keep-alive: 50 requests (`conformance`) on one connection, 2 workers"]
     assert alive[5] == "**no**"  # 44 ms after the first: the lost TCP_NODELAY
     download = rows["all villages as GeoJSON (coverage)"]
     assert download[3] == "1.28× PostGIS's time" and download[5] == "yes"
@@ -94,6 +101,17 @@ def test_without_the_peer_its_columns_say_not_run() -> None:
     ):
         assert rows[work][2] == NOT_RUN
         assert rows[work][5] in {"—", "yes", "**no**"}
+
+
+def test_a_load_where_no_request_finished_says_so_and_misses_its_target() -> None:
+    report = _report(peer=True)
+    report["items"]["ours"] = report["workers"]["2"] = _load(0.0, 0.0, 0.0)
+    rows = {cells[0]: cells for cells in _cells(markdown(rows_of(report)))}
+    items = rows["one commune's villages, OGC items bbox (limit 100), 8 connections"]
+    assert items[1] == "no request finished within the 20 s"
+    assert (items[3], items[5]) == ("—", "**no**")
+    workers = rows["`serve --workers 1` and `2`: the OGC items load above"]
+    assert (workers[3], workers[5]) == ("—", "**no**")
 
 
 def test_a_pipe_in_a_cell_is_escaped() -> None:
