@@ -8,13 +8,14 @@ service's own village and commune downloads loaded into it, tipg serving it). Th
 the same client at the same connections:
 
 - one commune's villages: OGC items with the commune's bbox (limit 100) against tipg's
-  bbox items (limit 100), both answers compared first; and our ``/api/coverage?parent=``;
+  bbox items (limit 100); and the map's data for the same bbox (``/api/map/features``,
+  villages); the villages of each answer compared first;
 - tiles of communes (z9–11) and villages (z12–14): each once (ours drawn cold), then the
   same set round (ours cached), against tipg's MVT tiles with the same attributes;
 - the national village GeoJSON, ``--repeat`` times, with the server's RSS after each,
   against PostGIS's ``ST_AsGeoJSON`` FeatureCollection of the same rows (``psql``);
 - the server's RSS at start and after all of it;
-- the OGC items load again with ``serve --workers 2``, and keep-alive latency on one
+- the map data load again with ``serve --workers 2``, and keep-alive latency on one
   connection with 1 and 2 workers, on the cheap ``conformance`` answer (TCP_NODELAY,
   uvicorn issue #3149);
 - the map (``bench.bench_map``) where that module exists.
@@ -161,12 +162,12 @@ def _run_in(folder: Path, args: argparse.Namespace) -> dict[str, Any]:
             rss["peer_end_mb"] = measure.rss_mb(tipg.process.pid)
         report["rss"] = rss
     with serving(REPOSITORY, store, workers=2) as two:
-        items = [measure.our_items_path(box) for _, box in boxes]
-        report["workers"]["2"] = measure.load(
-            two.port, items, args.connections, args.seconds, args.client
-        )
         report["keep_alive"]["2"] = measure.keep_alive(
             two.port, OUR_CHEAP_PATH, KEEP_ALIVE_REQUESTS
+        )
+        maps = [measure.our_map_path(box) for _, box in boxes]
+        report["workers"]["2"] = measure.load(
+            two.port, maps, args.connections, args.seconds, args.client
         )
     report["map"] = _map(args)
     report["load_average_at_end"] = os.getloadavg()
@@ -184,22 +185,25 @@ def _one_worker(
 ) -> None:
     """Every figure taken with the one-worker server (and the peer), into ``report``."""
     n, seconds, client = args.connections, args.seconds, args.client
-    items = [measure.our_items_path(box) for _, box in boxes]
-    report["items"] = {"ours": measure.load(ours.port, items, n, seconds, client)}
-    report["workers"] = {"1": report["items"]["ours"]}
-    parents = [measure.our_coverage_path(code) for code, _ in boxes]
-    report["coverage_parent"] = {"ours": measure.load(ours.port, parents, n, seconds, client)}
     report["keep_alive"] = {"1": measure.keep_alive(ours.port, OUR_CHEAP_PATH, KEEP_ALIVE_REQUESTS)}
     if tipg is not None:
+        report["keep_alive"]["peer"] = measure.keep_alive(
+            tipg.port, PEER_CHEAP_PATH, KEEP_ALIVE_REQUESTS
+        )
         compared = measure.same_items(ours.port, tipg, [box for _, box in boxes[:COMPARED_BOXES]])
+    maps = [measure.our_map_path(box) for _, box in boxes]
+    report["map_features"] = {"ours": measure.load(ours.port, maps, n, seconds, client)}
+    report["workers"] = {"1": report["map_features"]["ours"]}
+    items = [measure.our_items_path(box) for _, box in boxes]
+    report["items"] = {"ours": measure.load(ours.port, items, n, seconds, client)}
+    # Requests the load generator gave up on still run: the next figure waits for them.
+    report["items"]["abandoned_settled_s"] = measure.settle(ours.pids())
+    if tipg is not None:
         peer_items = [tipg.items_path("villages", box, measure.ITEMS_LIMIT) for _, box in boxes]
         report["items"] |= {
             "peer": measure.load(tipg.port, peer_items, n, seconds, client),
             "compared_boxes": compared,
         }
-        report["keep_alive"]["peer"] = measure.keep_alive(
-            tipg.port, PEER_CHEAP_PATH, KEEP_ALIVE_REQUESTS
-        )
     tiles = measure.tile_paths(labels, args.tiles_per_zoom, args.seed, tipg)
     cold, our_tiles = measure.cold_tiles(ours.port, tiles["ours"], n)
     report["tiles_cold"] = {"ours": cold, "tiles": len(tiles["ours"])}

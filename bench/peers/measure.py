@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import http.client
 import json
+import os
 import statistics
+import time
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -36,8 +38,10 @@ def our_items_path(bbox: Box, limit: int = ITEMS_LIMIT) -> str:
     return f"/ogc/collections/villages/items?bbox={box}&limit={limit}"
 
 
-def our_coverage_path(commune: str) -> str:
-    return f"/api/coverage?parent={commune}"
+def our_map_path(bbox: Box) -> str:
+    """The villages the map page fetches for a view of ``bbox``."""
+    box = ",".join(repr(round(v, 7)) for v in bbox)
+    return f"/api/map/features?level=4&bbox={box}"
 
 
 def get_json(port: int, path: str) -> Any:
@@ -58,12 +62,17 @@ def codes_of(collection: dict[str, Any]) -> list[str]:
 
 
 def same_items(our_port: int, tipg: Tipg, boxes: list[Box]) -> int:
-    """Both sides answer each bbox with the same villages; how many boxes were compared."""
+    """Our items and the peer's answer each bbox with the same villages, and our map data
+    holds them all (it draws every village whose bounding box meets the view: a few
+    neighbours more); how many boxes were compared."""
     for bbox in boxes:
         ours = codes_of(get_json(our_port, our_items_path(bbox)))
+        drawn = codes_of(get_json(our_port, our_map_path(bbox)))
         theirs = codes_of(get_json(tipg.port, tipg.items_path("villages", bbox, ITEMS_LIMIT)))
-        if ours != theirs:
-            raise AssertionError(f"bbox {bbox}: ours {len(ours)} villages, tipg {len(theirs)}")
+        if ours != theirs or not set(ours) <= set(drawn):
+            raise AssertionError(
+                f"bbox {bbox}: items {len(ours)} villages, map {len(drawn)}, tipg {len(theirs)}"
+            )
     return len(boxes)
 
 
@@ -137,6 +146,29 @@ def keep_alive(port: int, path: str, requests: int) -> dict:
         "later_max_ms": round(max(took[1:]) * 1000, 1),
         "requests": requests,
     }
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User and system CPU time the processes have used."""
+    ticks = 0
+    for pid in pids:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        ticks += int(fields[11]) + int(fields[12])  # utime, stime
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def settle(pids: list[int], idle_share: float = 0.05, timeout_s: float = 600) -> float:
+    """Wait until the processes use under ``idle_share`` of a core over a second (the
+    requests a client abandoned have finished); the seconds waited."""
+    started = time.monotonic()
+    before = cpu_seconds(pids)
+    while time.monotonic() - started < timeout_s:
+        time.sleep(1)
+        now = cpu_seconds(pids)
+        if now - before < idle_share:
+            break
+        before = now
+    return time.monotonic() - started
 
 
 def rss_mb(pid: int) -> float:

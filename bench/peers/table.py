@@ -32,7 +32,7 @@ def verdict(met: bool | None) -> str:
 
 def _load(figures: dict[str, Any], unit: str = "req/s") -> str:
     if not figures["requests"]:
-        return f"no request finished within the {figures['seconds']:g} s"
+        return f"no request finished within the {figures['seconds']:.0f} s"
     return (
         f"{figures['requests_per_s']:,.1f} {unit}, p50 {figures['p50_ms']:,.1f} ms, "
         f"p99 {figures['p99_ms']:,.1f} ms"
@@ -86,9 +86,9 @@ def rows_of(report: dict[str, Any]) -> list[Row]:
             _load,
         ),
         _throughput_row(
-            f"one commune's coverage (map data, `/api/coverage?parent=`), {connections} "
+            f"one commune's villages, map data (`/api/map/features?level=4&bbox=`), {connections} "
             "connections; peer: its bbox items as above",
-            report["coverage_parent"]["ours"],
+            report["map_features"]["ours"],
             items.get("peer"),
             "requests_per_s",
             _load,
@@ -120,7 +120,7 @@ def _workers_row(report: dict[str, Any]) -> Row:
     one, two = report["workers"]["1"], report["workers"]["2"]
     both = one["requests"] and two["requests"]
     return Row(
-        "`serve --workers 1` and `2`: the OGC items load above",
+        "`serve --workers 1` and `2`: the map data load above",
         f"1 worker: {_load(one)}; 2 workers: {_load(two)}",
         "—",
         f"2 / 1 workers: {two['requests_per_s'] / one['requests_per_s']:.2f}×" if both else "—",

@@ -42,7 +42,7 @@ def _report(peer: bool) -> dict[str, Any]:
         "connections": 8,
         "seconds": 20.0,
         "items": {"ours": _load(400.0, 15.0, 90.0)},
-        "coverage_parent": {"ours": _load(35.0, 210.0, 760.0)},
+        "map_features": {"ours": _load(35.0, 210.0, 760.0)},
         "tiles_cold": {"ours": _tiles(45.0, 350.0)},
         "tiles_sustained": {"ours": _load(1300.0, 5.0, 8.0)},
         "workers": {"1": _load(400.0, 15.0, 90.0), "2": _load(600.0, 10.0, 60.0)},
@@ -110,7 +110,7 @@ def test_a_load_where_no_request_finished_says_so_and_misses_its_target() -> Non
     items = rows["one commune's villages, OGC items bbox (limit 100), 8 connections"]
     assert items[1] == "no request finished within the 20 s"
     assert (items[3], items[5]) == ("—", "**no**")
-    workers = rows["`serve --workers 1` and `2`: the OGC items load above"]
+    workers = rows["`serve --workers 1` and `2`: the map data load above"]
     assert (workers[3], workers[5]) == ("—", "**no**")
 
 
@@ -189,7 +189,7 @@ def test_one_tiny_run_against_our_own_service(tmp_path: Path) -> None:
     assert json.loads(out.read_text())["items"] == report["items"]
     table = out.with_suffix(".md").read_text()
     assert len(_cells(table)) == len(rows_of(report))
-    for key in ("items", "coverage_parent", "tiles_sustained"):
+    for key in ("items", "map_features", "tiles_sustained"):
         assert report[key]["ours"]["requests"] > 0 and report[key]["ours"]["errors"] == 0
         assert "peer" not in report[key]
     assert report["tiles_cold"]["ours"]["tiles"] > 0
