@@ -7,9 +7,9 @@ checked out with ``git worktree`` into a temporary folder (``bench.ab_import``).
 - cold: the first ``GET /api/coverage?parent=<commune>`` of each of ``--samples`` communes
   on a freshly started server (nothing kept yet), one connection, p50;
 - warm: the same requests again, p50;
-- 8 connections (keep-alive, one thread each) for ``--seconds`` asking for random
-  communes of the whole country, once a national request has been answered: requests/s,
-  p50 and p99;
+- 8 connections (keep-alive, one thread each: ``bench.http_load``'s Python client) for
+  ``--seconds`` walking the communes of the whole country in a seeded random order, once
+  a national request has been answered: requests/s, p50 and p99;
 - recompute: an import of the national register (every model and team written again,
   one status changed) through ``Store.apply``, then the first national request
   (``/api/coverage?limit=1``): what one recompute after an import costs;
@@ -29,7 +29,6 @@ import os
 import random
 import statistics
 import subprocess
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -41,6 +40,7 @@ from bench import options
 from bench.ab_import import checked_out
 from bench.bench_tiles import free_port, rss_mb, uvicorn_server
 from bench.generate import generate
+from bench.http_load import run_load
 from bench.national_store import build, register_batch
 from geo_service.domain import Level
 from geo_service.store import ImportBatch, ImportSource, UnitQuery, open_store
@@ -98,41 +98,17 @@ def _timed(
     return time.perf_counter() - start, body
 
 
-def _concurrent(server: Server, communes: list[str], seconds: float, seed: int) -> dict[str, Any]:
-    """``CONNECTIONS`` keep-alive clients asking for random communes for ``seconds``."""
-    latencies: list[float] = []
-    lock = threading.Lock()
-    stop = time.monotonic() + seconds
-    errors: list[BaseException] = []
-
-    def client(index: int) -> None:
-        rng = random.Random(seed + index)
-        connection = http.client.HTTPConnection(server.url_host, server.port, timeout=600)
-        try:
-            while time.monotonic() < stop:
-                took, _ = _timed(server, _commune_path(rng.choice(communes)), connection)
-                with lock:
-                    latencies.append(took)
-        except BaseException as exc:  # reported after the run
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    started = time.perf_counter()
-    threads = [threading.Thread(target=client, args=(i,)) for i in range(CONNECTIONS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    elapsed = time.perf_counter() - started
-    if errors:
-        raise RuntimeError(f"a client failed: {errors[0]!r}")
-    ordered = sorted(latencies)
+def _concurrent(server: Server, communes: list[str], seconds: float) -> dict[str, Any]:
+    """``CONNECTIONS`` keep-alive clients walking ``communes`` (shuffled) for ``seconds``."""
+    paths = [_commune_path(commune) for commune in communes]
+    result = run_load(server.port, paths, CONNECTIONS, seconds, client="python")
+    if result.errors:
+        raise RuntimeError(f"{result.errors} of {result.requests} requests failed")
     return {
-        "requests": len(ordered),
-        "requests_per_s": len(ordered) / elapsed,
-        "p50_s": statistics.median(ordered),
-        "p99_s": ordered[min(len(ordered) - 1, int(0.99 * len(ordered)))],
+        "requests": result.requests,
+        "requests_per_s": result.requests_per_s,
+        "p50_s": result.p50_ms / 1000,
+        "p99_s": result.p99_ms / 1000,
     }
 
 
@@ -165,7 +141,7 @@ def measure_side(
         figures["cold_p50_s"] = statistics.median(cold)
         figures["warm_p50_s"] = statistics.median(warm)
         _get(server, "/api/coverage?limit=1")  # the national view, as a busy server holds it
-        figures["concurrent"] = _concurrent(server, communes, args.seconds, args.seed)
+        figures["concurrent"] = _concurrent(server, communes, args.seconds)
         batch = _changed_register(args.seed, args.scale, round_)
         store = open_store(str(store_path))
         store.apply(batch)

@@ -18,7 +18,7 @@ import sys
 import tempfile
 import time
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -152,12 +152,18 @@ def serving(code: Path, store: Path, *, workers: int = 1) -> Iterator[Server]:
             _wait_until_answering(server, log)
             yield server
         finally:
-            os.killpg(process.pid, signal.SIGTERM)
-            try:
-                process.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait()
+            stop_group(process)
+
+
+def stop_group(process: subprocess.Popen[bytes], timeout_s: float = 60) -> None:
+    """Stop a process started with ``start_new_session=True`` and every process of its
+    group (a server and its workers): SIGTERM, then SIGKILL after ``timeout_s``."""
+    os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout=timeout_s)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
 
 
 def _check_code(code: Path) -> None:
@@ -176,16 +182,34 @@ def _check_code(code: Path) -> None:
 
 
 def _wait_until_answering(server: Server, log: IO[bytes]) -> None:
-    deadline = time.monotonic() + START_TIMEOUT_S
+    wait_until_ready(
+        lambda: server.get("/api/units?level=1").status == 200,
+        server.process,
+        log,
+        f"the server of {server.code}",
+    )
+
+
+def wait_until_ready(
+    ready: Callable[[], bool],
+    process: subprocess.Popen[bytes],
+    log: IO[bytes],
+    name: str,
+    timeout_s: float = START_TIMEOUT_S,
+) -> None:
+    """Ask ``ready()`` every half second (a refused connection counts as not yet) until it
+    holds; stop with ``name`` and the process's ``log`` if it exits or ``timeout_s``
+    passes first."""
+    deadline = time.monotonic() + timeout_s
     while True:
         try:
-            if server.get("/api/units?level=1").status == 200:
+            if ready():
                 return
         except OSError:
             pass
-        if server.process.poll() is not None or time.monotonic() > deadline:
+        if process.poll() is not None or time.monotonic() > deadline:
             log.seek(0)
-            raise RuntimeError(f"the server of {server.code} did not start:\n{log.read().decode()}")
+            raise RuntimeError(f"{name} did not start:\n{log.read().decode()[-3000:]}")
         time.sleep(0.5)
 
 

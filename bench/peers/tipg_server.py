@@ -10,16 +10,15 @@ from __future__ import annotations
 import http.client
 import json
 import os
-import signal
 import subprocess
 import tempfile
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
+from bench.served import stop_group, wait_until_ready
 from geo_service.output.vector_tiles import BUFFER_UNITS
 
 TIPG_VENV = Path(os.environ.get("BENCH_TIPG_VENV", "/work/bench-venvs/tipg"))
@@ -100,32 +99,25 @@ def serving(database_url: str, port: int, tables: list[str]) -> Iterator[Tipg]:
             _wait_until_listing(server, tables, log)
             yield server
         finally:
-            os.killpg(process.pid, signal.SIGTERM)
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait()
+            stop_group(process, timeout_s=30)
 
 
 def _wait_until_listing(server: Tipg, tables: list[str], log: IO[bytes]) -> None:
-    deadline = time.monotonic() + START_TIMEOUT_S
     wanted = {server.collection(table) for table in tables}
-    while True:
+
+    def listing() -> bool:
+        connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
         try:
-            connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
             connection.request("GET", "/collections?limit=100")
             response = connection.getresponse()
             body = response.read()
+        finally:
             connection.close()
-            if response.status == 200:
-                listed = {c["id"] for c in json.loads(body)["collections"]}
-                if wanted <= listed:
-                    return
-                raise RuntimeError(f"tipg lists {sorted(listed)}, not {sorted(wanted)}")
-        except OSError:
-            pass
-        if server.process.poll() is not None or time.monotonic() > deadline:
-            log.seek(0)
-            raise RuntimeError(f"tipg did not start:\n{log.read().decode()[-3000:]}")
-        time.sleep(0.5)
+        if response.status != 200:
+            return False
+        listed = {c["id"] for c in json.loads(body)["collections"]}
+        if not wanted <= listed:
+            raise RuntimeError(f"tipg lists {sorted(listed)}, not {sorted(wanted)}")
+        return True
+
+    wait_until_ready(listing, server.process, log, "tipg", START_TIMEOUT_S)
