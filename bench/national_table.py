@@ -46,6 +46,7 @@ import numpy as np
 from bench import options
 from bench.bench_coverage import machine
 from bench.bench_downloads import compare_postgis, download_path
+from bench.bench_tiles import free_port
 from bench.generate import generate
 from bench.http_load import CLIENTS, default_client
 from bench.import_once import REPOSITORY
@@ -119,7 +120,7 @@ def peer_environment(args: argparse.Namespace, our_port: int, folder: Path) -> I
     cluster.init()
     cluster.start()
     rows = load_national(cluster, our_port, folder, date.today())
-    port = args.tipg_port or measure.free_port()
+    port = args.tipg_port or free_port()
     with tipg_serving(cluster.url(), port, list(rows)) as tipg:
         yield tipg
 

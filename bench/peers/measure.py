@@ -18,16 +18,14 @@ from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
-import mapbox_vector_tile
 
-from bench.bench_tiles import fetch_all, free_port, tile_set
+from bench.bench_tiles import feature_codes, fetch_all, tile_set
 from bench.http_load import keep_alive_latencies, run_load
 from bench.peers.tipg_server import Tipg
 from geo_service.api.tile_collections import COLLECTIONS
 from geo_service.output.vector_tiles import Tile
 
 Box = tuple[float, float, float, float]
-__all__ = ["free_port"]  # the peer's port is chosen as ours are
 ITEMS_LIMIT = 100
 # (collection of ours == table of the peer, zooms): the polygons both sides hold.
 TILE_ZOOMS = {"communes": (9, 10, 11), "villages": (12, 13, 14)}
@@ -102,13 +100,6 @@ def tile_paths(labels: gpd.GeoDataFrame, per_zoom: int, seed: int, tipg: Tipg | 
     return {"ours": ours, "peer": peer}
 
 
-def tile_codes(content: bytes) -> set[str]:
-    if not content:
-        return set()
-    decoded = mapbox_vector_tile.decode(content)
-    return {str(f["properties"]["code"]) for layer in decoded.values() for f in layer["features"]}
-
-
 def tile_agreement(
     ours: dict[str, bytes], peer: dict[str, bytes], pairs: list[tuple[str, str]]
 ) -> dict[str, int]:
@@ -120,7 +111,7 @@ def tile_agreement(
     only_ours = only_peer = both = 0
     examples = []
     for our_path, peer_path in pairs:
-        mine, theirs = tile_codes(ours[our_path]), tile_codes(peer[peer_path])
+        mine, theirs = feature_codes(ours[our_path]), feature_codes(peer[peer_path])
         if theirs - mine:
             examples.append((our_path, sorted(theirs - mine)))
         only_ours += len(mine - theirs)

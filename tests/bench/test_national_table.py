@@ -163,9 +163,9 @@ def test_options_default_to_the_issues_run() -> None:
     assert national_table.parse(["--client", "python"]).client == "python"
 
 
-def test_the_peers_addresses() -> None:
-    cluster = Cluster(Path("/tmp/pg-x"), 55999, "peers")
-    assert cluster.conninfo() == "host=/tmp/pg-x port=55999 user=postgres dbname=peers"
+def test_the_peers_addresses(tmp_path: Path) -> None:
+    cluster = Cluster(tmp_path, 55999, "peers")
+    assert cluster.conninfo() == f"host={tmp_path} port=55999 user=postgres dbname=peers"
     assert cluster.conninfo("postgres").endswith("dbname=postgres")
     assert cluster.url() == "postgresql://postgres@127.0.0.1:55999/peers"
     tipg = Tipg(process=None, port=1)  # type: ignore[arg-type]
