@@ -32,7 +32,6 @@ import argparse
 import importlib.util
 import os
 import random
-import shutil
 import tempfile
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
@@ -126,11 +125,9 @@ def peer_environment(args: argparse.Namespace, our_port: int, folder: Path) -> I
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
-    folder = Path(tempfile.mkdtemp(prefix="bench-national-table-"))
-    try:
-        return _run_in(folder, args)
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
+    """Every figure, on a national store built for the run in a folder removed after it."""
+    with tempfile.TemporaryDirectory(prefix="bench-national-table-") as folder:
+        return _run_in(Path(folder), args)
 
 
 def _run_in(folder: Path, args: argparse.Namespace) -> dict[str, Any]:
