@@ -18,7 +18,7 @@ the same client at the same connections:
 - the map data load again with ``serve --workers 2``, and keep-alive latency on one
   connection with 1 and 2 workers, on the cheap ``conformance`` answer (TCP_NODELAY,
   uvicorn issue #3149);
-- the map (``bench.bench_map``) where that module exists.
+- the map's rows are left for ``bench.bench_map`` (Chromium), which runs on its own.
 
 It prints the table (work | geo-service | peer same run | ratio | target | met?) and writes
 the report as JSON and the table as Markdown beside it.
@@ -29,7 +29,6 @@ the report as JSON and the table as Markdown beside it.
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import os
 import random
 import tempfile
@@ -167,7 +166,7 @@ def _run_in(folder: Path, args: argparse.Namespace) -> dict[str, Any]:
         report["workers"]["2"] = measure.load(
             two.port, maps, args.connections, args.seconds, args.client
         )
-    report["map"] = _map(args)
+    report["map"] = None  # bench.bench_map measures the map in Chromium on its own
     report["load_average_at_end"] = os.getloadavg()
     return report
 
@@ -245,16 +244,6 @@ def _downloads(args: argparse.Namespace, ours: Server, folder: Path) -> dict[str
             Cluster(args.pg_folder, args.pg_port).conninfo(), villages, args.repeat
         )
     return result
-
-
-def _map(args: argparse.Namespace) -> dict[str, Any] | None:
-    """The map's rows, from ``bench.bench_map`` where it exists (another helper's work)."""
-    if importlib.util.find_spec("bench.bench_map") is None:
-        return None
-    from bench import bench_map  # type: ignore[attr-defined]
-
-    table_rows = getattr(bench_map, "national_table_rows", None)
-    return None if table_rows is None else {"rows": table_rows(args.seed, args.scale)}
 
 
 def _flags(args: argparse.Namespace) -> list[str]:

@@ -10,7 +10,7 @@ from typing import Any
 
 HEADER = ("work", "geo-service", "peer, same run", "ratio", "target", "met?")
 NOT_RUN = "not run"
-MAP_SLOT = "bench/bench_map.py: not on main at this run (slot for the map helper's figures)"
+MAP_SLOT = "not measured by this run: `python -m bench.bench_map` (Chromium) gives these rows"
 
 
 @dataclass(frozen=True)
