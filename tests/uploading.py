@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from fastapi.testclient import TestClient
@@ -27,3 +30,14 @@ def upload_settings(store_path: Path, **values: object) -> Settings:
 def writer(settings: Settings) -> TestClient:
     """A client that sends the write token with every request, as an editor's script would."""
     return TestClient(create_app(settings), headers=AUTHORIZED)
+
+
+@contextmanager
+def uploads_on_copy(
+    store: Path, folder: Path, **values: object
+) -> Iterator[tuple[TestClient, Path]]:
+    """A writing client of a copy of ``store`` made in ``folder``, and the copy's path."""
+    path = folder / "uploads.gpkg"
+    shutil.copy(store, path)
+    with writer(upload_settings(path, **values)) as client:
+        yield client, path

@@ -3,7 +3,6 @@ reviewed 'mapping' file in the form, and bad input answered 422 with the store u
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,7 +12,7 @@ from fastapi.testclient import TestClient
 
 from geo_service.store import open_store
 from tests.paths import TEST_DATA
-from tests.uploading import upload_settings, writer
+from tests.uploading import upload_settings, uploads_on_copy, writer
 
 SEED = TEST_DATA / "boundaries" / "seed_districts_communes_2008.geojson"
 NO_PARENT = (
@@ -25,10 +24,8 @@ NO_PARENT = (
 
 @pytest.fixture
 def uploads(demo_gpkg: Path, tmp_path: Path) -> Iterator[tuple[TestClient, Path]]:
-    path = tmp_path / "uploads.gpkg"
-    shutil.copy(demo_gpkg, path)
-    with writer(upload_settings(path)) as client:
-        yield client, path
+    with uploads_on_copy(demo_gpkg, tmp_path) as uploaded:
+        yield uploaded
 
 
 def post(client: TestClient, content: bytes, mapping: bytes | None = None) -> httpx2.Response:

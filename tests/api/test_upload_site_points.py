@@ -3,7 +3,6 @@ metres, a point layer as the file, and bad points answered 422 with the store un
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,17 +13,15 @@ from pyproj import CRS, Transformer
 from geo_service.ingest.crs import vn2000_pipeline
 from geo_service.store import open_store
 from tests.camera_sites import THON_1, THON_4
-from tests.uploading import upload_settings, writer
+from tests.uploading import uploads_on_copy
 
 HEADER = "Mã mô hình,Loại mô hình,Mã xã,Tên tổ,X,Y\n"
 
 
 @pytest.fixture
 def uploads(demo_gpkg: Path, tmp_path: Path) -> Iterator[tuple[TestClient, Path]]:
-    path = tmp_path / "uploads.gpkg"
-    shutil.copy(demo_gpkg, path)
-    with writer(upload_settings(path)) as client:
-        yield client, path
+    with uploads_on_copy(demo_gpkg, tmp_path) as uploaded:
+        yield uploaded
 
 
 def xy_register(*points: tuple[float, float]) -> bytes:

@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 from geo_service.settings import DEMO_DATA_DIR
 from geo_service.store import open_store
 from tests.paths import TEST_DATA
-from tests.uploading import upload_settings, writer
+from tests.uploading import upload_settings, uploads_on_copy, writer
 
 NEW_TEAM = (
     "Mã mô hình,Loại mô hình,Mã xã,Thôn/TDP,Ngày ra mắt,Số thành viên\n"
@@ -24,10 +24,8 @@ NEW_TEAM = (
 
 @pytest.fixture
 def uploads(demo_gpkg: Path, tmp_path: Path) -> Iterator[tuple[TestClient, Path]]:
-    path = tmp_path / "uploads.gpkg"
-    shutil.copy(demo_gpkg, path)
-    with writer(upload_settings(path, max_upload_bytes=64 * 1024)) as client:
-        yield client, path
+    with uploads_on_copy(demo_gpkg, tmp_path, max_upload_bytes=64 * 1024) as uploaded:
+        yield uploaded
 
 
 def post(

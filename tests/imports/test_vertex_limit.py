@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import math
 import shutil
-import zipfile
 from pathlib import Path
 
 import geopandas as gpd
@@ -31,6 +30,7 @@ from geo_service.ingest.units.boundaries import read_boundaries
 from geo_service.settings import DEFAULT_MAX_VERTICES_PER_FEATURE, DEMO_DATA_DIR, Settings
 from geo_service.store import Store, UnitQuery, open_store
 from geo_service.store.geopackage import GeoPackageStore
+from tests.layer_files import write_layer
 from tests.tree_digest import tree_digest
 
 LIMIT = 50
@@ -71,28 +71,9 @@ def write(frame: gpd.GeoDataFrame, folder: Path, suffix: str) -> Path:
     """The villages in the format of ``suffix``, as a commune's GIS or spreadsheet writes it."""
     if suffix in (".csv", ".xlsx"):
         return write_table(frame, folder / f"thon{suffix}")
-    if suffix in (".kml", ".kmz"):
-        kml = folder / "thon.kml"
-        frame.rename(columns={"name": "Name"}).to_file(kml, driver="KML", engine="pyogrio")
-        if suffix == ".kml":
-            return kml
-        kmz = folder / "thon.kmz"
-        with zipfile.ZipFile(kmz, "w") as archive:
-            archive.write(kml, "doc.kml")
-        return kmz
-    if suffix == ".zip":
-        shapes = folder / "shp"
-        shapes.mkdir()
-        frame.to_file(shapes / "thon.shp", engine="pyogrio")
-        archive_path = folder / "thon.zip"
-        with zipfile.ZipFile(archive_path, "w") as archive:
-            for part in shapes.iterdir():
-                archive.write(part, part.name)
-        return archive_path
-    driver = {".geojson": "GeoJSON", ".gpkg": "GPKG", ".shp": "ESRI Shapefile"}[suffix]
-    path = folder / f"thon{suffix}"
-    frame.to_file(path, driver=driver, engine="pyogrio")
-    return path
+    if suffix in (".kml", ".kmz"):  # KML keeps a feature's name in its own Name field
+        frame = frame.rename(columns={"name": "Name"})
+    return write_layer(frame, folder, "thon", suffix)
 
 
 FORMATS = [".geojson", ".gpkg", ".shp", ".zip", ".kml", ".kmz", ".csv", ".xlsx"]

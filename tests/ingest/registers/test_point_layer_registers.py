@@ -3,7 +3,6 @@ zipped Shapefile whose features are rows and whose points are the sites' points.
 
 from __future__ import annotations
 
-import zipfile
 from pathlib import Path
 
 import geopandas as gpd
@@ -16,6 +15,7 @@ from geo_service.ingest.crs import vn2000_pipeline
 from geo_service.ingest.report import ImportRejected
 from geo_service.store import Store
 from tests.camera_sites import THON_1, THON_4
+from tests.layer_files import write_layer
 
 FORMATS = [".geojson", ".gpkg", ".zip", ".kml", ".kmz"]
 
@@ -35,27 +35,7 @@ def cameras(points: list[tuple[float, float] | None], crs: str | int = 4326) -> 
 
 def write(frame: gpd.GeoDataFrame, folder: Path, suffix: str) -> Path:
     """The layer as a commune's GIS or Google Earth writes it."""
-    if suffix in (".kml", ".kmz"):
-        kml = folder / "cameras.kml"
-        frame.to_file(kml, driver="KML", engine="pyogrio")
-        if suffix == ".kml":
-            return kml
-        kmz = folder / "cameras.kmz"
-        with zipfile.ZipFile(kmz, "w") as archive:
-            archive.write(kml, "doc.kml")
-        return kmz
-    if suffix == ".zip":
-        shapes = folder / "shp"
-        shapes.mkdir()
-        frame.to_file(shapes / "cameras.shp", engine="pyogrio")
-        archive_path = folder / "cameras.zip"
-        with zipfile.ZipFile(archive_path, "w") as archive:
-            for part in shapes.iterdir():
-                archive.write(part, part.name)
-        return archive_path
-    path = folder / f"cameras{suffix}"
-    frame.to_file(path, driver={".geojson": "GeoJSON", ".gpkg": "GPKG"}[suffix], engine="pyogrio")
-    return path
+    return write_layer(frame, folder, "cameras", suffix)
 
 
 @pytest.mark.parametrize("suffix", FORMATS)
