@@ -11,8 +11,6 @@ units meeting the box only (its R-tree); attributes come from the coverage view 
 from __future__ import annotations
 
 import math
-import threading
-import weakref
 from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
@@ -120,59 +118,11 @@ def features_in_box(store: Store, view: CoverageView, level: int, bbox: BBox) ->
     return Drawn(level, orjson.dumps({**head, "features": features}))
 
 
-@dataclass(frozen=True)
-class GapTable:
-    """A view's uncovered villages with a label point, sorted by commune name, name and
-    code: what every gaps request of that view filters by its box."""
-
-    lon: np.ndarray
-    lat: np.ndarray
-    rows: pd.DataFrame  # code, name, unit_type, commune, commune_type (object columns)
-
-
-# One table per kept coverage view, dropped with the view (the cache's LRU decides).
-_GAP_TABLES: dict[int, tuple[weakref.ref[CoverageView], GapTable]] = {}
-_GAP_TABLES_LOCK = threading.Lock()
-
-
-def gap_table(view: CoverageView) -> GapTable:
-    """The ``GapTable`` of ``view``, built once per view object."""
-    key = id(view)
-    with _GAP_TABLES_LOCK:
-        kept = _GAP_TABLES.get(key)
-    if kept is not None and kept[0]() is view:
-        return kept[1]
-    villages = view.result.villages
-    gaps = villages[~villages["covered"].astype(bool)]
-    communes = view.result.rollups.set_index("code")
-    table = pd.DataFrame(
-        {
-            "code": gaps["code"].to_numpy(dtype=object),
-            "name": gaps["name"].to_numpy(dtype=object),
-            "unit_type": gaps["unit_type"].to_numpy(dtype=object),
-            "commune": gaps["parent_code"].map(communes["name"]).to_numpy(dtype=object),
-            "commune_type": gaps["parent_code"].map(communes["unit_type"]).to_numpy(dtype=object),
-            "lon": pd.to_numeric(gaps["label_lon"], errors="coerce").to_numpy(dtype=float),
-            "lat": pd.to_numeric(gaps["label_lat"], errors="coerce").to_numpy(dtype=float),
-        }
-    )
-    # A label is given or derived at import; a village without one is not drawn or listed.
-    table = table[np.isfinite(table["lon"]) & np.isfinite(table["lat"])]
-    table = table.sort_values(["commune", "name", "code"], kind="stable", na_position="last")
-    built = GapTable(
-        table["lon"].to_numpy(), table["lat"].to_numpy(), table.drop(columns=["lon", "lat"])
-    )
-    with _GAP_TABLES_LOCK:
-        _GAP_TABLES[key] = (weakref.ref(view), built)
-    weakref.finalize(view, _GAP_TABLES.pop, key, None)
-    return built
-
-
 def gaps_in_box(view: CoverageView, bbox: BBox, zoom: int, listed: int) -> dict[str, Any]:
     """The uncovered villages whose label point lies in ``bbox``: how many, the points to
     draw (thinned to ``GAP_CELL_PIXELS`` at ``zoom``: ``[lon, lat, count]``), and the
     first ``listed`` by commune and name, with their commune's name."""
-    table = gap_table(view)
+    table = view.gap_table
     west, south, east, north = bbox
     lon, lat = table.lon, table.lat
     inside = np.flatnonzero((lon >= west) & (lon <= east) & (lat >= south) & (lat <= north))

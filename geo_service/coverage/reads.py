@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import date
+from functools import cached_property
 
 import geopandas as gpd
 import numpy as np
@@ -15,6 +16,7 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from geo_service.coverage.compute import CoverageResult, compute_coverage
+from geo_service.coverage.gap_table import GapTable, gap_table_of
 from geo_service.coverage.subtree import read_register
 from geo_service.coverage.village_lists import areas_without_villages
 from geo_service.domain import Level
@@ -38,6 +40,12 @@ class CoverageView:
     as_of: date
     village_sources: pd.DataFrame | None = None
     no_data_areas: gpd.GeoDataFrame | None = None
+
+    @cached_property
+    def gap_table(self) -> GapTable:
+        """The uncovered villages as one sorted table, built on first use and kept as long
+        as the view is (the coverage cache decides that)."""
+        return gap_table_of(self.result)
 
 
 def coverage_as_of(
