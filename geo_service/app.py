@@ -13,6 +13,7 @@ from fastapi_offline import FastAPIOffline
 
 from geo_service import __version__
 from geo_service.api import errors, ogc, validators
+from geo_service.api.freed_heap import ReturnFreedHeapWhenIdle, limit_arenas
 from geo_service.api.geometry_texts import GeometryTexts
 from geo_service.api.routes import (
     cameras,
@@ -36,6 +37,7 @@ STATIC_DIR = PACKAGE_DIR / "web" / "static"
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
+    limit_arenas()  # before the thread pool's threads allocate: see api/freed_heap.py
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -72,6 +74,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.coverage_cache = CoverageCache(settings.coverage_cache_entries)
     app.state.geometry_texts = GeometryTexts(settings.geometry_cache_mb * 1024 * 1024)
     app.add_middleware(docs_pages.LocalImagesOnDocsPages)
+    app.add_middleware(ReturnFreedHeapWhenIdle)
     errors.install(app)
     validators.install(app)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
