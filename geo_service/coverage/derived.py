@@ -35,6 +35,10 @@ from geo_service.store import Store, StoreBusy
 
 # How often a computation is repeated because imports kept landing during it.
 ATTEMPTS = 3
+# National views kept per policy (one per day): each holds the whole country's coverage,
+# tens of MB, while a subtree's is small; today's and one other day (a map looking at a
+# past date), as the tile cache keeps their attribute tables.
+NATIONAL_DAYS_KEPT = 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,8 +87,9 @@ class _Kept:
 
 
 class CoverageCache:
-    """Coverage views of the latest store states, at most ``entries`` of them (least
-    recently used dropped first). Thread-safe: FastAPI runs sync routes in threads."""
+    """Coverage views of the latest store states, at most ``entries`` of them, of which at
+    most ``NATIONAL_DAYS_KEPT`` national ones per policy (least recently used dropped first).
+    Thread-safe: FastAPI runs sync routes in threads."""
 
     def __init__(self, entries: int = 32) -> None:
         self.entries = entries
@@ -132,6 +137,9 @@ class CoverageCache:
             self._kept.move_to_end(key)
             while len(self._kept) > self.entries:
                 self._kept.popitem(last=False)
+            national = [k for k in self._kept if k.root is None and k.policy == key.policy]
+            for old in national[: max(len(national) - NATIONAL_DAYS_KEPT, 0)]:  # least recent
+                del self._kept[old]
 
     def _forget_older_than(self, generation: int) -> None:
         """Drop the views of generations before ``generation``: generations only grow, so

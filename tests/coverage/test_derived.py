@@ -157,6 +157,24 @@ def test_two_dates_and_two_policies_are_kept_apart(demo_store: Store) -> None:
     assert cache.computed == 3
 
 
+def test_national_views_of_two_days_are_kept_per_policy(demo_store: Store) -> None:
+    """A third day's national view drops the least recently used one of the same policy;
+    subtrees and other policies keep theirs."""
+    cache = CoverageCache()
+    before = cache.view(demo_store, POLICY, BEFORE)
+    strict = POLICY.model_copy(update={"required_types": ["security_camera"]})
+    narrow = cache.view(demo_store, strict, BEFORE)
+    after = cache.view(demo_store, POLICY, AFTER)
+    cache.view(demo_store, POLICY, date(2026, 6, 1))
+    assert cache.computed == 4
+    assert cache.view(demo_store, POLICY, AFTER) is after
+    assert cache.view(demo_store, strict, BEFORE) is narrow
+    assert cache.computed == 4
+    again = cache.view(demo_store, POLICY, BEFORE)
+    assert again is not before and cache.computed == 5
+    assert again.result.villages.equals(before.result.villages)
+
+
 def uncovered_village(view: CoverageView) -> str:
     villages = view.result.villages
     return str(villages.loc[~villages["covered"], "code"].iloc[0])
