@@ -16,8 +16,10 @@ One ``geo-service serve`` of this checkout (one worker) on the national benchmar
   the server's CPU time for it;
 - the downloads again (the store's next generation).
 
-The server's resident memory (``VmRSS``) is read after start-up and after each phase;
-reported: each, the peak (``VmHWM``) and the end over the start.
+The server's resident memory (``VmRSS``) is read after start-up and after each phase,
+at once and again once the server has been idle for ``IDLE_S`` (it gives freed heap back
+when idle: ``geo_service/api/freed_heap.py``); reported: each, the peak (``VmHWM``) and
+the end (idle) over the start.
 
     python -m bench.bench_memory --seed 42 --scale 1
 """
@@ -46,6 +48,9 @@ from bench.served import Server, serving
 from geo_service.domain import Level
 from geo_service.store import UnitQuery, open_store
 
+# The server hands freed heap back once it has been idle for a moment
+# (geo_service/api/freed_heap.py): its memory is read after that, as after any benchmark.
+IDLE_S = 1.5
 GZIP = {"Accept-Encoding": "gzip"}
 PLAIN = {"Accept-Encoding": "identity"}
 
@@ -118,7 +123,9 @@ def _run_in(folder: Path, args: argparse.Namespace) -> dict[str, Any]:
         report["rss_start_mb"] = round(server.rss_mb())
 
         def phase(name: str, result: dict[str, Any]) -> None:
-            phases[name] = result | {"rss_after_mb": round(server.rss_mb())}
+            busy = round(server.rss_mb())
+            time.sleep(IDLE_S)
+            phases[name] = result | {"rss_busy_mb": busy, "rss_after_mb": round(server.rss_mb())}
 
         phase("downloads", _downloads(server, day, args.repeat))
         cold = [server.get(path).seconds for path in coverage_paths[: args.samples]]
@@ -146,8 +153,11 @@ def _run_in(folder: Path, args: argparse.Namespace) -> dict[str, Any]:
 def print_report(report: dict[str, Any]) -> None:
     print(f"server RSS at start: {report['rss_start_mb']} MB")
     for name, figures in report["phases"].items():
-        shown = {k: v for k, v in figures.items() if k != "rss_after_mb"}
-        print(f"  after {name}: {figures['rss_after_mb']} MB  {shown}")
+        shown = {k: v for k, v in figures.items() if k not in ("rss_after_mb", "rss_busy_mb")}
+        print(
+            f"  after {name}: {figures['rss_after_mb']} MB idle "
+            f"({figures['rss_busy_mb']} MB at once)  {shown}"
+        )
     print(
         f"end {report['rss_end_mb']} MB, peak {report['peak_rss_mb']} MB; "
         f"end / start {report['end_over_start']}x"
