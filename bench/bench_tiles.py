@@ -51,7 +51,7 @@ from bench import options
 from bench.generate import generate
 from bench.national_store import write_store
 from geo_service.api.serialise import records
-from geo_service.api.tile_collections import COLLECTIONS, TileAttributes
+from geo_service.api.tile_collections import COLLECTIONS, AttributeTables
 from geo_service.coverage.reads import coverage_as_of
 from geo_service.domain import Level
 from geo_service.output.vector_tiles import BUFFER_UNITS, EXTENT, MEDIA_TYPE, Tile, tile_of
@@ -102,7 +102,7 @@ def naive_app() -> FastAPI:
     """The naive tile server: the whole layer per tile (uvicorn ``--factory``)."""
     path = os.environ[STORE_ENV]
     store = open_store(path)
-    attributes = TileAttributes.of(
+    attributes = AttributeTables.of(
         coverage_as_of(store, Settings().coverage, date.today(), with_geometry=False)
     )
     store.close()
@@ -116,7 +116,9 @@ def naive_app() -> FastAPI:
             return Response(status_code=204)
         if wanted.points:
             frame = gpd.GeoDataFrame(
-                attributes.gaps.reset_index(), geometry=attributes.gap_points, crs=4326
+                attributes.gaps.reset_index(),
+                geometry=gpd.points_from_xy(attributes.gap_lon, attributes.gap_lat),
+                crs=4326,
             )
         else:
             layer = gpd.read_file(path, layer="units", where=f"level = {int(wanted.level)}")

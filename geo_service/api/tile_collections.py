@@ -18,7 +18,8 @@ that each uncovered village shows at every zoom, however small its polygon would
 
 Polygons are read per tile through the store's bbox query (the R-tree), never the whole
 layer. Their attributes come from one coverage computation per (store generation, day),
-kept small (no geometry) in ``TileAttributes``.
+kept small (no geometry) in ``TileAttributes``, as plain values made once, so that a
+tile only picks its rows.
 """
 
 from __future__ import annotations
@@ -30,8 +31,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import shapely
+from numpy.typing import NDArray
 
-from geo_service.api.serialise import records
+from geo_service.api.feature_properties import FeatureProperties
 from geo_service.coverage.reads import CoverageView
 from geo_service.domain import Level
 from geo_service.output.vector_tiles import Tile, drawn_in_tile, encode_layer
@@ -74,16 +76,17 @@ COLLECTIONS = {
 
 
 @dataclass(frozen=True)
-class TileAttributes:
-    """The tiles' attributes on one day: one row per unit, indexed by code, per level;
-    and the uncovered villages' label points (lon, lat)."""
+class AttributeTables:
+    """The tiles' attributes on one day as tables: one row per unit, indexed by code, per
+    level; the uncovered villages with their label points (lon, lat)."""
 
     by_level: dict[int, pd.DataFrame]
     gaps: pd.DataFrame
-    gap_points: np.ndarray  # shapely Points, in the order of ``gaps``
+    gap_lon: NDArray[np.float64]
+    gap_lat: NDArray[np.float64]
 
     @classmethod
-    def of(cls, view: CoverageView) -> TileAttributes:
+    def of(cls, view: CoverageView) -> AttributeTables:
         """From the national coverage ``view`` the API keeps (``CoverageCache``)."""
         result = view.result
         villages = pd.DataFrame(result.villages.drop(columns="geometry"))
@@ -98,7 +101,30 @@ class TileAttributes:
         # A label is given or derived at import; a village without one has no point here.
         located = np.isfinite(lon) & np.isfinite(lat)
         gaps = _indexed(gaps[located], VILLAGE_ATTRIBUTES)
-        return cls(by_level, gaps, shapely.points(lon[located], lat[located]))
+        return cls(by_level, gaps, lon[located], lat[located])
+
+
+@dataclass(frozen=True)
+class TileAttributes:
+    """The tiles' attributes on one day, made once per kept coverage view: per level the
+    units' ``FeatureProperties`` by code, and the uncovered villages' label points with
+    theirs. A tile then only picks its rows."""
+
+    by_level: dict[int, FeatureProperties]
+    gaps: FeatureProperties
+    gap_lon: NDArray[np.float64]
+    gap_lat: NDArray[np.float64]
+
+    @classmethod
+    def of(cls, view: CoverageView) -> TileAttributes:
+        """From the national coverage ``view`` the API keeps (``CoverageCache``)."""
+        tables = AttributeTables.of(view)
+        return cls(
+            {level: FeatureProperties.of(table) for level, table in tables.by_level.items()},
+            FeatureProperties.of(tables.gaps),
+            tables.gap_lon,
+            tables.gap_lat,
+        )
 
 
 def render_tile(
@@ -109,10 +135,10 @@ def render_tile(
         return b""
     west, south, east, north = tile.lonlat_bounds(buffered=True)
     if collection.points:
-        table = attributes.gaps
-        lon, lat = shapely.get_x(attributes.gap_points), shapely.get_y(attributes.gap_points)
-        inside = (lon >= west) & (lon <= east) & (lat >= south) & (lat <= north)
-        rows, geometries = table[inside], attributes.gap_points[inside]
+        lon, lat = attributes.gap_lon, attributes.gap_lat
+        rows = np.flatnonzero((lon >= west) & (lon <= east) & (lat >= south) & (lat <= north))
+        properties = attributes.gaps.at_rows(rows)
+        geometries = shapely.points(lon[rows], lat[rows])
     else:
         units = store.units(
             UnitQuery(
@@ -122,9 +148,8 @@ def render_tile(
                 columns=("code",),
             )
         )
-        rows = attributes.by_level[int(collection.level)].reindex(units["code"])
+        properties = attributes.by_level[int(collection.level)].of_codes(units["code"])
         geometries = units.geometry.to_numpy()
-    properties = records(rows.reset_index(), collection.attributes)
     return encode_layer(collection.name, drawn_in_tile(geometries, tile), properties)
 
 
