@@ -23,12 +23,14 @@ from typing import Annotated, Any
 
 from cachetools import LRUCache
 from fastapi import APIRouter, HTTPException, Path, Request, Response
+from starlette.concurrency import run_in_threadpool
 
 from geo_service import __version__
+from geo_service.api.deps import get_coverage_cache, get_settings, get_store
 from geo_service.api.params import AsOf, day
 from geo_service.api.tile_collections import COLLECTIONS, TileAttributes, describe, render_tile
 from geo_service.api.validators import Validators
-from geo_service.api.views import CoverageSource, CoverageSourceDep
+from geo_service.api.views import CoverageSource, coverage_source
 from geo_service.output.vector_tiles import MAX_ZOOM, MEDIA_TYPE, Tile, TileOutOfRange
 
 router = APIRouter(prefix="/tiles", tags=["tiles"])
@@ -61,11 +63,15 @@ class TileCache:
         self._generation = 0
         self._lock = threading.Lock()
 
-    def tile(self, source: CoverageSource, key: tuple[int, date, str, Tile]) -> bytes:
-        """The cached tile for ``key`` (generation, day, collection, tile), rendered if new."""
+    def cached(self, key: tuple[int, date, str, Tile]) -> bytes | None:
+        """The kept tile for ``key`` (generation, day, collection, tile), or None."""
         with self._lock:
             self._forget_older_than(key[0])
-            cached = self._tiles.get(key)
+            return self._tiles.get(key)
+
+    def tile(self, source: CoverageSource, key: tuple[int, date, str, Tile]) -> bytes:
+        """The cached tile for ``key`` (generation, day, collection, tile), rendered if new."""
+        cached = self.cached(key)
         if cached is not None:
             return cached
         generation, when, name, tile = key
@@ -128,31 +134,36 @@ def list_collections(request: Request) -> dict[str, Any]:
         404: {"description": "no such collection"},
     },
 )
-def get_tile(
+async def get_tile(
     request: Request,
-    source: CoverageSourceDep,
     collection: str,
     z: Coordinate,
     x: Coordinate,
     y: Coordinate,
     as_of: AsOf = None,
 ) -> Response:
+    # A coroutine without dependencies: a kept tile is answered on the event loop, and
+    # only the store's generation (a read of the file) and a new tile's drawing go to the
+    # thread pool; sync dependencies would each cost a trip there.
     if collection not in COLLECTIONS:
         raise HTTPException(
             404, f"no tile collection '{collection}'; collections: {', '.join(COLLECTIONS)}"
         )
     tile = _tile(z, x, y)
     when = day(as_of)
-    generation = source.store.generation()
+    source = coverage_source(get_store(request), get_settings(request), get_coverage_cache(request))
+    generation = await run_in_threadpool(source.store.generation)
     validators = Validators(f'"{generation}-{when.isoformat()}-{__version__}"')
     if validators.not_modified(request.headers):
         return validators.not_modified_response()
-    headers = validators.headers()
     cache = tile_cache(request)
-    content = cache.tile(source, (generation, when, collection, tile))
+    key = (generation, when, collection, tile)
+    content = cache.cached(key)
+    if content is None:
+        content = await run_in_threadpool(cache.tile, source, key)
     if not content:
-        return Response(status_code=204, headers=headers)
-    return Response(content, media_type=MEDIA_TYPE, headers=headers)
+        return Response(status_code=204, headers=validators.headers())
+    return Response(content, media_type=MEDIA_TYPE, headers=validators.headers())
 
 
 def _tile(z: str, x: str, y: str) -> Tile:
