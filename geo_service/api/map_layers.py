@@ -30,7 +30,6 @@ from geo_service.output.geometry import (
     geojson_texts,
 )
 from geo_service.store import Store, UnitQuery
-from geo_service.values import member_of
 from geo_service.web.popups import (
     display_name,
     no_data_tooltip,
@@ -94,14 +93,14 @@ def features_in_box(store: Store, view: CoverageView, level: int, bbox: BBox) ->
     units = store.units(UnitQuery(as_of=view.as_of, level=level, bbox=bbox, columns=("code",)))
     tolerance = display_tolerance(bbox)
     if level == int(Level.VILLAGE):
-        rows = _rows_of(view.result.villages, units["code"])
+        rows = _rows_of(view.result.villages, view.village_codes, units["code"])
         properties = [_village_properties(row) for row in _records(rows)]
         areas = _no_data_areas(store, view, bbox)
         area_properties = [_no_data_properties(row) for row in _records(areas)]
         geometries = [*units.geometry.to_numpy(), *areas.geometry.to_numpy()]
         properties += area_properties
     else:
-        rows = _rows_of(view.result.rollups, units["code"])
+        rows = _rows_of(view.result.rollups, view.rollup_codes, units["code"])
         properties = [_unit_properties(row, level) for row in _records(rows)]
         geometries = list(units.geometry.to_numpy())
     texts = geojson_texts(display_geometries(np.asarray(geometries, dtype=object), tolerance))
@@ -194,7 +193,7 @@ def _no_data_areas(store: Store, view: CoverageView, bbox: BBox) -> gpd.GeoDataF
     communes = store.units(
         UnitQuery(as_of=view.as_of, level=int(Level.COMMUNE), bbox=bbox, columns=("code",))
     )
-    rows = _rows_of(view.result.rollups, communes["code"])
+    rows = _rows_of(view.result.rollups, view.rollup_codes, communes["code"])
     shown = gpd.GeoDataFrame(rows, geometry=communes.geometry.to_numpy(), crs=communes.crs)
     shown = shown[shown["data_status"].notna()]
     narrowed = replace(view, result=replace(view.result, rollups=shown))
@@ -204,10 +203,13 @@ def _no_data_areas(store: Store, view: CoverageView, bbox: BBox) -> gpd.GeoDataF
     return areas
 
 
-def _rows_of(frame: pd.DataFrame, codes: pd.Series) -> pd.DataFrame:
+def _rows_of(frame: pd.DataFrame, index: pd.Index, codes: pd.Series) -> pd.DataFrame:
     """The rows of ``frame`` (without geometry) for ``codes``, in their order (a code
-    missing from ``frame`` gives a row of missing values). Only those rows are copied."""
-    found = frame[member_of(frame["code"], codes)]
+    missing from ``frame`` gives a row of missing values). ``index``: ``frame``'s codes
+    (a view's ``village_codes`` or ``rollup_codes``); only the rows asked for are taken,
+    by position."""
+    at = index.get_indexer(pd.Index(codes.to_numpy(dtype=object), dtype=object))
+    found = frame.iloc[np.unique(at[at >= 0])]
     table = pd.DataFrame(found.drop(columns="geometry")).set_index("code")
     return table.reindex(codes.to_numpy(dtype=object)).rename_axis("code").reset_index()
 

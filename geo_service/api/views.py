@@ -51,6 +51,8 @@ PLACE_NAME_COLUMNS = {
     int(Level.DISTRICT): "district_name",
     int(Level.PROVINCE): "province_name",
 }
+# What the names of the places above a row are read from.
+PLACE_COLUMNS = ["code", "name", "level", "parent_code"]
 # The columns of the coverage tables (/api/coverage, /api/gaps), in order.
 VILLAGE_COLUMNS = [
     "code",
@@ -160,7 +162,7 @@ class TableRequest:
         total = len(frame)
         rows = frame.iloc[self.page.rows(total)]
         if place_names:
-            rows = with_place_names(self.store, self.as_of, rows)
+            rows = with_place_names(self.store, self.as_of, rows, self.view)
         headers = self.page.headers(total)
         if self.format == "csv":
             present = [c for c in csv_columns if c in rows.columns]
@@ -272,26 +274,15 @@ def coverage_policy(store: Store, settings: Settings, model_type: str | None) ->
     return policy
 
 
-def with_place_names(store: Store, as_of: date, frame: pd.DataFrame) -> pd.DataFrame:
+def with_place_names(
+    store: Store, as_of: date, frame: pd.DataFrame, view: CoverageView | None = None
+) -> pd.DataFrame:
     """Add the names of a row's commune, district and province (``PLACE_NAME_COLUMNS``),
-    so a row reads on its own in a spreadsheet. Read from the store (only the units above
-    the rows), not from the coverage view, which a parent filter narrows to that parent's
-    subtree."""
-    read: list[pd.DataFrame] = []
-    wanted = set(frame["parent_code"].dropna())
-    while wanted:
-        query = UnitQuery(
-            as_of=as_of,
-            codes=tuple(sorted(wanted)),
-            with_geometry=False,
-            columns=("code", "name", "level", "parent_code"),
-        )
-        above = store.units(query)
-        read.append(above)
-        seen = set().union(*(set(f["code"]) for f in read))
-        wanted = set(above["parent_code"].dropna()) - seen
-    columns = ["code", "name", "level", "parent_code"]
-    places = pd.concat([f for f in read if not f.empty] or [pd.DataFrame(columns=columns)])
+    so a row reads on its own in a spreadsheet. ``frame``'s rows are units of the tree of
+    ``as_of``; the units above them are taken from the roll-ups of ``view`` (coverage of
+    that day) and read from the store only where it does not hold them (above the root of
+    a view narrowed to a subtree), or all read from the store without a view."""
+    places = _places_above(store, as_of, view, set(frame["parent_code"].dropna()))
     places = places[places["level"].isin(list(PLACE_NAME_COLUMNS))].reset_index(drop=True)
     # The units each row lies in: its parent, then the parent's own ancestors.
     chains = UnitTree(places).chains(frame["parent_code"].astype(object))
@@ -306,6 +297,35 @@ def with_place_names(store: Store, as_of: date, frame: pd.DataFrame) -> pd.DataF
         named = np.where(at_level.any(axis=1), found, None)
         out[column] = pd.Series(named, index=out.index, dtype=object)
     return out
+
+
+def _places_above(
+    store: Store, as_of: date, view: CoverageView | None, wanted: set[str]
+) -> pd.DataFrame:
+    """``PLACE_COLUMNS`` of the units ``wanted`` and of every unit above them on
+    ``as_of``, walked up level by level; a code the day's tree lacks has no row."""
+    found: list[pd.DataFrame] = []
+    asked: set[str] = set()
+    while wanted:
+        codes = sorted(wanted)
+        step: list[pd.DataFrame] = []
+        at = np.full(len(codes), -1)
+        if view is not None:
+            at = view.rollup_codes.get_indexer(pd.Index(codes, dtype=object))
+            step.append(pd.DataFrame(view.result.rollups.iloc[at[at >= 0]][PLACE_COLUMNS]))
+        elsewhere = tuple(code for code, position in zip(codes, at, strict=True) if position < 0)
+        if elsewhere:
+            query = UnitQuery(
+                as_of=as_of,
+                codes=elsewhere,
+                with_geometry=False,
+                columns=tuple(PLACE_COLUMNS),
+            )
+            step.append(store.units(query))
+        found += [frame for frame in step if not frame.empty]
+        asked |= wanted
+        wanted = {code for frame in step for code in frame["parent_code"].dropna()} - asked
+    return pd.concat(found or [pd.DataFrame(columns=PLACE_COLUMNS)], ignore_index=True)
 
 
 def ancestors(store: Store, when: date, parent: str | None) -> list[dict[str, Any]]:

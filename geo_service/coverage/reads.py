@@ -47,6 +47,23 @@ class CoverageView:
         as the view is (the coverage cache decides that)."""
         return gap_table_of(self.result)
 
+    @cached_property
+    def village_codes(self) -> pd.Index:
+        """The villages' codes, hashed once per view: ``get_indexer`` gives a code's row
+        position in ``result.villages`` (-1 when the view does not hold it), so a request
+        takes its few rows by position instead of testing every row of the table."""
+        return _code_index(self.result.villages)
+
+    @cached_property
+    def rollup_codes(self) -> pd.Index:
+        """The roll-ups' codes, hashed once per view (as ``village_codes``)."""
+        return _code_index(self.result.rollups)
+
+
+def _code_index(table: pd.DataFrame) -> pd.Index:
+    # Plain objects: looking up a few codes then hashes Python strings, not Arrow scalars.
+    return pd.Index(table["code"].to_numpy(dtype=object), dtype=object)
+
 
 def coverage_as_of(
     store: Store,

@@ -19,6 +19,7 @@ from geo_service.api.ogc.reads import (
     coverage_for,
     earliest_day,
     geometry_texts_of,
+    items_view,
     matching_features,
     page_rows,
 )
@@ -79,11 +80,10 @@ def get_items(
     spec = _spec(collection_id)
     query = items_query(request.query_params, source.settings, spec.allowed_values())
     fmt = wanted_format(request)
-    matched = matching_features(source, spec, query)
     store = source.store
-    page = page_rows(
-        store, spec, matched.iloc[query.offset : query.offset + query.limit], query.as_of
-    )
+    view = items_view(source, query)
+    matched = matching_features(store, view, spec, query)
+    page = page_rows(store, spec, matched.iloc[query.offset : query.offset + query.limit], view)
     links = Links(request)
     page_links = [
         *links.self_and_alternate(fmt, GEOJSON),
@@ -128,12 +128,13 @@ def get_item(
     fmt = wanted_format(request)
     as_of = as_of_day(single(request.query_params, "datetime"))
     store = source.store
-    features = spec.features(coverage_for(source, as_of))
+    view = coverage_for(source, as_of)
+    features = spec.features(view)
     found = features[(features[spec.id_column] == feature_id).to_numpy(dtype=bool)]
     if found.empty:
         raise not_found(f"no feature '{clip(feature_id)}' in {spec.id} on {as_of.isoformat()}")
     content = feature_collection(
-        page_rows(store, spec, found, as_of),
+        page_rows(store, spec, found, view),
         spec.columns,
         id_column=spec.id_column,
         geometry_texts=geometry_texts_of(spec, texts, store, as_of),

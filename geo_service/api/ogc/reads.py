@@ -11,12 +11,16 @@ a request filters by or shows.
 from __future__ import annotations
 
 import threading
+from collections.abc import Collection
+from dataclasses import replace
 from datetime import date
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import shapely
 from fastapi import HTTPException
+from numpy.typing import NDArray
 
 from geo_service.api.geometry_texts import GeometryTexts
 from geo_service.api.ogc.collections import MODEL_TYPE, PARENT, FeatureCollectionSpec
@@ -28,7 +32,6 @@ from geo_service.coverage.reads import CoverageView
 from geo_service.coverage.unit_fate import UnitNotOnDate
 from geo_service.output.geometry import COORDINATE_DECIMALS
 from geo_service.store import Store, UnitQuery
-from geo_service.values import member_of
 
 Extent = list[float] | None
 
@@ -50,13 +53,20 @@ def coverage_for(
         raise bad_parameter(str(exc.detail)) from None
 
 
-def matching_features(
-    source: CoverageSource, spec: FeatureCollectionSpec, query: ItemsQuery
-) -> gpd.GeoDataFrame:
-    """Every feature of ``spec`` that ``query`` selects, in the order of their ids."""
-    view = coverage_for(
+def items_view(source: CoverageSource, query: ItemsQuery) -> CoverageView:
+    """The coverage ``query`` reads: of its day, narrowed to its parent, under its policy."""
+    return coverage_for(
         source, query.as_of, query.filters.get(PARENT), query.filters.get(MODEL_TYPE)
     )
+
+
+def matching_features(
+    store: Store, view: CoverageView, spec: FeatureCollectionSpec, query: ItemsQuery
+) -> gpd.GeoDataFrame:
+    """Every feature of ``spec`` in ``view`` that ``query`` selects, in the order of their
+    ids."""
+    if query.bbox is not None and spec.unit_geometry:
+        view = units_of(view, units_meeting(store, query.as_of, query.bbox))
     features = spec.features(view)
     for name, value in query.filters.items():
         column = spec.queryables[name].column
@@ -64,13 +74,29 @@ def matching_features(
             continue
         wanted: object = int(value) if spec.queryables[name].integer else value
         features = features[(features[column] == wanted).to_numpy(dtype=bool)]
-    if query.bbox is not None:
-        if spec.unit_geometry:
-            meeting = units_meeting(source.store, query.as_of, query.bbox)
-            features = features[member_of(features["code"], meeting)]
-        else:
-            features = features.iloc[np.sort(_meeting(features, query.bbox))]
+    if query.bbox is not None and not spec.unit_geometry:
+        features = features.iloc[np.sort(_meeting(features, query.bbox))]
     return features.sort_values(spec.id_column, kind="stable")
+
+
+def units_of(view: CoverageView, codes: Collection[str]) -> CoverageView:
+    """``view`` holding only the villages and roll-ups of ``codes``, taken by position
+    (the view's code indexes) in the view's order: a collection of units selects its
+    features from these rows as it would from all of them."""
+    wanted = list(codes)
+    result = view.result
+    villages = _held(view.village_codes, wanted)
+    rollups = _held(view.rollup_codes, wanted)
+    kept = replace(
+        result, villages=result.villages.iloc[villages], rollups=result.rollups.iloc[rollups]
+    )
+    return replace(view, result=kept)
+
+
+def _held(index: pd.Index, codes: list[str]) -> NDArray[np.intp]:
+    """The positions in ``index`` of those of ``codes`` it holds, in its order."""
+    at = index.get_indexer(pd.Index(codes, dtype=object))
+    return np.sort(at[at >= 0])
 
 
 def units_meeting(store: Store, as_of: date, bbox: BBox) -> frozenset[str]:
@@ -86,13 +112,14 @@ def units_meeting(store: Store, as_of: date, bbox: BBox) -> frozenset[str]:
 
 
 def page_rows(
-    store: Store, spec: FeatureCollectionSpec, features: gpd.GeoDataFrame, as_of: date
+    store: Store, spec: FeatureCollectionSpec, features: gpd.GeoDataFrame, view: CoverageView
 ) -> gpd.GeoDataFrame:
-    """``features`` with the names of their places, where the collection shows them (read
-    for the page only)."""
+    """``features`` (of ``view``) with the names of their places, where the collection
+    shows them (looked up for the page only)."""
     if not spec.place_names:
         return features
-    return gpd.GeoDataFrame(with_place_names(store, as_of, features), crs=features.crs)
+    places = with_place_names(store, view.as_of, features, view)
+    return gpd.GeoDataFrame(places, crs=features.crs)
 
 
 def geometry_texts_of(
