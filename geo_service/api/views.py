@@ -15,6 +15,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 from fastapi import Depends, HTTPException, Query, Request, Response
+from numpy.typing import NDArray
 
 from geo_service.api.deps import CoverageCacheDep, GeometryTextsDep, SettingsDep, StoreDep
 from geo_service.api.downloads import streamed, validators_for
@@ -51,8 +52,6 @@ PLACE_NAME_COLUMNS = {
     int(Level.DISTRICT): "district_name",
     int(Level.PROVINCE): "province_name",
 }
-# What the names of the places above a row are read from.
-PLACE_COLUMNS = ["code", "name", "level", "parent_code"]
 # The columns of the coverage tables (/api/coverage, /api/gaps), in order.
 VILLAGE_COLUMNS = [
     "code",
@@ -279,53 +278,67 @@ def with_place_names(
 ) -> pd.DataFrame:
     """Add the names of a row's commune, district and province (``PLACE_NAME_COLUMNS``),
     so a row reads on its own in a spreadsheet. ``frame``'s rows are units of the tree of
-    ``as_of``; the units above them are taken from the roll-ups of ``view`` (coverage of
-    that day) and read from the store only where it does not hold them (above the root of
-    a view narrowed to a subtree), or all read from the store without a view."""
-    places = _places_above(store, as_of, view, set(frame["parent_code"].dropna()))
+    ``as_of``. The names are those ``view`` (coverage of that day) keeps for its roll-ups
+    (``CoverageView.place_names``); a row whose parent it does not hold whole (above the
+    root of a view narrowed to a subtree), or every row without a view, has them read from
+    the store (only the units above those rows)."""
+    parents = frame["parent_code"].to_numpy(dtype=object)
+    named = {
+        column: np.full(len(frame), None, dtype=object) for column in PLACE_NAME_COLUMNS.values()
+    }
+    unread = ~pd.isna(parents)
+    if view is not None:
+        kept = view.place_names
+        at = kept.positions(parents)
+        held = at >= 0
+        for level, column in PLACE_NAME_COLUMNS.items():
+            named[column][held] = kept.names[level][at[held]]
+        unread &= ~held
+    if unread.any():
+        read = _read_place_names(store, as_of, parents[unread])
+        for column in PLACE_NAME_COLUMNS.values():
+            named[column][unread] = read[column]
+    out = frame.copy()
+    for column, values in named.items():
+        out[column] = pd.Series(values, index=out.index, dtype=object)
+    return out
+
+
+def _read_place_names(
+    store: Store, as_of: date, parents: NDArray[np.object_]
+) -> dict[str, NDArray[np.object_]]:
+    """Per code of ``parents``, the names of the units of ``PLACE_NAME_COLUMNS``' levels
+    in its chain up the tree of ``as_of`` (itself first), read from the store level by
+    level: only the units above ``parents``."""
+    read: list[pd.DataFrame] = []
+    wanted = set(parents)
+    while wanted:
+        query = UnitQuery(
+            as_of=as_of,
+            codes=tuple(sorted(wanted)),
+            with_geometry=False,
+            columns=("code", "name", "level", "parent_code"),
+        )
+        above = store.units(query)
+        read.append(above)
+        seen = set().union(*(set(f["code"]) for f in read))
+        wanted = set(above["parent_code"].dropna()) - seen
+    columns = ["code", "name", "level", "parent_code"]
+    places = pd.concat([f for f in read if not f.empty] or [pd.DataFrame(columns=columns)])
     places = places[places["level"].isin(list(PLACE_NAME_COLUMNS))].reset_index(drop=True)
-    # The units each row lies in: its parent, then the parent's own ancestors.
-    chains = UnitTree(places).chains(frame["parent_code"].astype(object))
+    # The units each code lies in: itself, then its own ancestors.
+    chains = UnitTree(places).chains(pd.Series(parents, dtype=object))
     # Position -1 (no unit) reads the appended last entry: no level, no name.
     levels = np.append(places["level"].astype(int).to_numpy(), 0)
     names = np.append(places["name"].to_numpy(dtype=object), np.array([None], dtype=object))
     rows = np.arange(len(chains))
-    out = frame.copy()
+    named: dict[str, NDArray[np.object_]] = {}
     for level, column in PLACE_NAME_COLUMNS.items():
         at_level = levels[chains] == level
         found = names[chains[rows, at_level.argmax(axis=1)]]
-        named = np.where(at_level.any(axis=1), found, None)
-        out[column] = pd.Series(named, index=out.index, dtype=object)
-    return out
-
-
-def _places_above(
-    store: Store, as_of: date, view: CoverageView | None, wanted: set[str]
-) -> pd.DataFrame:
-    """``PLACE_COLUMNS`` of the units ``wanted`` and of every unit above them on
-    ``as_of``, walked up level by level; a code the day's tree lacks has no row."""
-    found: list[pd.DataFrame] = []
-    asked: set[str] = set()
-    while wanted:
-        codes = sorted(wanted)
-        step: list[pd.DataFrame] = []
-        at = np.full(len(codes), -1)
-        if view is not None:
-            at = view.rollup_codes.get_indexer(pd.Index(codes, dtype=object))
-            step.append(pd.DataFrame(view.result.rollups.iloc[at[at >= 0]][PLACE_COLUMNS]))
-        elsewhere = tuple(code for code, position in zip(codes, at, strict=True) if position < 0)
-        if elsewhere:
-            query = UnitQuery(
-                as_of=as_of,
-                codes=elsewhere,
-                with_geometry=False,
-                columns=tuple(PLACE_COLUMNS),
-            )
-            step.append(store.units(query))
-        found += [frame for frame in step if not frame.empty]
-        asked |= wanted
-        wanted = {code for frame in step for code in frame["parent_code"].dropna()} - asked
-    return pd.concat(found or [pd.DataFrame(columns=PLACE_COLUMNS)], ignore_index=True)
+        found[~at_level.any(axis=1)] = None
+        named[column] = found
+    return named
 
 
 def ancestors(store: Store, when: date, parent: str | None) -> list[dict[str, Any]]:

@@ -17,6 +17,7 @@ from numpy.typing import NDArray
 
 from geo_service.coverage.compute import CoverageResult, compute_coverage
 from geo_service.coverage.gap_table import GapTable, gap_table_of
+from geo_service.coverage.place_names import PlaceNames, place_names_of
 from geo_service.coverage.subtree import read_register
 from geo_service.coverage.village_lists import areas_without_villages
 from geo_service.domain import Level
@@ -58,6 +59,12 @@ class CoverageView:
     def rollup_codes(self) -> pd.Index:
         """The roll-ups' codes, hashed once per view (as ``village_codes``)."""
         return _code_index(self.result.rollups)
+
+    @cached_property
+    def place_names(self) -> PlaceNames:
+        """The names of the commune, district and province each roll-up lies in, worked
+        out once per view: what a page's rows carry, looked up by their parent."""
+        return place_names_of(self.result.rollups)
 
 
 def _code_index(table: pd.DataFrame) -> pd.Index:

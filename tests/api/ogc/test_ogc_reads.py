@@ -24,6 +24,7 @@ from fastapi.testclient import TestClient
 from bench.generate import generate
 from bench.national_store import write_store
 from geo_service.api.ogc.collections import COLLECTIONS
+from geo_service.api.ogc.reads import units_meeting
 from geo_service.api.serialise import feature_collection
 from geo_service.api.views import with_place_names
 from geo_service.app import create_app
@@ -143,3 +144,45 @@ def test_a_collections_extent_is_read_once_per_store_generation(
         east = after["extent"]["spatial"]["bbox"][0][2]
         assert east > first["extent"]["spatial"]["bbox"][0][2]
         assert geometry_read
+
+
+def _ids(client: TestClient, collection: str, params: dict[str, str]) -> list[str]:
+    response = client.get(f"/ogc/collections/{collection}/items", params=params | {"f": "json"})
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["numberMatched"] == body["numberReturned"]  # one page holds them all here
+    return [feature["id"] for feature in body["features"]]
+
+
+@pytest.mark.parametrize("as_of", [date(2024, 6, 1), TODAY])
+def test_bbox_items_with_filters_are_the_filtered_items_meeting_the_box(
+    demo_gpkg: Path, as_of: date
+) -> None:
+    """A bbox (rows taken by position from the view) with a parent, a property filter, a
+    model type and a past day selects the features the same query selects without the
+    bbox, less those that do not meet the box, in the same order."""
+    store = open_store(str(demo_gpkg))
+    query = UnitQuery(as_of=as_of, level=3, order=("code",))
+    communes = store.units(query).iloc[::7]  # a spread of communes, not all
+    model_type = str(store.model_types()["code"].iloc[0])
+    settings = Settings(store_path=demo_gpkg, demo=False)
+    limit = str(settings.max_feature_limit)
+    found = 0
+    with TestClient(create_app(settings)) as client:
+        for commune, geometry in zip(communes["code"], communes.geometry, strict=True):
+            bbox = ",".join(str(round(v, 6)) for v in geometry.bounds)
+            meeting = units_meeting(store, as_of, tuple(float(v) for v in bbox.split(",")))
+            parent = store.units(UnitQuery(as_of=as_of, codes=(commune,))).iloc[0]["parent_code"]
+            for collection, filters in (
+                ("villages", {}),
+                ("villages", {"parent": commune, "status": "uncovered"}),
+                ("gaps", {"parent": parent, "model_type": model_type}),
+                ("communes", {"data_status": "complete"}),
+                ("villages", {"model_type": model_type, "status": "covered"}),
+            ):
+                params = filters | {"datetime": as_of.isoformat(), "limit": limit}
+                everywhere = _ids(client, collection, params)
+                in_box = _ids(client, collection, params | {"bbox": bbox})
+                assert in_box == [code for code in everywhere if code in meeting]
+                found += len(in_box)
+    assert found > 0
