@@ -30,6 +30,7 @@ from geo_service.api.serialise import (
 )
 from geo_service.api.validators import Validators
 from geo_service.coverage.derived import CoverageCache
+from geo_service.coverage.place_names import names_at_levels
 from geo_service.coverage.reads import CoverageView
 from geo_service.domain import Level
 from geo_service.hierarchy import UnitTree
@@ -328,17 +329,8 @@ def _read_place_names(
     places = places[places["level"].isin(list(PLACE_NAME_COLUMNS))].reset_index(drop=True)
     # The units each code lies in: itself, then its own ancestors.
     chains = UnitTree(places).chains(pd.Series(parents, dtype=object))
-    # Position -1 (no unit) reads the appended last entry: no level, no name.
-    levels = np.append(places["level"].astype(int).to_numpy(), 0)
-    names = np.append(places["name"].to_numpy(dtype=object), np.array([None], dtype=object))
-    rows = np.arange(len(chains))
-    named: dict[str, NDArray[np.object_]] = {}
-    for level, column in PLACE_NAME_COLUMNS.items():
-        at_level = levels[chains] == level
-        found = names[chains[rows, at_level.argmax(axis=1)]]
-        found[~at_level.any(axis=1)] = None
-        named[column] = found
-    return named
+    named = names_at_levels(places, chains)
+    return {column: named[level] for level, column in PLACE_NAME_COLUMNS.items()}
 
 
 def ancestors(store: Store, when: date, parent: str | None) -> list[dict[str, Any]]:

@@ -47,8 +47,18 @@ def place_names_of(rollups: pd.DataFrame) -> PlaceNames:
     depth = (chains >= 0).sum(axis=1) - 1
     top = chains[np.arange(len(chains)), depth]
     whole = pd.isna(places["parent_code"].to_numpy(dtype=object)[top])
+    by_level = {level: names[whole] for level, names in names_at_levels(places, chains).items()}
+    codes = pd.Index(places["code"].to_numpy(dtype=object)[whole], dtype=object)
+    return PlaceNames(codes, by_level)
+
+
+def names_at_levels(
+    places: pd.DataFrame, chains: NDArray[np.intp]
+) -> dict[int, NDArray[np.object_]]:
+    """Per chain (positions in ``places``, which has ``name`` and ``level``; -1 past the
+    top), the name of its first unit of each of ``PLACE_LEVELS``: None where it has none."""
     # Position -1 (no unit) reads the appended last entry: no level, no name.
-    levels = np.append(places["level"].to_numpy(), 0)
+    levels = np.append(places["level"].astype(int).to_numpy(), 0)
     names = np.append(places["name"].to_numpy(dtype=object), np.array([None], dtype=object))
     rows = np.arange(len(chains))
     by_level: dict[int, NDArray[np.object_]] = {}
@@ -56,6 +66,5 @@ def place_names_of(rollups: pd.DataFrame) -> PlaceNames:
         at_level = levels[chains] == level
         found = names[chains[rows, at_level.argmax(axis=1)]]
         found[~at_level.any(axis=1)] = None
-        by_level[level] = found[whole]
-    codes = pd.Index(places["code"].to_numpy(dtype=object)[whole], dtype=object)
-    return PlaceNames(codes, by_level)
+        by_level[level] = found
+    return by_level
