@@ -110,8 +110,10 @@ def property_rows(frame: pd.DataFrame, columns: Sequence[str]) -> list[dict[str,
     missing values become None and numpy scalars Python ones by pandas, and what orjson
     does not write itself (dates, numpy arrays, pandas' NA) goes to ``plain`` as it is met.
     """
-    table = rounded_coordinates(frame[list(columns)])
-    values = [json_ready(table[column]) for column in columns]
+    # Columns are taken one by one from a plain frame: selecting them as a (Geo)DataFrame
+    # first costs a page of a few rows more than writing it.
+    table = pd.DataFrame(frame, copy=False)
+    values = [json_ready(_rounded(table[column])) for column in columns]
     return [dict(zip(columns, row, strict=True)) for row in zip(*values, strict=True)]
 
 
@@ -130,8 +132,16 @@ def rounded_coordinates(frame: pd.DataFrame) -> pd.DataFrame:
         return frame
     out = frame.copy()
     for column in present:
-        out[column] = pd.to_numeric(out[column], errors="coerce").round(COORDINATE_DECIMALS)
+        out[column] = _rounded(out[column])
     return out
+
+
+def _rounded(column: pd.Series) -> pd.Series:
+    """A label point coordinate column rounded to ``COORDINATE_DECIMALS``; any other as
+    it is."""
+    if column.name not in COORDINATE_COLUMNS:
+        return column
+    return pd.to_numeric(column, errors="coerce").round(COORDINATE_DECIMALS)
 
 
 def csv_for_excel(frame: pd.DataFrame) -> bytes:

@@ -66,6 +66,9 @@ class FeatureCollectionSpec:
     # Units, drawn with their stored geometry (read for a bbox or a page); otherwise the
     # features carry their own (model sites at their unit's label point).
     unit_geometry: bool = True
+    # The level of the units the collection holds, when it holds one level (a bbox then
+    # reads that level's units only).
+    level: int | None = None
 
     def allowed_values(self) -> dict[str, tuple[str, ...] | None]:
         return {name: q.values for name, q in self.queryables.items()}
@@ -136,6 +139,7 @@ def _rollup_collection(id_: str, title: str, level: Level) -> FeatureCollectionS
         columns=ROLLUP_COLUMNS,
         queryables={PARENT: _PARENT, MODEL_TYPE: _POLICY_TYPE, "data_status": _DATA_STATUS},
         features=_rollups(level),
+        level=int(level),
     )
 
 
@@ -155,6 +159,7 @@ COLLECTIONS: dict[str, FeatureCollectionSpec] = {
             queryables={PARENT: _PARENT, MODEL_TYPE: _POLICY_TYPE, "status": _VILLAGE_STATUS},
             features=_villages,
             place_names=True,
+            level=int(Level.VILLAGE),
         ),
         _rollup_collection("communes", "Communes", Level.COMMUNE),
         _rollup_collection("districts", "Districts", Level.DISTRICT),
@@ -169,6 +174,7 @@ COLLECTIONS: dict[str, FeatureCollectionSpec] = {
             queryables={PARENT: _PARENT, MODEL_TYPE: _POLICY_TYPE},
             features=_gaps,
             place_names=True,
+            level=int(Level.VILLAGE),
         ),
         FeatureCollectionSpec(
             id="model-sites",

@@ -20,7 +20,6 @@ import numpy as np
 import pandas as pd
 import shapely
 from fastapi import HTTPException
-from numpy.typing import NDArray
 
 from geo_service.api.geometry_texts import GeometryTexts
 from geo_service.api.ogc.collections import MODEL_TYPE, PARENT, FeatureCollectionSpec
@@ -66,7 +65,7 @@ def matching_features(
     """Every feature of ``spec`` in ``view`` that ``query`` selects, in the order of their
     ids."""
     if query.bbox is not None and spec.unit_geometry:
-        view = units_of(view, units_meeting(store, query.as_of, query.bbox))
+        view = units_of(view, units_meeting(store, query.as_of, query.bbox, spec.level))
     features = spec.features(view)
     for name, value in query.filters.items():
         column = spec.queryables[name].column
@@ -83,28 +82,35 @@ def units_of(view: CoverageView, codes: Collection[str]) -> CoverageView:
     """``view`` holding only the villages and roll-ups of ``codes``, taken by position
     (the view's code indexes) in the view's order: a collection of units selects its
     features from these rows as it would from all of them."""
-    wanted = list(codes)
+    wanted = pd.Index(list(codes), dtype=object)
     result = view.result
-    villages = _held(view.village_codes, wanted)
-    rollups = _held(view.rollup_codes, wanted)
     kept = replace(
-        result, villages=result.villages.iloc[villages], rollups=result.rollups.iloc[rollups]
+        result,
+        villages=_rows_held(result.villages, view.village_codes, wanted),
+        rollups=_rows_held(result.rollups, view.rollup_codes, wanted),
     )
     return replace(view, result=kept)
 
 
-def _held(index: pd.Index, codes: list[str]) -> NDArray[np.intp]:
-    """The positions in ``index`` of those of ``codes`` it holds, in its order."""
-    at = index.get_indexer(pd.Index(codes, dtype=object))
-    return np.sort(at[at >= 0])
+def _rows_held(table: gpd.GeoDataFrame, index: pd.Index, codes: pd.Index) -> gpd.GeoDataFrame:
+    """The rows of ``table`` (whose codes ``index`` holds) of those of ``codes`` it holds,
+    in its order."""
+    at = index.get_indexer(codes)
+    held = np.sort(at[at >= 0])
+    # A slice costs pandas less than taking no position (a commune's box holds no roll-up
+    # of the level of the villages asked for).
+    return table.iloc[held] if len(held) else table.iloc[:0]
 
 
-def units_meeting(store: Store, as_of: date, bbox: BBox) -> frozenset[str]:
-    """Codes of the units of ``as_of`` whose geometry meets ``bbox``: those whose bounding
-    box meets it (the store's spatial index), tested exactly."""
+def units_meeting(
+    store: Store, as_of: date, bbox: BBox, level: int | None = None
+) -> frozenset[str]:
+    """Codes of the units of ``as_of`` (of ``level``, if given) whose geometry meets
+    ``bbox``: those whose bounding box meets it (the store's spatial index), tested
+    exactly."""
     met: set[str] = set()
     for box in _boxes(bbox):
-        query = UnitQuery(as_of=as_of, bbox=box.bounds, columns=("code",))
+        query = UnitQuery(as_of=as_of, level=level, bbox=box.bounds, columns=("code",))
         candidates = store.units(query)
         meets = shapely.intersects(candidates.geometry.to_numpy(), box)
         met.update(candidates.loc[meets, "code"])
@@ -119,6 +125,8 @@ def page_rows(
     if not spec.place_names:
         return features
     places = with_place_names(store, view.as_of, features, view)
+    if isinstance(places, gpd.GeoDataFrame):  # a copy of ``features``: its type is kept
+        return places
     return gpd.GeoDataFrame(places, crs=features.crs)
 
 
