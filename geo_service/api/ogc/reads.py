@@ -2,8 +2,10 @@
 kept per store generation, policy and day, without geometry), and geometry only for what
 a request filters by or shows.
 
-- A ``bbox`` is answered from the store's spatial index: the units whose bounding box
-  meets it are read (with their geometry, to test it exactly), never the country.
+- A ``bbox`` is answered from the store's spatial index: the units of the collection's
+  level whose bounding box meets it are read (with their geometry, to test it exactly),
+  never the country; their rows are taken from the kept view by position (its code
+  indexes), and a page's place names from the names the view keeps for its roll-ups.
 - The features of a page take their geometry as GeoJSON text kept per store generation
   (``api.geometry_texts``); model sites carry their own (the unit's label point).
 """
