@@ -27,6 +27,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from bench import options
 from bench.ab_import import checked_out
 from bench.import_once import REPOSITORY, in_process_of
 from bench.national_store import build
@@ -130,13 +131,12 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--base-code", type=Path, default=None, help="a folder of base code")
     parser.add_argument("--communes", type=int, default=50)
     parser.add_argument("--rounds", type=int, default=2)
-    parser.add_argument("--out", type=Path, default=None)
+    parser.add_argument("--out", type=Path, default=Path("bench/out/commune_cpu.json"))
     args = parser.parse_args(argv)
     report = run(args)
-    text = json.dumps(report, indent=2)
-    if args.out is not None:
-        args.out.write_text(text)
-    print(text)
+    shown = options.console()
+    shown.print_json(data=report)
+    options.write_report(report, args.out, shown)
     return report
 
 
