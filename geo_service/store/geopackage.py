@@ -21,6 +21,7 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 from numpy.typing import NDArray
 
 from geo_service.domain import (
@@ -31,16 +32,18 @@ from geo_service.domain import (
     TEAM_COLUMNS,
     WGS84,
 )
-from geo_service.store import gpkg_history, gpkg_write
+from geo_service.store import gpkg_arrow, gpkg_history, gpkg_write
 from geo_service.store.base import ImportBatch, Store, StoreChanged, UnitQuery
 from geo_service.store.gpkg_file import GeoPackageFile
 from geo_service.store.gpkg_read import (
     import_log_frame,
+    in_contract_values,
     site_points_frame,
     table_frame,
     unit_filters,
     unit_frame,
     unit_select,
+    units_in_contract_values,
 )
 from geo_service.store.gpkg_write import sql_columns, sql_value
 from geo_service.store.sqlite_bulk import in_list, insert_rows
@@ -181,8 +184,19 @@ class GeoPackageStore(Store):
 
     def units(self, query: UnitQuery | None = None) -> gpd.GeoDataFrame:
         query = self._held_codes_only(query or UnitQuery())
+        whole = self._whole("units") if gpkg_arrow.is_bulk(query) else None
+        if whole is not None:
+            return units_in_contract_values(gpkg_arrow.units_rows(whole, query))
         names, rows = self._query(*unit_select(query))
         return unit_frame(names, rows, query)
+
+    def _whole(self, layer: str) -> pa.Table | None:
+        """Every row of ``layer`` by GDAL's Arrow stream (``gpkg_arrow``); None when it is
+        to be read by ``sqlite3``: GDAL could not, or there is nothing to read."""
+        if not self.exists():
+            return None
+        table = gpkg_arrow.whole_layer(self.path, layer)
+        return table if table is not None and table.num_rows else None
 
     def count_units(self, query: UnitQuery | None = None) -> int:
         where, params = unit_filters(self._held_codes_only(query or UnitQuery()))
@@ -259,6 +273,11 @@ class GeoPackageStore(Store):
         order: str,
     ) -> pd.DataFrame:
         """Rows of ``table`` whose every filtered column holds one of its wanted values."""
+        whole = None
+        if all(wanted is None for wanted in filters.values()):
+            whole = self._whole(table)
+        if whole is not None:
+            return in_contract_values(gpkg_arrow.ordered_rows(whole, order), columns)
         conditions, params = ["1 = 1"], []
         for column, wanted in filters.items():
             if wanted is not None:

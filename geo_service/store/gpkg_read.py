@@ -78,16 +78,19 @@ def unit_select(query: UnitQuery) -> tuple[str, list[Any]]:
 
 def unit_frame(names: list[str], rows: list[tuple[Any, ...]], query: UnitQuery) -> gpd.GeoDataFrame:
     """Rows of ``unit_select(query)`` as a GeoDataFrame in contract values."""
-    columns = query.selected_columns()
     frame = pd.DataFrame.from_records(rows, columns=names)
     if frame.empty:
-        frame = pd.DataFrame(columns=["geom", *columns])
+        frame = pd.DataFrame(columns=["geom", *query.selected_columns()])
     blobs = frame.pop("geom")
-    geometry = (
-        gpkg_geometry.decode(list(blobs))
-        if query.with_geometry
-        else np.full(len(frame), None, dtype=object)
-    )
+    geometry = gpkg_geometry.decode(list(blobs)) if query.with_geometry else None
+    return units_in_contract_values(frame, geometry)
+
+
+def units_in_contract_values(frame: pd.DataFrame, geometry: Any = None) -> gpd.GeoDataFrame:
+    """Unit attributes as read (dates as text or dates) in contract values, with
+    ``geometry`` (none given: every unit without)."""
+    if geometry is None:
+        geometry = np.full(len(frame), None, dtype=object)
     if "level" in frame:
         frame["level"] = frame["level"].astype(int)
     frame = with_count_dtypes(with_dates(frame, DATE_COLUMNS["units"]))
@@ -101,6 +104,12 @@ def table_frame(
     frame = pd.DataFrame.from_records(rows, columns=names)
     if frame.empty:
         frame = pd.DataFrame(columns=list(columns))
+    return in_contract_values(frame, columns)
+
+
+def in_contract_values(frame: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
+    """An attribute table as read (dates as text or dates, JSON as text, booleans as 0/1)
+    as a DataFrame of ``columns`` in contract values."""
     # reindex: a file made before a column was added reads it as missing.
     frame = frame.reindex(columns=list(columns))
     frame = with_dates(frame, [c for dated in DATE_COLUMNS.values() for c in dated])
