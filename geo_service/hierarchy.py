@@ -8,6 +8,7 @@ old codes), so a code is only meaningful together with a date; these functions t
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -24,9 +25,18 @@ from geo_service.values import member_of, plain
 def valid_on(units: pd.DataFrame, day: date) -> pd.Series:
     """Boolean mask of units valid on ``day`` (``valid_to`` is exclusive)."""
     iso = day.isoformat()
-    starts = units["valid_from"].isna() | (units["valid_from"].astype(str) <= iso)
-    ends = units["valid_to"].isna() | (units["valid_to"].astype(str) > iso)
-    return starts & ends
+    starts = _holds(units["valid_from"], lambda text: text <= iso)
+    ends = _holds(units["valid_to"], lambda text: text > iso)
+    return pd.Series(starts & ends, index=units.index)
+
+
+def _holds(bounds: pd.Series, test: Callable[[pd.Series], pd.Series]) -> NDArray[np.bool_]:
+    """``test`` of each bound as text, True where it is missing (open). A country holds
+    a few distinct dates in some 90,000 rows: each is turned into text once."""
+    codes, distinct = pd.factorize(bounds)  # missing: -1, the appended True
+    held = test(pd.Series(distinct).astype(str)).to_numpy(dtype=bool)
+    found: NDArray[np.bool_] = np.append(held, True)[codes]
+    return found
 
 
 class UnitTree:
@@ -40,7 +50,9 @@ class UnitTree:
     """
 
     def __init__(self, units: pd.DataFrame) -> None:
-        self.codes = pd.Index(units["code"])
+        # Object codes: looking up text in an index of pandas' Arrow-backed text costs
+        # several times as much.
+        self.codes = pd.Index(units["code"].to_numpy(dtype=object), dtype=object)
         self.size = len(self.codes)
         parent = self.positions(units["parent_code"].astype(object))
         chain = [np.arange(self.size)]
@@ -51,7 +63,8 @@ class UnitTree:
 
     def positions(self, codes: pd.Series) -> NDArray[np.intp]:
         """The position of each of ``codes`` in the tree, -1 for a code it does not hold."""
-        found: NDArray[np.intp] = self.codes.get_indexer(pd.Index(codes))
+        wanted = pd.Index(np.asarray(codes, dtype=object), dtype=object)
+        found: NDArray[np.intp] = self.codes.get_indexer(wanted)
         return found
 
     def spread(

@@ -52,16 +52,16 @@ def read_register(
         else:  # the day's tree is part of the history: one read of the units, not two
             units = history[valid_on(history, as_of).to_numpy(dtype=bool)].reset_index(drop=True)
         models, teams = store.models(), store.teams()
-        valid = set(units["code"])
+        valid = set(units["code"].tolist())
     else:
         units = subtree_units(store, as_of, root, with_geometry=with_geometry)
         history = _subtree_history(store, units, lineage)
-        models, teams, valid = _subtree_sites(store, as_of, set(units["code"]), lineage)
+        models, teams, valid = _subtree_sites(store, as_of, set(units["code"].tolist()), lineage)
     models = models.assign(unit_code=resolve_codes(models["unit_code"], valid, lineage))
     teams = teams.assign(unit_code=resolve_codes(teams["unit_code"], valid, lineage))
     sources = village_list_sources(history, lineage, as_of)
     if root is not None:
-        sources = sources[sources["commune_code"].isin(set(units["code"]))]
+        sources = sources[sources["commune_code"].isin(set(units["code"].tolist()))]
     return Register(units, models, teams, sources.reset_index(drop=True))
 
 
