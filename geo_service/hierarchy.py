@@ -226,12 +226,14 @@ def _iso(values: pd.Series) -> NDArray[np.object_]:
 def dated_rows(units: pd.DataFrame, positions: NDArray[np.intp]) -> pd.DataFrame:
     """code, parent_code, start/end as ISO text (or None) and the row's position in ``units``."""
     rows = units.iloc[positions]
+    # Plain objects: these columns are only compared and matched, and pandas would turn
+    # them into its Arrow-backed text, one value at a time, on the way in.
     return pd.DataFrame(
         {
-            "code": rows["code"].to_numpy(dtype=object),
-            "parent_code": rows["parent_code"].to_numpy(dtype=object),
-            "start": _iso(rows["valid_from"]),
-            "end": _iso(rows["valid_to"]),
+            "code": pd.Series(rows["code"].to_numpy(dtype=object), dtype=object),
+            "parent_code": pd.Series(rows["parent_code"].to_numpy(dtype=object), dtype=object),
+            "start": pd.Series(_iso(rows["valid_from"]), dtype=object),
+            "end": pd.Series(_iso(rows["valid_to"]), dtype=object),
             "position": positions,
         }
     )

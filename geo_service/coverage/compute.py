@@ -126,8 +126,9 @@ class _SiteStats:
         table["members"] = self.sums["members"].to_numpy()[rows]
         table["member_households"] = self.sums["households"].to_numpy()[rows]
         table["cameras"] = self.sums["cameras"].to_numpy()[rows]
-        found = self.types.reindex(rows)
-        table["model_types"] = [v if isinstance(v, list) else [] for v in found]
+        held = self.types.tolist()
+        at = self.types.index.get_indexer(pd.Index(rows)).tolist()
+        table["model_types"] = [held[i] if i >= 0 else [] for i in at]
 
 
 def _distinct_count(positions: np.ndarray, values: pd.Series, size: int) -> np.ndarray:
@@ -189,18 +190,20 @@ def _sites(active: pd.DataFrame, teams: pd.DataFrame) -> pd.DataFrame:
 
 
 def sorted_unique_lists(keys: pd.Series, values: pd.Series) -> pd.Series:
-    """For each key, its distinct values in order, as lists (vectorised: no Python call per
-    group)."""
-    pairs = pd.DataFrame({"key": keys.to_numpy(), "value": values.to_numpy()})
-    pairs = pairs.drop_duplicates().sort_values(["key", "value"])
-    key_array = pairs["key"].to_numpy()
-    if len(key_array) == 0:
+    """For each key, its distinct values in order, as lists (vectorised: pairs are found
+    and ordered as integer codes; Python only cuts the ordered values into lists)."""
+    key_codes, key_uniques = pd.factorize(keys.to_numpy(), sort=True, use_na_sentinel=False)
+    value_codes, value_uniques = pd.factorize(values.to_numpy(), sort=True, use_na_sentinel=False)
+    width = max(len(value_uniques), 1)
+    pairs = np.unique(key_codes.astype(np.int64) * width + value_codes)
+    if len(pairs) == 0:
         return pd.Series(dtype=object)
-    starts = np.flatnonzero(np.r_[True, key_array[1:] != key_array[:-1]])
-    ends = np.r_[starts[1:], len(key_array)]
-    ordered = pairs["value"].tolist()
+    key_of, value_of = np.divmod(pairs, width)
+    starts = np.flatnonzero(np.r_[True, key_of[1:] != key_of[:-1]])
+    ends = np.r_[starts[1:], len(pairs)]
+    ordered = np.asarray(value_uniques, dtype=object)[value_of].tolist()
     lists = [ordered[a:b] for a, b in zip(starts.tolist(), ends.tolist(), strict=True)]
-    return pd.Series(lists, index=key_array[starts], dtype=object)
+    return pd.Series(lists, index=np.asarray(key_uniques)[key_of[starts]], dtype=object)
 
 
 def _village_table(
@@ -210,11 +213,14 @@ def _village_table(
     table = units.iloc[rows].copy()
     stats.put(table, rows, models="model_count", teams="team_count")
     required = set(policy.required_types)
-    table["missing_types"] = [
-        sorted(required.difference(types)) if required else [] for types in table["model_types"]
-    ]
-    enough = table["model_count"] >= policy.min_active_models
-    complete = table["missing_types"].map(len) == 0
+    if required:
+        missing = [sorted(required.difference(types)) for types in table["model_types"]]
+        complete = np.array([not types for types in missing], dtype=bool)
+    else:
+        missing = [[] for _ in range(len(table))]
+        complete = np.ones(len(table), dtype=bool)
+    table["missing_types"] = missing
+    enough = table["model_count"].to_numpy() >= policy.min_active_models
     table["covered"] = (enough & complete).astype(bool)
     table["status"] = np.where(table["covered"], VILLAGE_STATUS_COVERED, VILLAGE_STATUS_UNCOVERED)
     with_count_dtypes(table)

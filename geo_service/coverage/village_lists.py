@@ -88,7 +88,7 @@ def village_list_sources(history: pd.DataFrame, lineage: pd.DataFrame, as_of: da
 
 
 def _standing_on(dated: pd.DataFrame, day: date) -> pd.Series:
-    on = pd.Series(day.isoformat(), index=dated.index)
+    on = pd.Series(day.isoformat(), index=dated.index, dtype=object)
     return valid_at(dated["start"], dated["end"], on)
 
 
