@@ -38,7 +38,49 @@
     map.createPane(name).style.zIndex = String(z);
   }
   map.getPane("outlines").style.pointerEvents = "none";
-  const gapRenderer = L.canvas({ pane: "gaps", padding: 0.3 });
+  // Every uncovered village of the view as one dot on one canvas: Leaflet's canvas renderer
+  // keeps the canvas placed, sized and animated with the map, and its drawing step paints the
+  // points itself, without one Leaflet layer object per dot (thousands in a province).
+  const GapDots = L.Canvas.extend({
+    setDots(points, style) {
+      this._dots = points;
+      this._dotStyle = style;
+      if (!this._map) return;
+      this._redrawBounds = null; // all of the canvas
+      this._redraw();
+    },
+
+    _draw() {
+      L.Canvas.prototype._draw.call(this);
+      if (!this._dots || !this._dots.length) return;
+      const { radius, weight, color, fillColor } = this._dotStyle;
+      const r = Math.max(Math.round(radius), 1); // as Leaflet rounds a circle marker's radius
+      const ctx = this._ctx;
+      const { min, max } = this._bounds;
+      const margin = r + weight;
+      ctx.save();
+      ctx.globalAlpha = 1;
+      ctx.fillStyle = fillColor;
+      ctx.strokeStyle = color;
+      ctx.lineWidth = weight;
+      ctx.lineCap = "round";
+      ctx.lineJoin = "round";
+      ctx.setLineDash([]);
+      // Fill and stroke one dot at a time, as separate markers were: a dense cluster keeps
+      // red fills over its neighbours' dark rims.
+      for (const [lon, lat] of this._dots) {
+        const p = this._map.latLngToLayerPoint([lat, lon]);
+        if (p.x < min.x - margin || p.x > max.x + margin || p.y < min.y - margin || p.y > max.y + margin) continue;
+        ctx.beginPath();
+        ctx.arc(p.x, p.y, r, 0, Math.PI * 2, false);
+        ctx.fill("evenodd");
+        ctx.stroke();
+      }
+      ctx.restore();
+    },
+  });
+  // The canvas spans the box the dots are fetched for (the view padded by 10%, as in refresh).
+  const gapDots = new GapDots({ pane: "gaps", padding: 0.1 }).addTo(map);
   // The legend sits on the map, where it stays in sight; it lists the layers drawn.
   const legend = document.querySelector("section.legend");
   const legendControl = L.control({ position: "bottomleft" });
@@ -53,7 +95,6 @@
     areas: L.layerGroup().addTo(map),
     villages: L.layerGroup().addTo(map),
     outlines: L.layerGroup().addTo(map),
-    gaps: L.layerGroup().addTo(map),
   };
 
   // -- fetching ------------------------------------------------------------------------
@@ -198,19 +239,13 @@
   }
 
   function drawGaps(gaps, box) {
-    layers.gaps.clearLayers();
     // Small dots where they are dense (the coverage colours stay readable between them),
     // each still wider than the cell the server thins them to.
     const zoom = map.getZoom();
     const radius = zoom >= 12 ? 6 : zoom >= 9 ? 3.5 : zoom >= 7 ? 3 : 2.5;
     const weight = zoom >= 9 ? 1.2 : 0.6;
-    for (const [lon, lat] of gaps.points) {
-      layers.gaps.addLayer(L.circleMarker([lat, lon], {
-        renderer: gapRenderer, interactive: false, radius,
-        color: "#3d0008", weight, fillColor: "#e3001b", fillOpacity: 1,
-      }));
-    }
-    side.querySelector(".gap-count").textContent = gaps.total.toLocaleString("vi-VN");
+    gapDots.setDots(gaps.points, { radius, weight, color: "#3d0008", fillColor: "#e3001b" });
+    side.querySelector(".gap-count").textContent = groupedDigits(gaps.total);
     const list = side.querySelector("ol.gaps");
     list.replaceChildren(...gaps.listed.map((gap) => {
       const item = document.createElement("li");
@@ -232,6 +267,12 @@
     more.textContent = `… và ${gaps.total - gaps.listed.length} thôn khác (and more): phóng to để xem (zoom in)`;
     const download = side.querySelector(".gap-download");
     download.href = `ogc/collections/gaps/items?${query({ bbox: box, datetime: state.asOf, limit: 100000, f: "json" })}`;
+  }
+
+  // Vietnamese digit grouping (12.345), as toLocaleString("vi-VN") writes it, without its
+  // first call's cost (Chromium loads the locale's data then, on the page's critical path).
+  function groupedDigits(count) {
+    return String(count).replace(/\B(?=(\d{3})+$)/g, ".");
   }
 
   function showLegend(areas, outlines, gaps) {
@@ -422,17 +463,23 @@
       state.focusZoom = null;
       loadPanel().catch((error) => { status.textContent = error.message; });
     }
+    if (!settled) {
+      // The first view is fetched at once (before the URL is written: the page waits for it).
+      settled = true;
+      refresh();
+      saveUrl();
+      return;
+    }
     saveUrl();
     // Counted as loading from the move on, so "idle" never shows before the fetch starts.
     if (moveTimer === null) setBusy(1);
     clearTimeout(moveTimer);
-    // The first view is fetched at once; later moves wait for the reader to settle.
+    // Later moves wait for the reader to settle.
     moveTimer = setTimeout(() => {
       moveTimer = null;
       refresh();
       setBusy(-1);
-    }, settled ? 80 : 0);
-    settled = true;
+    }, 80);
   });
 
   setBusy(1);
