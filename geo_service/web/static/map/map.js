@@ -24,15 +24,9 @@
 
   const map = L.map("map", { minZoom: 4, maxZoom: 18, zoomSnap: 0.5 });
   window.coverageMap = map; // for tests and the benchmark
-  L.control.scale({ imperial: false }).addTo(map);
-  const osm = L.tileLayer("https://tile.openstreetmap.org/{z}/{x}/{y}.png", {
-    maxZoom: 19,
-    attribution: "&copy; OpenStreetMap contributors",
-  });
   // The service works offline: the plain background is the default, OpenStreetMap's tiles
   // (fetched from the internet) are one click away in the layers control.
   const plain = L.layerGroup().addTo(map);
-  L.control.layers({ OpenStreetMap: osm, "Nền trống / plain": plain }, {}, { collapsed: true }).addTo(map);
 
   for (const [name, z] of [["areas", 380], ["villages", 400], ["outlines", 420], ["gaps", 450]]) {
     map.createPane(name).style.zIndex = String(z);
@@ -81,16 +75,7 @@
   });
   // The canvas spans the box the dots are fetched for (the view padded by 10%, as in refresh).
   const gapDots = new GapDots({ pane: "gaps", padding: 0.1 }).addTo(map);
-  // The legend sits on the map, where it stays in sight; it lists the layers drawn.
   const legend = document.querySelector("section.legend");
-  const legendControl = L.control({ position: "bottomleft" });
-  legendControl.onAdd = () => {
-    legend.classList.add("leaflet-control");
-    L.DomEvent.disableClickPropagation(legend);
-    L.DomEvent.disableScrollPropagation(legend);
-    return legend;
-  };
-  legendControl.addTo(map);
   const layers = {
     areas: L.layerGroup().addTo(map),
     villages: L.layerGroup().addTo(map),
@@ -151,6 +136,12 @@
         : Promise.resolve(null),
       getJson(`api/map/gaps?${query({ bbox: box, zoom, listed: GAP_LIST_SIZE, as_of: state.asOf })}`, controller.signal),
     ];
+    // The dots and the list are drawn as soon as their answer is in, while the areas'
+    // answers may still be on the way.
+    asked[2] = asked[2].then((gaps) => {
+      if (!controller.signal.aborted) drawGaps(gaps, box);
+      return gaps;
+    });
     setBusy(1);
     try {
       const [areas, outlines, gaps] = await Promise.all(asked);
@@ -158,7 +149,6 @@
       status.textContent = "";
       drawAreas(areas);
       drawOutlines(outlines);
-      drawGaps(gaps, box);
       showLegend(areas, outlines, gaps);
     } catch (error) {
       if (error.name !== "AbortError") status.textContent = `Không tải được dữ liệu (could not load data): ${error.message}`;
@@ -482,7 +472,27 @@
     }, 80);
   });
 
+  function addControls() {
+    L.control.scale({ imperial: false }).addTo(map);
+    const osm = L.tileLayer("https://tile.openstreetmap.org/{z}/{x}/{y}.png", {
+      maxZoom: 19,
+      attribution: "&copy; OpenStreetMap contributors",
+    });
+    L.control.layers({ OpenStreetMap: osm, "Nền trống / plain": plain }, {}, { collapsed: true }).addTo(map);
+    // The legend sits on the map, where it stays in sight; it lists the layers drawn.
+    const legendControl = L.control({ position: "bottomleft" });
+    legendControl.onAdd = () => {
+      legend.classList.add("leaflet-control");
+      L.DomEvent.disableClickPropagation(legend);
+      L.DomEvent.disableScrollPropagation(legend);
+      return legend;
+    };
+    legendControl.addTo(map);
+  }
+
   setBusy(1);
   startView();
+  // After the first view's requests are out: the controls change nothing they depend on.
+  addControls();
   setBusy(-1);
 })();
