@@ -11,17 +11,18 @@ units meeting the box only (its R-tree); attributes come from the coverage view 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, replace
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-import geopandas as gpd
 import numpy as np
 import orjson
 import pandas as pd
 
 from geo_service.api.views import ancestors
-from geo_service.coverage.reads import CoverageView, with_no_data_areas_of
+from geo_service.coverage.no_data_areas import NoDataAreas
+from geo_service.coverage.reads import CoverageView
 from geo_service.domain import Level
 from geo_service.output.geometry import (
     COORDINATE_DECIMALS,
@@ -85,9 +86,16 @@ def check_box(bbox: BBox, level: int) -> None:
         )
 
 
-def features_in_box(store: Store, view: CoverageView, level: int, bbox: BBox) -> Drawn:
+def features_in_box(
+    store: Store,
+    view: CoverageView,
+    level: int,
+    bbox: BBox,
+    no_data_areas: Callable[[], NoDataAreas],
+) -> Drawn:
     """The units of ``level`` meeting ``bbox`` (with the parts of communes whose villages
-    are unknown, when villages are drawn), simplified for a view of ``bbox``."""
+    are unknown, when villages are drawn: of ``no_data_areas()``, the view's areas kept
+    with it, asked for then only), simplified for a view of ``bbox``."""
     level = level_drawn(view, level)
     check_box(bbox, level)
     units = store.units(UnitQuery(as_of=view.as_of, level=level, bbox=bbox, columns=("code",)))
@@ -95,7 +103,7 @@ def features_in_box(store: Store, view: CoverageView, level: int, bbox: BBox) ->
     if level == int(Level.VILLAGE):
         rows = _rows_of(view.result.villages, view.village_codes, units["code"])
         properties = [_village_properties(row) for row in _records(rows)]
-        areas = _no_data_areas(store, view, bbox)
+        areas = no_data_areas().meeting(bbox)
         area_properties = [_no_data_properties(row) for row in _records(areas)]
         geometries = [*units.geometry.to_numpy(), *areas.geometry.to_numpy()]
         properties += area_properties
@@ -186,21 +194,6 @@ def _thinned(lon: np.ndarray, lat: np.ndarray, zoom: int) -> list[list[float]]:
     )
     points = np.round(np.stack([lon[first], lat[first]], axis=1), decimals)
     return [[float(a), float(b), int(n)] for (a, b), n in zip(points, counts, strict=True)]
-
-
-def _no_data_areas(store: Store, view: CoverageView, bbox: BBox) -> gpd.GeoDataFrame:
-    """The parts of the communes meeting ``bbox`` whose villages are unknown."""
-    communes = store.units(
-        UnitQuery(as_of=view.as_of, level=int(Level.COMMUNE), bbox=bbox, columns=("code",))
-    )
-    rows = _rows_of(view.result.rollups, view.rollup_codes, communes["code"])
-    shown = gpd.GeoDataFrame(rows, geometry=communes.geometry.to_numpy(), crs=communes.crs)
-    shown = shown[shown["data_status"].notna()]
-    narrowed = replace(view, result=replace(view.result, rollups=shown))
-    areas = with_no_data_areas_of(store, narrowed).no_data_areas
-    if areas is None:
-        return gpd.GeoDataFrame({"commune_code": []}, geometry=[], crs=communes.crs)
-    return areas
 
 
 def _rows_of(frame: pd.DataFrame, index: pd.Index, codes: pd.Series) -> pd.DataFrame:

@@ -27,7 +27,13 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from geo_service.coverage.reads import CoverageView, coverage_as_of, narrowed_to_rows
+from geo_service.coverage.no_data_areas import NoDataAreas
+from geo_service.coverage.reads import (
+    CoverageView,
+    coverage_as_of,
+    narrowed_to_rows,
+    no_data_areas_of,
+)
 from geo_service.coverage.unit_fate import UnitNotOnDate, unit_fate
 from geo_service.hierarchy import UnitTree
 from geo_service.settings import CoveragePolicy
@@ -50,14 +56,28 @@ class CoverageKey:
 
 
 class _Kept:
-    """A kept view, and (built on first use) where its rows and sites lie in its tree, to
-    narrow it to a subtree by array positions rather than by codes."""
+    """A kept view of store generation ``generation``, and (each built on first use) where
+    its rows and sites lie in its tree, to narrow it to a subtree by array positions rather
+    than by codes, and its no-data areas for the map."""
 
-    def __init__(self, view: CoverageView) -> None:
+    def __init__(self, view: CoverageView, generation: int) -> None:
         self.view = view
+        self.generation = generation
         # One attribute for the tree and the sites' positions in it: requests run on
         # several threads, and a reader must never see the one without the other.
         self._index: tuple[UnitTree, NDArray[np.intp]] | None = None
+        self._no_data_areas: NoDataAreas | None = None
+        self._no_data_lock = threading.Lock()  # built once; other requests wait for it
+
+    def no_data_areas(self, store: Store) -> NoDataAreas:
+        with self._no_data_lock:
+            if self._no_data_areas is not None:
+                return self._no_data_areas
+            areas = no_data_areas_of(store, self.view)
+            # Kept only if read from the view's own store state (generations only grow).
+            if store.generation() == self.generation:
+                self._no_data_areas = areas
+            return areas
 
     def _tree_and_sites(self) -> tuple[UnitTree, NDArray[np.intp]]:
         index = self._index
@@ -120,9 +140,17 @@ class CoverageCache:
                 with self._lock:
                     self.computed += 1
                 if store.generation() == generation:
-                    self._put(key, _Kept(view))
+                    self._put(key, _Kept(view, generation))
                     return view
         raise StoreBusy("the store kept changing while coverage was computed; try again")
+
+    def no_data_areas(self, store: Store, view: CoverageView) -> NoDataAreas:
+        """The no-data areas of ``view`` (as ``view`` returned it): built once and kept
+        with the view while the view is kept; for a view not kept (a narrowed one, or one
+        computed while an import landed), built for this call."""
+        with self._lock:
+            kept = next((k for k in self._kept.values() if k.view is view), None)
+        return no_data_areas_of(store, view) if kept is None else kept.no_data_areas(store)
 
     def _get(self, key: CoverageKey) -> _Kept | None:
         with self._lock:

@@ -13,17 +13,23 @@ from functools import cached_property
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 from numpy.typing import NDArray
 
 from geo_service.coverage.compute import CoverageResult, compute_coverage
 from geo_service.coverage.gap_table import GapTable, gap_table_of
+from geo_service.coverage.no_data_areas import NoDataAreas
 from geo_service.coverage.place_names import PlaceNames, place_names_of
 from geo_service.coverage.subtree import read_register
 from geo_service.coverage.village_lists import areas_without_villages
 from geo_service.domain import Level
 from geo_service.settings import CoveragePolicy
 from geo_service.store import Store, UnitQuery
+from geo_service.store.gpkg_rtree import as_stored
 from geo_service.values import member_of
+
+# The data statuses of the communes ``village_lists.areas_without_villages`` greys.
+GREYED_STATUSES = ("no_data", "partial")
 
 
 @dataclass(frozen=True)
@@ -148,12 +154,46 @@ def with_no_data_areas_of(store: Store, view: CoverageView) -> CoverageView:
     sources = view.village_sources
     if sources is None:
         return view
+    return replace(view, no_data_areas=_areas_without_villages(store, communes, sources))
+
+
+def no_data_areas_of(store: Store, view: CoverageView) -> NoDataAreas:
+    """The no-data areas of all of ``view`` (kept without unit geometry), each with its
+    commune's bounds: only the communes greyed whole or in part are read with geometry."""
+    sources = view.village_sources
+    rollups = view.result.rollups
+    greyed = rollups[
+        (rollups["level"] == int(Level.COMMUNE)).to_numpy()
+        & member_of(rollups["data_status"], GREYED_STATUSES)
+    ]
+    if sources is None or greyed.empty:
+        return NoDataAreas.none()
+    # In code order, as a bbox read of the communes gives them.
+    communes = with_unit_geometry(store, view.as_of, greyed.sort_values("code", kind="stable"))
+    areas = _areas_without_villages(store, communes, sources)
+    return NoDataAreas.of(areas, communes["code"], _as_indexed(communes.geometry))
+
+
+def _as_indexed(shapes: gpd.GeoSeries) -> NDArray[np.float64]:
+    """West, south, east, north of ``shapes`` as the store's bbox filter compares them:
+    its R-tree holds 32-bit floats rounded outwards, so that a box within that rounding
+    of a commune's edge finds the commune here as it does in the store."""
+    west, south, east, north = shapely.bounds(shapes.to_numpy()).T
+    stored = as_stored(np.column_stack([west, east, south, north])).astype(np.float64)
+    return stored[:, [0, 2, 1, 3]]
+
+
+def _areas_without_villages(
+    store: Store, communes: gpd.GeoDataFrame, sources: pd.DataFrame
+) -> gpd.GeoDataFrame:
+    """``village_lists.areas_without_villages`` of ``communes`` (with geometry), the old
+    geometry of their sources without a village list read from the store."""
     partial = communes.loc[communes["data_status"] == "partial", "code"]
     known = sources["villages_known"].astype(bool)
     unknown = sources[member_of(sources["commune_code"], partial) & ~known]
     codes = tuple(sorted(set(unknown["source_code"])))
     old = store.units(UnitQuery(level=int(Level.COMMUNE), codes=codes))
-    return replace(view, no_data_areas=areas_without_villages(communes, sources, old))
+    return areas_without_villages(communes, sources, old)
 
 
 def with_unit_geometry(store: Store, as_of: date, frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:

@@ -15,6 +15,7 @@ wide ``bbox``, a level or zoom out of range, a bad date, an unknown unit.
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Annotated, Any
 
 import orjson
@@ -63,7 +64,9 @@ def map_features(
     box = _box(bbox)
     view = source.view(day(as_of), None)
     try:
-        drawn = features_in_box(source.store, view, level, box)
+        drawn = features_in_box(
+            source.store, view, level, box, partial(source.cache.no_data_areas, source.store, view)
+        )
     except BoxTooLarge as exc:
         raise HTTPException(400, str(exc)) from None
     return Response(drawn.body, media_type=GEOJSON_MEDIA_TYPE)
