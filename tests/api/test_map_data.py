@@ -143,6 +143,8 @@ def test_an_empty_store_answers_empty_collections(tmp_path: Path) -> None:
     with TestClient(create_app(Settings(store_path=tmp_path / "empty.gpkg"))) as empty:
         body = empty.get("/api/map/features", params={"bbox": VIETNAM, "level": 1}).json()
         assert body["features"] == []
+        villages = empty.get("/api/map/features", params={"bbox": QUANG_LA, "level": 4})
+        assert villages.status_code == 200 and villages.json()["features"] == []
         gaps = empty.get("/api/map/gaps", params={"bbox": VIETNAM, "zoom": 6}).json()
         assert gaps["total"] == 0 and gaps["points"] == []
         panel = empty.get("/api/map/panel").json()
