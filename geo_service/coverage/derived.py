@@ -14,6 +14,9 @@ cache. A view is kept only if the generation read after computing it is the one 
 before: a request that ran while an import landed is computed again, so every answer
 comes from one complete store state. One computation runs per key at a time; other
 requests for the same key wait for it rather than repeat it.
+
+A kept view also keeps what is derived from it on first use: its tree, to narrow it, and
+the map's no-data areas (``no_data_areas``), which go with it when its generation goes.
 """
 
 from __future__ import annotations

@@ -15,6 +15,7 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from geo_service.coverage.village_lists import NO_DATA_AREA_COLUMNS
+from geo_service.domain import WGS84
 
 BBox = tuple[float, float, float, float]
 
@@ -22,11 +23,12 @@ BBox = tuple[float, float, float, float]
 @dataclass(frozen=True)
 class NoDataAreas:
     """Every no-data area of a view (``NO_DATA_AREA_COLUMNS``) with the bounds of the
-    commune it belongs to (west, south, east, north; NaN for a commune without geometry).
+    commune it belongs to (west, south, east, north, as ``Store.bbox_bounds`` gives them;
+    NaN for a commune without geometry).
 
-    A box gets the areas of the communes whose bounding box meets it, as a bbox read of
-    those communes from the store would find them: an area outside the box still comes
-    with the rest of its commune.
+    A box gets the areas of the communes whose bounds meet it, as a bbox read of those
+    communes from the store would find them: an area outside the box still comes with the
+    rest of its commune.
     """
 
     areas: gpd.GeoDataFrame
@@ -43,9 +45,9 @@ class NoDataAreas:
         return cls(areas, padded[at])  # -1 (a commune not given) reads the NaN row
 
     @classmethod
-    def none(cls, crs: object = "EPSG:4326") -> NoDataAreas:
+    def none(cls) -> NoDataAreas:
         empty = gpd.GeoDataFrame(
-            {column: [] for column in NO_DATA_AREA_COLUMNS[:-1]}, geometry=[], crs=crs
+            {column: [] for column in NO_DATA_AREA_COLUMNS[:-1]}, geometry=[], crs=WGS84
         )
         return cls(empty, np.empty((0, 4)))
 

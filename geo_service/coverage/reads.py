@@ -25,7 +25,6 @@ from geo_service.coverage.village_lists import areas_without_villages
 from geo_service.domain import Level
 from geo_service.settings import CoveragePolicy
 from geo_service.store import Store, UnitQuery
-from geo_service.store.gpkg_rtree import as_stored
 from geo_service.values import member_of
 
 # The data statuses of the communes ``village_lists.areas_without_villages`` greys.
@@ -171,16 +170,8 @@ def no_data_areas_of(store: Store, view: CoverageView) -> NoDataAreas:
     # In code order, as a bbox read of the communes gives them.
     communes = with_unit_geometry(store, view.as_of, greyed.sort_values("code", kind="stable"))
     areas = _areas_without_villages(store, communes, sources)
-    return NoDataAreas.of(areas, communes["code"], _as_indexed(communes.geometry))
-
-
-def _as_indexed(shapes: gpd.GeoSeries) -> NDArray[np.float64]:
-    """West, south, east, north of ``shapes`` as the store's bbox filter compares them:
-    its R-tree holds 32-bit floats rounded outwards, so that a box within that rounding
-    of a commune's edge finds the commune here as it does in the store."""
-    west, south, east, north = shapely.bounds(shapes.to_numpy()).T
-    stored = as_stored(np.column_stack([west, east, south, north])).astype(np.float64)
-    return stored[:, [0, 2, 1, 3]]
+    bounds = store.bbox_bounds(shapely.bounds(communes.geometry.to_numpy()))
+    return NoDataAreas.of(areas, communes["code"], bounds)
 
 
 def _areas_without_villages(

@@ -25,7 +25,9 @@ from datetime import date
 from typing import TypeVar
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
+from numpy.typing import NDArray
 
 from geo_service.domain import UNIT_COLUMNS
 from geo_service.values import as_date, date_column
@@ -214,6 +216,16 @@ class UnitQuery:
 
 class Store(ABC):
     """Storage backend. Docstrings name the routes and commands that call each method."""
+
+    def bbox_bounds(self, bounds: NDArray[np.float64]) -> NDArray[np.float64]:
+        """``bounds`` (one row per geometry: west, south, east, north) as ``UnitQuery.bbox``
+        compares them: a unit is found by a bbox that meets these. Exact here; a backend
+        whose spatial index holds rounded boxes returns them rounded the same way.
+
+        Called by ``coverage.reads.no_data_areas_of``, which keeps the communes' boxes to
+        pick a request's no-data areas without reading the store again.
+        """
+        return bounds
 
     @abstractmethod
     def apply(self, batch: ImportBatch, expected_generation: int | None = None) -> int:

@@ -32,7 +32,7 @@ from geo_service.domain import (
     TEAM_COLUMNS,
     WGS84,
 )
-from geo_service.store import gpkg_arrow, gpkg_history, gpkg_write
+from geo_service.store import gpkg_arrow, gpkg_history, gpkg_rtree, gpkg_write
 from geo_service.store.base import ImportBatch, Store, StoreChanged, UnitQuery
 from geo_service.store.gpkg_file import GeoPackageFile
 from geo_service.store.gpkg_read import (
@@ -181,6 +181,12 @@ class GeoPackageStore(Store):
         )
 
     # -- reads ----------------------------------------------------------------------------
+
+    def bbox_bounds(self, bounds: NDArray[np.float64]) -> NDArray[np.float64]:
+        # The R-tree holds 32-bit floats rounded outwards (SQLite's rtreeValueDown/Up).
+        west, south, east, north = np.asarray(bounds, dtype=np.float64).reshape(-1, 4).T
+        stored = gpkg_rtree.as_stored(np.column_stack([west, east, south, north]))
+        return stored.astype(np.float64)[:, [0, 2, 1, 3]]
 
     def units(self, query: UnitQuery | None = None) -> gpd.GeoDataFrame:
         query = self._held_codes_only(query or UnitQuery())

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import numpy as np
 import pandas as pd
 import pytest
 import shapely
@@ -67,6 +68,26 @@ def test_filters_by_level_parent_codes_and_bbox(store: Store) -> None:
     inside = store.units(UnitQuery(bbox=(106.21, 21.01, 106.22, 21.02)))
     assert sorted(inside["code"]) == ["09496", "27"]
     assert store.units(UnitQuery(bbox=(100.0, 10.0, 100.1, 10.1))).empty
+
+
+def test_bbox_bounds_say_which_boxes_find_a_unit(store: Store) -> None:
+    """A bbox finds a unit when it meets the unit's ``bbox_bounds`` (which hold its
+    geometry's bounds), also within a hair of its edges, where rounding decides."""
+    store.apply(ImportBatch(SOURCE, units=units_frame([COMMUNE_OLD])))
+    exact = np.array([COMMUNE_OLD["geometry"].bounds])  # type: ignore[attr-defined]
+    ((west, south, east, north),) = bounds = store.bbox_bounds(exact)
+    assert bounds.dtype == np.float64 and bounds.shape == (1, 4)
+    w, s, e, n = exact[0]
+    assert west <= w and south <= s and east >= e and north >= n
+    for hair in (0.0, 1e-9, 1e-7, 2e-6, 1e-5):
+        for bbox in (
+            (e + hair, s, e + hair + 0.01, n),
+            (w - hair - 0.01, s, w - hair, n),
+            (w, n + hair, e, n + hair + 0.01),
+            (w, s - hair - 0.01, e, s - hair),
+        ):
+            meets = bbox[0] <= east and bbox[2] >= west and bbox[1] <= north and bbox[3] >= south
+            assert (not store.units(UnitQuery(bbox=bbox)).empty) == meets, (hair, bbox)
 
 
 def test_filters_by_many_parent_codes_and_long_code_lists(store: Store) -> None:
