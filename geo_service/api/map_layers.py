@@ -103,9 +103,8 @@ def features_in_box(
     if level == int(Level.VILLAGE):
         rows = _rows_of(view.result.villages, view.village_codes, units["code"])
         properties = [_village_properties(row) for row in _records(rows)]
-        areas = no_data_areas().meeting(bbox)
-        area_properties = [_no_data_properties(row) for row in _records(areas)]
-        geometries = [*units.geometry.to_numpy(), *areas.geometry.to_numpy()]
+        area_properties, area_geometries = _no_data_features(no_data_areas(), bbox)
+        geometries = [*units.geometry.to_numpy(), *area_geometries]
         properties += area_properties
     else:
         rows = _rows_of(view.result.rollups, view.rollup_codes, units["code"])
@@ -194,6 +193,15 @@ def _thinned(lon: np.ndarray, lat: np.ndarray, zoom: int) -> list[list[float]]:
     )
     points = np.round(np.stack([lon[first], lat[first]], axis=1), decimals)
     return [[float(a), float(b), int(n)] for (a, b), n in zip(points, counts, strict=True)]
+
+
+def _no_data_features(areas: NoDataAreas, bbox: BBox) -> tuple[list[dict[str, Any]], list[Any]]:
+    """The properties and geometries of the no-data areas ``bbox`` gets (most boxes get
+    none: then no frame is built)."""
+    shown = areas.meeting(bbox)
+    if shown.empty:
+        return [], []
+    return [_no_data_properties(row) for row in _records(shown)], list(shown.geometry.to_numpy())
 
 
 def _rows_of(frame: pd.DataFrame, index: pd.Index, codes: pd.Series) -> pd.DataFrame:

@@ -8,6 +8,7 @@ it here; the coverage cache keeps the result with the view it was built from.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import geopandas as gpd
 import numpy as np
@@ -61,4 +62,10 @@ class NoDataAreas:
             & (bounds[:, 1] <= north)
             & (bounds[:, 3] >= south)
         )
+        if not len(inside):
+            return self._nothing
         return self.areas.iloc[inside].reset_index(drop=True)
+
+    @cached_property
+    def _nothing(self) -> gpd.GeoDataFrame:
+        return self.areas.iloc[:0]
