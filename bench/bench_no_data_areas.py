@@ -7,6 +7,7 @@ fresh process of its own, alternating, on a copy of the store: the app in-proces
 ``--passes`` passes of ``/api/map/features?level=4&bbox=`` over ``--communes`` communes'
 bboxes (``national_table.commune_boxes``), each request timed by ``time.process_time``
 (every thread of the process). The answers of the two sides must be byte-identical.
+Prints the report as JSON and writes it to ``bench/out/bench_no_data_areas.json``.
 
 ``--greyed F`` first removes the villages of a fraction F of the communes from the copy
 (their lists unknown: each is greyed whole), for a store with many no-data areas.
@@ -34,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 REPOSITORY = Path(__file__).resolve().parent.parent
+OUT = REPOSITORY / "bench" / "out" / "bench_no_data_areas.json"
 
 
 def rss_mb() -> float:
@@ -130,7 +132,7 @@ def _side(src: Path, store: Path, boxes: list[list[float]], passes: int) -> dict
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--store", type=Path)
+    parser.add_argument("--store", type=Path, help="a GeoPackage store (copied, never written)")
     parser.add_argument("--before", default="main", help="git ref of the code to compare with")
     parser.add_argument("--communes", type=int, default=50)
     parser.add_argument("--passes", type=int, default=3)
@@ -139,6 +141,8 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--worker", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.worker is None and args.store is None:
+        parser.error("--store is required")
     if args.worker is not None:
         asked = json.loads(sys.stdin.read())
         print(json.dumps(measure(str(args.worker), asked["boxes"], asked["passes"])))
@@ -179,7 +183,10 @@ def main() -> None:
         "after_over_before": cpu["after"] / cpu["before"],
         "runs": runs,
     }
-    print(json.dumps(report, indent=2))
+    text = json.dumps(report, indent=2)
+    OUT.parent.mkdir(parents=True, exist_ok=True)
+    OUT.write_text(text + "\n", encoding="utf-8")
+    print(text)
     if not same:
         sys.exit("the answers differ")
 
