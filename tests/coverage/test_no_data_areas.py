@@ -30,7 +30,7 @@ def greyed_in_box(store: Store, view: CoverageView, bbox: tuple[float, ...]) -> 
     from the store, greyed by ``with_no_data_areas_of``."""
     query = UnitQuery(as_of=view.as_of, level=int(Level.COMMUNE), bbox=bbox, columns=("code",))
     communes = store.units(query)
-    rows = _rows_of(view.result.rollups, communes["code"])
+    rows = _rows_of(view.result.rollups, view.rollup_codes, communes["code"])
     shown = gpd.GeoDataFrame(rows, geometry=communes.geometry.to_numpy(), crs=communes.crs)
     shown = shown[shown["data_status"].notna()]
     areas = with_no_data_areas_of(
