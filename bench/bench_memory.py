@@ -17,7 +17,7 @@ One ``geo-service serve`` of this checkout (one worker) on the national benchmar
 - the downloads again (the store's next generation).
 
 The server's resident memory (``VmRSS``) is read after start-up and after each phase,
-at once and again once the server has been idle for ``IDLE_S`` (it gives freed heap back
+at once and again once the server has been idle for ``served.IDLE_S`` (it gives freed heap back
 when idle: ``geo_service/api/freed_heap.py``); reported: each, the peak (``VmHWM``) and
 the end (idle) over the start.
 
@@ -48,9 +48,6 @@ from bench.served import Server, serving
 from geo_service.domain import Level
 from geo_service.store import UnitQuery, open_store
 
-# The server hands freed heap back once it has been idle for a moment
-# (geo_service/api/freed_heap.py): its memory is read after that, as after any benchmark.
-IDLE_S = 1.5
 GZIP = {"Accept-Encoding": "gzip"}
 PLAIN = {"Accept-Encoding": "identity"}
 
@@ -124,8 +121,8 @@ def _run_in(folder: Path, args: argparse.Namespace) -> dict[str, Any]:
 
         def phase(name: str, result: dict[str, Any]) -> None:
             busy = round(server.rss_mb())
-            time.sleep(IDLE_S)
-            phases[name] = result | {"rss_busy_mb": busy, "rss_after_mb": round(server.rss_mb())}
+            idle = round(server.idle_rss_mb())
+            phases[name] = result | {"rss_busy_mb": busy, "rss_after_mb": idle}
 
         phase("downloads", _downloads(server, day, args.repeat))
         cold = [server.get(path).seconds for path in coverage_paths[: args.samples]]

@@ -154,7 +154,8 @@ def _run_in(folder: Path, args: argparse.Namespace) -> dict[str, Any]:
         if tipg is not None:
             rss["peer_start_mb"] = measure.rss_mb(tipg.process.pid)
         _one_worker(report, args, ours, tipg, boxes, labels, folder)
-        rss["ours_end_mb"] = ours.rss_mb()
+        rss["ours_end_busy_mb"] = ours.rss_mb()  # at once; then idle, as bench_memory reads it
+        rss["ours_end_mb"] = ours.idle_rss_mb()
         if tipg is not None:
             rss["peer_end_mb"] = measure.rss_mb(tipg.process.pid)
         report["rss"] = rss

@@ -185,7 +185,8 @@ def _rss_row(rss: dict[str, Any]) -> Row:
     )
     return Row(
         "server RSS: start → after all benchmarks (1 worker)",
-        f"{rss['ours_start_mb']:.0f} → {rss['ours_end_mb']:.0f} MB",
+        f"{rss['ours_start_mb']:.0f} → {rss['ours_end_mb']:.0f} MB once idle"
+        + (f" ({rss['ours_end_busy_mb']:.0f} MB at once)" if "ours_end_busy_mb" in rss else ""),
         peer,
         f"end / start: {ratio:.2f}×",
         "≤ 2× start",
