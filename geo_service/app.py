@@ -13,7 +13,11 @@ from fastapi_offline import FastAPIOffline
 
 from geo_service import __version__
 from geo_service.api import errors, ogc, validators
-from geo_service.api.freed_heap import ReturnFreedHeapWhenIdle, limit_arenas
+from geo_service.api.freed_heap import (
+    ReturnFreedHeapWhenIdle,
+    arrow_on_the_c_heap,
+    limit_arenas,
+)
 from geo_service.api.geometry_texts import GeometryTexts
 from geo_service.api.routes import (
     cameras,
@@ -38,6 +42,7 @@ STATIC_DIR = PACKAGE_DIR / "web" / "static"
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     limit_arenas()  # before the thread pool's threads allocate: see api/freed_heap.py
+    arrow_on_the_c_heap()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

@@ -5,7 +5,9 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import Awaitable
+from pathlib import Path
 
+import pyarrow as pa
 from starlette.types import Message, Receive, Scope, Send
 
 from geo_service.api.freed_heap import (
@@ -14,6 +16,8 @@ from geo_service.api.freed_heap import (
     limit_arenas,
     return_freed_heap,
 )
+from geo_service.app import create_app
+from geo_service.settings import Settings
 
 
 class _Trims:
@@ -90,3 +94,8 @@ def test_glibc_trim_and_arena_limit_run() -> None:
     assert MALLOC_TRIM is not None
     return_freed_heap()
     assert limit_arenas()
+
+
+def test_the_app_puts_arrow_on_the_c_heap(tmp_path: Path) -> None:
+    create_app(Settings(store_path=tmp_path / "store.gpkg"))
+    assert pa.default_memory_pool().backend_name == "system"
