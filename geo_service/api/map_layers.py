@@ -22,7 +22,7 @@ import pandas as pd
 
 from geo_service.api.views import ancestors
 from geo_service.coverage.no_data_areas import NoDataAreas
-from geo_service.coverage.reads import CoverageView
+from geo_service.coverage.reads import CoverageView, rows_held
 from geo_service.domain import Level
 from geo_service.output.geometry import (
     COORDINATE_DECIMALS,
@@ -209,8 +209,7 @@ def _rows_of(frame: pd.DataFrame, index: pd.Index, codes: pd.Series) -> pd.DataF
     missing from ``frame`` gives a row of missing values). ``index``: ``frame``'s codes
     (a view's ``village_codes`` or ``rollup_codes``); only the rows asked for are taken,
     by position."""
-    at = index.get_indexer(pd.Index(codes.to_numpy(dtype=object), dtype=object))
-    found = frame.iloc[np.unique(at[at >= 0])]
+    found = rows_held(frame, index, codes.to_numpy(dtype=object))
     table = pd.DataFrame(found.drop(columns="geometry")).set_index("code")
     return table.reindex(codes.to_numpy(dtype=object)).rename_axis("code").reset_index()
 

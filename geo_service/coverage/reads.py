@@ -14,21 +14,18 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from numpy.typing import NDArray
+from numpy.typing import ArrayLike, NDArray
 
-from geo_service.coverage.compute import CoverageResult, compute_coverage
+from geo_service.coverage.compute import DATA_PARTIAL, CoverageResult, compute_coverage
 from geo_service.coverage.gap_table import GapTable, gap_table_of
 from geo_service.coverage.no_data_areas import NoDataAreas
 from geo_service.coverage.place_names import PlaceNames, place_names_of
 from geo_service.coverage.subtree import read_register
-from geo_service.coverage.village_lists import areas_without_villages
+from geo_service.coverage.village_lists import GREYED_STATUSES, areas_without_villages
 from geo_service.domain import Level
 from geo_service.settings import CoveragePolicy
 from geo_service.store import Store, UnitQuery
 from geo_service.values import member_of
-
-# The data statuses of the communes ``village_lists.areas_without_villages`` greys.
-GREYED_STATUSES = ("no_data", "partial")
 
 
 @dataclass(frozen=True)
@@ -75,6 +72,17 @@ class CoverageView:
 def _code_index(table: pd.DataFrame) -> pd.Index:
     # Plain objects: looking up a few codes then hashes Python strings, not Arrow scalars.
     return pd.Index(table["code"].to_numpy(dtype=object), dtype=object)
+
+
+def rows_held(table: pd.DataFrame, index: pd.Index, codes: ArrayLike) -> pd.DataFrame:
+    """The rows of ``table`` (whose codes ``index`` holds: a view's ``village_codes`` or
+    ``rollup_codes``) for those of ``codes`` it holds, in the table's order, taken by
+    position rather than by testing every row."""
+    at = index.get_indexer(pd.Index(np.asarray(codes, dtype=object), dtype=object))
+    held = np.unique(at[at >= 0])
+    # A slice costs pandas less than taking no position (a commune's box holds no roll-up
+    # of the level of the villages asked for).
+    return table.iloc[held] if len(held) else table.iloc[:0]
 
 
 def coverage_as_of(
@@ -179,7 +187,7 @@ def _areas_without_villages(
 ) -> gpd.GeoDataFrame:
     """``village_lists.areas_without_villages`` of ``communes`` (with geometry), the old
     geometry of their sources without a village list read from the store."""
-    partial = communes.loc[communes["data_status"] == "partial", "code"]
+    partial = communes.loc[communes["data_status"] == DATA_PARTIAL, "code"]
     known = sources["villages_known"].astype(bool)
     unknown = sources[member_of(sources["commune_code"], partial) & ~known]
     codes = tuple(sorted(set(unknown["source_code"])))

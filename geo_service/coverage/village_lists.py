@@ -16,6 +16,7 @@ import pandas as pd
 import shapely
 from numpy.typing import NDArray
 
+from geo_service.coverage.compute import DATA_NONE, DATA_PARTIAL
 from geo_service.domain import Level
 from geo_service.hierarchy import dated_rows, valid_at
 from geo_service.values import iso_column, member_of
@@ -136,6 +137,10 @@ def _with_own_list(tree_villages: pd.DataFrame, villages: pd.DataFrame) -> set[s
 NO_DATA_AREA_COLUMNS = ["commune_code", "source_code", "name", "unit_type", "valid_to", "geometry"]
 
 
+# The data statuses of the communes ``areas_without_villages`` greys (whole or in part).
+GREYED_STATUSES = (DATA_NONE, DATA_PARTIAL)
+
+
 def areas_without_villages(
     communes: gpd.GeoDataFrame, sources: pd.DataFrame, source_units: gpd.GeoDataFrame
 ) -> gpd.GeoDataFrame:
@@ -146,7 +151,7 @@ def areas_without_villages(
     without villages (``source_units``: those communes with their old geometry, keyed by
     code and valid_from) as far as it lies inside the commune.
     """
-    empty = communes["data_status"] == "no_data"
+    empty = communes["data_status"] == DATA_NONE
     whole = communes[empty]
     parts = [
         gpd.GeoDataFrame(
@@ -161,7 +166,7 @@ def areas_without_villages(
             crs=communes.crs,
         )
     ]
-    partial = communes[communes["data_status"] == "partial"]
+    partial = communes[communes["data_status"] == DATA_PARTIAL]
     unknown = sources[~sources["villages_known"].astype(bool)]
     unknown = unknown[member_of(unknown["commune_code"], partial["code"])]
     if not unknown.empty and not source_units.empty:

@@ -19,7 +19,6 @@ from datetime import date
 
 import geopandas as gpd
 import numpy as np
-import pandas as pd
 import shapely
 from fastapi import HTTPException
 
@@ -29,7 +28,7 @@ from geo_service.api.ogc.errors import bad_parameter
 from geo_service.api.ogc.params import BBox, ItemsQuery
 from geo_service.api.serialise import GeometryTextsOf
 from geo_service.api.views import CoverageSource, with_place_names
-from geo_service.coverage.reads import CoverageView
+from geo_service.coverage.reads import CoverageView, rows_held
 from geo_service.coverage.unit_fate import UnitNotOnDate
 from geo_service.output.geometry import COORDINATE_DECIMALS
 from geo_service.store import Store, UnitQuery
@@ -84,24 +83,14 @@ def units_of(view: CoverageView, codes: Collection[str]) -> CoverageView:
     """``view`` holding only the villages and roll-ups of ``codes``, taken by position
     (the view's code indexes) in the view's order: a collection of units selects its
     features from these rows as it would from all of them."""
-    wanted = pd.Index(list(codes), dtype=object)
+    wanted = list(codes)
     result = view.result
     kept = replace(
         result,
-        villages=_rows_held(result.villages, view.village_codes, wanted),
-        rollups=_rows_held(result.rollups, view.rollup_codes, wanted),
+        villages=rows_held(result.villages, view.village_codes, wanted),
+        rollups=rows_held(result.rollups, view.rollup_codes, wanted),
     )
     return replace(view, result=kept)
-
-
-def _rows_held(table: gpd.GeoDataFrame, index: pd.Index, codes: pd.Index) -> gpd.GeoDataFrame:
-    """The rows of ``table`` (whose codes ``index`` holds) of those of ``codes`` it holds,
-    in its order."""
-    at = index.get_indexer(codes)
-    held = np.sort(at[at >= 0])
-    # A slice costs pandas less than taking no position (a commune's box holds no roll-up
-    # of the level of the villages asked for).
-    return table.iloc[held] if len(held) else table.iloc[:0]
 
 
 def units_meeting(
